@@ -1,0 +1,148 @@
+"""The store interface every part of gridboard reads and writes through, and how to open one."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .city import CityData
+from .model import Case, Level, StaffMember
+
+
+class StoreError(Exception):
+    """A store that cannot be opened, read or written; the message names file and problem."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open time window [start, end); both ends timezone-aware."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("window ends must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError("window end must be after its start")
+
+
+METRIC_COLUMNS = (
+    "households",  # households living in the area
+    "cases",  # cases reported in the window
+    "open_cases",  # of those, still open at the window's end
+    "overdue_cases",  # of those open, past their due time at the window's end
+    "cases_per_1000",  # cases per 1,000 households
+    "visits",  # visits (worker × building × day) in the window
+    "households_reached",  # households reached by those visits
+    "visits_per_100",  # households reached per 100 households
+    "last_visit",  # date of the latest visit up to the window's end (NaT if none)
+    "days_since_visit",  # days from that visit to the window's end (NaN if none)
+)
+
+
+class Store(abc.ABC):
+    """What gridboard needs from a store. Implementations: GeoPackage (embedded file).
+
+    Area frames have the columns code, name, parent_code, street_code, community_code
+    (None for streets), households and geometry (EPSG:4326); compounds add
+    property_company_id, property_company and address.
+    """
+
+    # --- reading -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def meta(self) -> dict[str, str]:
+        """Facts about the data: name, county_code, scale, seed, as_of, schema_version."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Row count of every table (streets, communities, …, cases, visits)."""
+
+    @abc.abstractmethod
+    def areas(self, level: Level, parent: str | None = None) -> gpd.GeoDataFrame:
+        """Areas of `level`, optionally only those within the area coded `parent`."""
+
+    @abc.abstractmethod
+    def area(self, code: str) -> dict | None:
+        """One area's attributes (no geometry) plus level and parent names, or None."""
+
+    @abc.abstractmethod
+    def metrics(
+        self,
+        level: Level,
+        window: Window,
+        category: str | None = None,
+        parent: str | None = None,
+    ) -> pd.DataFrame:
+        """METRIC_COLUMNS per area of `level` (index: code), every area present."""
+
+    @abc.abstractmethod
+    def staff(self, code: str) -> list[StaffMember]:
+        """People responsible for an area, each once, with all the roles they hold."""
+
+    @abc.abstractmethod
+    def recent_cases(self, code: str, limit: int = 20, category: str | None = None) -> list[Case]:
+        """The latest cases reported in an area, newest first."""
+
+    @abc.abstractmethod
+    def cases(
+        self,
+        code: str | None = None,
+        window: Window | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Cases (all columns, area codes included) of an area, newest first."""
+
+    @abc.abstractmethod
+    def visits(
+        self,
+        code: str | None = None,
+        window: Window | None = None,
+        worker_id: str | None = None,
+    ) -> pd.DataFrame:
+        """Visits of an area and/or a worker, newest first; `date` is a local date."""
+
+    @abc.abstractmethod
+    def buildings(self, code: str | None = None) -> gpd.GeoDataFrame:
+        """Buildings (points) of an area, with compound_code and grid_code."""
+
+    @abc.abstractmethod
+    def roads(self) -> gpd.GeoDataFrame:
+        """The road network (lines) for walking routes."""
+
+    # --- writing -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def write_city(self, city: CityData) -> None:
+        """Replace everything with `city`, in one transaction."""
+
+    @abc.abstractmethod
+    def add_cases(self, cases: pd.DataFrame) -> int:
+        """Add cases (CityData's case columns); each is assigned to its street, community,
+        compound and grid cell by location, once, here. All or nothing. Returns the count."""
+
+    @abc.abstractmethod
+    def add_visits(self, visits: pd.DataFrame) -> int:
+        """Add visits (CityData's visit columns); areas derived from the building. All or
+        nothing. Returns the count."""
+
+    def close(self) -> None:  # noqa: B027 - optional for implementations without resources
+        """Release the store's resources."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(path: str | Path, *, create: bool = False, readonly: bool = False) -> Store:
+    """Open the store at `path` (a GeoPackage file). With `create`, a missing file is made."""
+    from .gpkg import GeoPackageStore
+
+    return GeoPackageStore(Path(path), create=create, readonly=readonly)
