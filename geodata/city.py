@@ -1,4 +1,4 @@
-"""CityData: the tables of one city as plain frames, the hand-over between generators/importers and the store."""
+"""CityData: one city as plain frames, handed from generators and importers to the store."""
 
 from __future__ import annotations
 

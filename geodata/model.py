@@ -173,7 +173,7 @@ class Case:
     id: str
     category: str
     description: str
-    source: CaseSource
+    source: CaseSource | None
     status: CaseStatus
     lon: float
     lat: float

@@ -1,0 +1,563 @@
+"""The embedded store: one GeoPackage file (SQLite) holding areas, staff, cases and visits."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import geopackage as gp
+from . import records
+from .city import CityData
+from .codes import CodeError, level_of
+from .locate import Locator, compound_grid_links
+from .model import (
+    CATEGORIES,
+    TIMESTAMP_FIELDS,
+    Case,
+    Level,
+    StaffMember,
+)
+from .store import METRIC_COLUMNS, Store, StoreError, Window
+
+SCHEMA_VERSION = "1"
+
+AREA_TABLES: dict[Level, str] = {
+    Level.STREET: "streets",
+    Level.COMMUNITY: "communities",
+    Level.COMPOUND: "compounds",
+    Level.GRID: "grid_cells",
+}
+# Column of cases/visits/buildings that holds the code of an area of each level.
+AREA_COLUMN: dict[Level, str] = {
+    Level.STREET: "street_code",
+    Level.COMMUNITY: "community_code",
+    Level.COMPOUND: "compound_code",
+    Level.GRID: "grid_code",
+}
+_CASE_TIME_COLUMNS = (*TIMESTAMP_FIELDS, "due_at")
+_AREA_COLUMNS = ("street_code", "community_code", "compound_code", "grid_code")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS gridboard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS streets (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, households INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS communities (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, street_code TEXT NOT NULL,
+  households INTEGER NOT NULL DEFAULT 0, hall_lon REAL, hall_lat REAL, hall_address TEXT);
+CREATE TABLE IF NOT EXISTS compounds (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, community_code TEXT NOT NULL,
+  street_code TEXT NOT NULL, households INTEGER NOT NULL DEFAULT 0,
+  property_company_id TEXT, address TEXT);
+CREATE TABLE IF NOT EXISTS grid_cells (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  community_code TEXT NOT NULL, street_code TEXT NOT NULL,
+  households INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS buildings (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT,
+  id TEXT NOT NULL UNIQUE, name TEXT, compound_code TEXT, grid_code TEXT,
+  community_code TEXT, street_code TEXT, households INTEGER NOT NULL, floors INTEGER);
+CREATE TABLE IF NOT EXISTS roads (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom LINESTRING,
+  id TEXT NOT NULL UNIQUE, name TEXT, kind TEXT);
+CREATE TABLE IF NOT EXISTS compound_grid (compound_code TEXT NOT NULL,
+  grid_code TEXT NOT NULL, PRIMARY KEY (compound_code, grid_code));
+CREATE TABLE IF NOT EXISTS organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL,
+  name TEXT NOT NULL, area_code TEXT, phone TEXT);
+CREATE TABLE IF NOT EXISTS persons (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT);
+CREATE TABLE IF NOT EXISTS roles (person_id TEXT NOT NULL, org_id TEXT NOT NULL,
+  role TEXT NOT NULL, area_level TEXT NOT NULL, area_code TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL, class TEXT NOT NULL, time_limit_hours INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, category TEXT NOT NULL, description TEXT, source TEXT,
+  status TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
+  {", ".join(f"{c} DATETIME" for c in _CASE_TIME_COLUMNS)},
+  assignee_id TEXT, reporter_name TEXT, reporter_phone TEXT,
+  {", ".join(f"{c} TEXT" for c in _AREA_COLUMNS)});
+CREATE TABLE IF NOT EXISTS visits (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, worker_id TEXT NOT NULL, date DATE NOT NULL, building_id TEXT,
+  households_reached INTEGER NOT NULL, needs_found INTEGER NOT NULL,
+  cases_raised INTEGER NOT NULL, {", ".join(f"{c} TEXT" for c in _AREA_COLUMNS)});
+"""
+
+_INDEXES: dict[str, str] = {
+    "roles_area": "roles (area_code)",
+    "roles_person": "roles (person_id)",
+    "compound_grid_grid": "compound_grid (grid_code)",
+    "buildings_grid": "buildings (grid_code)",
+    "buildings_compound": "buildings (compound_code)",
+    "cases_reported": "cases (reported_at)",
+    "visits_date": "visits (date)",
+    "visits_worker": "visits (worker_id, date)",
+    **{f"cases_{c}": f"cases ({c}, reported_at)" for c in _AREA_COLUMNS},
+    **{f"visits_{c}": f"visits ({c}, date)" for c in _AREA_COLUMNS},
+}
+
+_LAYERS: dict[str, str | None] = {
+    "streets": "MULTIPOLYGON",
+    "communities": "MULTIPOLYGON",
+    "compounds": "MULTIPOLYGON",
+    "grid_cells": "MULTIPOLYGON",
+    "buildings": "POINT",
+    "roads": "LINESTRING",
+    "compound_grid": None,
+    "organisations": None,
+    "persons": None,
+    "roles": None,
+    "categories": None,
+    "cases": None,
+    "visits": None,
+    "gridboard_meta": None,
+}
+_LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
+DATA_TABLES = tuple(t for t in _LAYERS if t not in ("gridboard_meta", "categories"))
+
+
+class GeoPackageStore(Store):
+    """A Store in one GeoPackage file; safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._locator: Locator | None = None
+        if not self.path.exists():
+            if not create or readonly:
+                raise StoreError(f"{self.path}: no such file")
+            self._create()
+        self._check()
+
+    # --- connection and schema ------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                if self.readonly:
+                    uri = f"file:{self.path.resolve()}?mode=ro"
+                    con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                else:
+                    con = sqlite3.connect(self.path, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: cannot open ({exc})") from exc
+            con.execute("PRAGMA cache_size = -65536")
+            self._local.con = con
+        return con
+
+    def _create(self) -> None:
+        if not self.path.parent.is_dir():
+            raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
+        try:
+            con = self._connect()
+            with con:
+                self._init_schema(con)
+                con.execute(
+                    "INSERT OR REPLACE INTO gridboard_meta VALUES ('schema_version', ?)",
+                    (SCHEMA_VERSION,),
+                )
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
+            self.path.unlink(missing_ok=True)
+            raise StoreError(f"{self.path}: cannot create ({exc})") from exc
+
+    @staticmethod
+    def _init_schema(con: sqlite3.Connection) -> None:
+        gp.init(con)
+        con.executescript(_SCHEMA)
+        _create_indexes(con)
+        for table, gtype in _LAYERS.items():
+            gp.register_layer(con, table, gtype)
+        con.executemany(
+            "INSERT OR REPLACE INTO categories VALUES (?,?,?,?,?)",
+            [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
+        )
+
+    def _check(self) -> None:
+        try:
+            with self.path.open("rb") as fh:
+                head = fh.read(100)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read ({exc.strerror})") from exc
+        if not gp.is_sqlite_file(head):
+            raise StoreError(f"{self.path} is not a gridboard store (not a GeoPackage file)")
+        try:
+            row = (
+                self._connect()
+                .execute("SELECT value FROM gridboard_meta WHERE key = 'schema_version'")
+                .fetchone()
+            )
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(
+                f"{self.path} is not a gridboard store (no gridboard_meta table: {exc})"
+            ) from exc
+        if row is None or row[0] != SCHEMA_VERSION:
+            self.close()
+            found = row[0] if row else "none"
+            raise StoreError(
+                f"{self.path}: store schema version {found}, this gridboard reads {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            con.close()
+            self._local.con = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only")
+        con = self._connect()
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            self._locator = None
+
+    def _frame(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        return pd.read_sql_query(sql, self._connect(), params=list(params))
+
+    def _geoframe(self, sql: str, params: Sequence = ()) -> gpd.GeoDataFrame:
+        df = self._frame(sql, params)
+        geom = gp.decode(df.pop("geom")) if len(df) else []
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=4326), crs=4326)
+
+    # --- reading --------------------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        rows = self._connect().execute("SELECT key, value FROM gridboard_meta").fetchall()
+        return dict(rows)
+
+    def counts(self) -> dict[str, int]:
+        con = self._connect()
+        return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in DATA_TABLES}
+
+    def areas(self, level: Level, parent: str | None = None) -> gpd.GeoDataFrame:
+        level = Level(level)
+        where, params = self._within(level, parent)
+        sql = f"SELECT {_area_select(level)} FROM {AREA_TABLES[level]} a {where} ORDER BY a.code"
+        return self._geoframe(sql, params)
+
+    def _within(self, level: Level, parent: str | None) -> tuple[str, list[str]]:
+        """SQL condition on alias `a` selecting areas of `level` inside area `parent`."""
+        if parent is None:
+            return "", []
+        plevel = _level_or_error(parent)
+        if plevel is level:
+            return "WHERE a.code = ?", [parent]
+        if plevel in (Level.STREET, Level.COMMUNITY) and level is not Level.STREET:
+            return f"WHERE a.{AREA_COLUMN[plevel]} = ?", [parent]
+        if {plevel, level} == {Level.COMPOUND, Level.GRID}:
+            mine, other = AREA_COLUMN[level], AREA_COLUMN[plevel]
+            return (f"WHERE a.code IN (SELECT {mine} FROM compound_grid WHERE {other} = ?)"), [
+                parent
+            ]
+        return "WHERE 0", []
+
+    def area(self, code: str) -> dict | None:
+        try:
+            level = level_of(code)
+        except CodeError:
+            return None
+        sql = f"SELECT {_area_select(level)} FROM {AREA_TABLES[level]} a WHERE a.code = ?"
+        df = self._frame(sql, [code])
+        if df.empty:
+            return None
+        row = {k: _plain(v) for k, v in df.drop(columns="geom").iloc[0].items()}
+        row["level"] = level.value
+        for key in ("street", "community"):
+            pcode = row.get(f"{key}_code")
+            found = (
+                self._connect()
+                .execute(f"SELECT name FROM {AREA_TABLES[Level(key)]} WHERE code = ?", (pcode,))
+                .fetchone()
+            )
+            row[f"{key}_name"] = found[0] if found else None
+        return row
+
+    def metrics(
+        self,
+        level: Level,
+        window: Window,
+        category: str | None = None,
+        parent: str | None = None,
+    ) -> pd.DataFrame:
+        level = Level(level)
+        where, params = self._within(level, parent)
+        base = self._frame(
+            f"SELECT a.code, a.households FROM {AREA_TABLES[level]} a {where} ORDER BY a.code",
+            params,
+        ).set_index("code")
+        cases = self._case_counts(level, window, category, parent)
+        visits = self._visit_counts(level, window, parent)
+        return records.combine_metrics(base, cases, visits, window)[list(METRIC_COLUMNS)]
+
+    def _case_counts(
+        self, level: Level, window: Window, category: str | None, parent: str | None
+    ) -> pd.DataFrame:
+        col = AREA_COLUMN[level]
+        params: list = [records.utc_text(window.start), records.utc_text(window.end)]
+        conds = ["reported_at >= ?1", "reported_at < ?2"]
+        if category:
+            params.append(category)
+            conds.append(f"category = ?{len(params)}")
+        conds += self._parent_conditions(level, parent, params)
+        still_open = (
+            "(closed_at IS NULL OR closed_at >= ?2) AND (rejected_at IS NULL OR rejected_at >= ?2)"
+        )
+        sql = (
+            f"SELECT {col} AS code, COUNT(*) AS cases, SUM({still_open}) AS open_cases,"
+            f" SUM({still_open} AND due_at IS NOT NULL AND due_at < ?2) AS overdue_cases"
+            f" FROM cases WHERE {' AND '.join(conds)} AND {col} IS NOT NULL GROUP BY {col}"
+        )
+        return self._frame(sql, params).set_index("code")
+
+    def _parent_conditions(self, level: Level, parent: str | None, params: list) -> list[str]:
+        """Conditions (numbered placeholders) keeping records of areas within `parent`."""
+        if parent is None:
+            return []
+        plevel = _level_or_error(parent)
+        params.append(parent)
+        mark = f"?{len(params)}"
+        if plevel in (Level.STREET, Level.COMMUNITY) or plevel is level:
+            return [f"{AREA_COLUMN[plevel]} = {mark}"]
+        mine, other = AREA_COLUMN[level], AREA_COLUMN[plevel]
+        return [f"{mine} IN (SELECT {mine} FROM compound_grid WHERE {other} = {mark})"]
+
+    def _visit_counts(self, level: Level, window: Window, parent: str | None) -> pd.DataFrame:
+        col = AREA_COLUMN[level]
+        params: list = list(records.local_dates(window))
+        extra = "".join(f" AND {c}" for c in self._parent_conditions(level, parent, params))
+        counts = self._frame(
+            f"SELECT {col} AS code, COUNT(*) AS visits, SUM(households_reached) AS"
+            f" households_reached FROM visits WHERE date >= ?1 AND date <= ?2{extra}"
+            f" AND {col} IS NOT NULL GROUP BY {col}",
+            params,
+        ).set_index("code")
+        latest = self._frame(
+            f"SELECT {col} AS code, MAX(date) AS last_visit FROM visits WHERE date <= ?2"
+            f" AND ?1 = ?1{extra} AND {col} IS NOT NULL GROUP BY {col}",
+            params,
+        ).set_index("code")
+        return counts.join(latest, how="outer")
+
+    def staff(self, code: str) -> list[StaffMember]:
+        level = _level_or_error(code)
+        related = self._related_codes(code, level)
+        marks = ",".join("?" * len(related))
+        people = self._frame(
+            f"SELECT DISTINCT person_id FROM roles WHERE area_code IN ({marks})", related
+        )["person_id"].tolist()
+        if not people:
+            return []
+        marks = ",".join("?" * len(people))
+        rows = self._frame(
+            "SELECT r.person_id, p.name, p.phone, r.role, r.org_id, o.name AS org_name,"
+            " o.kind AS org_kind, r.area_level, r.area_code FROM roles r"
+            " JOIN persons p ON p.id = r.person_id JOIN organisations o ON o.id = r.org_id"
+            f" WHERE r.person_id IN ({marks}) ORDER BY r.person_id, r.rowid",
+            people,
+        )
+        return records.staff_members(rows, set(related), code)
+
+    def _related_codes(self, code: str, level: Level) -> list[str]:
+        """The area itself plus the areas whose staff answer for it too."""
+        con = self._connect()
+        if level is Level.COMPOUND:
+            links = con.execute(
+                "SELECT grid_code FROM compound_grid WHERE compound_code = ?", (code,)
+            ).fetchall()
+        elif level is Level.GRID:
+            links = con.execute(
+                "SELECT compound_code FROM compound_grid WHERE grid_code = ?", (code,)
+            ).fetchall()
+        else:
+            links = []
+        return [code, *(r[0] for r in links)]
+
+    def recent_cases(self, code: str, limit: int = 20, category: str | None = None) -> list[Case]:
+        df = self.cases(code, category=category, limit=limit)
+        return [records.case_from_row(row) for row in df.to_dict("records")]
+
+    def cases(
+        self,
+        code: str | None = None,
+        window: Window | None = None,
+        category: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        conds, params = self._record_filters(code, window, category, "reported_at")
+        sql = f"SELECT * FROM cases {conds} ORDER BY reported_at DESC, id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        df = self._frame(sql, params).drop(columns="fid")
+        for col in _CASE_TIME_COLUMNS:
+            df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        return df
+
+    def _record_filters(
+        self, code: str | None, window: Window | None, category: str | None, time_col: str
+    ) -> tuple[str, list]:
+        conds: list[str] = []
+        params: list = []
+        if code is not None:
+            conds.append(f"{AREA_COLUMN[_level_or_error(code)]} = ?")
+            params.append(code)
+        if window is not None and time_col == "reported_at":
+            conds += ["reported_at >= ?", "reported_at < ?"]
+            params += [records.utc_text(window.start), records.utc_text(window.end)]
+        elif window is not None:
+            conds += ["date >= ?", "date <= ?"]
+            params += list(records.local_dates(window))
+        if category:
+            conds.append("category = ?")
+            params.append(category)
+        return ("WHERE " + " AND ".join(conds) if conds else ""), params
+
+    def visits(
+        self,
+        code: str | None = None,
+        window: Window | None = None,
+        worker_id: str | None = None,
+    ) -> pd.DataFrame:
+        conds, params = self._record_filters(code, window, None, "date")
+        if worker_id is not None:
+            conds += (" AND " if conds else "WHERE ") + "worker_id = ?"
+            params.append(worker_id)
+        df = self._frame(f"SELECT * FROM visits {conds} ORDER BY date DESC, id DESC", params)
+        df = df.drop(columns="fid")
+        df["date"] = pd.to_datetime(df["date"]).dt.date
+        return df
+
+    def buildings(self, code: str | None = None) -> gpd.GeoDataFrame:
+        where, params = "", []
+        if code is not None:
+            level = _level_or_error(code)
+            where, params = f"WHERE {AREA_COLUMN[level]} = ?", [code]
+        return self._geoframe(
+            "SELECT geom, id, name, compound_code, grid_code, community_code, street_code,"
+            f" households, floors FROM buildings {where} ORDER BY id",
+            params,
+        )
+
+    def roads(self) -> gpd.GeoDataFrame:
+        return self._geoframe("SELECT geom, id, name, kind FROM roads ORDER BY fid")
+
+    def _get_locator(self) -> Locator:
+        with self._lock:
+            if self._locator is None:
+                self._locator = Locator(*(self.areas(lv) for lv in _LOCATOR_LEVELS))
+            return self._locator
+
+    # --- writing --------------------------------------------------------------------------
+    def write_city(self, city: CityData) -> None:
+        try:
+            city.check_columns()
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        prepared, locator = records.prepare_city(city)
+        cases = records.prepare_cases(city.cases, locator) if len(city.cases) else None
+        with self._transaction() as con:
+            for name in _INDEXES:  # rebuilding beats updating indexes row by row
+                con.execute(f"DROP INDEX IF EXISTS {name}")
+            for table in DATA_TABLES:
+                con.execute(f"DELETE FROM {table}")
+            con.execute("DELETE FROM gridboard_meta WHERE key != 'schema_version'")
+            con.executemany(
+                "INSERT INTO gridboard_meta VALUES (?, ?)",
+                [(k, str(v)) for k, v in city.meta.items() if k != "schema_version"],
+            )
+            for table, frame in prepared.items():
+                _insert(con, table, frame)
+            _insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
+            if cases is not None:
+                _insert(con, "cases", cases)
+            if len(city.visits):
+                _insert(con, "visits", records.prepare_visits(city.visits, con))
+            _create_indexes(con)
+            con.execute("ANALYZE")
+
+    def add_cases(self, cases: pd.DataFrame) -> int:
+        if cases.empty:
+            return 0
+        prepared = records.prepare_cases(cases, self._get_locator())
+        try:
+            with self._transaction() as con:
+                records.check_new_ids(con, "cases", prepared["id"])
+                _insert(con, "cases", prepared)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{self.path}: cases not written ({exc})") from exc
+        return len(prepared)
+
+    def add_visits(self, visits: pd.DataFrame) -> int:
+        if visits.empty:
+            return 0
+        try:
+            with self._transaction() as con:
+                prepared = records.prepare_visits(visits, con)
+                records.check_new_ids(con, "visits", prepared["id"])
+                _insert(con, "visits", prepared)
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{self.path}: visits not written ({exc})") from exc
+        return len(prepared)
+
+
+def _create_indexes(con: sqlite3.Connection) -> None:
+    for name, target in _INDEXES.items():
+        con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def _level_or_error(code: str) -> Level:
+    try:
+        return level_of(code)
+    except CodeError as exc:
+        raise StoreError(str(exc)) from exc
+
+
+def _area_select(level: Level) -> str:
+    cols = ["a.geom", "a.code", "a.name"]
+    if level is Level.STREET:
+        cols += ["NULL AS parent_code", "a.code AS street_code", "NULL AS community_code"]
+    elif level is Level.COMMUNITY:
+        cols += ["a.street_code AS parent_code", "a.street_code", "a.code AS community_code"]
+        cols += ["a.hall_lon", "a.hall_lat", "a.hall_address"]
+    else:
+        cols += ["a.community_code AS parent_code", "a.street_code", "a.community_code"]
+    cols.append("a.households")
+    if level is Level.COMPOUND:
+        cols += [
+            "a.property_company_id",
+            "(SELECT name FROM organisations o WHERE o.id = a.property_company_id)"
+            " AS property_company",
+            "a.address",
+        ]
+    return ", ".join(cols)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def _insert(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    cols = list(frame.columns)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    con.executemany(sql, records.rows(frame))
+    if "geom" in cols and table in _LAYERS and _LAYERS[table]:
+        bounds = frame.attrs.get("bounds")
+        if bounds is not None:
+            gp.update_extent(con, table, bounds)

@@ -1,0 +1,361 @@
+"""Conversions between the store's rows and frames/model objects, with validation of writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import geopackage as gp
+from .city import COLUMNS, CityData
+from .codes import is_valid
+from .locate import Locator
+from .model import (
+    CATEGORY_BY_CODE,
+    LOCAL_TZ,
+    TIMESTAMP_FIELDS,
+    Case,
+    CaseSource,
+    CaseStatus,
+    Level,
+    OrgKind,
+    Role,
+    StaffMember,
+    StaffRole,
+)
+from .store import StoreError, Window
+
+MAX_REPORTED = 20  # bad rows named in one error message; the rest are counted
+
+
+class RecordError(StoreError):
+    """Rows that cannot be written; the message names table, row and field."""
+
+
+# --- time -------------------------------------------------------------------------------
+def utc_text(moment: dt.datetime) -> str:
+    """A timezone-aware time as the GeoPackage DATETIME text the store keeps (UTC)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_dates(window: Window) -> tuple[str, str]:
+    """First and last local calendar day (ISO text) touched by the half-open window."""
+    first = window.start.astimezone(LOCAL_TZ).date()
+    last = (window.end - dt.timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+    return first.isoformat(), last.isoformat()
+
+
+def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=False)
+    bad = parsed.isna() & values.notna()
+    _raise_rows(table, column, bad, values, "is not a time")
+    if parsed.isna().all():
+        return np.full(len(values), None, dtype=object)
+    if parsed.dt.tz is None:
+        raise RecordError(f"{table}: column {column} has times without a timezone")
+    naive = parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
+    text = np.char.add(np.datetime_as_string(naive, unit="s"), "Z").astype(object)
+    text[parsed.isna().to_numpy()] = None
+    return text
+
+
+def _date_text_column(values: pd.Series, table: str) -> np.ndarray:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    _raise_rows(table, "date", parsed.isna(), values, "is not a date")
+    return np.datetime_as_string(parsed.to_numpy("datetime64[D]"), unit="D").astype(object)
+
+
+# --- validation -------------------------------------------------------------------------
+def _raise_rows(table: str, column: str, bad: Any, values: pd.Series, problem: str) -> None:
+    bad = np.asarray(bad, dtype=bool)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    lines = [
+        f"row {i + 1}: {column} {_plain(values.iloc[i])!r} {problem}" for i in rows[:MAX_REPORTED]
+    ]
+    more = len(rows) - MAX_REPORTED
+    tail = f"; and {more} more rows" if more > 0 else ""
+    raise RecordError(f"{table}: {len(rows)} bad rows — " + "; ".join(lines) + tail)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_new_ids(con: Any, table: str, ids: pd.Series) -> None:
+    """Raise RecordError naming the rows whose id the table holds already."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT)")
+    con.execute("DELETE FROM new_ids")
+    con.executemany("INSERT INTO new_ids VALUES (?)", ((str(i),) for i in ids))
+    taken = {
+        r[0] for r in con.execute(f"SELECT id FROM {table} WHERE id IN (SELECT id FROM new_ids)")
+    }
+    con.execute("DELETE FROM new_ids")
+    _raise_rows(table, "id", ids.astype(str).isin(taken), ids, "is in the store already")
+
+
+def _require_columns(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise RecordError(f"{table}: missing columns {', '.join(missing)}")
+
+
+def _check_ids(frame: pd.DataFrame, table: str, column: str = "id") -> None:
+    ids = frame[column]
+    blank = ids.isna() | (ids.astype(str).str.strip() == "")
+    _raise_rows(table, column, blank, ids, "is empty")
+    _raise_rows(table, column, ids.duplicated(keep="first"), ids, "is repeated")
+
+
+def _check_members(frame: pd.DataFrame, table: str, column: str, allowed: set[str]) -> None:
+    values = frame[column]
+    _raise_rows(table, column, ~values.isin(allowed), values, "is not one of the known values")
+
+
+# --- cases and visits -------------------------------------------------------------------
+def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
+    """Validated case rows with UTC time text and the areas each case lies in."""
+    _require_columns(cases, "cases", ("id", "category", "status", "lon", "lat", "reported_at"))
+    cases = cases.reset_index(drop=True)
+    _check_ids(cases, "cases")
+    _check_members(cases, "cases", "category", set(CATEGORY_BY_CODE))
+    _check_members(cases, "cases", "status", {s.value for s in CaseStatus})
+    if "source" in cases:
+        ok = cases["source"].isna() | cases["source"].isin({s.value for s in CaseSource})
+        _raise_rows("cases", "source", ~ok, cases["source"], "is not one of the known values")
+    lon = pd.to_numeric(cases["lon"], errors="coerce")
+    lat = pd.to_numeric(cases["lat"], errors="coerce")
+    _raise_rows("cases", "lon", ~lon.between(-180, 180), cases["lon"], "is not a longitude")
+    _raise_rows("cases", "lat", ~lat.between(-90, 90), cases["lat"], "is not a latitude")
+    _raise_rows(
+        "cases", "reported_at", cases["reported_at"].isna(), cases["reported_at"], "is missing"
+    )
+    out = pd.DataFrame({c: cases.get(c, None) for c in COLUMNS["cases"]})
+    out["lon"], out["lat"] = lon.to_numpy(), lat.to_numpy()
+    for col in (*TIMESTAMP_FIELDS, "due_at"):
+        if col in cases:
+            out[col] = _utc_text_column(cases[col], "cases", col)
+    areas = locator.locate(out["lon"].to_numpy(), out["lat"].to_numpy())
+    return pd.concat([out, areas], axis=1)
+
+
+def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
+    """Validated visit rows; areas come from the visited building (or a given grid_code)."""
+    _require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
+    visits = visits.reset_index(drop=True)
+    _check_ids(visits, "visits")
+    _raise_rows("visits", "worker_id", visits["worker_id"].isna(), visits["worker_id"], "is empty")
+    out = pd.DataFrame({c: visits.get(c, None) for c in COLUMNS["visits"]})
+    out["date"] = _date_text_column(visits["date"], "visits")
+    for col in ("households_reached", "needs_found", "cases_raised"):
+        number = pd.to_numeric(out[col].fillna(0), errors="coerce")
+        bad = number.isna() | (number < 0) | (number % 1 != 0)
+        _raise_rows("visits", col, bad, out[col], "is not a whole number ≥ 0")
+        out[col] = number.astype(np.int64)
+    return pd.concat([out, _visit_areas(visits, con)], axis=1)
+
+
+def _visit_areas(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
+    buildings = pd.read_sql_query(
+        "SELECT id AS building_id, street_code, community_code, compound_code, grid_code"
+        " FROM buildings",
+        con,
+    )
+    given = visits.get("building_id", pd.Series(None, index=visits.index))
+    areas = pd.DataFrame({"building_id": given}).merge(buildings, on="building_id", how="left")
+    unknown = given.notna() & areas["grid_code"].isna().to_numpy()
+    _raise_rows("visits", "building_id", unknown, given, "is not a known building")
+    if "grid_code" in visits:
+        no_building = given.isna().to_numpy()
+        grid = visits["grid_code"]
+        bad = no_building & ~grid.map(lambda c: is_valid(Level.GRID, c)).to_numpy()
+        _raise_rows("visits", "grid_code", bad, grid, "is not a grid-cell code")
+        areas.loc[no_building, "grid_code"] = grid[no_building].to_numpy()
+        areas.loc[no_building, "community_code"] = grid[no_building].str[:12].to_numpy()
+        areas.loc[no_building, "street_code"] = grid[no_building].str[:9].to_numpy()
+    else:
+        _raise_rows("visits", "building_id", given.isna(), given, "is missing")
+    return areas.drop(columns="building_id")
+
+
+# --- the city ---------------------------------------------------------------------------
+def prepare_city(city: CityData) -> tuple[dict[str, pd.DataFrame], Locator]:
+    """Frames ready to insert, in insert order, with households summed from buildings;
+    and a Locator over the city's areas."""
+    geo = {t: _to_wgs84(getattr(city, t)) for t in ("streets", "communities", "compounds")}
+    geo["grid_cells"] = _to_wgs84(city.grid_cells)
+    geo["buildings"] = _to_wgs84(city.buildings)
+    geo["roads"] = _to_wgs84(city.roads)
+    _check_areas(geo)
+    locator = Locator(geo["grid_cells"], geo["compounds"], geo["communities"], geo["streets"])
+    buildings = _place_buildings(geo["buildings"], locator)
+    households = buildings.groupby("grid_code")["households"].sum()
+    geo["grid_cells"]["households"] = geo["grid_cells"]["code"].map(households).fillna(0)
+    by_comm = geo["grid_cells"].groupby("community_code")["households"].sum()
+    geo["communities"]["households"] = geo["communities"]["code"].map(by_comm).fillna(0)
+    by_street = geo["communities"].groupby("street_code")["households"].sum()
+    geo["streets"]["households"] = geo["streets"]["code"].map(by_street).fillna(0)
+    geo["buildings"] = buildings
+    tables = {t: _with_blob(f, multi=t not in ("buildings", "roads")) for t, f in geo.items()}
+    for table in ("organisations", "persons", "roles"):
+        tables[table] = getattr(city, table)[list(COLUMNS[table])]
+    return tables, locator
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        raise RecordError("a geometry table has no coordinate reference system")
+    return frame.to_crs(4326).reset_index(drop=True)
+
+
+def _check_areas(geo: dict[str, gpd.GeoDataFrame]) -> None:
+    for table, level in (
+        ("streets", Level.STREET),
+        ("communities", Level.COMMUNITY),
+        ("compounds", Level.COMPOUND),
+        ("grid_cells", Level.GRID),
+    ):
+        frame = geo[table]
+        _check_ids(frame, table, "code")
+        bad = ~frame["code"].map(lambda c, lv=level: is_valid(lv, c))
+        _raise_rows(table, "code", bad, frame["code"], f"is not a valid {level.value} code")
+        _raise_rows(table, "geometry", ~frame.geometry.is_valid, frame["code"], "has bad geometry")
+    for table, column, parent in (
+        ("communities", "street_code", "streets"),
+        ("compounds", "community_code", "communities"),
+        ("grid_cells", "community_code", "communities"),
+    ):
+        known = set(geo[parent]["code"])
+        values = geo[table][column]
+        _raise_rows(table, column, ~values.isin(known), values, f"is not in {parent}")
+
+
+def _place_buildings(buildings: gpd.GeoDataFrame, locator: Locator) -> gpd.GeoDataFrame:
+    _check_ids(buildings, "buildings")
+    xy = shapely.get_coordinates(buildings.geometry.values)
+    where = locator.locate(xy[:, 0], xy[:, 1])
+    out = buildings.copy()
+    for col in ("grid_code", "community_code", "street_code"):
+        out[col] = where[col].to_numpy()
+    given = out["compound_code"] if "compound_code" in out else pd.Series(None, index=out.index)
+    out["compound_code"] = given.where(given.notna(), where["compound_code"])
+    return out
+
+
+def _with_blob(frame: gpd.GeoDataFrame, multi: bool) -> pd.DataFrame:
+    geoms = frame.geometry.values
+    if multi:
+        single = shapely.get_type_id(geoms) == 3
+        geoms = np.asarray(geoms, dtype=object)
+        geoms[single] = shapely.multipolygons(geoms[single, None].tolist())
+    out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    out.insert(0, "geom", gp.encode(geoms))
+    out.attrs["bounds"] = frame.total_bounds if len(frame) else None
+    return out
+
+
+def rows(frame: pd.DataFrame) -> Iterator[tuple]:
+    """Rows as tuples of plain Python values, None for missing."""
+    columns = []
+    for name in frame.columns:
+        col = frame[name]
+        values = col.to_numpy(dtype=object, copy=True)
+        mask = pd.isna(col).to_numpy() if col.dtype != object else _object_na(values)
+        values[mask] = None
+        columns.append(values.tolist())
+    return zip(*columns, strict=True)
+
+
+def _object_na(values: np.ndarray) -> np.ndarray:
+    return np.fromiter(
+        (v is None or (isinstance(v, float) and v != v) for v in values), bool, len(values)
+    )
+
+
+# --- reading back -----------------------------------------------------------------------
+def combine_metrics(
+    base: pd.DataFrame, cases: pd.DataFrame, visits: pd.DataFrame, window: Window
+) -> pd.DataFrame:
+    """Metrics per area from the raw group-by counts; every area of `base` present."""
+    out = base.join(cases, how="left").join(visits, how="left")
+    for col in ("cases", "open_cases", "overdue_cases", "visits", "households_reached"):
+        out[col] = out.get(col, pd.Series(dtype=float)).fillna(0).astype(np.int64)
+    households = out["households"].where(out["households"] > 0)
+    out["cases_per_1000"] = out["cases"] / households * 1000
+    out["visits_per_100"] = out["households_reached"] / households * 100
+    last = pd.to_datetime(out.get("last_visit", pd.Series(dtype=object)), errors="coerce")
+    out["last_visit"] = last.dt.date.where(last.notna(), None)
+    reference = pd.Timestamp(local_dates(window)[1])
+    out["days_since_visit"] = (reference - last).dt.days.astype(float)
+    return out
+
+
+_AREA_ROLE_ORDER = (
+    Role.GRID_WORKER,
+    Role.PROPERTY_ADMINISTRATOR,
+    Role.SERVICE_QUALITY_DIRECTOR,
+    Role.PROJECT_MANAGER,
+    Role.BUILDING_MANAGER,
+    Role.OWNERS_CHAIR,
+    Role.PART_TIME_MEMBER,
+    Role.SECRETARY,
+    Role.DIRECTOR,
+    Role.COMMITTEE_MEMBER,
+)
+
+
+def staff_members(rows_: pd.DataFrame, related: set[str], code: str) -> list[StaffMember]:
+    """One StaffMember per person, ordered by their most relevant role for the area `code`."""
+    members = []
+    for person_id, group in rows_.groupby("person_id", sort=False):
+        roles = tuple(
+            StaffRole(
+                role=Role(r.role),
+                org_id=r.org_id,
+                org_name=r.org_name,
+                org_kind=OrgKind(r.org_kind),
+                area_level=Level(r.area_level),
+                area_code=r.area_code,
+            )
+            for r in group.itertuples()
+        )
+        first = group.iloc[0]
+        members.append(StaffMember(str(person_id), first["name"], first["phone"], roles))
+
+    def rank(member: StaffMember) -> tuple[int, int, str]:
+        here = [r for r in member.roles if r.area_code in related]
+        own = min((0 if r.area_code == code else 1 for r in here), default=2)
+        best = min((_AREA_ROLE_ORDER.index(r.role) for r in here), default=len(_AREA_ROLE_ORDER))
+        return best, own, member.person_id
+
+    return sorted(members, key=rank)
+
+
+def case_from_row(row: dict) -> Case:
+    times = {f: row[f].to_pydatetime() for f in TIMESTAMP_FIELDS if f in row and pd.notna(row[f])}
+    due = row.get("due_at")
+    return Case(
+        id=row["id"],
+        category=row["category"],
+        description=row.get("description") or "",
+        source=CaseSource(row["source"]) if row.get("source") else None,
+        status=CaseStatus(row["status"]),
+        lon=float(row["lon"]),
+        lat=float(row["lat"]),
+        reported_at=times["reported_at"],
+        times=times,
+        due_at=due.to_pydatetime() if pd.notna(due) else None,
+        assignee_id=row.get("assignee_id"),
+        reporter_name=row.get("reporter_name"),
+        reporter_phone=row.get("reporter_phone"),
+        street_code=row.get("street_code"),
+        community_code=row.get("community_code"),
+        compound_code=row.get("compound_code"),
+        grid_code=row.get("grid_code"),
+    )

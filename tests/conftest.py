@@ -1,0 +1,50 @@
+"""Shared fixtures: stores built from the tiny hand-made city and from the street-scale demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from geodata.store import Store, open_store
+
+DEMO_SEED = 7
+DEMO_AS_OF = dt.date(2026, 11, 28)
+
+# Every store implementation runs the same suite; a PostGIS one will join this list.
+STORE_KINDS = ["gpkg"]
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Store]]:
+    """Opens (or creates) one store per test; call it again to reopen the same store."""
+    opened: list[Store] = []
+
+    def make(*, create: bool = False, readonly: bool = False) -> Store:
+        store = open_store(tmp_path / "store.gpkg", create=create, readonly=readonly)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def street_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A GeoPackage holding the street-scale demo, built once per test session."""
+    from geodata.demo import build_demo
+
+    path = tmp_path_factory.mktemp("street") / "street.gpkg"
+    with open_store(path, create=True) as store:
+        store.write_city(build_demo("street", seed=DEMO_SEED, as_of=DEMO_AS_OF))
+    return path
+
+
+@pytest.fixture
+def empty_store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "empty.gpkg"
+    open_store(path, create=True).close()
+    return path

@@ -1,0 +1,306 @@
+"""The store suite: every Store method, through a real file, against the tiny hand-made city."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ, Level, Role
+from geodata.store import METRIC_COLUMNS, StoreError, Window
+from tests import tiny_city as tc
+
+END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of AS_OF, local time
+LAST_30 = Window(END - dt.timedelta(days=30), END)
+
+
+@pytest.fixture
+def store(store_factory):
+    s = store_factory(create=True)
+    s.write_city(tc.build())
+    return s
+
+
+def _naive_cell(lon: float, lat: float, cells) -> str | None:
+    point = shapely.Point(lon, lat)
+    for code, geom in zip(cells["code"], cells.geometry, strict=True):
+        if geom.covers(point):
+            return code
+    return None
+
+
+def naive_case_metrics(store, window: Window, category: str | None = None) -> dict:
+    """The metric definitions applied row by row, as an oracle for the store's group-bys."""
+    cells = store.areas(Level.GRID)
+    out = {code: {"cases": 0, "open_cases": 0, "overdue_cases": 0} for code in cells["code"]}
+    for case in tc.cases().to_dict("records"):
+        if category and case["category"] != category:
+            continue
+        if not window.start <= case["reported_at"] < window.end:
+            continue
+        code = _naive_cell(case["lon"], case["lat"], cells)
+        closed = case["closed_at"]
+        is_open = closed is None or pd.isna(closed) or closed >= window.end
+        out[code]["cases"] += 1
+        out[code]["open_cases"] += is_open
+        out[code]["overdue_cases"] += is_open and case["due_at"] < window.end
+    return out
+
+
+def test_new_store_is_empty_and_survives_reopen(store_factory):
+    store = store_factory(create=True)
+    assert set(store.counts().values()) == {0}
+    assert store.meta()["schema_version"] == "1"
+    store.close()
+    again = store_factory()
+    assert set(again.counts().values()) == {0}
+    assert again.areas(Level.STREET).empty
+
+
+def test_city_written_is_read_back_after_reopen(store, store_factory):
+    store.close()
+    reopened = store_factory(readonly=True)
+    counts = reopened.counts()
+    assert counts["streets"] == 1 and counts["communities"] == 2
+    assert counts["compounds"] == 2 and counts["grid_cells"] == 4
+    assert counts["buildings"] == 6 and counts["roles"] == 9
+    assert counts["cases"] == len(tc.cases()) and counts["visits"] == len(tc.visits())
+    assert reopened.meta()["name"] == "测试城"
+
+
+def test_areas_of_each_level_with_parents(store):
+    comms = store.areas(Level.COMMUNITY)
+    assert list(comms["name"]) == ["运河社区", "锦绣社区"]
+    assert comms.crs.to_epsg() == 4326
+    assert set(store.areas(Level.GRID, parent=tc.YUNHE)["code"]) == {
+        tc.YUNHE + "001",
+        tc.YUNHE + "002",
+    }
+    assert set(store.areas(Level.COMMUNITY, parent=tc.STREET)["code"]) == {tc.YUNHE, tc.JINXIU}
+    # compounds and cells cross: the garden spans both cells of 运河社区
+    assert set(store.areas(Level.GRID, parent=tc.GARDEN)["code"]) == {
+        tc.YUNHE + "001",
+        tc.YUNHE + "002",
+    }
+    assert list(store.areas(Level.COMPOUND, parent=tc.JINXIU + "001")["name"]) == ["东方新天地"]
+    assert store.areas(Level.COMPOUND, parent=tc.JINXIU + "002").empty
+
+
+def test_geometry_round_trips(store):
+    cells = store.areas(Level.GRID).to_crs(tc.CRS)
+    for code, (x0, y0, x1, y1) in tc.CELLS.items():
+        geom = cells.loc[cells["code"] == code].geometry.iloc[0]
+        expected = shapely.box(tc.X0 + x0, tc.Y0 + y0, tc.X0 + x1, tc.Y0 + y1)
+        assert geom.symmetric_difference(expected).area < 0.01
+
+
+def test_households_are_summed_from_buildings(store):
+    cells = store.areas(Level.GRID).set_index("code")["households"]
+    assert cells[tc.YUNHE + "001"] == 200 and cells[tc.YUNHE + "002"] == 200
+    assert cells[tc.JINXIU + "001"] == 200 and cells[tc.JINXIU + "002"] == 0
+    assert store.areas(Level.STREET)["households"].iloc[0] == 600
+
+
+def test_area_details(store):
+    garden = store.area(tc.GARDEN)
+    assert garden["name"] == "运河花园" and garden["level"] == "compound"
+    assert garden["community_name"] == "运河社区" and garden["street_name"] == "水泊街道"
+    assert garden["property_company"] == "济宁运河物业服务有限公司"
+    assert store.area(tc.XINTIANDI)["property_company"] is None
+    assert store.area("370832001999") is None
+    assert store.area("not a code") is None
+
+
+@pytest.mark.parametrize("category", [None, "sanitation", "street_vending", "noise"])
+def test_case_metrics_match_the_definitions(store, category):
+    got = store.metrics(Level.GRID, LAST_30, category=category)
+    assert list(got.columns) == list(METRIC_COLUMNS)
+    expected = naive_case_metrics(store, LAST_30, category)
+    for code, values in expected.items():
+        for col, value in values.items():
+            assert got.loc[code, col] == value, (code, col)
+
+
+def test_metrics_by_hand(store):
+    got = store.metrics(Level.GRID, LAST_30)
+    north = got.loc[tc.YUNHE + "001"]
+    assert (north.cases, north.open_cases, north.overdue_cases) == (3, 2, 2)
+    assert north.cases_per_1000 == pytest.approx(15.0)
+    assert (north.visits, north.households_reached) == (2, 70)
+    assert north.visits_per_100 == pytest.approx(35.0)
+    assert north.days_since_visit == 1
+    south = got.loc[tc.YUNHE + "002"]
+    assert south.visits == 0 and south.days_since_visit == 50  # visited before the window
+    empty = got.loc[tc.JINXIU + "002"]
+    assert empty.cases == 0 and math.isnan(empty.cases_per_1000)  # no households: no data
+    assert math.isnan(empty.days_since_visit) and empty.last_visit is None
+
+
+def test_metrics_window_end_in_the_past(store):
+    """Open means open at the window's end: C3, closed on day -4, is open at day -5's end."""
+    end = dt.datetime(2026, 11, 24, tzinfo=LOCAL_TZ)
+    got = store.metrics(Level.GRID, Window(end - dt.timedelta(days=7), end))
+    assert got.loc[tc.YUNHE + "001", "open_cases"] == 2  # C1 and C3; C6 not reported yet
+    assert store.metrics(Level.GRID, LAST_30).loc[tc.YUNHE + "001", "open_cases"] == 2  # C1, C6
+
+
+def test_metrics_per_level_and_parent(store):
+    for level in Level:
+        got = store.metrics(level, LAST_30)
+        assert list(got.index) == list(store.areas(level)["code"])
+    within = store.metrics(Level.GRID, LAST_30, parent=tc.YUNHE)
+    assert set(within.index) == {tc.YUNHE + "001", tc.YUNHE + "002"}
+    compounds = store.metrics(Level.COMPOUND, LAST_30)
+    assert compounds.loc[tc.GARDEN, "cases"] == 3  # C1, C2, C3; C6 is on the road
+    street = store.metrics(Level.STREET, LAST_30).iloc[0]
+    assert street.cases == 5 and street.visits == 3
+
+
+def test_staff_of_a_compound_lists_each_person_once_with_all_roles(store):
+    staff = store.staff(tc.GARDEN)
+    ids = [m.person_id for m in staff]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {"P1", "P2", "P3", "P4", "P5"}
+    by_id = {m.person_id: m for m in staff}
+    assert {r.role for r in by_id["P1"].roles} == {Role.GRID_WORKER, Role.PROPERTY_ADMINISTRATOR}
+    assert by_id["P1"].cross_appointed and by_id["P3"].cross_appointed
+    assert by_id["P4"].cross_appointed
+    assert not by_id["P2"].cross_appointed and not by_id["P5"].cross_appointed
+    assert staff[0].person_id in {"P1", "P2"}  # grid workers first
+    assert by_id["P1"].phone == "13800000001"
+
+
+def test_staff_of_a_grid_cell_includes_its_compounds_staff(store):
+    ids = {m.person_id for m in store.staff(tc.YUNHE + "001")}
+    assert ids == {"P1", "P3", "P4", "P5"}
+    assert store.staff(tc.JINXIU + "002") == []
+
+
+def test_recent_cases_newest_first(store):
+    recent = store.recent_cases(tc.GARDEN)
+    assert [c.id for c in recent] == ["C2", "C3", "C1", "C5"]
+    assert [c.id for c in store.recent_cases(tc.GARDEN, limit=2)] == ["C2", "C3"]
+    assert [c.id for c in store.recent_cases(tc.GARDEN, category="sanitation")] == ["C1", "C5"]
+    first = recent[0]
+    assert first.reported_at == tc.local(-2).to_pydatetime()
+    assert first.is_open and first.grid_code == tc.YUNHE + "002"
+
+
+def test_cases_and_visits_tables(store):
+    cases = store.cases(tc.STREET, window=LAST_30)
+    assert set(cases["id"]) == {"C1", "C2", "C3", "C4", "C6"}
+    assert cases["reported_at"].is_monotonic_decreasing
+    visits = store.visits(worker_id="P1")
+    assert list(visits["id"]) == ["V1", "V2"]
+    assert visits["grid_code"].tolist() == [tc.YUNHE + "001"] * 2
+    assert list(store.visits(tc.JINXIU, window=LAST_30)["id"]) == ["V4"]
+
+
+def test_buildings_and_roads(store):
+    b = store.buildings(tc.YUNHE + "002")
+    assert set(b["id"]) == {f"{tc.GARDEN}-03", f"{tc.GARDEN}-04"}
+    assert set(b["compound_code"]) == {tc.GARDEN}
+    assert list(store.roads()["name"]) == ["运河路", "建设路"]
+
+
+def test_a_written_case_lands_in_its_compound_and_cell_and_survives_reopen(store, store_factory):
+    new = pd.DataFrame([tc.case_row("C7", "noise", 500, 110, tc.local(0, 9), "reported")])
+    assert store.add_cases(new) == 1
+    store.close()
+    reopened = store_factory()
+    (case,) = reopened.recent_cases(tc.XINTIANDI, limit=1)
+    assert case.id == "C7"
+    assert (case.grid_code, case.compound_code) == (tc.JINXIU + "001", tc.XINTIANDI)
+    assert (case.community_code, case.street_code) == (tc.JINXIU, tc.STREET)
+    assert reopened.metrics(Level.COMPOUND, LAST_30).loc[tc.XINTIANDI, "cases"] == 2
+
+
+def test_a_written_visit_takes_the_areas_of_its_building(store, store_factory):
+    visit = tc.visits().iloc[:1].assign(id="V9", building_id=f"{tc.XINTIANDI}-02")
+    assert store.add_visits(visit) == 1
+    store.close()
+    row = store_factory().visits(worker_id="P1").iloc[0]
+    assert row["id"] == "V9" and row["grid_code"] == tc.JINXIU + "001"
+
+
+def _digest(path) -> bytes:
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump()).encode()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"category": "unicorns"}, "row 2: category 'unicorns'"),
+        ({"lat": 123.0}, "row 2: lat 123.0 is not a latitude"),
+        ({"status": "lost"}, "row 2: status 'lost'"),
+        ({"id": "C1"}, "row 2: id 'C1' is in the store already"),
+        ({"reported_at": "yesterday-ish"}, "row 2: reported_at 'yesterday-ish' is not a time"),
+    ],
+)
+def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
+    store, tmp_path, change, message
+):
+    rows = [
+        tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported"),
+        tc.case_row("C9", "noise", 100, 110, tc.local(0), "reported") | change,
+    ]
+    before = _digest(tmp_path / "store.gpkg")
+    with pytest.raises(StoreError, match=message.replace("(", r"\(")):
+        store.add_cases(pd.DataFrame(rows))
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_bad_visits_are_refused(store, tmp_path):
+    before = _digest(tmp_path / "store.gpkg")
+    visit = tc.visits().iloc[:2].assign(id=["V10", "V11"], building_id=["nowhere", None])
+    with pytest.raises(StoreError, match="row 1: building_id 'nowhere' is not a known building"):
+        store.add_visits(visit)
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_read_only_store_refuses_writes(store, store_factory):
+    store.close()
+    ro = store_factory(readonly=True)
+    with pytest.raises(StoreError, match="read-only"):
+        ro.add_cases(pd.DataFrame([tc.case_row("C8", "noise", 1, 1, tc.local(0), "reported")]))
+
+
+def test_opening_what_is_not_a_store(tmp_path):
+    from geodata.store import open_store
+
+    with pytest.raises(StoreError, match="no such file"):
+        open_store(tmp_path / "missing.gpkg")
+    text = tmp_path / "notes.gpkg"
+    text.write_text("hello")
+    with pytest.raises(StoreError, match="not a gridboard store"):
+        open_store(text)
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(StoreError, match="not a gridboard store"):
+        open_store(other)
+
+
+def test_the_file_is_a_geopackage_other_tools_read(store, tmp_path):
+    path = tmp_path / "store.gpkg"
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["compounds"] == "MultiPolygon" and layers["buildings"] == "Point"
+    assert layers["roads"] == "LineString"
+    compounds = pyogrio.read_dataframe(path, layer="compounds")
+    assert set(compounds["name"]) == {"运河花园", "东方新天地"}
+    assert compounds.crs.to_epsg() == 4326
+    assert compounds.geometry.is_valid.all()
+
+
+def test_categories_are_kept_in_the_file(store, tmp_path):
+    con = sqlite3.connect(tmp_path / "store.gpkg")
+    limits = dict(con.execute("SELECT code, time_limit_hours FROM categories"))
+    assert limits == {c: cat.time_limit_hours for c, cat in CATEGORY_BY_CODE.items()}
