@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`, each measured against a budget or a naive baseline."""

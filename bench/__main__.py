@@ -1,0 +1,44 @@
+"""`make bench`: run every benchmark on the city-scale demo and print and save the results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from geodata.model import LOCAL_TZ
+
+from . import store_metrics
+from .common import OUT, Result, ensure_city
+
+SUITES = (store_metrics,)
+
+
+def _row(r: Result) -> str:
+    ratio = f"{r.ratio:,.1f}×" if r.ratio else ""
+    baseline = f"{r.baseline:,.1f}" if r.baseline is not None else ""
+    budget = "" if r.budget is None else ("ok" if r.within_budget else "OVER") + f" ≤ {r.budget:g}"
+    return f"| {r.name} | {r.value:,.1f} {r.unit} | {baseline} | {ratio} | {budget} |"
+
+
+def main() -> None:
+    as_of = dt.datetime.now(LOCAL_TZ).date()
+    city, build = ensure_city(as_of)
+    results: list[Result] = [build] if build else []
+    from geodata.store import open_store
+
+    with open_store(city, readonly=True) as store:
+        as_of = dt.date.fromisoformat(store.meta()["as_of"])
+    for suite in SUITES:
+        results += suite.run(city, as_of)
+    print("| benchmark | value | naive baseline | ratio | budget |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        print(_row(r))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "results.json").write_text(
+        json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()
