@@ -69,12 +69,11 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
     from geodata.demo import build_demo
 
     _check_writable_target(out)
-    started = time.perf_counter()
-    city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
-    click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
-    tmp = Path(tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")[1])
+    tmp = _reserve_temporary(out)
     try:
-        tmp.unlink()
+        started = time.perf_counter()
+        city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
+        click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
         with open_store(tmp, create=True) as store:
             store.write_city(city)
             counts = store.counts()
@@ -87,6 +86,17 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
         f" {counts['cases']:,} cases, {counts['visits']:,} visits"
         f" in {time.perf_counter() - started:.1f} s"
     )
+
+
+def _reserve_temporary(out: Path) -> Path:
+    """A free name beside `out` for the file being built (so the final rename is atomic)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write in {out.parent} ({exc.strerror})") from exc
+    os.close(fd)
+    os.unlink(name)
+    return Path(name)
 
 
 def _check_writable_target(out: Path) -> None:

@@ -1,0 +1,229 @@
+"""Dashboard settings: declared once (variable, default, help), read from the environment here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .i18n import LANGUAGES
+
+CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
+TILE_PROVIDERS = ("none", "osm", "tianditu", "amap")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class SettingsError(ValueError):
+    """A setting with a bad value; the message names the variable and the value."""
+
+
+# --- parsers: raw environment string → value, or ValueError with the reason ----------------
+def _text(raw: str) -> str:
+    return raw
+
+
+def _path(raw: str) -> Path:
+    return Path(raw)
+
+
+def _port(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("is not a port number (1-65535)") from None
+
+
+def _seconds(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("is not a whole number of seconds (0 or more)") from None
+
+
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError("is not a yes/no value (1, true, yes, on / 0, false, no, off)")
+
+
+# --- checks: value → the reason it is bad, or None ------------------------------------------
+def _check_port(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
+    return None if ok else "is not a port number (1-65535)"
+
+
+def _check_seconds(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "is not a whole number of seconds (0 or more)"
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"is not one of {', '.join(choices)}"
+
+    return check
+
+
+def _check_text(value: Any) -> str | None:
+    return None if isinstance(value, str) else "is not text"
+
+
+def _check_path(value: Any) -> str | None:
+    return None if isinstance(value, Path) and str(value) else "is not a file path"
+
+
+def _check_flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "is not a yes/no value"
+
+
+def _meta(
+    env: str,
+    help_text: str,
+    parse: Callable[[str], Any] = _text,
+    check: Callable[[Any], str | None] = _check_text,
+) -> dict[str, Any]:
+    """Field metadata: the environment variable, its help text, its parser and its check."""
+    return {"env": env, "help": help_text, "parse": parse, "check": check}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the dashboard; the fields and their metadata are the one table."""
+
+    data: Path = field(
+        default=Path("data/gridboard.gpkg"),
+        metadata=_meta(
+            "GRIDBOARD_DATA",
+            "The store: a GeoPackage file (created by `gridboard demo …` or an import).",
+            _path,
+            _check_path,
+        ),
+    )
+    host: str = field(
+        default="127.0.0.1",
+        metadata=_meta("GRIDBOARD_HOST", "Address the web server listens on."),
+    )
+    port: int = field(
+        default=8050,
+        metadata=_meta("GRIDBOARD_PORT", "Port the web server listens on.", _port, _check_port),
+    )
+    cache_type: str = field(
+        default="SimpleCache",
+        metadata=_meta(
+            "GRIDBOARD_CACHE_TYPE",
+            "Cache of aggregated metrics (flask-caching class name): "
+            + ", ".join(CACHE_TYPES)
+            + ". Use FileSystemCache or RedisCache with several workers.",
+            check=_one_of(CACHE_TYPES),
+        ),
+    )
+    cache_dir: Path = field(
+        default=Path("data/cache"),
+        metadata=_meta(
+            "GRIDBOARD_CACHE_DIR", "Directory of the FileSystemCache.", _path, _check_path
+        ),
+    )
+    cache_redis_url: str = field(
+        default="redis://localhost:6379/0",
+        repr=False,  # may hold a password
+        metadata=_meta("GRIDBOARD_CACHE_REDIS_URL", "Server of the RedisCache."),
+    )
+    cache_timeout: int = field(
+        default=300,
+        metadata=_meta(
+            "GRIDBOARD_CACHE_TIMEOUT",
+            "Seconds a cached result is kept (0: until the cache is cleared).",
+            _seconds,
+            _check_seconds,
+        ),
+    )
+    language: str = field(
+        default="zh",
+        metadata=_meta(
+            "GRIDBOARD_LANGUAGE",
+            "Default language of the pages: zh (简体中文) or en; `?lang=` in a URL overrides it.",
+            check=_one_of(LANGUAGES),
+        ),
+    )
+    tiles: str = field(
+        default="none",
+        metadata=_meta(
+            "GRIDBOARD_TILES",
+            "Background map tiles: " + ", ".join(TILE_PROVIDERS) + " (none needs no network).",
+            check=_one_of(TILE_PROVIDERS),
+        ),
+    )
+    tianditu_key: str = field(
+        default="",
+        repr=False,  # a secret
+        metadata=_meta(
+            "GRIDBOARD_TIANDITU_KEY",
+            "Tianditu (天地图) API key; required when GRIDBOARD_TILES=tianditu.",
+        ),
+    )
+    debug: bool = field(
+        default=False,
+        metadata=_meta(
+            "GRIDBOARD_DEBUG",
+            "Dash debug mode (dev tools, reloading); never on a public server.",
+            _flag,
+            _check_flag,
+        ),
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            problem = f.metadata["check"](getattr(self, f.name))
+            if problem:
+                raise SettingsError(f"{f.metadata['env']}={getattr(self, f.name)!r} {problem}")
+        if self.tiles == "tianditu" and not self.tianditu_key:
+            raise SettingsError("GRIDBOARD_TILES='tianditu' needs GRIDBOARD_TIANDITU_KEY")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `environ` (default: os.environ); `overrides` (field names) win.
+
+        An empty variable counts as unset. A string override is parsed like the variable.
+        """
+        env = os.environ if environ is None else environ
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(overrides) - set(known))
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, f in known.items():
+            raw = overrides.get(name, env.get(f.metadata["env"], ""))
+            if isinstance(raw, str) and raw == "" and name not in overrides:
+                continue
+            values[name] = _parse(f.metadata, raw) if isinstance(raw, str) else raw
+        return cls(**values)
+
+
+def _parse(meta: Mapping[str, Any], raw: str) -> Any:
+    """Parse and check one raw value, naming the variable and the raw value on failure."""
+    try:
+        value = meta["parse"](raw)
+    except ValueError as exc:
+        raise SettingsError(f"{meta['env']}={raw!r} {exc}") from None
+    problem = meta["check"](value)
+    if problem:
+        raise SettingsError(f"{meta['env']}={raw!r} {problem}")
+    return value
+
+
+def settings_table_markdown() -> str:
+    """The table of environment variables (variable, default, meaning) for the README."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        default = f.default
+        shown = f"`{default}`" if default != "" else "(empty)"
+        if isinstance(default, bool):
+            shown = f"`{str(default).lower()}`"
+        lines.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['help']} |")
+    return "\n".join(lines) + "\n"
