@@ -314,10 +314,13 @@ class GeoPackageStore(Store):
         still_open = (
             "(closed_at IS NULL OR closed_at >= ?2) AND (rejected_at IS NULL OR rejected_at >= ?2)"
         )
+        # Without a parent, the time index reads only the window's rows; SQLite's planner
+        # otherwise prefers skip-scanning the (area, time) index, twice as slow.
+        source = "cases INDEXED BY cases_reported" if parent is None else "cases"
         sql = (
             f"SELECT {col} AS code, COUNT(*) AS cases, SUM({still_open}) AS open_cases,"
             f" SUM({still_open} AND due_at IS NOT NULL AND due_at < ?2) AS overdue_cases"
-            f" FROM cases WHERE {' AND '.join(conds)} AND {col} IS NOT NULL GROUP BY {col}"
+            f" FROM {source} WHERE {' AND '.join(conds)} AND +{col} IS NOT NULL GROUP BY {col}"
         )
         return self._frame(sql, params).set_index("code")
 
@@ -337,16 +340,19 @@ class GeoPackageStore(Store):
         col = AREA_COLUMN[level]
         params: list = list(records.local_dates(window))
         extra = "".join(f" AND {c}" for c in self._parent_conditions(level, parent, params))
+        source = "visits INDEXED BY visits_date" if parent is None else "visits"
         counts = self._frame(
             f"SELECT {col} AS code, COUNT(*) AS visits, SUM(households_reached) AS"
-            f" households_reached FROM visits WHERE date >= ?1 AND date <= ?2{extra}"
-            f" AND {col} IS NOT NULL GROUP BY {col}",
+            f" households_reached FROM {source} WHERE date >= ?1 AND date <= ?2{extra}"
+            f" AND +{col} IS NOT NULL GROUP BY {col}",
             params,
         ).set_index("code")
+        where, area_params = self._within(level, parent)
+        # One index seek per area beats scanning every visit ever made for the maximum.
         latest = self._frame(
-            f"SELECT {col} AS code, MAX(date) AS last_visit FROM visits WHERE date <= ?2"
-            f" AND ?1 = ?1{extra} AND {col} IS NOT NULL GROUP BY {col}",
-            params,
+            f"SELECT a.code, (SELECT MAX(v.date) FROM visits v WHERE v.{col} = a.code"
+            f" AND v.date <= ?) AS last_visit FROM {AREA_TABLES[level]} a {where}",
+            [params[1], *area_params],
         ).set_index("code")
         return counts.join(latest, how="outer")
 
