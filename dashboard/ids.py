@@ -19,3 +19,27 @@ OVERVIEW_EMPTY: Final = "overview-empty"
 def lang_link(lang: str) -> str:
     """Id of the language-switch link to `lang`."""
     return f"{LANG_LINK_PREFIX}{lang}"
+
+# Supervisor map page ("/"): controls, map and legend (owned by pages/map.py).
+URL: Final = "map-url"  # dcc.Location: the query string holds the view
+VIEW: Final = "map-view"  # dcc.Store: the current view (layers.view.ViewState as a dict)
+STREET_SELECT: Final = "map-street-select"
+METRIC_SELECT: Final = "map-metric-select"
+WINDOW_SELECT: Final = "map-window-select"
+DATE_RANGE: Final = "map-date-range"
+CATEGORY_SELECT: Final = "map-category-select"
+LAYER_TOGGLES: Final = "map-layer-toggles"
+MAP: Final = "map-graph"
+LEGEND: Final = "map-legend"
+MAP_MESSAGE: Final = "map-message"  # plain-language notice: empty store, unknown street, …
+
+# Area panel and case table (owned by dashboard/panel.py).
+PANEL: Final = "panel"
+PANEL_HEADER: Final = "panel-header"
+PANEL_STAFF: Final = "panel-staff"
+PANEL_CASES: Final = "panel-cases"  # dash-ag-grid of the latest 20 cases
+PANEL_VISITS: Final = "panel-visits"
+CASE_TABLE: Final = "case-table"  # dash-ag-grid of the selected area's or street's cases
+CASE_TABLE_TITLE: Final = "case-table-title"
+CASE_CSV_BUTTON: Final = "case-csv-button"
+CASE_CSV_DOWNLOAD: Final = "case-csv-download"

@@ -1,0 +1,1 @@
+"""Pure functions from store data to what the dashboard shows: no Dash, no disk."""

@@ -1,0 +1,118 @@
+"""The map's view state: what the URL query carries, parsed, checked and turned into a Window."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from urllib.parse import urlencode
+
+from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ
+from geodata.store import Window
+
+METRICS = ("open_cases", "overdue_cases", "cases_per_1000", "visits_per_100", "days_since_visit")
+PRESET_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
+LANGS = ("zh", "en")
+CITY = "all"  # the street choice meaning "the whole city"
+DEFAULTS = {"metric": "open_cases", "window": "30d"}
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """One view of the map; every field is also a URL query parameter of the same name."""
+
+    street: str = CITY  # a street code, or CITY
+    metric: str = DEFAULTS["metric"]
+    window: str = DEFAULTS["window"]  # 7d | 30d | 90d | YYYY-MM-DD..YYYY-MM-DD
+    category: str | None = None  # a category code; None = all categories
+    area: str | None = None  # code of the selected compound or grid cell
+    lang: str = "zh"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def query(self) -> str:
+        """The URL query string ("?…") of this view; defaults are left out."""
+        items = {k: v for k, v in self.as_dict().items() if v is not None}
+        for key, default in (*DEFAULTS.items(), ("street", CITY), ("lang", "zh")):
+            if items.get(key) == default:
+                del items[key]
+        return "?" + urlencode(items) if items else ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A query parameter that could not be used; the dashboard says so in plain words."""
+
+    param: str
+    value: str
+    reason: str  # a translation key suffix: unknown_street, bad_metric, bad_window, …
+
+
+def parse_view(
+    query: Mapping[str, str | None],
+    streets: set[str],
+    default_lang: str = "zh",
+) -> tuple[ViewState, list[Problem]]:
+    """The view a URL asks for; unusable parameters fall back to defaults and are reported."""
+    problems: list[Problem] = []
+
+    def pick(param: str, ok: bool, reason: str, fallback):
+        value = query.get(param)
+        if value in (None, ""):
+            return fallback
+        if ok:
+            return value
+        problems.append(Problem(param, str(value), reason))
+        return fallback
+
+    lang = pick("lang", query.get("lang") in LANGS, "bad_lang", default_lang)
+    street = pick("street", query.get("street") in streets | {CITY}, "unknown_street", CITY)
+    metric = pick("metric", query.get("metric") in METRICS, "bad_metric", DEFAULTS["metric"])
+    window = pick("window", _window_ok(query.get("window")), "bad_window", DEFAULTS["window"])
+    category = pick("category", query.get("category") in CATEGORY_BY_CODE, "bad_category", None)
+    area = query.get("area") or None
+    view = ViewState(street, metric, window, category, area, lang)
+    return view, problems
+
+
+def _window_ok(text: str | None) -> bool:
+    if text in PRESET_WINDOWS:
+        return True
+    m = _RANGE.fullmatch(text or "")
+    if not m:
+        return False
+    try:
+        first, last = (dt.date.fromisoformat(g) for g in m.groups())
+    except ValueError:
+        return False
+    return first <= last
+
+
+def window_of(text: str, as_of: dt.date) -> Window:
+    """The half-open Window of a window text; preset windows end with the as-of day."""
+    if text in PRESET_WINDOWS:
+        last = as_of
+        first = as_of - dt.timedelta(days=PRESET_WINDOWS[text] - 1)
+    else:
+        m = _RANGE.fullmatch(text)
+        if not m or not _window_ok(text):
+            raise ValueError(f"{text!r} is not a window (7d, 30d, 90d or YYYY-MM-DD..YYYY-MM-DD)")
+        first, last = (dt.date.fromisoformat(g) for g in m.groups())
+    start = dt.datetime.combine(first, dt.time(), LOCAL_TZ)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+    return Window(start, end)
+
+
+def with_changes(view: ViewState, **changes: object) -> ViewState:
+    return replace(view, **changes)
+
+
+def data_as_of(meta: Mapping[str, str]) -> dt.date:
+    """The data's as-of date (meta "as_of"), or today in China when the data has none."""
+    try:
+        return dt.date.fromisoformat(meta["as_of"])
+    except (KeyError, TypeError, ValueError):
+        return dt.datetime.now(LOCAL_TZ).date()
