@@ -217,6 +217,10 @@ class GeoPackageStore(Store):
         try:
             con.execute("BEGIN IMMEDIATE")
             yield con
+            con.execute(
+                "INSERT INTO gridboard_meta VALUES ('revision', '1') ON CONFLICT (key)"
+                " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -236,6 +240,14 @@ class GeoPackageStore(Store):
     def meta(self) -> dict[str, str]:
         rows = self._connect().execute("SELECT key, value FROM gridboard_meta").fetchall()
         return dict(rows)
+
+    def revision(self) -> str:
+        row = (
+            self._connect()
+            .execute("SELECT value FROM gridboard_meta WHERE key = 'revision'")
+            .fetchone()
+        )
+        return row[0] if row else "0"
 
     def counts(self) -> dict[str, int]:
         con = self._connect()
@@ -477,10 +489,11 @@ class GeoPackageStore(Store):
                 con.execute(f"DROP INDEX IF EXISTS {name}")
             for table in DATA_TABLES:
                 con.execute(f"DELETE FROM {table}")
-            con.execute("DELETE FROM gridboard_meta WHERE key != 'schema_version'")
+            kept = ("schema_version", "revision")
+            con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
             con.executemany(
                 "INSERT INTO gridboard_meta VALUES (?, ?)",
-                [(k, str(v)) for k, v in city.meta.items() if k != "schema_version"],
+                [(k, str(v)) for k, v in city.meta.items() if k not in kept],
             )
             for table, frame in prepared.items():
                 _insert(con, table, frame)

@@ -60,6 +60,10 @@ class Store(abc.ABC):
         """Facts about the data: name, county_code, scale, seed, as_of, schema_version."""
 
     @abc.abstractmethod
+    def revision(self) -> str:
+        """Changes with every successful write; caches of derived data key on it."""
+
+    @abc.abstractmethod
     def counts(self) -> dict[str, int]:
         """Row count of every table (streets, communities, …, cases, visits)."""
 

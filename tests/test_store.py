@@ -259,6 +259,18 @@ def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
     assert _digest(tmp_path / "store.gpkg") == before
 
 
+def test_revision_changes_with_every_write_and_only_then(store, store_factory):
+    first = store.revision()
+    store.add_cases(pd.DataFrame([tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported")]))
+    second = store.revision()
+    assert second != first
+    with pytest.raises(StoreError):
+        store.add_cases(pd.DataFrame([tc.case_row("C8", "noise", 1, 1, tc.local(0), "reported")]))
+    assert store.revision() == second
+    store.close()
+    assert store_factory(readonly=True).revision() == second
+
+
 def test_bad_visits_are_refused(store, tmp_path):
     before = _digest(tmp_path / "store.gpkg")
     visit = tc.visits().iloc[:2].assign(id=["V10", "V11"], building_id=["nowhere", None])
