@@ -20,6 +20,7 @@ def lang_link(lang: str) -> str:
     """Id of the language-switch link to `lang`."""
     return f"{LANG_LINK_PREFIX}{lang}"
 
+
 # Supervisor map page ("/"): controls, map and legend (owned by pages/map.py).
 URL: Final = "map-url"  # dcc.Location: the query string holds the view
 VIEW: Final = "map-view"  # dcc.Store: the current view (layers.view.ViewState as a dict)
