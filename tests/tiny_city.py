@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point, box
 
-from geodata.city import CityData
+from geodata.city import COLUMNS, CityData
 from geodata.model import LOCAL_TZ, due_time
 
 X0, Y0 = 417_000.0, 3_962_000.0  # metres in UTM 50N, near 116.09°E 35.80°N
@@ -266,18 +266,7 @@ def visits() -> pd.DataFrame:
         ("V3", "P2", AS_OF - dt.timedelta(days=50), f"{GARDEN}-03", 25, 1, 0),
         ("V4", "P6", AS_OF - dt.timedelta(days=2), f"{XINTIANDI}-01", 60, 3, 1),
     ]
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "worker_id",
-            "date",
-            "building_id",
-            "households_reached",
-            "needs_found",
-            "cases_raised",
-        ],
-    )
+    return pd.DataFrame(rows, columns=list(COLUMNS["visits"]))
 
 
 def build() -> CityData:
