@@ -7,7 +7,7 @@ LANG_SWITCH: Final = "lang-switch"
 LANG_LINK_PREFIX: Final = "lang-link-"  # + language code, e.g. "lang-link-en"
 PAGE_TITLE: Final = "page-title"
 
-# Overview page ("/").
+# Overview page ("/overview").
 OVERVIEW: Final = "overview"
 OVERVIEW_DATA_NAME: Final = "overview-data-name"
 OVERVIEW_AS_OF: Final = "overview-as-of"
@@ -33,6 +33,8 @@ LAYER_TOGGLES: Final = "map-layer-toggles"
 MAP: Final = "map-graph"
 LEGEND: Final = "map-legend"
 MAP_MESSAGE: Final = "map-message"  # plain-language notice: empty store, unknown street, …
+MAP_NOTICE: Final = "map-notice"  # inside MAP_MESSAGE: what the drawn view cannot show
+MAP_DRAWN: Final = "map-drawn"  # dcc.Store: the view the figure was last drawn for
 
 # Area panel and case table (owned by dashboard/panel.py).
 PANEL: Final = "panel"
@@ -44,3 +46,6 @@ CASE_TABLE: Final = "case-table"  # dash-ag-grid of the selected area's or stree
 CASE_TABLE_TITLE: Final = "case-table-title"
 CASE_CSV_BUTTON: Final = "case-csv-button"
 CASE_CSV_DOWNLOAD: Final = "case-csv-download"
+# The case table's grid is rebuilt inside this container, so a language change reaches
+# AG Grid's own texts (localeText is read only when a grid is created).
+CASE_TABLE_BODY: Final = "case-table-body"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlencode
 
@@ -15,7 +15,11 @@ METRICS = ("open_cases", "overdue_cases", "cases_per_1000", "visits_per_100", "d
 PRESET_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 LANGS = ("zh", "en")
 CITY = "all"  # the street choice meaning "the whole city"
-DEFAULTS = {"metric": "open_cases", "window": "30d"}
+# Map layers, drawn bottom to top; grid cells and compounds are coloured, the rest outlined.
+LAYERS = ("grid", "compound", "community", "street")
+COLOURED = ("grid", "compound")
+NO_LAYERS = "none"  # the layers text when every layer is switched off
+DEFAULTS = {"metric": "open_cases", "window": "30d", "layers": ",".join(LAYERS)}
 _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 
 
@@ -29,17 +33,28 @@ class ViewState:
     category: str | None = None  # a category code; None = all categories
     area: str | None = None  # code of the selected compound or grid cell
     lang: str = "zh"
+    layers: str = DEFAULTS["layers"]  # shown LAYERS, comma-separated in LAYERS order, or NO_LAYERS
 
     def as_dict(self) -> dict:
         return asdict(self)
 
-    def query(self) -> str:
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object] | None) -> ViewState:
+        """The view of an as_dict() (e.g. from a dcc.Store); unknown keys are ignored."""
+        names = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+    def shown(self) -> tuple[str, ...]:
+        """The layers switched on, bottom to top."""
+        return layers_of(self.layers)
+
+    def query(self, default_lang: str = "zh") -> str:
         """The URL query string ("?…") of this view; defaults are left out."""
         items = {k: v for k, v in self.as_dict().items() if v is not None}
-        for key, default in (*DEFAULTS.items(), ("street", CITY), ("lang", "zh")):
+        for key, default in (*DEFAULTS.items(), ("street", CITY), ("lang", default_lang)):
             if items.get(key) == default:
                 del items[key]
-        return "?" + urlencode(items) if items else ""
+        return "?" + urlencode(items, safe=",.") if items else ""
 
 
 @dataclass(frozen=True)
@@ -73,9 +88,27 @@ def parse_view(
     metric = pick("metric", query.get("metric") in METRICS, "bad_metric", DEFAULTS["metric"])
     window = pick("window", _window_ok(query.get("window")), "bad_window", DEFAULTS["window"])
     category = pick("category", query.get("category") in CATEGORY_BY_CODE, "bad_category", None)
+    layers = pick("layers", _layers_ok(query.get("layers")), "bad_layers", DEFAULTS["layers"])
     area = query.get("area") or None
-    view = ViewState(street, metric, window, category, area, lang)
+    view = ViewState(street, metric, window, category, area, lang, layers_text(layers_of(layers)))
     return view, problems
+
+
+def layers_of(text: str | None) -> tuple[str, ...]:
+    """The known layers named in a layers text, in drawing order."""
+    named = set((text or "").split(","))
+    return tuple(layer for layer in LAYERS if layer in named)
+
+
+def layers_text(layers: Iterable[str] | None) -> str:
+    """The canonical layers text of a selection of layers (NO_LAYERS when empty)."""
+    shown = layers_of(",".join(layers or ()))
+    return ",".join(shown) if shown else NO_LAYERS
+
+
+def _layers_ok(text: str | None) -> bool:
+    names = (text or "").split(",")
+    return text == NO_LAYERS or all(name in LAYERS for name in names)
 
 
 def _window_ok(text: str | None) -> bool:

@@ -219,7 +219,7 @@ def test_default_language_comes_from_settings(street_store: Store) -> None:
 def test_language_switch_keeps_the_query(app: dash.Dash, overview: ModuleType) -> None:
     layout = render(app, overview, lang="en", street="370832001", tag=["a", "b"])
     link = layout[ids.lang_link("zh")]
-    assert link.href == "/?street=370832001&tag=a&tag=b&lang=zh"
+    assert link.href == "/overview?street=370832001&tag=a&tag=b&lang=zh"
     assert link.children == "中文"
     assert layout[ids.lang_link("en")].children == "English"
     assert isinstance(layout[ids.lang_link("en")], html.Span)
@@ -264,7 +264,8 @@ def test_app_is_registered_with_title_and_assets(app: dash.Dash) -> None:
     assert app.title == TITLE
     assert Path(app.config.assets_folder) == Path(__file__).resolve().parents[1] / "assets"
     paths = {page["path"]: page for page in dash.page_registry.values()}
-    assert paths["/"]["module"] == "dashboard.pages.overview"
+    assert paths["/overview"]["module"] == "dashboard.pages.overview"
+    assert paths["/"]["module"] == "dashboard.pages.map"
     assert len(dash.page_registry) == len(paths)
 
 
@@ -274,7 +275,8 @@ def test_app_serves_the_page_and_routes_the_query(app: dash.Dash) -> None:
     assert index.status_code == 200
     assert TITLE in index.get_data(as_text=True)
     assert client.get("/assets/gridboard.css").status_code == 200
-    router = client.get("/_dash-dependencies").get_json()[0]
+    dependencies = client.get("/_dash-dependencies").get_json()
+    router = next(d for d in dependencies if "_pages_content" in d["output"])
     response = client.post(
         "/_dash-update-component",
         json={
@@ -284,7 +286,7 @@ def test_app_serves_the_page_and_routes_the_query(app: dash.Dash) -> None:
                 {"id": "_pages_store", "property": "data"},
             ],
             "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": "/"},
+                {"id": "_pages_location", "property": "pathname", "value": "/overview"},
                 {"id": "_pages_location", "property": "search", "value": "?lang=en"},
             ],
             "changedPropIds": ["_pages_location.search"],

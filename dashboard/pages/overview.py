@@ -1,4 +1,4 @@
-"""Overview page ("/"): the data's name and date, and every street's areas, households and cases."""
+"""Overview page ("/overview"): the data's name and date, and every street's counts."""
 
 from __future__ import annotations
 
@@ -8,19 +8,17 @@ import json
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import dcc, html
+from dash import html
 from dash.development.base_component import Component
 from flask_caching import Cache
 
 from dashboard import context, ids
+from dashboard.header import header as page_header
 from dashboard.i18n import (
-    LANGUAGE_NAMES,
-    LANGUAGES,
     format_date,
     format_number,
     resolve_language,
@@ -29,7 +27,8 @@ from dashboard.i18n import (
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window
 
-PATH = "/"
+PATH = "/overview"
+MAP_PATH = "/"
 DEMO_COMMAND = "gridboard demo --scale street --out {path}"
 RECENT_DAYS = 30
 # The start of "all cases ever": open and overdue counts look at every case reported before
@@ -45,7 +44,7 @@ COUNT_COLUMNS = (
     "cases_30d",
 )
 
-dash.register_page(__name__, path=PATH, name="overview", order=0)
+dash.register_page(__name__, path=PATH, name="overview", order=1)
 
 
 # --- data: store → plain rows ------------------------------------------------------------------
@@ -114,33 +113,9 @@ def cached_street_rows(store: Store, cache: Cache, as_of: dt.date) -> list[dict[
 
 
 # --- view: plain rows → components -------------------------------------------------------------
-def _href(lang: str, query: Mapping[str, Any]) -> str:
-    return dash.get_relative_path(PATH) + "?" + urlencode({**query, "lang": lang}, doseq=True)
-
-
-def language_switch(lang: str, query: Mapping[str, Any]) -> Component:
-    """中文 / English: the current language as text, the other as a link keeping the query."""
-    items: list[Component | str] = []
-    for code in LANGUAGES:
-        if items:
-            items.append(html.Span("/", className="gb-lang-sep"))
-        name = LANGUAGE_NAMES[code]
-        if code == lang:
-            items.append(html.Span(name, id=ids.lang_link(code), className="gb-lang-current"))
-        else:
-            items.append(dcc.Link(name, id=ids.lang_link(code), href=_href(code, query)))
-    return html.Nav(
-        items, id=ids.LANG_SWITCH, className="gb-lang", **{"aria-label": t("lang.switch", lang)}
-    )
-
-
 def header(lang: str, query: Mapping[str, Any]) -> Component:
-    """The page title and the language switch."""
-    return dmc.Group(
-        [dmc.Title(t("app.title", lang), order=1, id=ids.PAGE_TITLE), language_switch(lang, query)],
-        justify="space-between",
-        className="gb-header",
-    )
+    """The page title, the link to the map and the language switch."""
+    return page_header(lang, query, PATH, [(MAP_PATH, t("nav.map", lang))])
 
 
 def _column(key: str, lang: str) -> dict[str, Any]:

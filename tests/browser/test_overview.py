@@ -90,7 +90,7 @@ def data_names(store: Store) -> list[str]:
 def test_page_loads_without_errors(
     page: Page, app_url: str, watch: Watch, output_dir: Path
 ) -> None:
-    open_overview(page, app_url + "/")
+    open_overview(page, app_url + "/overview")
     expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text("网格治理一张图")
     expect(page).to_have_title("网格治理一张图")
     page.wait_for_load_state("networkidle")
@@ -103,7 +103,7 @@ def test_street_row_shows_its_numbers(
     page: Page, app_url: str, watch: Watch, served_store: Store
 ) -> None:
     code, numbers = street_numbers(served_store)
-    open_overview(page, app_url + "/")
+    open_overview(page, app_url + "/overview")
     assert cell(page, STREET_NAME, "code") == code
     for column, value in numbers.items():
         assert cell(page, STREET_NAME, column) == format_number(value, "zh"), column
@@ -113,7 +113,7 @@ def test_street_row_shows_its_numbers(
 def test_english_leaves_only_data_names_in_chinese(
     page: Page, app_url: str, watch: Watch, served_store: Store, output_dir: Path
 ) -> None:
-    open_overview(page, app_url + "/")
+    open_overview(page, app_url + "/overview")
     page.locator(f"#{ids.lang_link('en')}").click()
     expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text(t("app.title", "en"))
     expect(page.locator(".ag-header-cell-text").first).to_have_text(t("column.street", "en"))
@@ -128,7 +128,7 @@ def test_english_leaves_only_data_names_in_chinese(
 
 
 def test_language_choice_lives_in_the_url(page: Page, app_url: str, watch: Watch) -> None:
-    open_overview(page, app_url + "/?lang=en&street=x")
+    open_overview(page, app_url + "/overview?lang=en&street=x")
     expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text(t("app.title", "en"))
     page.reload()
     expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text(t("app.title", "en"))

@@ -1,0 +1,501 @@
+"""Supervisor map page ("/"): areas coloured by a metric, the view kept in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash
+import dash_mantine_components as dmc
+from dash import Input, Output, Patch, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
+
+# Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
+from dashboard import context, ids, mapdata, panel
+from dashboard.header import header, language_links
+from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
+from geodata.codes import CodeError, level_of
+from geodata.model import CATEGORIES, Level
+from layers import classify, mapfig
+from layers.view import (
+    CITY,
+    COLOURED,
+    LAYERS,
+    PRESET_WINDOWS,
+    Problem,
+    ViewState,
+    data_as_of,
+    layers_text,
+    parse_view,
+    window_of,
+)
+
+PATH = "/"
+OVERVIEW_PATH = "/overview"
+DEMO_COMMAND = "gridboard demo --scale street --out {path}"
+RANGE = "range"  # the window choice "a date range"
+CASE_METRICS = frozenset({"open_cases", "overdue_cases", "cases_per_1000"})
+SELECTABLE = frozenset({Level.COMPOUND, Level.GRID})
+
+dash.register_page(__name__, path=PATH, name="map", order=0)
+
+
+# --- view state: controls and clicks → ViewState ----------------------------------------------
+def controls_view(
+    view: ViewState,
+    street: str | None,
+    metric: str | None,
+    window_choice: str | None,
+    dates: Sequence[str | None] | None,
+    category: str | None,
+    layers: Sequence[str] | None,
+) -> ViewState:
+    """The view the controls show; a new street drops the selected area."""
+    window = view.window
+    if window_choice in PRESET_WINDOWS:
+        window = window_choice
+    elif window_choice == RANGE and dates and len(dates) == 2 and all(dates):
+        first, last = sorted(str(d)[:10] for d in dates)
+        window = f"{first}..{last}"
+    street = street or CITY
+    return ViewState(
+        street=street,
+        metric=metric or view.metric,
+        window=window,
+        category=category or None,
+        area=view.area if street == view.street else None,
+        lang=view.lang,
+        layers=layers_text(layers),
+    )
+
+
+def clicked_area(click: Mapping[str, Any] | None) -> str | None:
+    """The code of the compound or grid cell a map click landed on, if it did."""
+    points = (click or {}).get("points") or []
+    code = str(points[0].get("location") or "") if points else ""
+    try:
+        return code if level_of(code) in SELECTABLE else None
+    except CodeError:
+        return None
+
+
+def clicked_view(view: ViewState, click: Mapping[str, Any] | None) -> ViewState:
+    """The view after a click: the area clicked is selected; clicked again, it is deselected."""
+    code = clicked_area(click)
+    if code is None:
+        return view
+    return ViewState.from_dict({**view.as_dict(), "area": None if code == view.area else code})
+
+
+# --- texts: view → words of the page ---------------------------------------------------------
+def map_texts(metric: str, lang: str) -> mapfig.Texts:
+    """The words and number format the figure needs, in `lang`."""
+    return mapfig.Texts(
+        metric=t(f"metric.{metric}", lang),
+        unit=t(classify.unit_key(metric), lang),
+        no_data=t("legend.no_data", lang),
+        number=lambda value, places: format_number(float(value), lang, places),
+    )
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    """One plain sentence about a query parameter that could not be used."""
+    if problem.reason == "unknown_street":
+        return t("map.problem.unknown_street", lang, value=problem.value)
+    return t("map.problem.bad_value", lang, param=problem.param, value=problem.value)
+
+
+def place_name(street: str, names: Mapping[str, str], lang: str) -> str:
+    """The street's name, or "the whole city"."""
+    return names.get(street) or t("map.city", lang)
+
+
+def notice(
+    view: ViewState, place: str, counts: tuple[int, int, int], period: tuple[dt.date, dt.date]
+) -> str | None:
+    """What the map cannot show, in plain words: no layers, no areas, nothing counted."""
+    areas, cases, visits = counts
+    lang = view.lang
+    span = {"start": format_date(period[0], lang), "end": format_date(period[1], lang)}
+    if not view.shown():
+        return t("map.notice.no_layers", lang)
+    if not areas and any(layer in COLOURED for layer in view.shown()):
+        return t("map.notice.no_areas", lang, place=place)
+    if areas and view.metric in CASE_METRICS and not cases:
+        return t("map.notice.no_cases", lang, place=place, **span)
+    if areas and view.metric not in CASE_METRICS and not visits:
+        return t("map.notice.no_visits", lang, place=place, **span)
+    return None
+
+
+def _range_text(entry: classify.LegendEntry, metric: str, lang: str) -> str:
+    places = classify.decimals(metric)
+    low, high = (format_number(v, lang, places) for v in (entry.lower, entry.upper))
+    return low if low == high else f"{low} – {high}"
+
+
+def legend_block(level: str, entries: Sequence[classify.LegendEntry], view: ViewState) -> Component:
+    """One coloured level's legend: a swatch and a range per class, with the number of areas."""
+    lang = view.lang
+    rows = []
+    for entry in entries:
+        label = {
+            "range": lambda e=entry: _range_text(e, view.metric, lang),
+            "zero": lambda: t("legend.zero", lang),
+            "no_data": lambda: t("legend.no_data", lang),
+        }[entry.kind]()
+        rows.append(
+            html.Li(
+                [
+                    html.Span(className="gb-swatch", style={"background": entry.colour}),
+                    html.Span(label, className="gb-legend-range"),
+                    html.Span(t("legend.areas", lang, count=entry.areas), className="gb-muted"),
+                ],
+                className=f"gb-legend-{entry.kind}",
+            )
+        )
+    return html.Div(
+        [html.Div(t(f"level.{level}", lang), className="gb-legend-level"), html.Ul(rows)],
+        className="gb-legend-block",
+        **{"data-level": level},
+    )
+
+
+def legend(
+    coloured: Sequence[mapfig.Values], view: ViewState, period: tuple[dt.date, dt.date]
+) -> list[Component]:
+    """The legend: metric and unit, the period, then the classes of each coloured level."""
+    lang = view.lang
+    title = t(
+        "legend.title",
+        lang,
+        metric=t(f"metric.{view.metric}", lang),
+        unit=t(classify.unit_key(view.metric), lang),
+    )
+    span = t(
+        "legend.period", lang, start=format_date(period[0], lang), end=format_date(period[1], lang)
+    )
+    notes = [t("legend.method", lang)]
+    if view.metric in ("open_cases", "overdue_cases"):
+        notes.append(t("legend.open_note", lang))
+    blocks = [
+        legend_block(
+            v.level, classify.legend(classify.classify(view.metric, v.values), v.values), view
+        )
+        for v in coloured
+    ]
+    return [
+        html.Div(title, className="gb-legend-title"),
+        html.Div(span, className="gb-muted"),
+        *blocks,
+        *(html.Div(note, className="gb-legend-note") for note in notes),
+    ]
+
+
+# --- the map: view → figure or patch -----------------------------------------------------------
+def needs_full_figure(view: ViewState, drawn: Mapping[str, Any] | None) -> bool:
+    """Geometry is sent again only when the street, the layers or the language change."""
+    if not drawn:
+        return True
+    return any(drawn.get(k) != getattr(view, k) for k in ("street", "layers", "lang"))
+
+
+def colour_changed(view: ViewState, drawn: Mapping[str, Any]) -> bool:
+    return any(drawn.get(k) != getattr(view, k) for k in ("metric", "window", "category"))
+
+
+def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> Patch:
+    """Apply (trace index, {dotted property: value}) updates to a figure Patch."""
+    for index, props in updates:
+        for dotted, value in props.items():
+            target = patch["data"][index]
+            *path, last = dotted.split(".")
+            for key in path:
+                target = target[key]
+            target[last] = value
+    return patch
+
+
+def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """(figure or Patch, legend, notice, drawn view) for `view`: store → layers → components."""
+    store, cache, settings = context.store(), context.cache(), context.settings()
+    rev = mapdata.revision(store)
+    window = window_of(view.window, data_as_of(store.meta()))
+    period = mapdata.period(window)
+    coloured, cases, visits = mapdata.coloured_values(store, cache, view, window, rev)
+    texts = map_texts(view.metric, view.lang)
+    if needs_full_figure(view, drawn):
+        scene = mapfig.Scene(
+            coloured=coloured,
+            shapes=mapdata.shapes(store, cache, view.shown(), view.street, rev, settings),
+            outlines=[layer for layer in view.shown() if layer not in COLOURED],
+            basemap=mapdata.basemap(settings),
+            revision=f"{view.street}|{view.layers}",
+            bounds=mapdata.bounds(store, view.street),
+        )
+        figure: Any = mapfig.figure(scene, view.metric, texts, view.area)
+    else:
+        figure = Patch()
+        if colour_changed(view, drawn or {}):
+            patch_of(mapfig.recolour(coloured, view.metric, texts), figure)
+        if (drawn or {}).get("area") != view.area:
+            patch_of(mapfig.reselect(coloured, view.area), figure)
+    names = dict(mapdata.streets(store))
+    areas = sum(len(v.codes) for v in coloured)
+    message = notice(
+        view, place_name(view.street, names, view.lang), (areas, cases, visits), period
+    )
+    return figure, legend(coloured, view, period), message, view.as_dict()
+
+
+@callback(
+    Output(ids.MAP, "figure"),
+    Output(ids.LEGEND, "children"),
+    Output(ids.MAP_NOTICE, "children"),
+    Output(ids.MAP_DRAWN, "data"),
+    Input(ids.VIEW, "data"),
+    State(ids.MAP_DRAWN, "data"),
+)
+def draw_map(view: dict, drawn: dict | None) -> tuple[Any, ...]:
+    """VIEW → the map: a full figure for a new street or layers, else a Patch of colours."""
+    return render_map(ViewState.from_dict(view), drawn)
+
+
+@callback(
+    Output(ids.VIEW, "data"),
+    Input(ids.STREET_SELECT, "value"),
+    Input(ids.METRIC_SELECT, "value"),
+    Input(ids.WINDOW_SELECT, "value"),
+    Input(ids.DATE_RANGE, "value"),
+    Input(ids.CATEGORY_SELECT, "value"),
+    Input(ids.LAYER_TOGGLES, "value"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def view_from_controls(
+    street: str | None,
+    metric: str | None,
+    window_choice: str | None,
+    dates: list[str | None] | None,
+    category: str | None,
+    layers: list[str] | None,
+    view: dict,
+) -> dict:
+    """Controls → VIEW."""
+    current = ViewState.from_dict(view)
+    new = controls_view(current, street, metric, window_choice, dates, category, layers)
+    return new.as_dict() if new != current else no_update
+
+
+@callback(
+    Output(ids.VIEW, "data", allow_duplicate=True),
+    Input(ids.MAP, "clickData"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def view_from_click(click: dict | None, view: dict) -> dict:
+    """A click on a compound or grid cell → VIEW.area."""
+    current = ViewState.from_dict(view)
+    new = clicked_view(current, click)
+    return new.as_dict() if new != current else no_update
+
+
+@callback(
+    Output(ids.URL, "search"),
+    Output(ids.LANG_SWITCH, "children"),
+    Input(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def url_from_view(view: dict) -> tuple[str, list]:
+    """VIEW → the address bar (no reload) and language links that keep the view."""
+    state = ViewState.from_dict(view)
+    default_lang = context.settings().language
+    search = state.query(default_lang)
+    query = dict(parse_qsl(search.lstrip("?")))
+    query.pop("lang", None)
+    return search, language_links(state.lang, query, PATH)
+
+
+@callback(Output(ids.DATE_RANGE, "disabled"), Input(ids.WINDOW_SELECT, "value"))
+def date_range_disabled(window_choice: str | None) -> bool:
+    """The date range is picked only when the period is a custom range."""
+    return window_choice != RANGE
+
+
+# --- layout ------------------------------------------------------------------------------------
+def _select_data(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"value": value, "label": label} for value, label in pairs]
+
+
+def controls(view: ViewState, streets: Sequence[tuple[str, str]], as_of: dt.date) -> Component:
+    """Street, metric, period, category and layer controls showing `view`."""
+    lang = view.lang
+    window = window_of(view.window, as_of)
+    first, last = mapdata.period(window)
+    choice = view.window if view.window in PRESET_WINDOWS else RANGE
+    windows = [*PRESET_WINDOWS, RANGE]
+    return html.Div(
+        [
+            dmc.Select(
+                id=ids.STREET_SELECT,
+                label=t("map.street", lang),
+                data=_select_data([(CITY, t("map.city", lang)), *streets]),
+                value=view.street,
+                searchable=True,
+                allowDeselect=False,
+                w=200,
+            ),
+            dmc.Select(
+                id=ids.METRIC_SELECT,
+                label=t("map.metric", lang),
+                data=_select_data([(m, t(f"metric.{m}", lang)) for m in classify.METRIC_STYLE]),
+                value=view.metric,
+                allowDeselect=False,
+                w=230,
+            ),
+            dmc.Stack(
+                [
+                    dmc.Text(t("map.window", lang), size="sm", fw=500),
+                    dmc.SegmentedControl(
+                        id=ids.WINDOW_SELECT,
+                        data=_select_data([(w, t(f"window.{w}", lang)) for w in windows]),
+                        value=choice,
+                    ),
+                ],
+                gap=2,
+            ),
+            dmc.DatePickerInput(
+                id=ids.DATE_RANGE,
+                label=t("map.date_range", lang),
+                type="range",
+                value=[first.isoformat(), last.isoformat()],
+                maxDate=as_of.isoformat(),
+                valueFormat="YYYY-MM-DD",
+                monthLabelFormat="YYYY-MM",
+                disabled=choice != RANGE,
+                w=230,
+            ),
+            dmc.Select(
+                id=ids.CATEGORY_SELECT,
+                label=t("map.category", lang),
+                placeholder=t("map.all_categories", lang),
+                data=_select_data([(c.code, category_name(c.code, lang)) for c in CATEGORIES]),
+                value=view.category,
+                clearable=True,
+                w=200,
+            ),
+            dmc.CheckboxGroup(
+                dmc.Group(
+                    [
+                        dmc.Checkbox(label=t(f"layer.{layer}", lang), value=layer)
+                        for layer in LAYERS[::-1]
+                    ],
+                    gap="sm",
+                    mt=6,
+                ),
+                id=ids.LAYER_TOGGLES,
+                label=t("map.layers", lang),
+                value=list(view.shown()),
+            ),
+        ],
+        className="gb-controls",
+    )
+
+
+def problems_alert(problems: Sequence[Problem], lang: str) -> Component | None:
+    if not problems:
+        return None
+    return dmc.Alert([dmc.Text(problem_text(p, lang)) for p in problems], color="yellow")
+
+
+def panel_pieces() -> tuple[Component, Component]:
+    """The area panel and the case table (dashboard/panel.py reads VIEW itself)."""
+    return panel.side_panel(), panel.case_table()
+
+
+def map_view(
+    view: ViewState,
+    problems: Sequence[Problem],
+    streets: Sequence[tuple[str, str]],
+    as_of: dt.date,
+    query: Mapping[str, Any],
+) -> Component:
+    """The page for a store holding data."""
+    lang = view.lang
+    side, table = panel_pieces()
+    return html.Main(
+        [
+            header(lang, query, PATH, [(OVERVIEW_PATH, t("nav.overview", lang))]),
+            html.Div(
+                [problems_alert(problems, lang), html.Div(id=ids.MAP_NOTICE)],
+                id=ids.MAP_MESSAGE,
+                role="status",
+            ),
+            controls(view, streets, as_of),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            dcc.Graph(
+                                id=ids.MAP,
+                                className="gb-map",
+                                config={"displaylogo": False, "scrollZoom": True},
+                            ),
+                            html.Div(id=ids.LEGEND, className="gb-legend"),
+                        ],
+                        className="gb-map-box",
+                        role="region",
+                        **{"aria-label": t("map.label", lang)},
+                    ),
+                    html.Div(side, className="gb-side"),
+                ],
+                className="gb-map-row",
+            ),
+            table,
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.VIEW, data=view.as_dict()),
+            dcc.Store(id=ids.MAP_DRAWN),
+        ],
+        className="gb-page gb-page-wide",
+    )
+
+
+def empty_view(lang: str, query: Mapping[str, Any], command: str) -> Component:
+    """The page of a store with no data yet: the command that builds the demo."""
+    return html.Main(
+        [
+            header(lang, query, PATH, [(OVERVIEW_PATH, t("nav.overview", lang))]),
+            dmc.Alert(
+                [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
+                title=t("overview.empty.title", lang),
+                id=ids.MAP_MESSAGE,
+                color="blue",
+            ),
+        ],
+        className="gb-page",
+    )
+
+
+def _first(value: Any) -> str | None:
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return None if value is None else str(value)
+
+
+def layout(**query: Any) -> Component:
+    """The page for `?street=…&metric=…&window=…&category=…&area=…&lang=…`."""
+    settings = context.settings()
+    store = context.store()
+    flat = {key: _first(value) for key, value in query.items()}
+    lang = resolve_language(flat.get("lang"), settings.language)
+    if not store.counts().get("streets", 0):
+        command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
+        return empty_view(lang, query, command)
+    streets = mapdata.streets(store)
+    view, problems = parse_view({**flat, "lang": lang}, {c for c, _ in streets}, settings.language)
+    as_of = data_as_of(store.meta())
+    rest = {k: v for k, v in query.items() if k != "lang"}
+    return map_view(view, problems, streets, as_of, rest)

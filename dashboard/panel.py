@@ -1,0 +1,415 @@
+"""The area side panel and the case table: layout pieces for the map page, and their callbacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_mantine_components as dmc
+from dash import Input, Output, State, callback, dcc, html
+from dash.development.base_component import Component
+
+from dashboard import context, ids
+from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
+from geodata.model import Level
+from geodata.store import Store, Window
+from layers import panel as rows_of
+from layers.view import CITY, DEFAULTS, ViewState, data_as_of, window_of
+
+PANEL_CASE_LIMIT = 20
+TABLE_ROW_LIMIT = 5000  # newest cases sent to the browser; more would make the page sluggish
+AREA_LEVELS = (Level.COMPOUND, Level.GRID)
+# AG Grid's own words (filter menus, empty grid) in the page's language.
+GRID_TEXT_KEYS = (
+    "filterOoo",
+    "contains",
+    "notContains",
+    "equals",
+    "notEqual",
+    "startsWith",
+    "endsWith",
+    "blank",
+    "notBlank",
+    "lessThan",
+    "greaterThan",
+    "lessThanOrEqual",
+    "greaterThanOrEqual",
+    "inRange",
+    "inRangeStart",
+    "inRangeEnd",
+    "andCondition",
+    "orCondition",
+    "before",
+    "after",
+    "noRowsToShow",
+    "loadingOoo",
+)
+
+
+# --- layout pieces -------------------------------------------------------------------------------
+def side_panel() -> Component:
+    """The right-hand panel; its content follows the view (ids.VIEW)."""
+    return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
+
+
+def case_table() -> Component:
+    """The case table under the map, with its CSV download; filled from the view."""
+    return html.Section(
+        [
+            dmc.Group(
+                [
+                    html.Div(id=ids.CASE_TABLE_TITLE, className="gb-case-title"),
+                    dmc.Button(id=ids.CASE_CSV_BUTTON, variant="light", n_clicks=0),
+                ],
+                justify="space-between",
+                align="flex-start",
+            ),
+            dcc.Download(id=ids.CASE_CSV_DOWNLOAD),
+            html.Div(_placeholder_grid(), id=ids.CASE_TABLE_BODY),
+        ],
+        className="gb-cases",
+    )
+
+
+def _placeholder_grid() -> Component:
+    """The grid before the view's language and rows arrive: same options, no words yet."""
+    grid = _case_grid([], "zh")
+    grid.columnDefs = [{**column, "headerName": ""} for column in grid.columnDefs]
+    grid.dashGridOptions = {**grid.dashGridOptions, "localeText": {}}
+    return grid
+
+
+# --- callbacks -----------------------------------------------------------------------------------
+@callback(Output(ids.PANEL, "children"), Input(ids.VIEW, "data"))
+def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
+    return panel_children(context.store(), view)
+
+
+@callback(
+    Output(ids.CASE_TABLE_TITLE, "children"),
+    Output(ids.CASE_TABLE_BODY, "children"),
+    Output(ids.CASE_CSV_BUTTON, "children"),
+    Input(ids.VIEW, "data"),
+)
+def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], Component, str]:
+    return case_table_content(context.store(), view)
+
+
+@callback(
+    Output(ids.CASE_CSV_DOWNLOAD, "data"),
+    Input(ids.CASE_CSV_BUTTON, "n_clicks"),
+    State(ids.CASE_TABLE, "virtualRowData"),
+    State(ids.CASE_TABLE, "rowData"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def download_cases(
+    _clicks: int | None,
+    shown: list[dict[str, Any]] | None,
+    rows: list[dict[str, Any]] | None,
+    view: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    # virtualRowData is what the reader sees after their own sorting and filtering.
+    return case_csv(shown if shown is not None else rows or [], view)
+
+
+# --- the view ------------------------------------------------------------------------------------
+def view_state(view: Mapping[str, Any] | None) -> ViewState:
+    """The ViewState of the store's data (None before the map page has set one)."""
+    known = {k: v for k, v in (view or {}).items() if k in ViewState.__dataclass_fields__}
+    state = ViewState(**known)
+    return ViewState(**{**state.as_dict(), "lang": resolve_language(state.lang)})
+
+
+def view_window(store: Store, state: ViewState) -> tuple[Window, dt.date]:
+    """The view's time window, and the data's as-of day."""
+    as_of = data_as_of(store.meta())
+    try:
+        return window_of(state.window, as_of), as_of
+    except ValueError:
+        return window_of(DEFAULTS["window"], as_of), as_of
+
+
+def _period(window: Window, lang: str) -> dict[str, str]:
+    last_day = window.end - dt.timedelta(seconds=1)
+    return {"start": format_date(window.start, lang), "end": format_date(last_day, lang)}
+
+
+# --- side panel ----------------------------------------------------------------------------------
+def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Component]:
+    """The panel for the view's area: header, staff, latest cases, visits; or a prompt."""
+    state = view_state(view)
+    lang = state.lang
+    if not state.area:
+        return [_notice(t("panel.prompt", lang))]
+    area = store.area(state.area)
+    if area is None:
+        return [_notice(t("panel.unknown_area", lang, code=state.area))]
+    window, as_of = view_window(store, state)
+    at = rows_of.end_of_day(as_of)
+    staff = rows_of.staff_rows(store.staff(state.area))
+    cases = store.recent_cases(state.area, PANEL_CASE_LIMIT, category=state.category)
+    metrics = store.metrics(Level(area["level"]), window, parent=state.area)
+    return [
+        panel_header(area, lang),
+        staff_section(staff, lang),
+        cases_section(rows_of.recent_case_rows(cases, at), lang),
+        visits_section(rows_of.visit_summary(metrics, state.area), _period(window, lang), lang),
+    ]
+
+
+def _notice(text: str) -> Component:
+    return html.Div(dmc.Text(text, c="dimmed"), id=ids.PANEL_HEADER, className="gb-panel-notice")
+
+
+def _facts(pairs: Sequence[tuple[str, str]]) -> Component:
+    items: list[Component] = []
+    for label, value in pairs:
+        items += [html.Dt(label), html.Dd(value)]
+    return html.Dl(items, className="gb-facts-list")
+
+
+def panel_header(area: Mapping[str, Any], lang: str) -> Component:
+    """Name, level, code, community, households and (for a compound) property company."""
+    facts = [
+        (t("panel.code", lang), str(area["code"])),
+        (t("panel.community", lang), area.get("community_name") or str(area["community_code"])),
+        (t("panel.households", lang), format_number(area.get("households"), lang)),
+    ]
+    if area["level"] == Level.COMPOUND:
+        company = area.get("property_company") or t("panel.no_property_company", lang)
+        facts.append((t("panel.property_company", lang), company))
+    return html.Header(
+        [
+            dmc.Badge(t(f"level.{area['level']}", lang), variant="light"),
+            dmc.Title(area["name"], order=2, className="gb-panel-title"),
+            _facts(facts),
+        ],
+        id=ids.PANEL_HEADER,
+    )
+
+
+def staff_section(staff: Sequence[Mapping[str, Any]], lang: str) -> Component:
+    """Each person once: name, cross-appointment badge, phone, every role with organisation."""
+    body: list[Component] = [dmc.Title(t("panel.staff", lang), order=3)]
+    if not staff:
+        body.append(dmc.Text(t("panel.no_staff", lang), c="dimmed"))
+    body += [_person(person, lang) for person in staff]
+    return html.Section(body, id=ids.PANEL_STAFF, className="gb-panel-section")
+
+
+def _person(person: Mapping[str, Any], lang: str) -> Component:
+    name: list[Component] = [dmc.Text(person["name"], fw=600, className="gb-person-name")]
+    if person["cross_appointed"]:
+        name.append(
+            dmc.Badge(t("panel.cross_appointed", lang), color="grape", className="gb-cross")
+        )
+    roles = [html.Li(_role_text(role, lang)) for role in person["roles"]]
+    return html.Div(
+        [
+            dmc.Group(name, gap="xs"),
+            html.Ul(roles, className="gb-person-roles"),
+            dmc.Text(
+                [f"{t('panel.phone', lang)} ", html.Span(person["phone"], className="gb-phone")],
+                size="sm",
+            ),
+        ],
+        className="gb-person",
+        **{"data-person": person["person_id"]},
+    )
+
+
+def _role_text(role: Mapping[str, str], lang: str) -> str:
+    label = t(f"role.{role['role']}", lang)
+    return f"{label} · {role['org_name']}"
+
+
+def cases_section(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
+    """The latest cases as a small sortable grid, or a line saying there are none."""
+    title = dmc.Title(t("panel.cases", lang, limit=PANEL_CASE_LIMIT), order=3)
+    if not rows:
+        body: Component = dmc.Text(t("panel.no_cases", lang), c="dimmed", id=ids.PANEL_CASES)
+    else:
+        body = _recent_grid(rows, lang)
+    return html.Section([title, body], className="gb-panel-section")
+
+
+def _display_case(row: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A layers row with its words in `lang`; codes kept for sorting and tests."""
+    return {
+        **row,
+        "reported_text": format_date(dt.date.fromisoformat(row["reported"]), lang),
+        "category": category_name(row["category"], lang),
+        "category_code": row["category"],
+        "status": t(f"status.{row['status']}", lang),
+        "status_code": row["status"],
+        "overdue": t("casecol.overdue", lang) if row["overdue"] else "",
+        "overdue_flag": bool(row["overdue"]),
+    }
+
+
+def _column(key: str, lang: str, **extra: Any) -> dict[str, Any]:
+    return {"field": key, "headerName": t(f"casecol.{key}", lang), **extra}
+
+
+_DATE = {"valueFormatter": {"function": "params.data.reported_text"}}
+_BADGE = {"cellClassRules": {"gb-overdue": "params.data.overdue_flag"}}
+_NUMBER = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
+
+
+def _recent_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
+    # Rows come newest first from the store (no initial sort: same-day cases would swap).
+    # In 380 px, ISO dates and narrow fixed columns leave the category its room.
+    columns = [
+        _column("reported", lang, width=104),
+        _column("category", lang, flex=1, minWidth=80),
+        _column("status", lang, width=76),
+        _column("age_days", lang, type="rightAligned", width=64),
+        _column("overdue", lang, width=64, **_BADGE),
+    ]
+    return dag.AgGrid(
+        id=ids.PANEL_CASES,
+        rowData=[_display_case(row, lang) for row in rows],
+        columnDefs=columns,
+        defaultColDef={
+            "sortable": True,
+            "resizable": True,
+            "suppressMovable": True,
+            "wrapHeaderText": True,
+            "autoHeaderHeight": True,
+        },
+        getRowId="params.data.id",
+        dashGridOptions={"domLayout": "autoHeight", "localeText": grid_text(lang)},
+        className="gb-table gb-panel-cases",
+    )
+
+
+def visits_section(summary: Mapping[str, Any], period: Mapping[str, str], lang: str) -> Component:
+    """Last visit, and visits and households reached in the view's window."""
+    last = summary["last_visit"]
+    last_text = (
+        format_date(dt.date.fromisoformat(last), lang) if last else t("panel.never_visited", lang)
+    )
+    facts = [
+        (t("panel.last_visit", lang), last_text),
+        (t("panel.visits_in_window", lang), format_number(summary["visits"], lang)),
+        (t("panel.households_reached", lang), format_number(summary["households_reached"], lang)),
+    ]
+    return html.Section(
+        [
+            dmc.Title(t("panel.visits", lang), order=3),
+            dmc.Text(t("panel.period", lang, **period), size="sm", c="dimmed"),
+            _facts(facts),
+        ],
+        id=ids.PANEL_VISITS,
+        className="gb-panel-section",
+    )
+
+
+def grid_text(lang: str) -> dict[str, str]:
+    """AG Grid's localeText in `lang`."""
+    return {key: t(f"agrid.{key}", lang) for key in GRID_TEXT_KEYS}
+
+
+# --- case table ----------------------------------------------------------------------------------
+def table_scope(store: Store, state: ViewState) -> tuple[str | None, str | None]:
+    """(code, name) of what the table lists: the selected area, else the street, else the city."""
+    for code in (state.area, None if state.street == CITY else state.street):
+        if code:
+            area = store.area(code)
+            if area is not None:
+                return code, area["name"]
+    return None, None
+
+
+def case_table_rows(
+    store: Store, state: ViewState, window: Window, at: dt.datetime
+) -> tuple[list[dict[str, Any]], bool]:
+    """The table's rows (layers.panel.CASE_COLUMNS, codes not words) and whether the
+    TABLE_ROW_LIMIT cut them short."""
+    code, _ = table_scope(store, state)
+    cases = store.cases(code, window, state.category, limit=TABLE_ROW_LIMIT + 1)
+    street = store.area(code)["street_code"] if code else None
+    names = rows_of.area_names(
+        *(store.areas(level, parent=street) for level in (Level.COMMUNITY, *AREA_LEVELS))
+    )
+    rows = rows_of.case_table_rows(cases.head(TABLE_ROW_LIMIT), names, at)
+    return rows, len(cases) > TABLE_ROW_LIMIT
+
+
+def case_table_content(
+    store: Store, view: Mapping[str, Any] | None
+) -> tuple[list[Component], Component, str]:
+    """(title lines, the grid, the CSV button's label) for the view."""
+    state = view_state(view)
+    lang = state.lang
+    window, as_of = view_window(store, state)
+    rows, cut = case_table_rows(store, state, window, rows_of.end_of_day(as_of))
+    _, scope = table_scope(store, state)
+    title = [
+        dmc.Title(t("casetable.title", lang, scope=scope or t("casetable.city", lang)), order=2)
+    ]
+    if state.category:
+        title.append(
+            dmc.Text(t("casetable.category", lang, name=category_name(state.category, lang)))
+        )
+    title.append(dmc.Text(_summary(len(rows), cut, _period(window, lang), lang), c="dimmed"))
+    grid = _case_grid([_display_case(row, lang) for row in rows], lang)
+    return title, grid, t("casetable.csv", lang)
+
+
+def _summary(count: int, cut: bool, period: Mapping[str, str], lang: str) -> str:
+    if cut:
+        return t("casetable.truncated", lang, count=format_number(count, lang), **period)
+    if not count:
+        return t("casetable.empty", lang, **period)
+    return t("casetable.summary", lang, count=format_number(count, lang), **period)
+
+
+def _case_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
+    columns = [
+        _column("id", lang, pinned="left", minWidth=120),
+        _column("reported", lang, minWidth=140, **_DATE),
+        _column("category", lang),
+        _column("status", lang),
+        _column("community", lang),
+        _column("compound", lang),
+        _column("grid", lang),
+        _column("age_days", lang, **_NUMBER),
+        _column("overdue", lang, **_BADGE),
+        _column("description", lang, minWidth=320, flex=2),
+    ]
+    return dag.AgGrid(
+        id=ids.CASE_TABLE,
+        rowData=list(rows),
+        columnDefs=columns,
+        defaultColDef={
+            "sortable": True,
+            "filter": True,
+            "floatingFilter": True,
+            "resizable": True,
+            "minWidth": 110,
+            "flex": 1,
+        },
+        getRowId="params.data.id",
+        dashGridOptions={"localeText": grid_text(lang), "animateRows": False},
+        style={"height": "520px"},
+        className="gb-table gb-case-table",
+    )
+
+
+def case_csv(rows: Sequence[Mapping[str, Any]], view: Mapping[str, Any] | None) -> dict[str, Any]:
+    """dcc.Download data: the table's rows as UTF-8 CSV with a BOM, headers in the language."""
+    lang = view_state(view).lang
+    columns = rows_of.CASE_COLUMNS
+    headers = [t(f"casecol.{key}", lang) for key in columns]
+    content = rows_of.csv_bytes(rows, columns, headers)
+    return dcc.send_bytes(content, csv_name(view_state(view)), type="text/csv;charset=utf-8")
+
+
+def csv_name(state: ViewState) -> str:
+    """The CSV's file name: what it lists and over which window."""
+    scope = state.area or state.street
+    return f"gridboard-cases-{scope}-{state.window.replace('..', '_')}.csv"

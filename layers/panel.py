@@ -1,0 +1,234 @@
+"""Rows of the area panel and the case table from store results: staff, cases, visits, CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from geodata.model import LOCAL_TZ, Case, CaseStatus, StaffMember
+
+# Columns of the case table and its CSV, in order. Reporter name and phone are left out
+# on purpose: the supervisor's job does not need them.
+CASE_COLUMNS = (
+    "id",
+    "reported",
+    "category",
+    "status",
+    "community",
+    "compound",
+    "grid",
+    "age_days",
+    "overdue",
+    "description",
+)
+# Phone numbers in residents' text: mainland mobiles (11 digits from 1[3-9]) and landlines
+# with an area code (0537-7321001); digits around them must not be part of a longer number.
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3})(-?)(\d{7,8})(?!\d)")
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The moment the local (China) day `day` ends: midnight starting the next day."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+
+
+def age_days(reported_at: dt.datetime, at: dt.datetime) -> int:
+    """Whole days from `reported_at` to `at` (0 on the day itself; never negative)."""
+    return max(0, (at - reported_at).days)
+
+
+def local_date(moment: dt.datetime) -> str:
+    """The local (China) ISO date of an aware moment."""
+    return moment.astimezone(LOCAL_TZ).date().isoformat()
+
+
+# --- staff ---------------------------------------------------------------------------------------
+def staff_rows(staff: Sequence[StaffMember]) -> list[dict[str, Any]]:
+    """One row per person, in the store's order: name, phone, cross-appointed flag, roles.
+
+    Roles keep the store's order; a role held for the same organisation in several areas
+    (a building manager of two compounds) is listed once.
+    """
+    return [_staff_row(member) for member in staff]
+
+
+def _staff_row(member: StaffMember) -> dict[str, Any]:
+    roles: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for role in member.roles:
+        key = (role.role.value, role.org_id)
+        if key not in seen:
+            seen.add(key)
+            roles.append(
+                {
+                    "role": role.role.value,
+                    "org_id": role.org_id,
+                    "org_name": role.org_name,
+                    "org_kind": role.org_kind.value,
+                }
+            )
+    return {
+        "person_id": member.person_id,
+        "name": member.name,
+        "phone": member.phone,
+        "cross_appointed": member.cross_appointed,
+        "roles": roles,
+    }
+
+
+# --- cases ---------------------------------------------------------------------------------------
+def recent_case_rows(cases: Iterable[Case], at: dt.datetime) -> list[dict[str, Any]]:
+    """The panel's latest cases: id, reported (local date), category, status, age, overdue.
+
+    `at` is the as-of moment (end of the as-of day): ages are counted to it, and a case is
+    overdue when it is open and its due time has passed by then.
+    """
+    return [
+        {
+            "id": case.id,
+            "reported": local_date(case.reported_at),
+            "category": case.category,
+            "status": case.status.value,
+            "age_days": age_days(case.reported_at, at),
+            "overdue": case.is_overdue(at),
+        }
+        for case in cases
+    ]
+
+
+def area_names(*frames: pd.DataFrame) -> dict[str, str]:
+    """code → name over area frames (columns code and name); unnamed areas are left out."""
+    names: dict[str, str] = {}
+    for frame in frames:
+        for code, name in zip(frame["code"], frame["name"], strict=True):
+            if isinstance(name, str) and name:
+                names[str(code)] = name
+    return names
+
+
+def case_table_rows(
+    cases: pd.DataFrame, names: Mapping[str, str], at: dt.datetime
+) -> list[dict[str, Any]]:
+    """One row per case of a store.cases() frame, in its order, with CASE_COLUMNS.
+
+    Areas are shown by name where `names` knows the code, else by code ("" when the case
+    lies in no such area, e.g. on a road between compounds).
+    """
+    if cases.empty:
+        return []
+    closed = {CaseStatus.CLOSED.value, CaseStatus.REJECTED.value}
+    rows = []
+    for case in cases.to_dict("records"):
+        reported = case["reported_at"].to_pydatetime()
+        due = case.get("due_at")
+        is_open = case["status"] not in closed
+        rows.append(
+            {
+                "id": case["id"],
+                "reported": local_date(reported),
+                "category": case["category"],
+                "status": case["status"],
+                "community": _area_label(case.get("community_code"), names),
+                "compound": _area_label(case.get("compound_code"), names),
+                "grid": _area_label(case.get("grid_code"), names),
+                "age_days": age_days(reported, at),
+                "overdue": bool(is_open and pd.notna(due) and due.to_pydatetime() < at),
+                "description": masked_description(
+                    _text(case.get("description")),
+                    _text(case.get("reporter_name")),
+                    _text(case.get("reporter_phone")),
+                ),
+            }
+        )
+    return rows
+
+
+def mask_phones(text: str) -> str:
+    """Phone numbers with their middle digits hidden: 13812345678 → 138****5678."""
+
+    def hide(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}****{m.group(3)}"
+        return f"{m.group(4)}{m.group(5)}{'*' * (len(m.group(6)) - 4)}{m.group(6)[-4:]}"
+
+    return _PHONE.sub(hide, text)
+
+
+def mask_name(name: str) -> str:
+    """A person's name with all but the surname hidden: 吴先生 → 吴**."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def masked_description(description: str, reporter_name: str, reporter_phone: str) -> str:
+    """A case description without the reporter's name and phone, nor any phone number.
+
+    Residents often leave their name and number in the text (联系电话…); the supervisor's
+    table and its CSV do not need them.
+    """
+    if reporter_phone:
+        description = description.replace(reporter_phone, mask_phones(reporter_phone))
+        if reporter_phone in description:  # a number the pattern does not know
+            description = description.replace(reporter_phone, "*" * len(reporter_phone))
+    if reporter_name:
+        description = description.replace(reporter_name, mask_name(reporter_name))
+    return mask_phones(description)
+
+
+def _area_label(code: object, names: Mapping[str, str]) -> str:
+    if not isinstance(code, str) or not code:
+        return ""
+    return names.get(code, code)
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+# --- visits --------------------------------------------------------------------------------------
+def visit_summary(metrics: pd.DataFrame, code: str) -> dict[str, Any]:
+    """Last visit (ISO date or None), visits and households reached in the window.
+
+    `metrics` is store.metrics() for the area's level with parent=`code`; an area it does
+    not hold has had no visits.
+    """
+    if code not in metrics.index:
+        return {"last_visit": None, "visits": 0, "households_reached": 0}
+    row = metrics.loc[code]
+    last = row["last_visit"]
+    return {
+        "last_visit": last.isoformat() if pd.notna(last) and isinstance(last, dt.date) else None,
+        "visits": int(row["visits"]),
+        "households_reached": int(row["households_reached"]),
+    }
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+def csv_bytes(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str]
+) -> bytes:
+    """UTF-8 CSV with a byte-order mark (so Excel reads Chinese right): a header row, then
+    `columns` of each row. Text that a spreadsheet would run as a formula is quoted with '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

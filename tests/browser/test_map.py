@@ -1,0 +1,199 @@
+"""The map page in a browser: loads cleanly, recolours, speaks English, reopens from its URL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Page, Request, Route, expect
+
+from dashboard import ids
+from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, t
+from geodata.model import Level
+from geodata.store import Store
+
+pytestmark = pytest.mark.browser
+
+STREET = "370832001"
+# The plotly map's MapLibre instance: ready once loaded and no longer moving.
+MAP_READY = """(id) => {
+    const gd = document.querySelector(`#${id} .js-plotly-plot`);
+    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+        && gd._fullLayout.map._subplot.map;
+    return Boolean(map && map.loaded() && !map.isMoving());
+}"""
+TRACES = """(id) => document.querySelector(`#${id} .js-plotly-plot`).data.map(
+    trace => ({meta: trace.meta, z: Array.from(trace.z), colorscale: trace.colorscale}))"""
+PROJECT = """([id, lon, lat]) => {
+    const map = document.querySelector(`#${id} .js-plotly-plot`)._fullLayout.map._subplot.map;
+    const point = map.project([lon, lat]);
+    const box = map.getCanvas().getBoundingClientRect();
+    return {x: box.left + point.x, y: box.top + point.y};
+}"""
+
+
+@dataclass
+class Watch:
+    problems: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watch(page: Page, app_url: str) -> Iterator[Watch]:
+    seen = Watch()
+    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: seen.problems.append(str(error)))
+
+    def local_only(route: Route, request: Request) -> None:
+        if request.url.startswith(app_url):
+            route.continue_()
+        else:  # no test reaches the internet
+            seen.outside.append(request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    yield seen
+
+
+def open_map(page: Page, url: str) -> None:
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    page.goto(url)
+    wait_for_map(page)
+
+
+def wait_for_map(page: Page) -> None:
+    page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=30_000)
+    expect(page.locator(f"#{ids.LEGEND}")).not_to_be_empty()
+
+
+def traces(page: Page) -> list[dict[str, Any]]:
+    return page.evaluate(TRACES, ids.MAP)
+
+
+def choose(page: Page, select_id: str, option: str) -> None:
+    page.locator(f"#{select_id}").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def data_names(store: Store) -> list[str]:
+    names = {store.meta().get("name", "")}
+    for level in Level:
+        names |= set(store.areas(level)["name"].dropna().astype(str))
+    return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def test_map_page_loads_without_errors(
+    page: Page, app_url: str, watch: Watch, output_dir: Path
+) -> None:
+    open_map(page, f"{app_url}/?street={STREET}")
+    expect(page).to_have_title("网格治理一张图")
+    assert [trace["meta"] for trace in traces(page)] == ["grid", "compound"]
+    legend = page.locator(f"#{ids.LEGEND}")
+    expect(legend).to_contain_text(t("metric.open_cases", "zh"))
+    expect(legend).to_contain_text(t("unit.cases", "zh"))
+    page.screenshot(path=output_dir / "map-zh.png")
+    assert watch.problems == []
+    assert watch.outside == []
+
+
+def test_switching_the_metric_recolours_and_relabels(
+    page: Page, app_url: str, watch: Watch, output_dir: Path
+) -> None:
+    open_map(page, f"{app_url}/?street={STREET}")
+    before = traces(page)
+    legend = page.locator(f"#{ids.LEGEND}")
+    before_text = legend.inner_text()
+    choose(page, ids.METRIC_SELECT, t("metric.visits_per_100", "zh"))
+    expect(legend).to_contain_text(t("unit.per_100", "zh"))
+    expect(page).to_have_url(re.compile(r"metric=visits_per_100"))
+    wait_for_map(page)
+    after = traces(page)
+    assert [trace["meta"] for trace in after] == ["grid", "compound"]
+    assert [trace["z"] for trace in after] != [trace["z"] for trace in before]
+    assert after[1]["colorscale"] != before[1]["colorscale"]  # the palette for visits
+    assert legend.inner_text() != before_text
+    page.screenshot(path=output_dir / "map-visits.png")
+    assert watch.problems == []
+
+
+def test_english_leaves_only_data_names_in_chinese(
+    page: Page, app_url: str, watch: Watch, served_store: Store, output_dir: Path
+) -> None:
+    open_map(page, f"{app_url}/?street={STREET}&metric=overdue_cases")
+    page.locator(f"#{ids.lang_link('en')}").click()
+    expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text(t("app.title", "en"))
+    wait_for_map(page)
+    expect(page.locator(f"#{ids.LEGEND}")).to_contain_text(t("metric.overdue_cases", "en"))
+    assert parse_qs(urlparse(page.url).query)["metric"] == ["overdue_cases"]
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=output_dir / "map-en.png")
+    # This page's own parts; the panel and the case table (dashboard/panel.py) show case texts.
+    parts = ["header", ".gb-controls", f"#{ids.MAP_MESSAGE}", f"#{ids.LEGEND}"]
+    text = "\n".join(page.locator(part).first.inner_text() for part in parts)
+    for name in [*data_names(served_store), LANGUAGE_NAMES["zh"]]:
+        text = text.replace(name, "")
+    assert not contains_cjk(text), [line for line in text.splitlines() if contains_cjk(line)]
+    raw_keys = [key for key in CATALOGUES["en"] if re.search(rf"\b{re.escape(key)}\b", text)]
+    assert raw_keys == []
+    assert watch.problems == []
+
+
+def test_a_copied_url_reopens_the_same_view(
+    page: Page, app_url: str, watch: Watch, served_store: Store
+) -> None:
+    open_map(page, f"{app_url}/?street={STREET}")
+    choose(page, ids.METRIC_SELECT, t("metric.cases_per_1000", "zh"))
+    page.get_by_text(t("window.90d", "zh"), exact=True).click()
+    choose(page, ids.CATEGORY_SELECT, t("category.noise", "zh"))
+    page.get_by_label(t("layer.grid", "zh"), exact=True).uncheck()
+    expect(page).to_have_url(re.compile(r"category=noise"))
+    expect(page).to_have_url(re.compile(r"window=90d"))
+    expect(page).to_have_url(re.compile(r"layers=compound"))
+    wait_for_map(page)
+    legend = page.locator(f"#{ids.LEGEND}").inner_text()
+    shown = traces(page)
+    assert [trace["meta"] for trace in shown] == ["compound"]
+    copied = page.url
+    assert parse_qs(urlparse(copied).query) == {
+        "street": [STREET],
+        "metric": ["cases_per_1000"],
+        "window": ["90d"],
+        "category": ["noise"],
+        "layers": ["compound,community,street"],
+    }
+
+    again = page.context.new_page()
+    open_map(again, copied)
+    expect(again.locator(f"#{ids.METRIC_SELECT}")).to_have_value(t("metric.cases_per_1000", "zh"))
+    expect(again.locator(f"#{ids.CATEGORY_SELECT}")).to_have_value(t("category.noise", "zh"))
+    expect(again.get_by_label(t("layer.grid", "zh"), exact=True)).not_to_be_checked()
+    assert again.locator(f"#{ids.LEGEND}").inner_text() == legend
+    assert traces(again) == shown
+    assert watch.problems == []
+
+
+def test_clicking_a_compound_selects_it(
+    page: Page, app_url: str, watch: Watch, served_store: Store
+) -> None:
+    compounds = served_store.areas(Level.COMPOUND, parent=STREET)
+    target = compounds.iloc[len(compounds) // 2]
+    inside = target.geometry.representative_point()
+    open_map(page, f"{app_url}/?street={STREET}&layers=compound")
+    point = page.evaluate(PROJECT, [ids.MAP, inside.x, inside.y])
+    page.mouse.click(point["x"], point["y"])
+    expect(page).to_have_url(re.compile(rf"area={target['code']}"))
+    page.mouse.click(point["x"], point["y"])  # again: deselects
+    expect(page).not_to_have_url(re.compile(r"area="))
+    assert watch.problems == []
+
+
+def test_unknown_street_says_so(page: Page, app_url: str, watch: Watch) -> None:
+    open_map(page, f"{app_url}/?street=370832999&lang=en")
+    message = page.locator(f"#{ids.MAP_MESSAGE}")
+    expect(message).to_contain_text(t("map.problem.unknown_street", "en", value="370832999"))
+    assert watch.problems == []

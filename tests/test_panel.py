@@ -1,0 +1,268 @@
+"""The area panel and case table callbacks, called as plain functions on the street demo."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+import pandas as pd
+import pytest
+from dash.development.base_component import Component
+
+from dashboard import ids
+from dashboard import panel as dpanel
+from dashboard.app import create_app
+from dashboard.i18n import category_name, format_number, t
+from dashboard.settings import Settings
+from geodata.model import Level
+from geodata.store import Store, open_store
+from layers.panel import CASE_COLUMNS, end_of_day
+from layers.view import ViewState, data_as_of, window_of
+from tests import tiny_city as tc
+
+GARDEN_NAME = "运河花园"
+SCRIPT = "<script>alert(1)</script>"
+
+
+# --- component-tree helpers ----------------------------------------------------------------------
+def walk(node: Any) -> Iterator[Any]:
+    """Every component and string in a tree (children only, as Dash renders them)."""
+    if isinstance(node, list | tuple):
+        for item in node:
+            yield from walk(item)
+        return
+    yield node
+    if isinstance(node, Component):
+        yield from walk(getattr(node, "children", None))
+
+
+def find(tree: Any, component_id: str) -> Component:
+    [found] = [
+        n
+        for n in walk(tree)
+        if isinstance(n, Component) and n.to_plotly_json()["props"].get("id") == component_id
+    ]
+    return found
+
+
+def text(tree: Any) -> str:
+    return " ".join(n for n in walk(tree) if isinstance(n, str))
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def demo(street_store_path: Path) -> Iterator[Store]:
+    with open_store(street_store_path, readonly=True) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def demo_app(demo: Store) -> Iterator[dash.Dash]:
+    app = create_app(Settings.from_env({}), demo)
+    with app.server.app_context():
+        yield app
+
+
+@pytest.fixture(scope="module")
+def garden(demo: Store) -> str:
+    compounds = demo.areas(Level.COMPOUND).set_index("name")
+    return str(compounds.at[GARDEN_NAME, "code"])
+
+
+def view(store: Store, area: str | None, **changes: Any) -> dict[str, Any]:
+    street = store.area(area)["street_code"] if area else "all"
+    return ViewState(street=street, area=area).as_dict() | changes
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "tiny.gpkg", create=True) as store:
+        store.write_city(tc.build())
+        yield store
+
+
+# --- side panel ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_without_an_area_the_panel_asks_for_a_click(demo_app, demo: Store, lang: str) -> None:
+    tree = dpanel.fill_panel(view(demo, None, lang=lang))
+    assert t("panel.prompt", lang) in text(tree)
+    assert text(dpanel.fill_panel(None)) == t("panel.prompt", "zh")  # before any view
+
+
+def test_an_unknown_area_is_named(demo_app, demo: Store) -> None:
+    tree = dpanel.fill_panel(ViewState(area="370832001006XQ999").as_dict())
+    assert t("panel.unknown_area", "zh", code="370832001006XQ999") in text(tree)
+
+
+def test_panel_header_of_the_garden(demo_app, demo: Store, garden: str) -> None:
+    area = demo.area(garden)
+    header = text(find(dpanel.fill_panel(view(demo, garden)), ids.PANEL_HEADER))
+    for expected in (
+        GARDEN_NAME,
+        garden,
+        area["community_name"],
+        format_number(area["households"], "zh"),
+        area["property_company"],
+    ):
+        assert expected in header
+
+
+def test_panel_staff_match_the_store(demo_app, demo: Store, garden: str) -> None:
+    tree = dpanel.fill_panel(view(demo, garden))
+    people = [
+        n
+        for n in walk(find(tree, ids.PANEL_STAFF))
+        if isinstance(n, Component) and getattr(n, "className", None) == "gb-person"
+    ]
+    staff = demo.staff(garden)
+    assert len(people) == len(staff) == len({m.person_id for m in staff})
+    for person, member in zip(people, staff, strict=True):
+        words = text(person)
+        assert member.name in words and member.phone in words
+        assert (t("panel.cross_appointed", "zh") in words) is member.cross_appointed
+        for role in member.roles:
+            assert t(f"role.{role.role.value}", "zh") in words
+    grid_workers = [m for m in staff if any(r.role == "grid_worker" for r in m.roles)]
+    assert grid_workers and any(m.cross_appointed for m in grid_workers)
+
+
+def test_panel_cases_are_the_20_latest(demo_app, demo: Store, garden: str) -> None:
+    grid = find(dpanel.fill_panel(view(demo, garden)), ids.PANEL_CASES)
+    latest = demo.recent_cases(garden, 20)
+    assert [row["id"] for row in grid.rowData] == [c.id for c in latest]
+    at = end_of_day(data_as_of(demo.meta()))
+    assert [row["overdue_flag"] for row in grid.rowData] == [c.is_overdue(at) for c in latest]
+    assert grid.rowData[0]["category"] == category_name(latest[0].category, "zh")
+    assert all(col.get("sortable", True) for col in grid.columnDefs)
+    assert grid.defaultColDef["sortable"] is True
+
+
+def test_panel_cases_follow_the_category(demo_app, demo: Store, garden: str) -> None:
+    grid = find(dpanel.fill_panel(view(demo, garden, category="noise")), ids.PANEL_CASES)
+    latest = demo.recent_cases(garden, 20, category="noise")
+    assert [row["id"] for row in grid.rowData] == [c.id for c in latest]
+
+
+def test_panel_visits_match_the_store(demo_app, demo: Store, garden: str) -> None:
+    visits = text(find(dpanel.fill_panel(view(demo, garden, window="90d")), ids.PANEL_VISITS))
+    window = window_of("90d", data_as_of(demo.meta()))
+    frame = demo.visits(garden, window)
+    assert format_number(len(frame), "zh") in visits
+    assert format_number(int(frame["households_reached"].sum()), "zh") in visits
+
+
+def test_panel_in_english(demo_app, demo: Store, garden: str) -> None:
+    words = text(dpanel.fill_panel(view(demo, garden, lang="en")))
+    assert t("panel.staff", "en") in words and t("panel.visits", "en") in words
+    assert t("role.grid_worker", "en") in words
+
+
+# --- case table ----------------------------------------------------------------------------------
+def test_case_table_of_the_garden(demo_app, demo: Store, garden: str) -> None:
+    title, body, button = dpanel.fill_case_table(view(demo, garden))
+    grid = find(body, ids.CASE_TABLE)
+    window = window_of("30d", data_as_of(demo.meta()))
+    expected = demo.cases(garden, window)
+    assert [row["id"] for row in grid.rowData] == expected["id"].tolist()
+    assert {row["compound"] for row in grid.rowData} == {GARDEN_NAME}
+    assert GARDEN_NAME in text(title)
+    assert button == t("casetable.csv", "zh")
+    assert grid.defaultColDef["sortable"] and grid.defaultColDef["filter"]
+    assert [c["field"] for c in grid.columnDefs] == list(CASE_COLUMNS)
+
+
+def test_case_table_of_the_street(demo_app, demo: Store, garden: str) -> None:
+    street = demo.area(garden)["street_code"]
+    _, body, _ = dpanel.fill_case_table(ViewState(street=street, window="7d").as_dict())
+    window = window_of("7d", data_as_of(demo.meta()))
+    rows = find(body, ids.CASE_TABLE).rowData
+    assert [row["id"] for row in rows] == demo.cases(street, window)["id"].tolist()
+
+
+def test_a_period_without_cases_says_so(demo_app, demo: Store, garden: str) -> None:
+    quiet = view(demo, garden, window="2001-01-01..2001-01-31")
+    title, body, _ = dpanel.fill_case_table(quiet)
+    assert find(body, ids.CASE_TABLE).rowData == []
+    assert t("casetable.empty", "zh", start="2001年1月1日", end="2001年1月31日") in text(title)
+
+
+def test_an_empty_store_says_so(empty_store_path: Path) -> None:
+    with open_store(empty_store_path, readonly=True) as store:
+        app = create_app(Settings.from_env({}), store)
+        with app.server.app_context():
+            title, body, _ = dpanel.fill_case_table(ViewState().as_dict())
+            panel_tree = dpanel.fill_panel(ViewState().as_dict())
+    assert find(body, ids.CASE_TABLE).rowData == []
+    assert t("casetable.city", "zh") in text(title)
+    assert "没有上报的诉求" in text(title)
+    assert t("panel.prompt", "zh") in text(panel_tree)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+def _csv(download: dict[str, Any]) -> tuple[bytes, list[list[str]]]:
+    data = base64.b64decode(download["content"])
+    return data, list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_csv_of_the_garden(demo_app, demo: Store, garden: str, lang: str) -> None:
+    the_view = view(demo, garden, lang=lang, window="90d")
+    _, body, _ = dpanel.fill_case_table(the_view)
+    rows = find(body, ids.CASE_TABLE).rowData
+    download = dpanel.download_cases(1, None, rows, the_view)
+    data, table = _csv(download)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert download["filename"].endswith(".csv")
+    assert table[0] == [t(f"casecol.{key}", lang) for key in CASE_COLUMNS]
+    window = window_of("90d", data_as_of(demo.meta()))
+    cases = demo.cases(garden, window)
+    assert [line[0] for line in table[1:]] == cases["id"].tolist()
+    phones = [p for p in cases["reporter_phone"].dropna() if p]
+    assert phones  # the demo has reporters, so leaving them out is a real check
+    content = data.decode("utf-8-sig")
+    assert not [p for p in phones if p in content]
+    assert not re.search(r"(?<!\d)1[3-9]\d{9}(?!\d)", content)  # nor any other mobile number
+    described = dict(zip(cases["id"], cases["reporter_name"], strict=True))
+    column = CASE_COLUMNS.index("description")
+    for line in table[1:]:  # a reporter who wrote their name into the text is not named
+        name = described[line[0]]
+        assert not (isinstance(name, str) and name and name in line[column]), line
+
+
+def test_csv_is_what_the_reader_filtered(demo_app, demo: Store, garden: str) -> None:
+    the_view = view(demo, garden)
+    _, body, _ = dpanel.fill_case_table(the_view)
+    rows = find(body, ids.CASE_TABLE).rowData
+    shown = [row for row in rows if row["overdue"]]
+    _, table = _csv(dpanel.download_cases(1, shown, rows, the_view))
+    assert [line[0] for line in table[1:]] == [row["id"] for row in shown]
+
+
+# --- residents' text stays text ------------------------------------------------------------------
+def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
+    case = tc.case_row("C9", "noise", 100, 310, tc.local(-1), "dispatched")
+    tiny.add_cases(pd.DataFrame([{**case, "description": SCRIPT}]))
+    the_view = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
+    app = create_app(Settings.from_env({}), tiny)
+    with app.server.app_context():
+        title, body, _ = dpanel.fill_case_table(the_view)
+        panel_tree = dpanel.fill_panel(the_view)
+    grid = find(body, ids.CASE_TABLE)
+    [row] = [row for row in grid.rowData if row["id"] == "C9"]
+    assert row["description"] == SCRIPT
+    description = next(c for c in grid.columnDefs if c["field"] == "description")
+    assert set(description) <= {"field", "headerName", "minWidth", "flex"}  # default renderer
+    props = grid.to_plotly_json()["props"]
+    assert not props.get("dangerously_allow_code")
+    for node in walk([title, body, panel_tree]):
+        if isinstance(node, Component):
+            assert node._type not in {"Markdown"}
+            assert not getattr(node, "dangerously_allow_html", False)
+    download = dpanel.download_cases(1, None, grid.rowData, the_view)
+    assert SCRIPT in base64.b64decode(download["content"]).decode("utf-8-sig")
