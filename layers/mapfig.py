@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,30 +91,43 @@ def camera(
 
 
 def value_texts(values: Values, metric: str, texts: Texts) -> list[str]:
-    """Every area's value with its unit, or "no data"; the name is in the trace's customdata."""
+    """Every area's value, or "no data"; the unit is in the hover template, the name in the
+    trace's customdata, so a recolour sends no more than a short number per area."""
     places = classify.decimals(metric)
     return [
-        f"{texts.number(value, places)} {texts.unit}" if np.isfinite(value) else texts.no_data
+        texts.number(value, places) if np.isfinite(value) else texts.no_data
         for value in values.values
     ]
 
 
-def hover_template(metric_name: str) -> str:
-    """Hover: the area's name, then the metric and its value."""
-    name = metric_name.replace("%", "%%")
-    return f"<b>%{{customdata}}</b><br>{name}: %{{text}}<extra></extra>"
+def hover_template(metric_name: str, unit: str) -> str:
+    """Hover: the area's name, then the metric, its unit and its value."""
+    label = f"{metric_name} ({unit})".replace("%", "%%")
+    return f"<b>%{{customdata}}</b><br>{label}: %{{text}}<extra></extra>"
+
+
+def typed_array(values: np.ndarray) -> dict[str, str]:
+    """A small-integer array as plotly's typed-array spec: one byte per area, base64."""
+    return {"dtype": "i1", "bdata": base64.b64encode(values.astype(np.int8).tobytes()).decode()}
+
+
+def z_values(z: Any) -> list[int]:
+    """The class indices of a trace's z, whether a typed-array spec or a plain sequence."""
+    if isinstance(z, dict):
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).tolist()
+    return [int(v) for v in z]
 
 
 def colours(values: Values, metric: str, texts: Texts) -> dict[str, Any]:
     """The colour properties of one coloured trace: z (class index), scale, range, hover text."""
     classes = classify.classify(metric, values.values)
     return {
-        "z": classify.class_of(classes, values.values).tolist(),
+        "z": typed_array(classify.class_of(classes, values.values)),
         "colorscale": classify.colourscale(classes),
         "zmin": 0,
         "zmax": max(classes.count - 1, 1),
         "text": value_texts(values, metric, texts),
-        "hovertemplate": hover_template(texts.metric),
+        "hovertemplate": hover_template(texts.metric, texts.unit),
     }
 
 

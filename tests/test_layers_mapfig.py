@@ -49,9 +49,9 @@ def test_figure_has_a_trace_per_coloured_level_and_outline_layers() -> None:
     assert [trace.type for trace in fig.data] == ["choroplethmap", "choroplethmap"]
     grid, compound = fig.data
     assert list(grid.locations) == ["g1", "g2", "g3"] and grid.featureidkey == "id"
-    assert list(grid.z) == [classify.ZERO, classify.FIRST_CLASS, classify.NO_DATA]
+    assert mapfig.z_values(grid.z) == [classify.ZERO, classify.FIRST_CLASS, classify.NO_DATA]
     assert list(grid.customdata) == ["Cell 1", "Cell 2", "Cell 3"]
-    assert list(grid.text) == ["0 cases", "4 cases", "No data"]
+    assert list(grid.text) == ["0", "4", "No data"]
     assert "Open cases" in grid.hovertemplate and "<extra></extra>" in grid.hovertemplate
     assert list(compound.marker.line.width) == [mapfig.TRACE_LINE["compound"][1], 4.0]
     layers = fig.layout.map.layers
@@ -94,7 +94,7 @@ def test_recolour_returns_colours_only() -> None:
     assert [index for index, _ in updates] == [0, 1]
     for index, props in updates:
         assert set(props) == {"z", "colorscale", "zmin", "zmax", "text", "hovertemplate"}
-        assert len(props["z"]) == len(fig.data[index].locations)
+        assert len(mapfig.z_values(props["z"])) == len(fig.data[index].locations)
     payload = json.dumps(updates)
     assert "coordinates" not in payload and "geometry" not in payload
     assert len(payload) < len(pio.to_json(fig)) / 2

@@ -23,7 +23,7 @@ from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_number, t
 from dashboard.settings import Settings
 from geodata.model import Level
 from geodata.store import Store, open_store
-from layers import classify
+from layers import classify, mapfig
 from layers.view import CITY, METRICS, ViewState, data_as_of, window_of
 
 STREET = "370832001"
@@ -130,11 +130,12 @@ def test_each_metric_colours_areas_by_the_store_values(
         expected = street_store.metrics(level, window, parent=STREET)[metric]
         values = expected.reindex(list(trace.locations)).astype(float).to_numpy()
         classes = classify.classify(metric, values)
-        assert list(trace.z) == classify.class_of(classes, values).tolist()
+        assert mapfig.z_values(trace.z) == classify.class_of(classes, values).tolist()
         unit = t(classify.unit_key(metric), "en")
         first = values[0]
         shown = format_number(first, "en", classify.decimals(metric))
-        assert trace.text[0] == (f"{shown} {unit}" if np.isfinite(first) else "No data")
+        assert trace.text[0] == (shown if np.isfinite(first) else "No data")
+        assert unit in trace.hovertemplate
     text = " ".join(strings(legend))
     assert t(f"metric.{metric}", "en") in text and t(classify.unit_key(metric), "en") in text
     assert t("level.compound", "en") in text and t("level.grid", "en") in text
@@ -196,7 +197,7 @@ def test_a_period_without_cases_says_so(app: dash.Dash, page: ModuleType) -> Non
     assert notice == t(
         "map.notice.no_cases", "en", place=STREET_NAME, start="1 Jan 2020", end="31 Jan 2020"
     )
-    assert set(figure.data[0].z) == {classify.ZERO}
+    assert set(mapfig.z_values(figure.data[0].z)) == {classify.ZERO}
     visits = ViewState.from_dict({**view.as_dict(), "metric": "visits_per_100"})
     assert draw(app, page, visits)[2] == t(
         "map.notice.no_visits", "en", place=STREET_NAME, start="1 Jan 2020", end="31 Jan 2020"

@@ -27,7 +27,8 @@ MAP_READY = """(id) => {
         && gd._fullLayout.map._subplot.map;
     return Boolean(map && map.loaded() && !map.isMoving());
 }"""
-TRACES = """(id) => document.querySelector(`#${id} .js-plotly-plot`).data.map(
+# _fullData: z arrives as a typed-array spec and is decoded there.
+TRACES = """(id) => document.querySelector(`#${id} .js-plotly-plot`)._fullData.map(
     trace => ({meta: trace.meta, z: Array.from(trace.z), colorscale: trace.colorscale}))"""
 PROJECT = """([id, lon, lat]) => {
     const map = document.querySelector(`#${id} .js-plotly-plot`)._fullLayout.map._subplot.map;

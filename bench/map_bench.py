@@ -1,0 +1,102 @@
+"""The supervisor map at city scale: first payloads, the recolour Patch, click → panel time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from plotly.utils import PlotlyJSONEncoder
+
+from dashboard import panel
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from geodata.model import Level
+from geodata.store import Store, open_store
+from layers.view import CITY, ViewState
+
+from .common import Result
+
+CLICKS = 200  # areas clicked, half compounds and half grid cells
+
+
+def _size(obj: object) -> tuple[int, int]:
+    """Bytes of the JSON Dash sends for `obj`, raw and gzipped."""
+    raw = json.dumps(obj, cls=PlotlyJSONEncoder).encode()
+    return len(raw), len(gzip.compress(raw, 6))
+
+
+def _payloads(render, view: ViewState, label: str) -> list[Result]:
+    figure, *_, drawn = render(view, None)
+    full_raw, full_gz = _size(figure)
+    recoloured = ViewState.from_dict(view.as_dict() | {"metric": "visits_per_100"})
+    patch, *_ = render(recoloured, drawn)
+    patch_raw, patch_gz = _size(patch.to_plotly_json())
+    return [
+        Result(f"first map payload, {label} (raw)", full_raw / 1e3, "KB"),
+        Result(f"first map payload, {label} (gzip)", full_gz / 1e3, "KB"),
+        Result(
+            f"recolour Patch, {label} (raw, % of first payload)",
+            100 * patch_raw / full_raw,
+            "%",
+            budget=2.0,
+            note=f"{patch_raw / 1e3:.1f} KB",
+        ),
+        Result(
+            f"recolour Patch, {label} (gzip, % of first payload)",
+            100 * patch_gz / full_gz,
+            "%",
+            budget=2.0,
+            note=f"{patch_gz / 1e3:.1f} KB",
+        ),
+    ]
+
+
+def _click_times(store: Store, codes: list[str], street_of: dict[str, str]) -> list[float]:
+    times = []
+    for code in codes:
+        view = ViewState(street=street_of[code], area=code).as_dict()
+        started = time.perf_counter()
+        panel.panel_children(store, view)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _percentiles(label: str, times: list[float], budget_ms: float) -> list[Result]:
+    ms = np.array(times) * 1000
+    return [
+        Result(f"click → panel, {label}, p50", float(np.percentile(ms, 50)), "ms"),
+        Result(
+            f"click → panel, {label}, p95", float(np.percentile(ms, 95)), "ms", budget=budget_ms
+        ),
+    ]
+
+
+def run(city: Path, as_of: dt.date) -> list[Result]:
+    del as_of  # the page takes it from the store
+    with open_store(city, readonly=True) as store:
+        app = create_app(Settings.from_env({}, data=city), store)
+        from dashboard.pages.map import render_map  # registered by create_app
+
+        results: list[Result] = []
+        with app.server.test_request_context():
+            street = store.areas(Level.STREET)["code"].iloc[0]
+            results += _payloads(render_map, ViewState(street=street), "one street")
+            results += _payloads(render_map, ViewState(street=CITY), "whole city")
+            rng = np.random.default_rng(1)
+            areas = [store.areas(Level.COMPOUND), store.areas(Level.GRID)]
+            picks = [rng.choice(a["code"].to_numpy(), CLICKS // 2, replace=False) for a in areas]
+            codes = [str(c) for pick in picks for c in pick]
+            street_of = {c: c[:9] for c in codes}
+            cold = _click_times(store, codes, street_of)
+            warm = _click_times(store, codes, street_of)
+        results += _percentiles("first click on each area (cold)", cold, 300.0)
+        results += _percentiles("clicked again (warm)", warm, 50.0)
+        results.append(
+            Result("click → panel, mean", statistics.mean(warm) * 1000, "ms", note="warm")
+        )
+    return results
