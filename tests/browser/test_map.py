@@ -68,6 +68,8 @@ def open_map(page: Page, url: str) -> None:
 
 
 def wait_for_map(page: Page) -> None:
+    """Until no Dash callback is in flight and the map has loaded and stopped moving."""
+    expect(page.locator("[data-dash-is-loading='true']")).to_have_count(0, timeout=30_000)
     page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=30_000)
     expect(page.locator(f"#{ids.LEGEND}")).not_to_be_empty()
 
@@ -173,6 +175,7 @@ def test_a_copied_url_reopens_the_same_view(
     expect(again.locator(f"#{ids.METRIC_SELECT}")).to_have_value(t("metric.cases_per_1000", "zh"))
     expect(again.locator(f"#{ids.CATEGORY_SELECT}")).to_have_value(t("category.noise", "zh"))
     expect(again.get_by_label(t("layer.grid", "zh"), exact=True)).not_to_be_checked()
+    wait_for_map(again)
     assert again.locator(f"#{ids.LEGEND}").inner_text() == legend
     assert traces(again) == shown
     assert watch.problems == []
