@@ -90,6 +90,7 @@ _UI: dict[str, tuple[str, str]] = {
     "legend.zero": ("无（0）", "None (0)"),
     "legend.no_data": ("无数据", "No data"),
     "legend.areas": ("{count} 处", "{count} areas"),
+    "legend.area": ("{count} 处", "{count} area"),
     "legend.open_note": ("在办、超期按时段末计", "Open and overdue at the end of the period"),
     "map.problem.unknown_street": (
         "没有代码为 {value} 的街道，现显示全市。",

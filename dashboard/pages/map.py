@@ -137,6 +137,11 @@ def _range_text(entry: classify.LegendEntry, metric: str, lang: str) -> str:
     return low if low == high else f"{low} – {high}"
 
 
+def _area_count(count: int, lang: str) -> str:
+    key = "legend.area" if count == 1 else "legend.areas"  # English needs the singular
+    return t(key, lang, count=count)
+
+
 def legend_block(level: str, entries: Sequence[classify.LegendEntry], view: ViewState) -> Component:
     """One coloured level's legend: a swatch and a range per class, with the number of areas."""
     lang = view.lang
@@ -152,7 +157,7 @@ def legend_block(level: str, entries: Sequence[classify.LegendEntry], view: View
                 [
                     html.Span(className="gb-swatch", style={"background": entry.colour}),
                     html.Span(label, className="gb-legend-range"),
-                    html.Span(t("legend.areas", lang, count=entry.areas), className="gb-muted"),
+                    html.Span(_area_count(entry.areas, lang), className="gb-muted"),
                 ],
                 className=f"gb-legend-{entry.kind}",
             )
