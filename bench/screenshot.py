@@ -18,19 +18,13 @@ from dashboard.settings import Settings
 from geodata.demo import build_demo
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, open_store
+from tests.browser.pageutil import wait_for_map
 
 SEED = 7  # the seed whose demo street has 运河花园 (the tests use it too)
 COMPOUND = "运河花园"
 SIZE = {"width": 1600, "height": 1000}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-# The plotly map's MapLibre instance: ready once loaded and no longer moving.
-MAP_READY = """(id) => {
-    const gd = document.querySelector(`#${id} .js-plotly-plot`);
-    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-        && gd._fullLayout.map._subplot.map;
-    return Boolean(map && map.loaded() && !map.isMoving());
-}"""
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -62,7 +56,7 @@ def shoot(url: str, out: Path) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport=SIZE)
         page.goto(url)
-        page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=60_000)
+        wait_for_map(page, timeout=60_000)
         page.locator(f"#{ids.PANEL}", has_text=COMPOUND).wait_for(timeout=30_000)
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out))

@@ -43,6 +43,22 @@ def street_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def street_store(street_store_path: Path) -> Iterator[Store]:
+    """The street demo, opened read-only."""
+    with open_store(street_store_path, readonly=True) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def app(street_store: Store):
+    """A dashboard app on the street demo."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    return create_app(Settings.from_env({}), street_store)
+
+
 @pytest.fixture
 def empty_store_path(tmp_path: Path) -> Path:
     path = tmp_path / "empty.gpkg"

@@ -25,6 +25,7 @@ from geodata.model import Level
 from geodata.store import Store, open_store
 from layers import classify, mapfig
 from layers.view import CITY, METRICS, ViewState, data_as_of, window_of
+from tests.components import strings
 
 STREET = "370832001"
 STREET_NAME = "水泊街道"
@@ -44,18 +45,6 @@ def app(street_store: Store) -> dash.Dash:
 @pytest.fixture(scope="module")
 def page(app: dash.Dash) -> ModuleType:
     return importlib.import_module("dashboard.pages.map")
-
-
-def strings(node: Any) -> list[str]:
-    if isinstance(node, Component):
-        node = node.to_plotly_json()
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in strings(value)]
-    if isinstance(node, list | tuple):
-        return [s for value in node for s in strings(value)]
-    return []
 
 
 def render(app: dash.Dash, page: ModuleType, **query: Any) -> Component:

@@ -22,6 +22,7 @@ from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_date, format_num
 from dashboard.settings import Settings
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window, open_store
+from tests.components import strings
 
 AS_OF = dt.date(2026, 11, 28)  # the demo's as_of (tests/conftest.py)
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of the as-of day in China
@@ -59,19 +60,6 @@ def data_names(street_store: Store) -> set[str]:
 def render(app: dash.Dash, overview: ModuleType, **query: Any) -> Component:
     with app.server.app_context():
         return overview.layout(**query)
-
-
-def strings(node: Any) -> list[str]:
-    """Every string in a component tree: texts, headers, row data, attributes."""
-    if isinstance(node, Component):
-        node = node.to_plotly_json()
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for value in node.values() for s in strings(value)]
-    if isinstance(node, list | tuple):
-        return [s for value in node for s in strings(value)]
-    return []
 
 
 def grid(layout: Component) -> Component:

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page, Request, Route
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from geodata.store import Store, open_store
+from tests.browser.pageutil import Watch
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -58,3 +60,21 @@ def app_url(served_store: Store) -> Iterator[str]:
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def watch(page: Page, app_url: str) -> Iterator[Watch]:
+    """Collects console errors, uncaught page errors and requests off this host (aborted)."""
+    seen = Watch()
+    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: seen.problems.append(str(error)))
+
+    def local_only(route: Route, request: Request) -> None:
+        if request.url.startswith(app_url):
+            route.continue_()
+        else:  # no test reaches the internet
+            seen.outside.append(request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    yield seen

@@ -3,62 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Page, expect
 
 from dashboard import ids
 from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, t
 from geodata.model import Level
 from geodata.store import Store
+from tests.browser import pageutil
+from tests.browser.pageutil import Watch
 
 pytestmark = pytest.mark.browser
 
 STREET = "370832001"
-# The plotly map's MapLibre instance: ready once loaded and no longer moving.
-MAP_READY = """(id) => {
-    const gd = document.querySelector(`#${id} .js-plotly-plot`);
-    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-        && gd._fullLayout.map._subplot.map;
-    return Boolean(map && map.loaded() && !map.isMoving());
-}"""
 # _fullData: z arrives as a typed-array spec and is decoded there.
 TRACES = """(id) => document.querySelector(`#${id} .js-plotly-plot`)._fullData.map(
     trace => ({meta: trace.meta, z: Array.from(trace.z), colorscale: trace.colorscale}))"""
-PROJECT = """([id, lon, lat]) => {
-    const map = document.querySelector(`#${id} .js-plotly-plot`)._fullLayout.map._subplot.map;
-    const point = map.project([lon, lat]);
-    const box = map.getCanvas().getBoundingClientRect();
-    return {x: box.left + point.x, y: box.top + point.y};
-}"""
-
-
-@dataclass
-class Watch:
-    problems: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def watch(page: Page, app_url: str) -> Iterator[Watch]:
-    seen = Watch()
-    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: seen.problems.append(str(error)))
-
-    def local_only(route: Route, request: Request) -> None:
-        if request.url.startswith(app_url):
-            route.continue_()
-        else:  # no test reaches the internet
-            seen.outside.append(request.url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    yield seen
 
 
 def open_map(page: Page, url: str) -> None:
@@ -68,9 +32,7 @@ def open_map(page: Page, url: str) -> None:
 
 
 def wait_for_map(page: Page) -> None:
-    """Until no Dash callback is in flight and the map has loaded and stopped moving."""
-    expect(page.locator("[data-dash-is-loading='true']")).to_have_count(0, timeout=30_000)
-    page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=30_000)
+    pageutil.wait_for_map(page)
     expect(page.locator(f"#{ids.LEGEND}")).not_to_be_empty()
 
 
@@ -188,10 +150,10 @@ def test_clicking_a_compound_selects_it(
     target = compounds.iloc[len(compounds) // 2]
     inside = target.geometry.representative_point()
     open_map(page, f"{app_url}/?street={STREET}&layers=compound")
-    point = page.evaluate(PROJECT, [ids.MAP, inside.x, inside.y])
-    page.mouse.click(point["x"], point["y"])
+    pageutil.click_map_at(page, inside.x, inside.y)
     expect(page).to_have_url(re.compile(rf"area={target['code']}"))
-    page.mouse.click(point["x"], point["y"])  # again: deselects
+    pageutil.wait_for_map(page)
+    pageutil.click_map_at(page, inside.x, inside.y)  # again: deselects
     expect(page).not_to_have_url(re.compile(r"area="))
     assert watch.problems == []
 

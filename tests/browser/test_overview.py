@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Page, expect
 
 from dashboard import ids
 from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, format_number, t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window
+from tests.browser.pageutil import Watch
 
 pytestmark = pytest.mark.browser
 
@@ -23,31 +22,6 @@ STREET_NAME = "水泊街道"
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # end of the demo's as-of day, 2026-11-28
 SINCE_START = Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), END)
 LAST_30_DAYS = Window(END - dt.timedelta(days=30), END)
-
-
-@dataclass
-class Watch:
-    """What went wrong in the page: console errors, uncaught errors, requests off this host."""
-
-    problems: list[str] = field(default_factory=list)
-    outside: list[str] = field(default_factory=list)
-
-
-@pytest.fixture
-def watch(page: Page, app_url: str) -> Iterator[Watch]:
-    seen = Watch()
-    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: seen.problems.append(str(error)))
-
-    def local_only(route: Route, request: Request) -> None:
-        if request.url.startswith(app_url):
-            route.continue_()
-        else:  # no test reaches the internet
-            seen.outside.append(request.url)
-            route.abort()
-
-    page.route("**/*", local_only)
-    yield seen
 
 
 def street_numbers(store: Store) -> tuple[str, dict[str, int]]:

@@ -12,27 +12,13 @@ from dashboard.i18n import t
 from geodata.model import Level, Role
 from geodata.store import Store
 from layers.view import DEFAULTS, data_as_of, window_of
+from tests.browser import pageutil
 
 pytestmark = pytest.mark.browser
 
 MAP_PAGE = Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "map.py"
 STREET = "370832001"
 GARDEN_NAME = "运河花园"
-# The plotly map's MapLibre instance: ready when loaded and no longer moving.
-MAP_READY = """(id) => {
-    const gd = document.querySelector(`#${id} .js-plotly-plot`);
-    const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-        && gd._fullLayout.map._subplot.map;
-    return Boolean(map && map.loaded() && !map.isMoving());
-}"""
-PROJECT = """([id, lon, lat]) => {
-    const gd = document.querySelector(`#${id} .js-plotly-plot`);
-    const map = gd._fullLayout.map._subplot.map;
-    const point = map.project([lon, lat]);
-    const box = map.getCanvas().getBoundingClientRect();
-    return {x: box.left + point.x, y: box.top + point.y};
-}"""
-
 needs_map_page = pytest.mark.skipif(not MAP_PAGE.exists(), reason="the map page is not there yet")
 
 
@@ -115,11 +101,10 @@ def test_clicking_the_compound_on_the_map_opens_its_panel(
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(f"{app_url}/?street={STREET}")
     expect(page.locator(f"#{ids.PANEL}")).to_contain_text(t("panel.prompt", "zh"))
-    page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=30_000)
+    pageutil.wait_for_map(page)
     compounds = served_store.areas(Level.COMPOUND).set_index("code")
     point = compounds.loc[[garden]].representative_point().iloc[0]
     page.locator(f"#{ids.MAP}").scroll_into_view_if_needed()
-    page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=30_000)
-    spot = page.evaluate(PROJECT, [ids.MAP, point.x, point.y])
-    page.mouse.click(spot["x"], spot["y"])
+    pageutil.wait_for_map(page)
+    pageutil.click_map_at(page, point.x, point.y)
     check_garden_panel(page, served_store, garden)
