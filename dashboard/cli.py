@@ -17,6 +17,7 @@ from geodata.store import StoreError, open_store
 
 EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 LEVEL_NAMES = [level.value for level in Level]
+FIRST_AS_OF, LAST_AS_OF = dt.date(2002, 1, 1), dt.date(2100, 12, 31)  # two years of history fit
 
 
 class CliError(click.ClickException):
@@ -31,9 +32,12 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     if value is None:
         return _today()
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_AS_OF <= day <= LAST_AS_OF:
+        raise click.BadParameter(f"{value} is outside {FIRST_AS_OF}..{LAST_AS_OF}")
+    return day
 
 
 def _existing_store(path: Path, *, readonly: bool = True):
@@ -57,7 +61,9 @@ def cli() -> None:
     show_default=True,
     help="street: 梁山县水泊街道, seconds to build; city: 济宁, 1,000,000 cases, minutes.",
 )
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option(
+    "--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True, help="Random seed."
+)
 @click.option(
     "--as-of",
     callback=_parse_date,
@@ -174,7 +180,8 @@ def serve(data: Path | None, host: str | None, port: int | None) -> None:
     from dashboard.app import create_app
     from dashboard.settings import Settings, SettingsError
 
-    overrides = {k: v for k, v in {"data": data, "host": host, "port": port}.items() if v}
+    given = {"data": data, "host": host, "port": port}
+    overrides = {k: v for k, v in given.items() if v is not None}
     try:
         settings = Settings.from_env(**overrides)
     except SettingsError as exc:

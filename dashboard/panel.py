@@ -49,6 +49,9 @@ GRID_TEXT_KEYS = (
 
 
 # --- layout pieces -------------------------------------------------------------------------------
+PANEL_LEVELS = (Level.COMPOUND.value, Level.GRID.value)  # what a click on the map selects
+
+
 def side_panel() -> Component:
     """The right-hand panel; its content follows the view (ids.VIEW)."""
     return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
@@ -145,7 +148,7 @@ def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Compone
     if not state.area:
         return [_notice(t("panel.prompt", lang))]
     area = store.area(state.area)
-    if area is None:
+    if area is None or area["level"] not in PANEL_LEVELS:
         return [_notice(t("panel.unknown_area", lang, code=state.area))]
     window, as_of = view_window(store, state)
     at = rows_of.end_of_day(as_of)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -92,6 +93,7 @@ _INDEXES: dict[str, str] = {
     "buildings_grid": "buildings (grid_code)",
     "buildings_compound": "buildings (compound_code)",
     "cases_reported": "cases (reported_at)",
+    "cases_closed": "cases (closed_at)",
     "visits_date": "visits (date)",
     "visits_worker": "visits (worker_id, date)",
     **{f"cases_{c}": f"cases ({c}, reported_at)" for c in _AREA_COLUMNS},
@@ -139,7 +141,7 @@ class GeoPackageStore(Store):
         if con is None:
             try:
                 if self.readonly:
-                    uri = f"file:{self.path.resolve()}?mode=ro"
+                    uri = self.path.resolve().as_uri() + "?mode=ro"  # quotes # ? %
                     con = sqlite3.connect(uri, uri=True, check_same_thread=False)
                 else:
                     con = sqlite3.connect(self.path, check_same_thread=False)
@@ -156,9 +158,9 @@ class GeoPackageStore(Store):
             con = self._connect()
             with con:
                 self._init_schema(con)
-                con.execute(
-                    "INSERT OR REPLACE INTO gridboard_meta VALUES ('schema_version', ?)",
-                    (SCHEMA_VERSION,),
+                con.executemany(
+                    "INSERT OR REPLACE INTO gridboard_meta VALUES (?, ?)",
+                    [("schema_version", SCHEMA_VERSION), ("data_id", uuid.uuid4().hex)],
                 )
         except (sqlite3.Error, OSError) as exc:
             self.close()
@@ -211,11 +213,15 @@ class GeoPackageStore(Store):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the revision changes with it, or nothing changes at all."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         con = self._connect()
         try:
             con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write now ({exc}); try again") from exc
+        try:
             yield con
             con.execute(
                 "INSERT INTO gridboard_meta VALUES ('revision', '1') ON CONFLICT (key)"
@@ -242,12 +248,8 @@ class GeoPackageStore(Store):
         return dict(rows)
 
     def revision(self) -> str:
-        row = (
-            self._connect()
-            .execute("SELECT value FROM gridboard_meta WHERE key = 'revision'")
-            .fetchone()
-        )
-        return row[0] if row else "0"
+        meta = self.meta()
+        return f"{meta.get('data_id', '')}:{meta.get('revision', '0')}"
 
     def counts(self) -> dict[str, int]:
         con = self._connect()
@@ -316,25 +318,35 @@ class GeoPackageStore(Store):
     def _case_counts(
         self, level: Level, window: Window, category: str | None, parent: str | None
     ) -> pd.DataFrame:
+        """Cases reported in the window; open and overdue cases at its end, however old."""
         col = AREA_COLUMN[level]
         params: list = [records.utc_text(window.start), records.utc_text(window.end)]
-        conds = ["reported_at >= ?1", "reported_at < ?2"]
+        conds: list[str] = []
         if category:
             params.append(category)
             conds.append(f"category = ?{len(params)}")
         conds += self._parent_conditions(level, parent, params)
-        still_open = (
-            "(closed_at IS NULL OR closed_at >= ?2) AND (rejected_at IS NULL OR rejected_at >= ?2)"
-        )
+        extra = "".join(f" AND {c}" for c in conds)
         # Without a parent, the time index reads only the window's rows; SQLite's planner
         # otherwise prefers skip-scanning the (area, time) index, twice as slow.
         source = "cases INDEXED BY cases_reported" if parent is None else "cases"
-        sql = (
-            f"SELECT {col} AS code, COUNT(*) AS cases, SUM({still_open}) AS open_cases,"
-            f" SUM({still_open} AND due_at IS NOT NULL AND due_at < ?2) AS overdue_cases"
-            f" FROM {source} WHERE {' AND '.join(conds)} AND +{col} IS NOT NULL GROUP BY {col}"
-        )
-        return self._frame(sql, params).set_index("code")
+        reported = self._frame(
+            f"SELECT {col} AS code, COUNT(*) AS cases FROM {source}"
+            f" WHERE reported_at >= ?1 AND reported_at < ?2{extra} AND +{col} IS NOT NULL"
+            f" GROUP BY {col}",
+            params,
+        ).set_index("code")
+        # The unary + keep SQLite on the closed_at index: the backlog is a small share of all
+        # cases, while the area and time indexes would walk through every case ever reported.
+        backlog = self._frame(
+            f"SELECT {col} AS code, COUNT(*) AS open_cases,"
+            " SUM(due_at IS NOT NULL AND due_at < ?2) AS overdue_cases FROM cases"
+            " WHERE (closed_at IS NULL OR closed_at >= ?2) AND +reported_at < ?2"
+            f" AND (rejected_at IS NULL OR rejected_at >= ?2) AND ?1 = ?1{extra}"
+            f" AND +{col} IS NOT NULL GROUP BY +{col}",
+            params,
+        ).set_index("code")
+        return reported.join(backlog, how="outer")
 
     def _parent_conditions(self, level: Level, parent: str | None, params: list) -> list[str]:
         """Conditions (numbered placeholders) keeping records of areas within `parent`."""
@@ -484,26 +496,32 @@ class GeoPackageStore(Store):
             raise StoreError(f"{self.path}: {exc}") from exc
         prepared, locator = records.prepare_city(city)
         cases = records.prepare_cases(city.cases, locator) if len(city.cases) else None
-        with self._transaction() as con:
-            for name in _INDEXES:  # rebuilding beats updating indexes row by row
-                con.execute(f"DROP INDEX IF EXISTS {name}")
-            for table in DATA_TABLES:
-                con.execute(f"DELETE FROM {table}")
-            kept = ("schema_version", "revision")
-            con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
-            con.executemany(
-                "INSERT INTO gridboard_meta VALUES (?, ?)",
-                [(k, str(v)) for k, v in city.meta.items() if k not in kept],
-            )
-            for table, frame in prepared.items():
-                _insert(con, table, frame)
-            _insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
-            if cases is not None:
-                _insert(con, "cases", cases)
-            if len(city.visits):
-                _insert(con, "visits", records.prepare_visits(city.visits, con))
-            _create_indexes(con)
-            con.execute("ANALYZE")
+        try:
+            with self._transaction() as con:
+                for name in _INDEXES:  # rebuilding beats updating indexes row by row
+                    con.execute(f"DROP INDEX IF EXISTS {name}")
+                for table in DATA_TABLES:
+                    con.execute(f"DELETE FROM {table}")
+                kept = ("schema_version", "revision")
+                con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
+                facts = {k: str(v) for k, v in city.meta.items() if k not in kept}
+                # New data, new identity: caches keyed on the revision never mix two datasets.
+                facts["data_id"] = uuid.uuid4().hex
+                con.executemany(
+                    "INSERT INTO gridboard_meta VALUES (?, ?)",
+                    list(facts.items()),
+                )
+                for table, frame in prepared.items():
+                    _insert(con, table, frame)
+                _insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
+                if cases is not None:
+                    _insert(con, "cases", cases)
+                if len(city.visits):
+                    _insert(con, "visits", records.prepare_visits(city.visits, con))
+                _create_indexes(con)
+                con.execute("ANALYZE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: city not written ({exc})") from exc
 
     def add_cases(self, cases: pd.DataFrame) -> int:
         if cases.empty:
@@ -513,7 +531,7 @@ class GeoPackageStore(Store):
             with self._transaction() as con:
                 records.check_new_ids(con, "cases", prepared["id"])
                 _insert(con, "cases", prepared)
-        except sqlite3.IntegrityError as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cases not written ({exc})") from exc
         return len(prepared)
 
@@ -525,7 +543,7 @@ class GeoPackageStore(Store):
                 prepared = records.prepare_visits(visits, con)
                 records.check_new_ids(con, "visits", prepared["id"])
                 _insert(con, "visits", prepared)
-        except sqlite3.IntegrityError as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: visits not written ({exc})") from exc
         return len(prepared)
 

@@ -30,6 +30,7 @@ from .model import (
 )
 from .store import StoreError, Window
 
+MAX_HOUSEHOLDS = 100_000  # more than any building, compound or grid cell holds
 MAX_REPORTED = 20  # bad rows named in one error message; the rest are counted
 
 
@@ -67,6 +68,8 @@ def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
 def _date_text_column(values: pd.Series, table: str) -> np.ndarray:
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
     _raise_rows(table, "date", parsed.isna(), values, "is not a date")
+    if parsed.dt.tz is not None:  # a moment, not a day: the day it was in China
+        parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     return np.datetime_as_string(parsed.to_numpy("datetime64[D]"), unit="D").astype(object)
 
 
@@ -141,8 +144,19 @@ def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
     for col in (*TIMESTAMP_FIELDS, "due_at"):
         if col in cases:
             out[col] = _utc_text_column(cases[col], "cases", col)
+    _check_final_times(out)
     areas = locator.locate(out["lon"].to_numpy(), out["lat"].to_numpy())
     return pd.concat([out, areas], axis=1)
+
+
+def _check_final_times(cases: pd.DataFrame) -> None:
+    """A closed case has its closing time, a rejected one its rejection, an open one neither."""
+    status = cases["status"]
+    for final, column in ((CaseStatus.CLOSED, "closed_at"), (CaseStatus.REJECTED, "rejected_at")):
+        stamped = cases[column].notna()
+        _raise_rows("cases", "status", (status == final) & ~stamped, status, f"has no {column}")
+        wrong = (status != final) & stamped
+        _raise_rows("cases", "status", wrong, status, f"but {column} is set")
 
 
 def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
@@ -150,13 +164,16 @@ def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     _require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
     visits = visits.reset_index(drop=True)
     _check_ids(visits, "visits")
-    _raise_rows("visits", "worker_id", visits["worker_id"].isna(), visits["worker_id"], "is empty")
+    workers = visits["worker_id"]
+    blank = workers.isna() | (workers.astype(str).str.strip() == "")
+    _raise_rows("visits", "worker_id", blank, workers, "is empty")
     out = pd.DataFrame({c: visits.get(c, None) for c in COLUMNS["visits"]})
     out["date"] = _date_text_column(visits["date"], "visits")
     for col in ("households_reached", "needs_found", "cases_raised"):
-        number = pd.to_numeric(out[col].fillna(0), errors="coerce")
-        bad = number.isna() | (number < 0) | (number % 1 != 0)
-        _raise_rows("visits", col, bad, out[col], "is not a whole number ≥ 0")
+        given = out[col] if col in visits else pd.Series(0, index=out.index)
+        number = pd.to_numeric(given, errors="coerce")
+        bad = number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0)
+        _raise_rows("visits", col, bad, given, f"is not a whole number from 0 to {MAX_HOUSEHOLDS}")
         out[col] = number.astype(np.int64)
     return pd.concat([out, _visit_areas(visits, con)], axis=1)
 
@@ -174,8 +191,9 @@ def _visit_areas(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     if "grid_code" in visits:
         no_building = given.isna().to_numpy()
         grid = visits["grid_code"]
-        bad = no_building & ~grid.map(lambda c: is_valid(Level.GRID, c)).to_numpy()
-        _raise_rows("visits", "grid_code", bad, grid, "is not a grid-cell code")
+        known = {r[0] for r in con.execute("SELECT code FROM grid_cells")}
+        bad = no_building & ~grid.isin(known).to_numpy()
+        _raise_rows("visits", "grid_code", bad, grid, "is not a known grid cell")
         areas.loc[no_building, "grid_code"] = grid[no_building].to_numpy()
         areas.loc[no_building, "community_code"] = grid[no_building].str[:12].to_numpy()
         areas.loc[no_building, "street_code"] = grid[no_building].str[:9].to_numpy()
@@ -325,8 +343,8 @@ def staff_members(rows_: pd.DataFrame, related: set[str], code: str) -> list[Sta
             )
             for r in group.itertuples()
         )
-        first = group.iloc[0]
-        members.append(StaffMember(str(person_id), first["name"], first["phone"], roles))
+        first = _none_for_missing(group.iloc[0].to_dict())
+        members.append(StaffMember(str(person_id), first["name"], first["phone"] or "", roles))
 
     def rank(member: StaffMember) -> tuple[int, int, str]:
         here = [r for r in member.roles if r.area_code in related]
@@ -337,7 +355,19 @@ def staff_members(rows_: pd.DataFrame, related: set[str], code: str) -> list[Sta
     return sorted(members, key=rank)
 
 
+def _none_for_missing(row: dict) -> dict:
+    """pandas reads a NULL text as NaN; model objects want None."""
+    return {
+        k: (None if not isinstance(v, pd.Timestamp) and _is_na(v) else v) for k, v in row.items()
+    }
+
+
+def _is_na(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def case_from_row(row: dict) -> Case:
+    row = _none_for_missing(row)
     times = {f: row[f].to_pydatetime() for f in TIMESTAMP_FIELDS if f in row and pd.notna(row[f])}
     due = row.get("due_at")
     return Case(

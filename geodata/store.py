@@ -35,7 +35,7 @@ class Window:
 METRIC_COLUMNS = (
     "households",  # households living in the area
     "cases",  # cases reported in the window
-    "open_cases",  # of those, still open at the window's end
+    "open_cases",  # open at the window's end, whenever reported (the backlog)
     "overdue_cases",  # of those open, past their due time at the window's end
     "cases_per_1000",  # cases per 1,000 households
     "visits",  # visits (worker × building × day) in the window

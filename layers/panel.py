@@ -30,7 +30,13 @@ CASE_COLUMNS = (
 )
 # Phone numbers in residents' text: mainland mobiles (11 digits from 1[3-9]) and landlines
 # with an area code (0537-7321001); digits around them must not be part of a longer number.
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)|(?<!\d)(0\d{2,3})(-?)(\d{7,8})(?!\d)")
+# Mobiles (also written 138 1234 5678 or 138-1234-5678) and landlines (0537-7321001).
+_PHONE = re.compile(
+    r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)|(?<!\d)(0\d{2,3})([- ]?)(\d{7,8})(?!\d)"
+)
+# Resident ID numbers: 6-digit region, 8-digit birth date, 3 digits and a check digit or X.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -152,13 +158,16 @@ def case_table_rows(
 
 
 def mask_phones(text: str) -> str:
-    """Phone numbers with their middle digits hidden: 13812345678 → 138****5678."""
+    """Phone and ID numbers with their middle digits hidden: 13812345678 → 138****5678,
+    370832198001011234 → 370832********1234 (full-width digits count as digits)."""
 
     def hide(m: re.Match[str]) -> str:
         if m.group(1):
             return f"{m.group(1)}****{m.group(3)}"
         return f"{m.group(4)}{m.group(5)}{'*' * (len(m.group(6)) - 4)}{m.group(6)[-4:]}"
 
+    text = text.translate(_FULL_WIDTH_DIGITS)
+    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(3)}", text)
     return _PHONE.sub(hide, text)
 
 

@@ -20,6 +20,9 @@ LAYERS = ("grid", "compound", "community", "street")
 COLOURED = ("grid", "compound")
 NO_LAYERS = "none"  # the layers text when every layer is switched off
 DEFAULTS = {"metric": "open_cases", "window": "30d", "layers": ",".join(LAYERS)}
+# Dates a window may span: before 2000 there were no grid workers, past 2100 no data yet;
+# the bounds also keep every window's ends representable in any timezone.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
 
 
@@ -121,7 +124,7 @@ def _window_ok(text: str | None) -> bool:
         first, last = (dt.date.fromisoformat(g) for g in m.groups())
     except ValueError:
         return False
-    return first <= last
+    return EARLIEST <= first <= last <= LATEST
 
 
 def window_of(text: str, as_of: dt.date) -> Window:

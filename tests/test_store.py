@@ -41,12 +41,12 @@ def naive_case_metrics(store, window: Window, category: str | None = None) -> di
     for case in tc.cases().to_dict("records"):
         if category and case["category"] != category:
             continue
-        if not window.start <= case["reported_at"] < window.end:
+        if case["reported_at"] >= window.end:
             continue
         code = _naive_cell(case["lon"], case["lat"], cells)
         closed = case["closed_at"]
         is_open = closed is None or pd.isna(closed) or closed >= window.end
-        out[code]["cases"] += 1
+        out[code]["cases"] += case["reported_at"] >= window.start
         out[code]["open_cases"] += is_open
         out[code]["overdue_cases"] += is_open and case["due_at"] < window.end
     return out
@@ -149,6 +149,14 @@ def test_metrics_window_end_in_the_past(store):
     assert store.metrics(Level.GRID, LAST_30).loc[tc.YUNHE + "001", "open_cases"] == 2  # C1, C6
 
 
+def test_open_cases_count_the_backlog_however_old(store):
+    old = tc.case_row("C8", "repairs", 300, 110, tc.local(-120), "in_progress")
+    store.add_cases(pd.DataFrame([old]))
+    cell = store.metrics(Level.GRID, LAST_30).loc[tc.YUNHE + "002"]
+    assert cell.cases == 1  # C2 only: C8 was reported long before the window
+    assert (cell.open_cases, cell.overdue_cases) == (2, 1)  # C2 open, C8 open and overdue
+
+
 def test_metrics_per_level_and_parent(store):
     for level in Level:
         got = store.metrics(level, LAST_30)
@@ -244,6 +252,8 @@ def _digest(path) -> bytes:
         ({"status": "lost"}, "row 2: status 'lost'"),
         ({"id": "C1"}, "row 2: id 'C1' is in the store already"),
         ({"reported_at": "yesterday-ish"}, "row 2: reported_at 'yesterday-ish' is not a time"),
+        ({"status": "closed"}, "row 2: status 'closed' has no closed_at"),
+        ({"closed_at": tc.local(0, 12)}, "row 2: status 'reported' but closed_at is set"),
     ],
 )
 def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
@@ -257,6 +267,15 @@ def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
     with pytest.raises(StoreError, match=message.replace("(", r"\(")):
         store.add_cases(pd.DataFrame(rows))
     assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_cases_without_optional_fields_read_back_as_none(store):
+    row = tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported")
+    row |= {"source": None, "description": None, "assignee_id": None, "reporter_name": None}
+    store.add_cases(pd.DataFrame([row]))
+    (case,) = store.recent_cases(tc.GARDEN, limit=1)
+    assert case.id == "C8" and case.source is None and case.assignee_id is None
+    assert case.description == ""
 
 
 def test_revision_changes_with_every_write_and_only_then(store, store_factory):
@@ -279,11 +298,41 @@ def test_bad_visits_are_refused(store, tmp_path):
     assert _digest(tmp_path / "store.gpkg") == before
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"households_reached": 10**20}, "row 1: households_reached"),
+        ({"households_reached": None}, "row 1: households_reached None"),
+        ({"worker_id": " "}, "row 1: worker_id ' ' is empty"),
+        ({"building_id": None, "grid_code": "370832001001999"}, "not a known grid cell"),
+    ],
+)
+def test_bad_visit_values_are_refused(store, tmp_path, change, message):
+    before = _digest(tmp_path / "store.gpkg")
+    visit = tc.visits().iloc[:1].assign(id="V10")
+    for column, value in change.items():
+        visit[column] = pd.Series([value], dtype=object)
+    with pytest.raises(StoreError, match=message):
+        store.add_visits(visit)
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
 def test_read_only_store_refuses_writes(store, store_factory):
     store.close()
     ro = store_factory(readonly=True)
     with pytest.raises(StoreError, match="read-only"):
         ro.add_cases(pd.DataFrame([tc.case_row("C8", "noise", 1, 1, tc.local(0), "reported")]))
+
+
+def test_odd_characters_in_the_path(tmp_path):
+    from geodata.store import open_store
+
+    odd = tmp_path / "a#b?c%d.gpkg"
+    with open_store(odd, create=True) as store:
+        store.write_city(tc.build())
+    with open_store(odd, readonly=True) as again:
+        assert again.counts()["streets"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a#b?c%d.gpkg"]
 
 
 def test_opening_what_is_not_a_store(tmp_path):

@@ -32,6 +32,8 @@ def test_defaults_are_left_out_of_the_query():
         ("window", "14d", "bad_window"),
         ("window", "2026-03-31..2026-01-01", "bad_window"),
         ("window", "2026-02-30..2026-03-01", "bad_window"),
+        ("window", "2026-01-01..9999-12-31", "bad_window"),
+        ("window", "0001-01-01..2026-01-01", "bad_window"),
         ("category", "ufo", "bad_category"),
         ("lang", "fr", "bad_lang"),
     ],
