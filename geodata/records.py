@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,7 @@ from .model import (
 )
 from .store import StoreError, Window
 
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 MAX_HOUSEHOLDS = 100_000  # more than any building, compound or grid cell holds
 MAX_REPORTED = 20  # bad rows named in one error message; the rest are counted
 
@@ -52,7 +54,7 @@ def local_dates(window: Window) -> tuple[str, str]:
 
 
 def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed", utc=False)
+    parsed = _parse_times(values, table, column)
     bad = parsed.isna() & values.notna()
     _raise_rows(table, column, bad, values, "is not a time")
     if parsed.isna().all():
@@ -63,6 +65,25 @@ def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
     text = np.char.add(np.datetime_as_string(naive, unit="s"), "Z").astype(object)
     text[parsed.isna().to_numpy()] = None
     return text
+
+
+def _parse_times(values: pd.Series, table: str, column: str) -> pd.Series:
+    """Times as one timezone-aware column; several offsets are fine, a missing one is not."""
+    try:
+        return pd.to_datetime(values, errors="coerce", format="mixed")
+    except (ValueError, TypeError):  # offsets differ between rows, or aware and naive mixed
+        pass
+    naive = values.map(_lacks_timezone)
+    _raise_rows(table, column, naive, values, "has no timezone")
+    return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
+
+
+def _lacks_timezone(value: object) -> bool:
+    if isinstance(value, dt.datetime):
+        return value.tzinfo is None
+    if isinstance(value, str):
+        return not _TZ_SUFFIX.search(value.strip())
+    return False
 
 
 def _date_text_column(values: pd.Series, table: str) -> np.ndarray:

@@ -269,6 +269,23 @@ def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
     assert _digest(tmp_path / "store.gpkg") == before
 
 
+def test_times_in_several_timezones_are_kept_apart_from_naive_ones(store):
+    rows = [
+        tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported"),
+        tc.case_row("C9", "noise", 100, 110, tc.local(0), "reported"),
+    ]
+    rows[0]["reported_at"] = "2026-11-28T09:00:00+08:00"
+    rows[1]["reported_at"] = "2026-11-28T01:30:00Z"
+    assert store.add_cases(pd.DataFrame(rows)) == 2
+    got = store.cases(tc.GARDEN).set_index("id")["reported_at"]
+    assert got["C8"] == pd.Timestamp("2026-11-28T01:00:00Z")
+    assert got["C9"] == pd.Timestamp("2026-11-28T01:30:00Z")
+    rows = [tc.case_row(f"C1{i}", "noise", 100, 110, tc.local(0), "reported") for i in range(2)]
+    rows[0]["reported_at"], rows[1]["reported_at"] = "2026-11-28T09:00:00+08:00", "2026-11-28"
+    with pytest.raises(StoreError, match="row 2: reported_at '2026-11-28' has no timezone"):
+        store.add_cases(pd.DataFrame(rows))
+
+
 def test_cases_without_optional_fields_read_back_as_none(store):
     row = tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported")
     row |= {"source": None, "description": None, "assignee_id": None, "reporter_name": None}
