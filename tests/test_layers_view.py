@@ -1,4 +1,4 @@
-"""The map's view state: layers in the URL, round trips through the query and a dcc.Store."""
+"""The map's view state: URL queries, bad parameters, layers, windows and round trips."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from geodata.model import LOCAL_TZ
 from layers.view import (
     CITY,
     LAYERS,
     NO_LAYERS,
     ViewState,
+    data_as_of,
     layers_of,
     layers_text,
     parse_view,
@@ -75,3 +77,44 @@ def test_from_dict_ignores_unknown_keys() -> None:
 def test_window_of_a_range_includes_its_last_day() -> None:
     window = window_of("2026-11-01..2026-11-28", dt.date(2026, 11, 28))
     assert (window.end - window.start).days == 28
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "reason"),
+    [
+        ("street", "999999999", "unknown_street"),
+        ("metric", "happiness", "bad_metric"),
+        ("window", "14d", "bad_window"),
+        ("window", "2026-03-31..2026-01-01", "bad_window"),
+        ("window", "2026-02-30..2026-03-01", "bad_window"),
+        ("window", "2026-01-01..9999-12-31", "bad_window"),
+        ("window", "0001-01-01..2026-01-01", "bad_window"),
+        ("category", "ufo", "bad_category"),
+        ("lang", "fr", "bad_lang"),
+    ],
+)
+def test_bad_parameters_fall_back_and_are_reported(param, value, reason):
+    view, problems = parse_view({param: value}, STREETS)
+    assert [(p.param, p.value, p.reason) for p in problems] == [(param, value, reason)]
+    assert getattr(view, param) == getattr(ViewState(), param)
+
+
+def test_empty_query_is_the_whole_city():
+    view, problems = parse_view({}, STREETS, default_lang="en")
+    assert view.street == CITY and view.lang == "en" and problems == []
+
+
+def test_windows_end_with_the_as_of_day_in_china():
+    as_of = dt.date(2026, 11, 28)
+    w = window_of("7d", as_of)
+    assert w.end == dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)
+    assert w.start == dt.datetime(2026, 11, 22, tzinfo=LOCAL_TZ)
+    r = window_of("2026-01-01..2026-01-31", as_of)
+    assert (r.end - r.start) == dt.timedelta(days=31)
+    with pytest.raises(ValueError, match="not a window"):
+        window_of("forever", as_of)
+
+
+def test_as_of_comes_from_the_data():
+    assert data_as_of({"as_of": "2025-06-01"}) == dt.date(2025, 6, 1)
+    assert data_as_of({}) == dt.datetime.now(LOCAL_TZ).date()
