@@ -382,3 +382,26 @@ def test_categories_are_kept_in_the_file(store, tmp_path):
     con = sqlite3.connect(tmp_path / "store.gpkg")
     limits = dict(con.execute("SELECT code, time_limit_hours FROM categories"))
     assert limits == {c: cat.time_limit_hours for c, cat in CATEGORY_BY_CODE.items()}
+
+
+def test_reads_from_many_threads_agree_and_reuse_connections(store):
+    import threading
+
+    expected = store.metrics(Level.GRID, LAST_30)
+    results, seen = [], []
+
+    def read() -> None:
+        results.append(store.metrics(Level.GRID, LAST_30).equals(expected))
+        seen.append(id(store._connect()))
+
+    for _ in range(3):  # one after another: an ended thread's connection is reused
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    assert len(set(seen)) == 1
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 11
