@@ -122,7 +122,8 @@ DATA_TABLES = tuple(t for t in _LAYERS if t not in ("gridboard_meta", "categorie
 
 
 class GeoPackageStore(Store):
-    """A Store in one GeoPackage file; safe to share between threads (one connection each)."""
+    """A Store in one GeoPackage file; safe to share between threads (a connection each,
+    handed on to later threads when a thread ends)."""
 
     def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:
         self.path = Path(path)
