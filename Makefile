@@ -8,7 +8,7 @@ DATA   ?= data/demo-$(SCALE).gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: run test bench lint format demo chromium clean
+.PHONY: run test bench lint format demo chromium screenshot clean
 
 run: $(VENV)/.installed $(DATA)
 	$(BIN)/gridboard serve --data $(DATA) --host $(HOST) --port $(PORT)
@@ -20,6 +20,17 @@ test: $(VENV)/.installed-dev chromium
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# The README's screenshot; Chinese glyphs need a CJK font (Debian's fonts-noto-cjk).
+screenshot: $(VENV)/.installed-dev chromium
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; \
+	  else \
+	    echo "Chinese text needs a CJK font: run 'sudo apt-get install fonts-noto-cjk'"; exit 1; \
+	  fi; \
+	fi
+	$(BIN)/python -m bench.screenshot assets/screenshots/map.png
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
