@@ -5,47 +5,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from werkzeug.serving import WSGIRequestHandler, make_server
-
 from dashboard import ids
-from dashboard.app import create_app
-from dashboard.settings import Settings
 from geodata.demo import build_demo
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, open_store
-from tests.browser.pageutil import wait_for_map
+from geodata.store import open_store
+from tests.browser.pageutil import served, wait_for_map
 
 SEED = 7  # the seed whose demo street has 运河花园 (the tests use it too)
 COMPOUND = "运河花园"
 SIZE = {"width": 1600, "height": 1000}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-
-
-class QuietHandler(WSGIRequestHandler):
-    """No line per request: the script prints only the file it wrote."""
-
-    def log_request(self, *args: object, **kwargs: object) -> None:
-        pass
-
-
-@contextmanager
-def served(store: Store) -> Iterator[str]:
-    """The app on `store`, served from a thread on a free local port."""
-    app = create_app(Settings.from_env({}), store)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 def shoot(url: str, out: Path) -> None:
@@ -72,7 +44,7 @@ def main() -> None:
         today = dt.datetime.now(LOCAL_TZ).date()
         with open_store(path, create=True) as store:
             store.write_city(build_demo("street", seed=SEED, as_of=today))
-        with open_store(path, readonly=True) as store, served(store) as base:
+        with open_store(path, readonly=True) as store, served(store, quiet=True) as base:
             compounds = store.areas(Level.COMPOUND).set_index("name")
             code = compounds.at[COMPOUND, "code"]
             street = compounds.at[COMPOUND, "street_code"]

@@ -14,6 +14,9 @@ from dash.development.base_component import Component
 from dashboard import ids
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, t
 
+# What the pages tell a user whose store is empty.
+DEMO_COMMAND = "gridboard demo --scale street --out {path}"
+
 
 def href(path: str, lang: str, query: Mapping[str, Any]) -> str:
     """The link to `path` in `lang`, keeping the rest of `query`."""

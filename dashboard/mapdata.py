@@ -34,11 +34,6 @@ AMAP_TILES = (
 )
 
 
-def revision(store: Store) -> str:
-    """The data's revision: caches key on it, so any write makes them miss."""
-    return store.revision()
-
-
 def memo(cache: Cache, name: str, parts: Sequence[Any], compute: Callable[[], T]) -> T:
     """`compute()` through the cache, under `name` and a hash of `parts`."""
     key = f"map-{name}:" + hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
@@ -54,10 +49,14 @@ def parent_of(street: str) -> str | None:
     return None if street == CITY else street
 
 
-def streets(store: Store) -> list[tuple[str, str]]:
-    """(code, name) of every street, by code."""
-    frame = store.areas(Level.STREET).sort_values("code")
-    return [(str(c), str(n)) for c, n in zip(frame["code"], frame["name"], strict=True)]
+def streets(store: Store, cache: Cache) -> list[tuple[str, str]]:
+    """(code, name) of every street, by code; read once per data revision."""
+
+    def compute() -> list[tuple[str, str]]:
+        frame = store.areas(Level.STREET).sort_values("code")
+        return [(str(c), str(n)) for c, n in zip(frame["code"], frame["name"], strict=True)]
+
+    return memo(cache, "streets", [store.revision()], compute)
 
 
 def area_names(store: Store, cache: Cache, level: str, street: str, rev: str) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,17 +28,6 @@ from tests.components import strings
 
 STREET = "370832001"
 STREET_NAME = "水泊街道"
-
-
-@pytest.fixture(scope="module")
-def street_store(street_store_path: Path) -> Iterator[Store]:
-    with open_store(street_store_path, readonly=True) as store:
-        yield store
-
-
-@pytest.fixture(scope="module")
-def app(street_store: Store) -> dash.Dash:
-    return create_app(Settings.from_env({}), street_store)
 
 
 @pytest.fixture(scope="module")

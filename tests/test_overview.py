@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,17 +30,6 @@ STREET_NAME = "水泊街道"
 
 
 # --- fixtures and helpers -------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def street_store(street_store_path: Path) -> Iterator[Store]:
-    with open_store(street_store_path, readonly=True) as store:
-        yield store
-
-
-@pytest.fixture(scope="module")
-def app(street_store: Store) -> dash.Dash:
-    return create_app(Settings.from_env({}), street_store)
-
-
 @pytest.fixture(scope="module")
 def overview(app: dash.Dash) -> ModuleType:
     """The page module, as the app loaded it (pages register themselves after the app exists)."""

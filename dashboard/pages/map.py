@@ -15,7 +15,7 @@ from dash.development.base_component import Component
 
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
 from dashboard import context, ids, mapdata, panel
-from dashboard.header import header, language_links
+from dashboard.header import DEMO_COMMAND, header, language_links
 from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
 from geodata.codes import CodeError, level_of
 from geodata.model import CATEGORIES, Level
@@ -35,7 +35,6 @@ from layers.view import (
 
 PATH = "/"
 OVERVIEW_PATH = "/overview"
-DEMO_COMMAND = "gridboard demo --scale street --out {path}"
 RANGE = "range"  # the window choice "a date range"
 CASE_METRICS = frozenset({"open_cases", "overdue_cases", "cases_per_1000"})
 SELECTABLE = frozenset({Level.COMPOUND, Level.GRID})
@@ -227,7 +226,7 @@ def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> 
 def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """(figure or Patch, legend, notice, drawn view) for `view`: store → layers → components."""
     store, cache, settings = context.store(), context.cache(), context.settings()
-    rev = mapdata.revision(store)
+    rev = store.revision()
     window = window_of(view.window, data_as_of(store.meta()))
     period = mapdata.period(window)
     coloured, cases, visits = mapdata.coloured_values(store, cache, view, window, rev)
@@ -248,7 +247,7 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
             patch_of(mapfig.recolour(coloured, view.metric, texts), figure)
         if (drawn or {}).get("area") != view.area:
             patch_of(mapfig.reselect(coloured, view.area), figure)
-    names = dict(mapdata.streets(store))
+    names = dict(mapdata.streets(store, cache))
     areas = sum(len(v.codes) for v in coloured)
     message = notice(
         view, place_name(view.street, names, view.lang), (areas, cases, visits), period
@@ -496,10 +495,10 @@ def layout(**query: Any) -> Component:
     store = context.store()
     flat = {key: _first(value) for key, value in query.items()}
     lang = resolve_language(flat.get("lang"), settings.language)
-    if not store.counts().get("streets", 0):
+    streets = mapdata.streets(store, context.cache())
+    if not streets:
         command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
         return empty_view(lang, query, command)
-    streets = mapdata.streets(store)
     view, problems = parse_view({**flat, "lang": lang}, {c for c, _ in streets}, settings.language)
     as_of = data_as_of(store.meta())
     rest = {k: v for k, v in query.items() if k != "lang"}

@@ -14,7 +14,8 @@ from dash import html
 from dash.development.base_component import Component
 from flask_caching import Cache
 
-from dashboard import context, ids
+from dashboard import context, ids, mapdata
+from dashboard.header import DEMO_COMMAND
 from dashboard.header import header as page_header
 from dashboard.i18n import (
     format_date,
@@ -24,10 +25,10 @@ from dashboard.i18n import (
 )
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window
+from layers.view import data_as_of
 
 PATH = "/overview"
 MAP_PATH = "/"
-DEMO_COMMAND = "gridboard demo --scale street --out {path}"
 RECENT_DAYS = 30
 # The start of "all cases ever": open and overdue counts look at every case reported before
 # the end of the as-of day, not only the last 30 days, since old cases stay open too.
@@ -46,14 +47,6 @@ dash.register_page(__name__, path=PATH, name="overview", order=1)
 
 
 # --- data: store → plain rows ------------------------------------------------------------------
-def data_as_of(meta: Mapping[str, str]) -> dt.date:
-    """The data's as-of date (meta "as_of", ISO), or today in China when it has none."""
-    try:
-        return dt.date.fromisoformat(meta["as_of"])
-    except (KeyError, TypeError, ValueError):
-        return dt.datetime.now(LOCAL_TZ).date()
-
-
 def windows(as_of: dt.date) -> tuple[Window, Window]:
     """(everything up to the end of the as-of day, the 30 days ending then), in China time."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
@@ -101,12 +94,8 @@ def total_row(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 def cached_street_rows(store: Store, cache: Cache, as_of: dt.date) -> list[dict[str, Any]]:
     """street_rows through the cache, keyed by the data's revision and the as-of day."""
-    key = f"overview-streets:{store.revision()}:{as_of.isoformat()}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = street_rows(store, as_of)
-        cache.set(key, rows)
-    return rows
+    parts = [store.revision(), as_of.isoformat()]
+    return mapdata.memo(cache, "overview-streets", parts, lambda: street_rows(store, as_of))
 
 
 # --- view: plain rows → components -------------------------------------------------------------
@@ -216,7 +205,7 @@ def layout(lang: str | list[str] | None = None, **query: Any) -> Component:
     settings = context.settings()
     language = resolve_language(lang, settings.language)
     store = context.store()
-    if not store.counts().get("streets", 0):
+    if not mapdata.streets(store, context.cache()):
         command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
         return empty_view(language, query, command)
     meta = store.meta()

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Request, Route
-from werkzeug.serving import make_server
 
-from dashboard.app import create_app
-from dashboard.settings import Settings
 from geodata.store import Store, open_store
-from tests.browser.pageutil import Watch
+from tests.browser.pageutil import Watch, served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,16 +40,8 @@ def served_store(street_store_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="session")
 def app_url(served_store: Store) -> Iterator[str]:
     """The street demo served by create_app on 127.0.0.1, on a port the OS picks."""
-    app = create_app(Settings.from_env({}), served_store)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="gridboard-test-server")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with served(served_store) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Page, expect
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard import ids
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from geodata.model import Level
+from geodata.store import Store
 
 # The plotly map's MapLibre instance: ready once loaded and no longer moving.
 MAP_READY = """(id) => {
@@ -42,3 +50,34 @@ def click_map_at(page: Page, lon: float, lat: float) -> None:
     """Click the map where `lon`, `lat` is drawn."""
     spot = page.evaluate(PROJECT, [ids.MAP, lon, lat])
     page.mouse.click(spot["x"], spot["y"])
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No log line per request."""
+
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+@contextmanager
+def served(store: Store, quiet: bool = False) -> Iterator[str]:
+    """The dashboard on `store`, served from a thread on 127.0.0.1 at a port the OS picks."""
+    app = create_app(Settings.from_env({}), store)
+    handler = QuietHandler if quiet else WSGIRequestHandler
+    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=handler)
+    thread = threading.Thread(target=server.serve_forever, name="gridboard-test-server")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def data_names(store: Store) -> list[str]:
+    """Names in the data (which stay Chinese on the English page), longest first."""
+    names = {store.meta().get("name", "")}
+    for level in Level:
+        names |= set(store.areas(level)["name"].dropna().astype(str))
+    return sorted((n for n in names if n), key=len, reverse=True)

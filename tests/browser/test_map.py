@@ -15,7 +15,7 @@ from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, t
 from geodata.model import Level
 from geodata.store import Store
 from tests.browser import pageutil
-from tests.browser.pageutil import Watch
+from tests.browser.pageutil import Watch, data_names
 
 pytestmark = pytest.mark.browser
 
@@ -43,13 +43,6 @@ def traces(page: Page) -> list[dict[str, Any]]:
 def choose(page: Page, select_id: str, option: str) -> None:
     page.locator(f"#{select_id}").click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def data_names(store: Store) -> list[str]:
-    names = {store.meta().get("name", "")}
-    for level in Level:
-        names |= set(store.areas(level)["name"].dropna().astype(str))
-    return sorted((n for n in names if n), key=len, reverse=True)
 
 
 def test_map_page_loads_without_errors(

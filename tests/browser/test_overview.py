@@ -14,7 +14,7 @@ from dashboard import ids
 from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, format_number, t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window
-from tests.browser.pageutil import Watch
+from tests.browser.pageutil import Watch, data_names
 
 pytestmark = pytest.mark.browser
 
@@ -52,13 +52,6 @@ def cell(page: Page, row_name: str, column: str) -> str:
     index = name_cell.locator("xpath=ancestor::*[@row-index][1]").get_attribute("row-index")
     center = page.locator(f'.ag-center-cols-container .ag-row[row-index="{index}"]')
     return center.locator(f'.ag-cell[col-id="{column}"]').inner_text().strip()
-
-
-def data_names(store: Store) -> list[str]:
-    names = {store.meta().get("name", "")}
-    for level in Level:
-        names |= set(store.areas(level)["name"].dropna().astype(str))
-    return sorted((n for n in names if n), key=len, reverse=True)
 
 
 def test_page_loads_without_errors(
