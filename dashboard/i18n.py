@@ -10,6 +10,7 @@ from numbers import Integral, Real
 from types import MappingProxyType
 
 from dashboard.i18n_routes import ROUTE_UI
+from dashboard.i18n_sheet import SHEET_UI
 from geodata.model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, Level, OrgKind, Role
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -253,6 +254,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     """Every key with its (zh, en) text: the UI table plus the names of the domain model."""
     entries = dict(_UI)
     entries.update(ROUTE_UI)
+    entries.update(SHEET_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),
