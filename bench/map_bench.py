@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from dash import Patch, no_update
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard import panel
@@ -30,27 +31,31 @@ def _size(obj: object) -> tuple[int, int]:
     return len(raw), len(gzip.compress(raw, 6))
 
 
+def _response(parts: tuple) -> list:
+    """The outputs of one map callback, as Dash sends them (a Patch as its operations)."""
+    return [p.to_plotly_json() if isinstance(p, Patch) else p for p in parts if p is not no_update]
+
+
 def _payloads(render, view: ViewState, label: str) -> list[Result]:
-    figure, *_, drawn = render(view, None)
-    full_raw, full_gz = _size(figure)
+    """The whole first response (figure, paint, notice) against the whole recolour response."""
+    first = render(view, None)
+    full_raw, full_gz = _size(_response(first))
     recoloured = ViewState.from_dict(view.as_dict() | {"metric": "visits_per_100"})
-    patch, *_ = render(recoloured, drawn)
-    patch_raw, patch_gz = _size(patch.to_plotly_json())
+    patch_raw, patch_gz = _size(_response(render(recoloured, first[-1])))
     return [
         Result(f"first map payload, {label} (raw)", full_raw / 1e3, "KB"),
         Result(f"first map payload, {label} (gzip)", full_gz / 1e3, "KB"),
         Result(
-            f"recolour Patch, {label} (raw, % of first payload)",
+            f"recolour response, {label} (raw, % of first payload)",
             100 * patch_raw / full_raw,
             "%",
             budget=2.0,
             note=f"{patch_raw / 1e3:.1f} KB",
         ),
         Result(
-            f"recolour Patch, {label} (gzip, % of first payload)",
+            f"recolour response, {label} (gzip, % of first payload)",
             100 * patch_gz / full_gz,
             "%",
-            budget=2.0,
             note=f"{patch_gz / 1e3:.1f} KB",
         ),
     ]

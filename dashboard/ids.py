@@ -35,6 +35,8 @@ LEGEND: Final = "map-legend"
 MAP_MESSAGE: Final = "map-message"  # plain-language notice: empty store, unknown street, …
 MAP_NOTICE: Final = "map-notice"  # inside MAP_MESSAGE: what the drawn view cannot show
 MAP_DRAWN: Final = "map-drawn"  # dcc.Store: the view the figure was last drawn for
+MAP_PAINT: Final = "map-paint"  # dcc.Store: colours and legend of the view (assets/paint.js)
+PAINT_TEXTS: Final = "map-paint-texts"  # dcc.Store: the legend's fixed words in the page language
 
 # Area panel and case table (owned by dashboard/panel.py).
 PANEL: Final = "panel"

@@ -1,4 +1,4 @@
-"""Class breaks (quantiles), the class of every value, colour-blind-safe palettes and legends."""
+"""Class breaks (quantiles), the class of every value and colour-blind-safe palettes."""
 
 from __future__ import annotations
 
@@ -46,22 +46,11 @@ class Classes:
         return len(self.colours)
 
 
-@dataclass(frozen=True)
-class LegendEntry:
-    """One line of the legend: a colour swatch and what it stands for."""
-
-    kind: str  # "no_data", "zero" or "range"
-    colour: str
-    lower: float | None = None
-    upper: float | None = None
-    areas: int = 0  # how many areas fall in the class
-
-
 def _values(values: Sequence[float] | np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def _breaks(positive: np.ndarray, integer: bool) -> np.ndarray:
+def _breaks(positive: np.ndarray, integer: bool, places: int) -> np.ndarray:
     """Ascending inclusive upper bounds: quantiles of the positive values, at most CLASS_COUNT."""
     distinct = np.unique(positive)
     if distinct.size <= CLASS_COUNT:
@@ -70,11 +59,12 @@ def _breaks(positive: np.ndarray, integer: bool) -> np.ndarray:
         # Ties can merge quantiles ("not enough unique values"); merged breaks are dropped below.
         warnings.simplefilter("ignore", UserWarning)
         bins = mapclassify.Quantiles(positive, k=CLASS_COUNT).bins
-    uppers = np.asarray(bins, dtype=float)
-    if integer:  # a count is never 2.5: the class "up to 2.5" is the class "up to 2"
-        uppers = np.floor(uppers)
+    # Breaks fall on the grid of shown values (a count is never 2.5: "up to 2.5" is "up to
+    # 2"), so a class is decided by the number the reader sees, in the server and the browser.
+    step = 1.0 if integer else 10.0**places
+    uppers = np.floor(np.asarray(bins, dtype=float) * step + 1e-9) / step
     uppers[-1] = distinct[-1]
-    return np.unique(uppers)
+    return np.unique(uppers[uppers > 0])
 
 
 def _lowers(positive: np.ndarray, uppers: np.ndarray, integer: bool) -> tuple[float, ...]:
@@ -88,10 +78,10 @@ def _lowers(positive: np.ndarray, uppers: np.ndarray, integer: bool) -> tuple[fl
 
 def classify(metric: str, values: Sequence[float] | np.ndarray) -> Classes:
     """Quantile classes of the positive values of `metric`; zero and missing get their own."""
-    _, integer, _, palette = METRIC_STYLE[metric]
+    places, integer, _, palette = METRIC_STYLE[metric]
     data = _values(values)
     positive = data[np.isfinite(data) & (data > 0)]
-    uppers = _breaks(positive, integer) if positive.size else np.array([])
+    uppers = _breaks(positive, integer, places) if positive.size else np.array([])
     # Fewer classes than the palette has: spread them over it, keeping its light-to-dark range.
     steps = np.linspace(0, len(palette) - 1, uppers.size).round().astype(int) if uppers.size else []
     colours = (NO_DATA_COLOUR, ZERO_COLOUR, *(palette[i] for i in steps))
@@ -118,21 +108,6 @@ def colourscale(classes: Classes) -> list[list[float | str]]:
         low, high = max(0.0, (i - 0.5) / (n - 1)), min(1.0, (i + 0.5) / (n - 1))
         scale += [[low, colour], [high, colour]]
     return scale
-
-
-def legend(classes: Classes, values: Sequence[float] | np.ndarray) -> list[LegendEntry]:
-    """Legend lines, highest class first, then zero and no data (each only if it occurs)."""
-    index = class_of(classes, values)
-    counts = np.bincount(index, minlength=classes.count)
-    entries = [
-        LegendEntry("range", classes.colours[FIRST_CLASS + i], lower, upper, int(counts[2 + i]))
-        for i, (lower, upper) in enumerate(zip(classes.lowers, classes.uppers, strict=True))
-    ][::-1]
-    if counts[ZERO]:
-        entries.append(LegendEntry("zero", ZERO_COLOUR, 0.0, 0.0, int(counts[ZERO])))
-    if counts[NO_DATA]:
-        entries.append(LegendEntry("no_data", NO_DATA_COLOUR, areas=int(counts[NO_DATA])))
-    return entries
 
 
 def decimals(metric: str) -> int:

@@ -90,14 +90,54 @@ def camera(
     }
 
 
-def value_texts(values: Values, metric: str, texts: Texts) -> list[str]:
-    """Every area's value, or "no data"; the unit is in the hover template, the name in the
-    trace's customdata, so a recolour sends no more than a short number per area."""
-    places = classify.decimals(metric)
-    return [
-        texts.number(value, places) if np.isfinite(value) else texts.no_data
-        for value in values.values
-    ]
+NO_VALUE = -1  # a missing value among the shown numbers (metrics are never negative)
+_INT_TYPES = (("i1", np.int8), ("i2", np.int16), ("i4", np.int32))
+
+
+def shown_numbers(values: np.ndarray, places: int) -> np.ndarray:
+    """Every value as the number the reader sees, times 10**places; NO_VALUE where missing."""
+    data = np.asarray(values, dtype=float)
+    numbers = np.full(data.shape, NO_VALUE, dtype=np.int64)
+    finite = np.isfinite(data)
+    numbers[finite] = np.rint(data[finite] * 10.0**places)
+    return numbers
+
+
+def shown_values(numbers: np.ndarray, places: int) -> np.ndarray:
+    """The shown numbers back as values (NaN where missing): what the classes are made of."""
+    return np.where(numbers == NO_VALUE, np.nan, numbers / 10.0**places)
+
+
+def typed_array(numbers: np.ndarray) -> dict[str, str]:
+    """Integers as plotly's typed-array spec, in the smallest type that holds them (base64)."""
+    low, high = (int(numbers.min()), int(numbers.max())) if numbers.size else (0, 0)
+    for dtype, kind in _INT_TYPES:
+        info = np.iinfo(kind)
+        if info.min <= low and high <= info.max:
+            data = numbers.astype(np.dtype(kind).newbyteorder("<")).tobytes()
+            return {"dtype": dtype, "bdata": base64.b64encode(data).decode()}
+    raise ValueError(f"values {low}..{high} do not fit a 32-bit integer")
+
+
+def z_values(z: Any) -> list[int]:
+    """The integers of a trace's z or of a typed-array spec, or of a plain sequence."""
+    if isinstance(z, dict):
+        dtype = np.dtype(z["dtype"]).newbyteorder("<")
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=dtype).tolist()
+    return [int(v) for v in z]
+
+
+def class_tops(classes: classify.Classes, places: int) -> list[int]:
+    """The largest shown number (times 10**places) of each positive class, ascending."""
+    return [round(upper * 10**places) for upper in classes.uppers]
+
+
+def class_index(numbers: np.ndarray, tops: Sequence[int], count: int) -> np.ndarray:
+    """The class index of every shown number; assets/paint.js applies the same rule."""
+    index = classify.FIRST_CLASS + np.searchsorted(np.asarray(tops, dtype=np.int64), numbers)
+    index = np.minimum(index, count - 1)
+    index = np.where(numbers == 0, classify.ZERO, index)
+    return np.where(numbers == NO_VALUE, classify.NO_DATA, index)
 
 
 def hover_template(metric_name: str, unit: str) -> str:
@@ -106,27 +146,38 @@ def hover_template(metric_name: str, unit: str) -> str:
     return f"<b>%{{customdata}}</b><br>{label}: %{{text}}<extra></extra>"
 
 
-def typed_array(values: np.ndarray) -> dict[str, str]:
-    """A small-integer array as plotly's typed-array spec: one byte per area, base64."""
-    return {"dtype": "i1", "bdata": base64.b64encode(values.astype(np.int8).tobytes()).decode()}
+def paint(values: Values, metric: str) -> dict[str, Any]:
+    """One coloured level in the fewest bytes: shown numbers, class tops and lowers, colours.
 
-
-def z_values(z: Any) -> list[int]:
-    """The class indices of a trace's z, whether a typed-array spec or a plain sequence."""
-    if isinstance(z, dict):
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).tolist()
-    return [int(v) for v in z]
+    The browser (assets/paint.js) turns it into z, hover texts, colour scale and legend, so
+    a recolour sends about two bytes per area instead of a text and a class for each."""
+    places = classify.decimals(metric)
+    numbers = shown_numbers(values.values, places)
+    classes = classify.classify(metric, shown_values(numbers, places))
+    return {
+        "level": values.level,
+        "numbers": typed_array(numbers),
+        "tops": class_tops(classes, places),
+        "lowers": [round(lower * 10**places) for lower in classes.lowers],
+        "colours": list(classes.colours),
+    }
 
 
 def colours(values: Values, metric: str, texts: Texts) -> dict[str, Any]:
     """The colour properties of one coloured trace: z (class index), scale, range, hover text."""
-    classes = classify.classify(metric, values.values)
+    places = classify.decimals(metric)
+    numbers = shown_numbers(values.values, places)
+    classes = classify.classify(metric, shown_values(numbers, places))
+    index = class_index(numbers, class_tops(classes, places), classes.count)
     return {
-        "z": typed_array(classify.class_of(classes, values.values)),
+        "z": typed_array(index),
         "colorscale": classify.colourscale(classes),
         "zmin": 0,
         "zmax": max(classes.count - 1, 1),
-        "text": value_texts(values, metric, texts),
+        "text": [
+            texts.number(n / 10**places, places) if n != NO_VALUE else texts.no_data
+            for n in numbers.tolist()
+        ],
         "hovertemplate": hover_template(texts.metric, texts.unit),
     }
 
@@ -204,13 +255,6 @@ def figure(scene: Scene, metric: str, texts: Texts, selected: str | None = None)
         paper_bgcolor="#ffffff",
     )
     return fig
-
-
-def recolour(
-    coloured: Sequence[Values], metric: str, texts: Texts
-) -> list[tuple[int, dict[str, Any]]]:
-    """(trace index, new colour properties) for every coloured trace: no geometry at all."""
-    return [(i, colours(values, metric, texts)) for i, values in enumerate(coloured)]
 
 
 def reselect(coloured: Sequence[Values], selected: str | None) -> list[tuple[int, dict[str, Any]]]:

@@ -97,23 +97,6 @@ def test_colourscale_steps_map_each_index_to_its_colour() -> None:
     assert scale[0][0] == 0.0 and scale[-1][0] == 1.0
 
 
-def test_legend_lists_classes_top_down_then_zero_and_no_data() -> None:
-    values = np.array([0, 0, np.nan, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-    classes = classify.classify("open_cases", values)
-    entries = classify.legend(classes, values)
-    kinds = [e.kind for e in entries]
-    assert kinds[-2:] == ["zero", "no_data"] and set(kinds[:-2]) == {"range"}
-    ranges = entries[:-2]
-    assert [e.upper for e in ranges] == sorted(classes.uppers, reverse=True)
-    assert sum(e.areas for e in entries) == len(values)
-    assert entries[-2].areas == 2 and entries[-1].areas == 1
-
-
-def test_legend_leaves_out_classes_nobody_is_in() -> None:
-    entries = classify.legend(classify.classify("open_cases", [1, 2]), [1, 2])
-    assert [e.kind for e in entries] == ["range", "range"]
-
-
 @pytest.mark.parametrize(
     ("metric", "unit", "decimals"),
     [

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import plotly.io as pio
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from layers import classify, mapfig
 
@@ -84,20 +86,45 @@ def test_camera_fits_the_bounds() -> None:
     assert mapfig.camera(None)["zoom"] > 0
 
 
-def test_recolour_returns_colours_only() -> None:
+def test_paint_carries_numbers_and_classes_but_no_geometry() -> None:
     fig = mapfig.figure(scene(), "open_cases", TEXTS)
-    visits = [
-        mapfig.Values(v.level, v.codes, v.names, np.array([12.5, 0.0, 80.0][: len(v.codes)]))
-        for v in (GRID, COMPOUND)
+    rates = mapfig.Values("grid", GRID.codes, GRID.names, np.array([12.54, 0.0, np.nan]))
+    paint = mapfig.paint(rates, "visits_per_100")
+    assert set(paint) == {"level", "numbers", "tops", "lowers", "colours"}
+    assert mapfig.z_values(paint["numbers"]) == [125, 0, mapfig.NO_VALUE]  # shown: 12.5
+    assert paint["tops"] == [125] and paint["lowers"] == [125]
+    assert paint["colours"][: classify.FIRST_CLASS] == [
+        classify.NO_DATA_COLOUR,
+        classify.ZERO_COLOUR,
     ]
-    updates = mapfig.recolour(visits, "visits_per_100", TEXTS)
-    assert [index for index, _ in updates] == [0, 1]
-    for index, props in updates:
-        assert set(props) == {"z", "colorscale", "zmin", "zmax", "text", "hovertemplate"}
-        assert len(mapfig.z_values(props["z"])) == len(fig.data[index].locations)
-    payload = json.dumps(updates)
+    payload = json.dumps(paint)
     assert "coordinates" not in payload and "geometry" not in payload
     assert len(payload) < len(pio.to_json(fig)) / 2
+
+
+@pytest.mark.parametrize(
+    ("numbers", "dtype"),
+    [([0, 5, -1], "i1"), ([0, 127], "i1"), ([128, -1], "i2"), ([40_000], "i4")],
+)
+def test_typed_arrays_take_the_smallest_type(numbers: list[int], dtype: str) -> None:
+    spec = mapfig.typed_array(np.array(numbers))
+    assert spec["dtype"] == dtype
+    assert mapfig.z_values(spec) == numbers
+
+
+@given(
+    st.lists(st.one_of(st.just(0.0), st.just(float("nan")), st.floats(0.0, 5e4)), max_size=300),
+    st.sampled_from(sorted(classify.METRIC_STYLE)),
+)
+def test_the_class_rule_on_shown_numbers_agrees_with_classify(
+    values: list[float], metric: str
+) -> None:
+    places = classify.decimals(metric)
+    numbers = mapfig.shown_numbers(np.array(values), places)
+    shown = mapfig.shown_values(numbers, places)
+    classes = classify.classify(metric, shown)
+    index = mapfig.class_index(numbers, mapfig.class_tops(classes, places), classes.count)
+    assert index.tolist() == classify.class_of(classes, shown).tolist()
 
 
 def test_reselect_marks_one_area() -> None:

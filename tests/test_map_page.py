@@ -100,22 +100,30 @@ def test_each_metric_colours_areas_by_the_store_values(
     app: dash.Dash, page: ModuleType, street_store: Store, metric: str
 ) -> None:
     view = ViewState(street=STREET, metric=metric, lang="en")
-    figure, legend, _, drawn = draw(app, page, view)
+    figure, paint, _, drawn = draw(app, page, view)
     assert drawn == view.as_dict()
     window = window_of("30d", data_as_of(street_store.meta()))
-    for trace, level in zip(figure.data, (Level.GRID, Level.COMPOUND), strict=True):
+    places = classify.decimals(metric)
+    traces = zip(figure.data, paint["levels"], (Level.GRID, Level.COMPOUND), strict=True)
+    for trace, painted, level in traces:
         expected = street_store.metrics(level, window, parent=STREET)[metric]
         values = expected.reindex(list(trace.locations)).astype(float).to_numpy()
-        classes = classify.classify(metric, values)
-        assert mapfig.z_values(trace.z) == classify.class_of(classes, values).tolist()
+        shown = np.round(values, places)  # classes are made of the numbers the reader sees
+        classes = classify.classify(metric, shown)
+        assert mapfig.z_values(trace.z) == classify.class_of(classes, shown).tolist()
+        numbers = mapfig.z_values(painted["numbers"])
+        assert numbers == [-1 if np.isnan(v) else round(v * 10**places) for v in shown]
+        assert painted["tops"] == [round(u * 10**places) for u in classes.uppers]
         unit = t(classify.unit_key(metric), "en")
-        first = values[0]
-        shown = format_number(first, "en", classify.decimals(metric))
-        assert trace.text[0] == (shown if np.isfinite(first) else "No data")
-        assert unit in trace.hovertemplate
-    text = " ".join(strings(legend))
-    assert t(f"metric.{metric}", "en") in text and t(classify.unit_key(metric), "en") in text
-    assert t("level.compound", "en") in text and t("level.grid", "en") in text
+        first = shown[0]
+        text = format_number(first, "en", places)
+        assert trace.text[0] == (text if np.isfinite(first) else "No data")
+        assert unit in trace.hovertemplate and paint["hover"] == trace.hovertemplate
+    assert paint["title"] == t("legend.title", "en", metric=t(f"metric.{metric}", "en"), unit=unit)
+    assert [level["name"] for level in paint["levels"]] == [
+        t("level.grid", "en"),
+        t("level.compound", "en"),
+    ]
 
 
 def test_category_and_window_change_the_counts(app: dash.Dash, page: ModuleType) -> None:
@@ -142,12 +150,12 @@ def test_recolouring_sends_a_patch_without_geometry(app: dash.Dash, page: Module
         {"window": "2026-09-01..2026-09-30"},
     ):
         view = ViewState.from_dict({**first.as_dict(), **change})
-        patch, _, _, drawn_now = draw(app, page, view, drawn)
-        assert isinstance(patch, Patch)
-        body = to_json(patch)
+        patch, paint, notice, drawn_now = draw(app, page, view, drawn)
+        assert isinstance(patch, Patch) and patch._operations == []  # the figure is untouched
+        body = to_json([patch, paint, notice, drawn_now])
         assert "coordinates" not in body and "geojson" not in body and "Feature" not in body
-        assert len(body) < len(to_json(full)) / 5, change
-        assert '"z"' in body and '"colorscale"' in body
+        assert len(body) < len(to_json(full)) / 20, change
+        assert [level["level"] for level in paint["levels"]] == ["grid", "compound"]
         assert drawn_now == view.as_dict()
 
 
@@ -259,6 +267,6 @@ def test_english_page_has_no_chinese_ui_text(
     for level in Level:
         names |= set(street_store.areas(level)["name"].astype(str))
     layout = render(app, page, street=STREET, lang="en")
-    _, legend, *_ = draw(app, page, ViewState(street=STREET, lang="en"))
-    texts = [s for s in strings(layout) + strings(legend) if s not in names]
+    _, paint, *_ = draw(app, page, ViewState(street=STREET, lang="en"))
+    texts = [s for s in strings(layout) + strings(paint) if s not in names]
     assert [s for s in texts if contains_cjk(s)] == []

@@ -130,73 +130,30 @@ def notice(
     return None
 
 
-def _range_text(entry: classify.LegendEntry, metric: str, lang: str) -> str:
-    places = classify.decimals(metric)
-    low, high = (format_number(v, lang, places) for v in (entry.lower, entry.upper))
-    return low if low == high else f"{low} – {high}"
+def paint_texts(lang: str) -> dict[str, str]:
+    """The legend's fixed words in `lang`, sent once with the page for assets/paint.js."""
+    keys = ("zero", "no_data", "area", "areas", "method", "open_note")
+    return {key: t(f"legend.{key}", lang, count="{count}") for key in keys}
 
 
-def _area_count(count: int, lang: str) -> str:
-    key = "legend.area" if count == 1 else "legend.areas"  # English needs the singular
-    return t(key, lang, count=count)
-
-
-def legend_block(level: str, entries: Sequence[classify.LegendEntry], view: ViewState) -> Component:
-    """One coloured level's legend: a swatch and a range per class, with the number of areas."""
-    lang = view.lang
-    rows = []
-    for entry in entries:
-        label = {
-            "range": lambda e=entry: _range_text(e, view.metric, lang),
-            "zero": lambda: t("legend.zero", lang),
-            "no_data": lambda: t("legend.no_data", lang),
-        }[entry.kind]()
-        rows.append(
-            html.Li(
-                [
-                    html.Span(className="gb-swatch", style={"background": entry.colour}),
-                    html.Span(label, className="gb-legend-range"),
-                    html.Span(_area_count(entry.areas, lang), className="gb-muted"),
-                ],
-                className=f"gb-legend-{entry.kind}",
-            )
-        )
-    return html.Div(
-        [html.Div(t(f"level.{level}", lang), className="gb-legend-level"), html.Ul(rows)],
-        className="gb-legend-block",
-        **{"data-level": level},
-    )
-
-
-def legend(
+def paint_message(
     coloured: Sequence[mapfig.Values], view: ViewState, period: tuple[dt.date, dt.date]
-) -> list[Component]:
-    """The legend: metric and unit, the period, then the classes of each coloured level."""
+) -> dict[str, Any]:
+    """What assets/paint.js needs to colour the map and write the legend for `view`."""
     lang = view.lang
-    title = t(
-        "legend.title",
-        lang,
-        metric=t(f"metric.{view.metric}", lang),
-        unit=t(classify.unit_key(view.metric), lang),
-    )
-    span = t(
-        "legend.period", lang, start=format_date(period[0], lang), end=format_date(period[1], lang)
-    )
-    notes = [t("legend.method", lang)]
-    if view.metric in ("open_cases", "overdue_cases"):
-        notes.append(t("legend.open_note", lang))
-    blocks = [
-        legend_block(
-            v.level, classify.legend(classify.classify(view.metric, v.values), v.values), view
-        )
-        for v in coloured
-    ]
-    return [
-        html.Div(title, className="gb-legend-title"),
-        html.Div(span, className="gb-muted"),
-        *blocks,
-        *(html.Div(note, className="gb-legend-note") for note in notes),
-    ]
+    metric, unit = t(f"metric.{view.metric}", lang), t(classify.unit_key(view.metric), lang)
+    span = {"start": format_date(period[0], lang), "end": format_date(period[1], lang)}
+    return {
+        "places": classify.decimals(view.metric),
+        "title": t("legend.title", lang, metric=metric, unit=unit),
+        "period": t("legend.period", lang, **span),
+        "open_note": view.metric in ("open_cases", "overdue_cases"),
+        "hover": mapfig.hover_template(metric, unit),
+        "levels": [
+            {**mapfig.paint(values, view.metric), "name": t(f"level.{values.level}", lang)}
+            for values in coloured
+        ],
+    }
 
 
 # --- the map: view → figure or patch -----------------------------------------------------------
@@ -207,8 +164,11 @@ def needs_full_figure(view: ViewState, drawn: Mapping[str, Any] | None) -> bool:
     return any(drawn.get(k) != getattr(view, k) for k in ("street", "layers", "lang"))
 
 
-def colour_changed(view: ViewState, drawn: Mapping[str, Any]) -> bool:
-    return any(drawn.get(k) != getattr(view, k) for k in ("metric", "window", "category"))
+def repaint(view: ViewState, drawn: Mapping[str, Any] | None) -> bool:
+    """Colours and legend are sent for a new figure or a new metric, window or category."""
+    if needs_full_figure(view, drawn):
+        return True
+    return any((drawn or {}).get(k) != getattr(view, k) for k in ("metric", "window", "category"))
 
 
 def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> Patch:
@@ -224,7 +184,11 @@ def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> 
 
 
 def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """(figure or Patch, legend, notice, drawn view) for `view`: store → layers → components."""
+    """(figure or Patch, paint message, notice, drawn view) for `view`: store → layers → parts.
+
+    A full figure carries geometry and colours; afterwards a change of metric, window or
+    category sends only the paint message (about two bytes per area), which assets/paint.js
+    turns into new colours, hover texts and legend in the browser."""
     store, cache, settings = context.store(), context.cache(), context.settings()
     rev = store.revision()
     window = window_of(view.window, data_as_of(store.meta()))
@@ -241,10 +205,8 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
             bounds=mapdata.bounds(store, view.street),
         )
         figure: Any = mapfig.figure(scene, view.metric, texts, view.area)
-    else:
+    else:  # the colours travel in the paint message, assets/paint.js applies them
         figure = Patch()
-        if colour_changed(view, drawn or {}):
-            patch_of(mapfig.recolour(coloured, view.metric, texts), figure)
         if (drawn or {}).get("area") != view.area:
             patch_of(mapfig.reselect(coloured, view.area), figure)
     names = dict(mapdata.streets(store, cache))
@@ -252,20 +214,32 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
     message = notice(
         view, place_name(view.street, names, view.lang), (areas, cases, visits), period
     )
-    return figure, legend(coloured, view, period), message, view.as_dict()
+    paint = paint_message(coloured, view, period) if repaint(view, drawn) else no_update
+    return figure, paint, message, view.as_dict()
 
 
 @callback(
     Output(ids.MAP, "figure"),
-    Output(ids.LEGEND, "children"),
+    Output(ids.MAP_PAINT, "data"),
     Output(ids.MAP_NOTICE, "children"),
     Output(ids.MAP_DRAWN, "data"),
     Input(ids.VIEW, "data"),
     State(ids.MAP_DRAWN, "data"),
 )
 def draw_map(view: dict, drawn: dict | None) -> tuple[Any, ...]:
-    """VIEW → the map: a full figure for a new street or layers, else a Patch of colours."""
+    """VIEW → the map: a full figure for a new street or layers, else the paint message."""
     return render_map(ViewState.from_dict(view), drawn)
+
+
+# Colours, hover texts and legend from the paint message, in the browser (assets/paint.js).
+dash.clientside_callback(
+    dash.ClientsideFunction(namespace="gridboard", function_name="paint"),
+    Output(ids.MAP, "figure", allow_duplicate=True),
+    Output(ids.LEGEND, "children"),
+    Input(ids.MAP_PAINT, "data"),
+    State(ids.PAINT_TEXTS, "data"),
+    prevent_initial_call=True,
+)
 
 
 @callback(
@@ -462,6 +436,8 @@ def map_view(
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW, data=view.as_dict()),
             dcc.Store(id=ids.MAP_DRAWN),
+            dcc.Store(id=ids.MAP_PAINT),
+            dcc.Store(id=ids.PAINT_TEXTS, data=paint_texts(lang)),
         ],
         className="gb-page gb-page-wide",
     )

@@ -14,6 +14,7 @@ from dashboard import ids
 from dashboard.i18n import CATALOGUES, LANGUAGE_NAMES, contains_cjk, t
 from geodata.model import Level
 from geodata.store import Store
+from layers import mapfig
 from tests.browser import pageutil
 from tests.browser.pageutil import Watch, data_names
 
@@ -155,4 +156,51 @@ def test_unknown_street_says_so(page: Page, app_url: str, watch: Watch) -> None:
     open_map(page, f"{app_url}/?street=370832999&lang=en")
     message = page.locator(f"#{ids.MAP_MESSAGE}")
     expect(message).to_contain_text(t("map.problem.unknown_street", "en", value="370832999"))
+    assert watch.problems == []
+
+
+PAINTED = """(id) => document.querySelector(`#${id} .js-plotly-plot`).data.map(
+    trace => ({z: Array.from(trace.z), text: trace.text, colorscale: trace.colorscale,
+               zmax: trace.zmax, hovertemplate: trace.hovertemplate}))"""
+
+
+def server_figure(response: Any) -> dict[str, Any]:
+    return response.json()["response"][ids.MAP]["figure"]
+
+
+@pytest.mark.parametrize("metric", ["cases_per_1000", "days_since_visit"])
+def test_the_browser_paints_what_the_server_draws(
+    page: Page, app_url: str, watch: Watch, metric: str
+) -> None:
+    """assets/paint.js repaints every figure; its classes and texts must be the server's."""
+    page.set_viewport_size({"width": 1600, "height": 1000})
+    with page.expect_response(
+        lambda r: "_dash-update-component" in r.url and "map-graph" in (r.request.post_data or "")
+    ) as drawn:
+        page.goto(f"{app_url}/?street={STREET}&metric={metric}&window=90d&lang=en")
+    wait_for_map(page)
+    expected = server_figure(drawn.value)["data"]
+    painted = page.evaluate(PAINTED, ids.MAP)
+    assert len(painted) == len(expected) == 2
+    for browser, server in zip(painted, expected, strict=True):
+        assert browser["z"] == mapfig.z_values(server["z"])
+        assert browser["text"] == server["text"]
+        assert browser["colorscale"] == server["colorscale"]
+        assert browser["zmax"] == server["zmax"]
+        assert browser["hovertemplate"] == server["hovertemplate"]
+    # Legend: per level the classes top down, then zero and no data, with every area counted.
+    blocks = page.locator(f"#{ids.LEGEND} .gb-legend-block")
+    for index, trace in enumerate(painted):
+        rows = blocks.nth(index).locator("li")
+        kinds = [rows.nth(i).get_attribute("class") for i in range(rows.count())]
+        ranges = [k for k in kinds if k == "gb-legend-range"]
+        assert kinds[: len(ranges)] == ranges and kinds[len(ranges) :] in (
+            [],
+            ["gb-legend-zero"],
+            ["gb-legend-no_data"],
+            ["gb-legend-zero", "gb-legend-no_data"],
+        )
+        counts = rows.locator(".gb-muted").all_inner_texts()
+        assert sum(int(re.sub(r"\D", "", text)) for text in counts) == len(trace["z"])
+        assert len(set(trace["z"])) == len(kinds)  # a row for every class in use, no more
     assert watch.problems == []

@@ -1,0 +1,148 @@
+// Colours the supervisor map and writes its legend from the server's paint message
+// (dashboard/pages/map.py: paint_message), so a recolour carries two bytes per area.
+// The class rule and number format mirror layers/mapfig.py (class_index, colours);
+// tests/browser/test_map.py checks that both give the same figure.
+(function () {
+  "use strict";
+
+  var NO_DATA = 0;
+  var ZERO = 1;
+  var FIRST_CLASS = 2;
+  var NO_VALUE = -1;
+  var ARRAYS = { i1: Int8Array, i2: Int16Array, i4: Int32Array };
+
+  function decode(spec) {
+    var text = atob(spec.bdata);
+    var bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) {
+      bytes[i] = text.charCodeAt(i);
+    }
+    return new ARRAYS[spec.dtype](bytes.buffer);
+  }
+
+  function classOf(number, tops, count) {
+    if (number === NO_VALUE) {
+      return NO_DATA;
+    }
+    if (number === 0) {
+      return ZERO;
+    }
+    var rank = 0;
+    while (rank < tops.length && tops[rank] < number) {
+      rank++;
+    }
+    return Math.min(FIRST_CLASS + rank, count - 1);
+  }
+
+  // 12,345.6 in both languages, as dashboard/i18n.py format_number.
+  function formatted(number, places) {
+    return (number / Math.pow(10, places)).toLocaleString("en-US", {
+      minimumFractionDigits: places,
+      maximumFractionDigits: places,
+    });
+  }
+
+  // Each class index i owns the band around i / (n - 1), as layers/classify.py colourscale.
+  function colourscale(colours) {
+    var n = colours.length;
+    if (n === 1) {
+      return [[0, colours[0]], [1, colours[0]]];
+    }
+    var scale = [];
+    colours.forEach(function (colour, i) {
+      var low = Math.max(0, (i - 0.5) / (n - 1));
+      var high = Math.min(1, (i + 0.5) / (n - 1));
+      scale.push([low, colour], [high, colour]);
+    });
+    return scale;
+  }
+
+  function element(type, props) {
+    return { namespace: "dash_html_components", type: type, props: props };
+  }
+
+  function legendRow(kind, colour, label, count, texts) {
+    var areas = (count === 1 ? texts.area : texts.areas).replace("{count}", String(count));
+    return element("Li", {
+      className: "gb-legend-" + kind,
+      children: [
+        element("Span", { className: "gb-swatch", style: { background: colour } }),
+        element("Span", { className: "gb-legend-range", children: label }),
+        element("Span", { className: "gb-muted", children: areas }),
+      ],
+    });
+  }
+
+  // Highest class first, then zero and no data, each only if some area is in it.
+  function legendBlock(level, z, places, texts) {
+    var counts = level.colours.map(function () {
+      return 0;
+    });
+    z.forEach(function (index) {
+      counts[index]++;
+    });
+    var rows = [];
+    for (var rank = level.tops.length - 1; rank >= 0; rank--) {
+      var low = formatted(level.lowers[rank], places);
+      var high = formatted(level.tops[rank], places);
+      var label = low === high ? low : low + " – " + high;
+      var index = FIRST_CLASS + rank;
+      rows.push(legendRow("range", level.colours[index], label, counts[index], texts));
+    }
+    if (counts[ZERO]) {
+      rows.push(legendRow("zero", level.colours[ZERO], texts.zero, counts[ZERO], texts));
+    }
+    if (counts[NO_DATA]) {
+      rows.push(legendRow("no_data", level.colours[NO_DATA], texts.no_data, counts[NO_DATA], texts));
+    }
+    return element("Div", {
+      className: "gb-legend-block",
+      "data-level": level.level,
+      children: [
+        element("Div", { className: "gb-legend-level", children: level.name }),
+        element("Ul", { children: rows }),
+      ],
+    });
+  }
+
+  function paint(message, texts) {
+    var clientside = window.dash_clientside;
+    if (!message || !texts) {
+      return [clientside.no_update, clientside.no_update];
+    }
+    var patch = new clientside.Patch();
+    var blocks = message.levels.map(function (level, trace) {
+      var numbers = Array.from(decode(level.numbers));
+      var count = level.colours.length;
+      var z = numbers.map(function (number) {
+        return classOf(number, level.tops, count);
+      });
+      var text = numbers.map(function (number) {
+        return number === NO_VALUE ? texts.no_data : formatted(number, message.places);
+      });
+      patch.assign(["data", trace, "z"], z);
+      patch.assign(["data", trace, "text"], text);
+      patch.assign(["data", trace, "colorscale"], colourscale(level.colours));
+      patch.assign(["data", trace, "zmin"], 0);
+      patch.assign(["data", trace, "zmax"], Math.max(count - 1, 1));
+      patch.assign(["data", trace, "hovertemplate"], message.hover);
+      return legendBlock(level, z, message.places, texts);
+    });
+    var notes = [texts.method].concat(message.open_note ? [texts.open_note] : []);
+    var legend = [
+      element("Div", { className: "gb-legend-title", children: message.title }),
+      element("Div", { className: "gb-muted", children: message.period }),
+    ]
+      .concat(blocks)
+      .concat(
+        notes.map(function (note) {
+          return element("Div", { className: "gb-legend-note", children: note });
+        }),
+      );
+    return [patch.build(), legend];
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    gridboard: Object.assign({}, (window.dash_clientside || {}).gridboard, { paint: paint }),
+  });
+})();
