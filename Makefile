@@ -8,7 +8,9 @@ DATA   ?= data/demo-$(SCALE).gpkg
 HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
-.PHONY: run test bench lint format demo chromium screenshot clean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: run test bench lint format demo chromium node_modules screenshot clean
 
 run: $(VENV)/.installed $(DATA)
 	$(BIN)/gridboard serve --data $(DATA) --host $(HOST) --port $(PORT)
@@ -53,13 +55,32 @@ $(BIN)/python:
 	  { echo "gridboard needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# Every target that runs our code goes through a venv stamp, so the venv stamps carry the
+# npm step as an order-only prerequisite: installed when missing or out of date, and a
+# changed lock file reinstalls Leaflet without reinstalling the venv.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(NODE_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python $(NODE_STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+# The offline route sheet inlines Leaflet from npm's `leaflet` (pinned in package-lock.json);
+# it is installed here, not copied into the repository.
+node_modules: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	  else \
+	    echo "the route sheet needs Leaflet from npm: run 'sudo apt-get install npm'"; exit 1; \
+	  fi; \
+	fi
+	npm ci --no-audit --no-fund --loglevel=error
+	@test -f node_modules/leaflet/dist/leaflet.js && test -f node_modules/leaflet/dist/leaflet.css
+	@touch $@
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download cannot work here.
 chromium:
@@ -72,4 +93,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache tests/output bench/out
+	rm -rf $(VENV) node_modules data .pytest_cache .ruff_cache tests/output bench/out
