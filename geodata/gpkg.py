@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import queue
 import sqlite3
 import threading
@@ -504,6 +505,54 @@ class GeoPackageStore(Store):
     def roads(self) -> gpd.GeoDataFrame:
         return self._geoframe("SELECT geom, id, name, kind FROM roads ORDER BY fid")
 
+    def grid_workers(self, person_id: str | None = None) -> pd.DataFrame:
+        mine, params = ("AND r.person_id = ?", [person_id]) if person_id is not None else ("", [])
+        # The community: of the cell, else of a community the role is on, else the committee's.
+        return self._frame(
+            "SELECT DISTINCT r.person_id, p.name,"
+            " COALESCE(g.community_code, c.code, o.area_code) AS community_code,"
+            " cm.name AS community_name, g.code AS grid_code"
+            " FROM roles r JOIN persons p ON p.id = r.person_id"
+            " LEFT JOIN grid_cells g ON r.area_level = 'grid' AND g.code = r.area_code"
+            " LEFT JOIN communities c ON r.area_level = 'community' AND c.code = r.area_code"
+            " LEFT JOIN organisations o ON o.id = r.org_id"
+            " LEFT JOIN communities cm"
+            " ON cm.code = COALESCE(g.community_code, c.code, o.area_code)"
+            f" WHERE r.role = 'grid_worker' {mine}"
+            " ORDER BY r.person_id, g.code IS NULL, g.code",
+            params,
+        ).pipe(_drop_cellless_duplicates)
+
+    def last_visits(self, grid_codes: Sequence[str], until: dt.date) -> pd.Series:
+        codes = list(dict.fromkeys(grid_codes))
+        if not codes:
+            return pd.Series([], dtype=object, name="last_visit").rename_axis("building_id")
+        marks = ",".join("?" * len(codes))
+        frame = self._frame(
+            "SELECT building_id, MAX(date) AS last_visit FROM visits"
+            f" WHERE grid_code IN ({marks}) AND date <= ? AND building_id IS NOT NULL"
+            " GROUP BY building_id",
+            [*codes, until.isoformat()],
+        )
+        dates = pd.to_datetime(frame["last_visit"]).dt.date
+        return pd.Series(dates.to_numpy(), index=frame["building_id"], name="last_visit")
+
+    def open_cases(self, grid_codes: Sequence[str], at: dt.datetime) -> pd.DataFrame:
+        codes = list(dict.fromkeys(grid_codes))
+        marks = ",".join("?" * len(codes))
+        moment = records.utc_text(at)
+        df = self._frame(
+            "SELECT id, category, status, lon, lat, reported_at, due_at, grid_code,"
+            f" compound_code, community_code FROM cases WHERE grid_code IN ({marks or 'NULL'})"
+            " AND reported_at < ? AND (closed_at IS NULL OR closed_at >= ?)"
+            " AND (rejected_at IS NULL OR rejected_at >= ?)"
+            " ORDER BY due_at IS NULL, due_at, id",
+            [*codes, moment, moment, moment],
+        )
+        for col in ("reported_at", "due_at"):
+            df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        return df
+
     def _get_locator(self) -> Locator:
         with self._lock:
             if self._locator is None:
@@ -584,6 +633,14 @@ class _Lease:
 def _create_indexes(con: sqlite3.Connection) -> None:
     for name, target in _INDEXES.items():
         con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def _drop_cellless_duplicates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Keep a worker's row without a cell only when the worker has no cell at all."""
+    has_cell = frame["grid_code"].notna()
+    with_cells = set(frame.loc[has_cell, "person_id"])
+    keep = has_cell | ~frame["person_id"].isin(with_cells)
+    return frame[keep].drop_duplicates(["person_id", "grid_code"]).reset_index(drop=True)
 
 
 def _level_or_error(code: str) -> Level:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,6 +120,28 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def roads(self) -> gpd.GeoDataFrame:
         """The road network (lines) for walking routes."""
+
+    # --- visit routes --------------------------------------------------------------------
+    @abc.abstractmethod
+    def grid_workers(self, person_id: str | None = None) -> pd.DataFrame:
+        """Grid workers (Role.GRID_WORKER), one row per person and grid cell, by person and cell.
+
+        Columns person_id, name, community_code, community_name, grid_code. A worker whose
+        role is on something other than an existing grid cell (a community, say) has one row
+        with grid_code None, so that "responsible for no cells" can be said. `person_id`
+        keeps that person only (no rows: not a grid worker)."""
+
+    @abc.abstractmethod
+    def last_visits(self, grid_codes: Sequence[str], until: dt.date) -> pd.Series:
+        """Local date of the latest visit on or before `until` of each building of the cells
+        that has one (index: building_id, values: datetime.date); by anyone."""
+
+    @abc.abstractmethod
+    def open_cases(self, grid_codes: Sequence[str], at: dt.datetime) -> pd.DataFrame:
+        """Cases of the cells open at the aware moment `at` (reported before it, neither
+        closed nor rejected by then), most overdue first. Columns id, category, status (as
+        stored now), lon, lat, reported_at, due_at (aware UTC, NaT if none), grid_code,
+        compound_code, community_code."""
 
     # --- writing -------------------------------------------------------------------------
     @abc.abstractmethod

@@ -66,6 +66,39 @@ def plan_route(
     return _plan(stops, tour, dropped, d, service)
 
 
+def plan_in_order(stops: Sequence[Stop], walk_min: np.ndarray, order: Sequence[str]) -> Plan:
+    """Time the round trip through the stops with ids ``order``, in exactly that order.
+
+    No solving and no budget: the person chose. Ids not among ``stops`` are ignored, repeats
+    count once; the stops left out are dropped, lowest priority first (as in plan_route).
+    """
+    d = _validated_matrix(walk_min, len(stops))
+    _validate_stops(stops)
+    index = {s.id: i for i, s in enumerate(stops)}
+    chosen = [index[i] for i in dict.fromkeys(order) if i in index]
+    left = set(range(len(stops))) - set(chosen)
+    dropped = sorted(left, key=lambda i: (-stops[i].priority, stops[i].id))[::-1]
+    service = np.array([s.service_min for s in stops], dtype=float)
+    return _plan(stops, [i + 1 for i in chosen], dropped, d, service)
+
+
+def cheapest_round_trip(stops: Sequence[Stop], walk_min: np.ndarray) -> float:
+    """Minutes of the shortest hall → one stop → hall trip, service included (inf: no stops)."""
+    d = _validated_matrix(walk_min, len(stops))
+    if not stops:
+        return float("inf")
+    service = np.array([s.service_min for s in stops], dtype=float)
+    return float((d[0, 1:] + service + d[1:, 0]).min())
+
+
+def ortools_tour(
+    walk_min: np.ndarray, start: Sequence[int], time_limit_s: float
+) -> list[int] | None:
+    """OR-Tools' round trip from node 0 through the nodes of ``start`` (matrix indices),
+    improving that order for ``time_limit_s`` seconds; None when OR-Tools is missing."""
+    return _ortools_tour(np.asarray(walk_min, dtype=float), list(start), time_limit_s)
+
+
 def _validated_matrix(walk_min: np.ndarray, n: int) -> np.ndarray:
     d = np.asarray(walk_min, dtype=float)
     if d.ndim != 2 or d.shape[0] != d.shape[1]:

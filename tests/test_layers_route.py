@@ -288,3 +288,27 @@ def test_without_ortools_large_plans_fall_back_to_the_heuristic(
     heuristic = plan_route(stops, walk, budget_min=1e9, time_limit_s=0)
     plan = plan_route(stops, walk, budget_min=1e9, time_limit_s=5)
     assert plan == heuristic
+
+
+def test_a_given_order_is_timed_as_given_and_the_rest_dropped_lowest_first() -> None:
+    stops, walk = instance(6, seed=11)
+    order = ["s04", "s01", "s05", "nonexistent", "s01"]
+    plan = route.plan_in_order(stops, walk, order)
+    assert plan.order == ("s04", "s01", "s05")
+    nodes = (5, 2, 6)
+    service = {s.id: s.service_min for s in stops}
+    assert plan.total_walk_min == pytest.approx(tour_walk(nodes, walk))
+    assert plan.arrival_min[0] == pytest.approx(walk[0, 5])
+    assert plan.arrival_min[1] == pytest.approx(walk[0, 5] + service["s04"] + walk[5, 2])
+    left = [s for s in stops if s.id not in plan.order]
+    ranking = sorted(left, key=lambda s: (-s.priority, s.id))
+    assert plan.dropped == tuple(s.id for s in ranking[::-1])
+
+
+def test_cheapest_round_trip() -> None:
+    stops, walk = instance(5, seed=12)
+    expected = min(walk[0, i + 1] + s.service_min + walk[i + 1, 0] for i, s in enumerate(stops))
+    assert route.cheapest_round_trip(stops, walk) == pytest.approx(expected)
+    budget = route.cheapest_round_trip(stops, walk)
+    assert len(plan_route(stops, walk, budget - 0.01).order) == 0
+    assert len(plan_route(stops, walk, budget + 0.01).order) >= 1

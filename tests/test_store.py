@@ -405,3 +405,69 @@ def test_reads_from_many_threads_agree_and_reuse_connections(store):
     for thread in threads:
         thread.join()
     assert results == [True] * 11
+
+
+# --- visit routes --------------------------------------------------------------------------------
+def test_grid_workers_with_their_cells_and_community(store):
+    rows = store.grid_workers()
+    assert list(rows["person_id"]) == ["P1", "P2", "P6"]
+    assert list(rows["grid_code"]) == [tc.YUNHE + "001", tc.YUNHE + "002", tc.JINXIU + "001"]
+    assert list(rows["community_name"]) == ["运河社区", "运河社区", "锦绣社区"]
+    assert list(rows["name"]) == ["王建国", "李秀英", "赵磊"]
+    assert list(store.grid_workers("P6")["grid_code"]) == [tc.JINXIU + "001"]
+    assert store.grid_workers("P3").empty  # a committee member, not a grid worker
+    assert store.grid_workers("nobody").empty
+
+
+def test_a_grid_worker_without_cells_is_listed_once_with_no_cell(store_factory):
+    city = tc.build()
+    city.persons = pd.concat(
+        [city.persons, pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)]
+    )
+    extra = [
+        ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU),
+        ("P6", "ORG-COM-" + tc.JINXIU, "grid_worker", "grid", tc.JINXIU + "002"),
+        ("P6", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU),
+    ]
+    city.roles = pd.concat([city.roles, pd.DataFrame(extra, columns=city.roles.columns)])
+    store = store_factory(create=True)
+    store.write_city(city)
+    p7 = store.grid_workers("P7")
+    assert len(p7) == 1 and p7["grid_code"].isna().all()
+    assert p7["community_code"].tolist() == [tc.JINXIU]
+    assert p7["community_name"].tolist() == ["锦绣社区"]
+    p6 = store.grid_workers("P6")  # the community-level role adds no cell-less row
+    assert list(p6["grid_code"]) == [tc.JINXIU + "001", tc.JINXIU + "002"]
+
+
+def test_last_visit_of_each_building_up_to_a_day(store):
+    more = tc.visits().iloc[:1].assign(id="V9", date=tc.AS_OF - dt.timedelta(days=30))
+    store.add_visits(more)  # an older visit to GARDEN-01 does not hide the newer one
+    north = [tc.YUNHE + "001"]
+    last = store.last_visits(north, tc.AS_OF)
+    assert last.to_dict() == {
+        f"{tc.GARDEN}-01": tc.AS_OF - dt.timedelta(days=1),
+        f"{tc.GARDEN}-02": tc.AS_OF - dt.timedelta(days=8),
+    }
+    earlier = store.last_visits(north, tc.AS_OF - dt.timedelta(days=5))
+    assert earlier.to_dict() == {
+        f"{tc.GARDEN}-01": tc.AS_OF - dt.timedelta(days=30),
+        f"{tc.GARDEN}-02": tc.AS_OF - dt.timedelta(days=8),
+    }
+    both = store.last_visits([tc.YUNHE + "002", tc.JINXIU + "001"], tc.AS_OF)
+    assert set(both.index) == {f"{tc.GARDEN}-03", f"{tc.XINTIANDI}-01"}
+    assert store.last_visits([], tc.AS_OF).empty
+
+
+def test_open_cases_of_cells_at_a_moment_most_overdue_first(store):
+    cells = list(tc.CELLS)
+    now = store.open_cases(cells, END)
+    assert list(now["id"]) == ["C4", "C1", "C6", "C2"]  # by due time
+    assert now["due_at"].is_monotonic_increasing
+    assert str(now["due_at"].dt.tz) == "UTC"
+    north = store.open_cases([tc.YUNHE + "001"], tc.local(-4, 9).to_pydatetime())
+    assert set(north["id"]) == {"C1", "C3"}  # C3 was closed an hour later
+    assert north.set_index("id").loc["C3", "grid_code"] == tc.YUNHE + "001"
+    before = store.open_cases(cells, tc.local(-30).to_pydatetime())
+    assert before.empty
+    assert store.open_cases([], END).empty

@@ -1,0 +1,232 @@
+"""Visit routes from a real store: workers, problems said plainly, budget, drops, given order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import routedata as rd
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import open_store
+from layers import plan as lplan
+from layers.itinerary import Network, StopKind
+from tests import tiny_city as tc
+from tests.conftest import DEMO_AS_OF
+
+DAY = DEMO_AS_OF - dt.timedelta(days=3)  # a Wednesday
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """The tiny city plus P7, a grid worker on a community (no cell), and recent visits."""
+    city = tc.build()
+    person = pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)
+    city.persons = pd.concat([city.persons, person])
+    role = ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU)
+    city.roles = pd.concat([city.roles, pd.DataFrame([role], columns=city.roles.columns)])
+    path = tmp_path_factory.mktemp("tiny") / "tiny.gpkg"
+    with open_store(path, create=True) as store:
+        store.write_city(city)
+        # P2 visits both buildings of the south cell three days before AS_OF
+        day = tc.AS_OF - dt.timedelta(days=3)
+        visits = pd.DataFrame(
+            [
+                ("V21", "P2", day, f"{tc.GARDEN}-03", 20, 0, 0),
+                ("V22", "P2", day, f"{tc.GARDEN}-04", 20, 0, 0),
+            ],
+            columns=tc.visits().columns,
+        )
+        store.add_visits(visits)
+    with open_store(path, readonly=True) as store:
+        yield store
+
+
+def problem(call) -> rd.RouteProblem:
+    with pytest.raises(rd.RouteProblem) as info:
+        call()
+    return info.value
+
+
+def test_workers_with_cells_and_community(tiny):
+    found = {w.id: w for w in rd.workers(tiny)}
+    assert set(found) == {"P1", "P2", "P6", "P7"}
+    assert found["P1"] == rd.Worker("P1", "王建国", tc.YUNHE, "运河社区", (tc.YUNHE + "001",))
+    assert found["P7"].grid_codes == () and found["P7"].community_name == "锦绣社区"
+
+
+def test_unknown_worker(tiny):
+    err = problem(lambda: rd.itinerary(tiny, "P404", tc.AS_OF))
+    assert err.key == "route.problem.unknown_worker" and err.args_map == {"worker": "P404"}
+    assert str(err) == "No grid worker has the ID P404"
+    assert "P404" in err.text("zh")
+    assert problem(lambda: rd.itinerary(tiny, "P3", tc.AS_OF)).key == err.key  # not a worker
+
+
+def test_a_worker_with_no_grid_cells(tiny):
+    err = problem(lambda: rd.itinerary(tiny, "P7", tc.AS_OF))
+    assert err.key == "route.problem.no_cells" and err.args_map == {"name": "孙丽"}
+    assert "孙丽" in str(err)
+
+
+def test_a_date_with_no_due_stops(tiny):
+    # On that day P2 has just visited both buildings and the south cell's case is not reported yet
+    day = tc.AS_OF - dt.timedelta(days=3)
+    err = problem(lambda: rd.itinerary(tiny, "P2", day))
+    assert err.key == "route.problem.no_stops"
+    assert err.args_map == {"date": day.isoformat(), "name": "李秀英"}
+    # Two days later the case C2 is open: a route with that one stop
+    later = rd.itinerary(tiny, "P2", tc.AS_OF - dt.timedelta(days=1))
+    assert [rs.stop.id for rs in later.stops] == ["C:C2"]
+
+
+def test_a_budget_too_small_for_any_stop(tiny):
+    err = problem(lambda: rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=2))
+    assert err.key == "route.problem.budget_too_small"
+    assert err.args_map["minutes"] == 2 and err.args_map["needed"] > 2
+    fits = rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=err.args_map["needed"])
+    assert len(fits.stops) >= 1
+
+
+def test_bad_budgets_are_refused(tiny):
+    for budget in (0, -5, 10_000):
+        with pytest.raises(ValueError, match="budget"):
+            rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=budget)
+
+
+def test_tiny_route_by_hand(tiny):
+    route = rd.itinerary(tiny, "P6", tc.AS_OF)
+    ids = {rs.stop.id for rs in route.stops}
+    assert ids == {f"B:{tc.XINTIANDI}-02", "C:C4"}  # never visited; the open case
+    assert route.network is Network.ROADS
+    assert route.start.address == "锦绣社区党群服务中心"  # no hall coordinates: the middle
+    assert route.departure == dt.datetime.combine(tc.AS_OF, dt.time(14), LOCAL_TZ)
+    assert route.back == route.departure + dt.timedelta(minutes=route.total_min)
+    assert route.path[0] == route.path[-1] == (route.start.lon, route.start.lat)
+
+
+@pytest.fixture(scope="module")
+def street(street_store_path):
+    with open_store(street_store_path, readonly=True) as store:
+        yield store
+
+
+@pytest.fixture(scope="module")
+def busy(street):
+    """Grid workers of the street demo with the most candidate stops on DAY."""
+    at = dt.datetime.combine(DAY, dt.time(14), LOCAL_TZ)
+    found = [(len(rd.candidate_stops(street, w.grid_codes, at)), w) for w in rd.workers(street)]
+    found.sort(key=lambda pair: (-pair[0], pair[1].id))
+    return [w for n, w in found[:6] if n >= 4]
+
+
+def test_the_budget_is_never_exceeded_on_the_demo(street, busy):
+    assert busy
+    for worker in busy:
+        for budget in (45, 90, 180):
+            route = rd.itinerary(street, worker.id, DAY, budget_min=budget, time_limit_s=0.2)
+            assert route.total_min <= budget + 1e-6
+            service = sum(rs.stop.service_min for rs in route.stops)
+            assert route.total_min == pytest.approx(route.walk_min + service)
+            arrivals = [rs.arrival for rs in route.stops]
+            assert arrivals == sorted(arrivals)
+            assert [rs.number for rs in route.stops] == list(range(1, len(route.stops) + 1))
+            ids = [rs.stop.id for rs in route.stops] + [s.id for s in route.dropped]
+            assert len(ids) == len(set(ids))  # no stop twice
+
+
+def test_building_stops_lie_in_the_workers_cells(street, busy):
+    cells = street.areas(Level.GRID).set_index("code").geometry
+    for worker in busy:
+        route = rd.itinerary(street, worker.id, DAY, time_limit_s=0.2)
+        for rs in route.stops:
+            assert rs.stop.grid_code in worker.grid_codes
+            if rs.stop.kind is StopKind.DUE_VISIT:
+                point = pd.Series([rs.stop.place.lon, rs.stop.place.lat])
+                cell = cells.loc[rs.stop.grid_code]
+                assert cell.buffer(1e-6).contains(_point(*point))
+
+
+def _point(lon: float, lat: float):
+    from shapely.geometry import Point
+
+    return Point(lon, lat)
+
+
+def _tour_min(nodes: tuple[int, ...], minutes: np.ndarray) -> float:
+    closed = (0, *nodes, 0)
+    return float(sum(minutes[a, b] for a, b in itertools.pairwise(closed)))
+
+
+def test_dropped_stops_are_the_lowest_priority_ones_that_did_not_fit(street, busy):
+    worker, budget = busy[0], 60
+    route = rd.itinerary(street, worker.id, DAY, budget_min=budget, time_limit_s=0.2)
+    assert route.dropped, "the budget should be too small for every stop"
+    found = rd.candidate_stops(street, worker.grid_codes, route.departure)
+    walks = lplan.route_walks(route.start, found, street.roads().geometry.to_numpy())
+    index = {s.id: i + 1 for i, s in enumerate(found)}
+    service = {s.id: s.service_min for s in found}
+    ranking = sorted(found, key=lambda s: (-s.priority, s.id))
+    kept = {rs.stop.id for rs in route.stops}
+    assert [s.priority for s in route.dropped] == sorted(s.priority for s in route.dropped)
+    # Replay the rule with brute-force optimal tours: each stop, in priority order, is kept
+    # exactly when it fits with the stops kept before it.
+    so_far: list[str] = []
+    for stop in ranking:
+        trial = [*so_far, stop.id]
+        if len(trial) > 7:
+            break
+        best = min(
+            _tour_min(p, walks.minutes) for p in itertools.permutations(index[i] for i in trial)
+        )
+        fits = best + sum(service[i] for i in trial) <= budget + 1e-9
+        assert fits == (stop.id in kept), stop.id
+        if fits:
+            so_far.append(stop.id)
+
+
+def test_a_given_order_is_kept_and_re_timed(street, busy):
+    worker = busy[0]
+    solved = rd.itinerary(street, worker.id, DAY, budget_min=240, time_limit_s=0.2)
+    ids = [rs.stop.id for rs in solved.stops]
+    assert len(ids) >= 3
+    wanted = [ids[-1], *ids[1:-1][::-1], ids[0]]  # the route backwards, ends swapped
+    wanted = [wanted[1], wanted[0], *wanted[2:]]
+    extra = [s.id for s in solved.dropped][:1]
+    given = rd.itinerary(street, worker.id, DAY, budget_min=240, order=wanted)
+    assert [rs.stop.id for rs in given.stops] == wanted
+    assert {s.id for s in given.dropped} == set(extra) | {s.id for s in solved.dropped}
+    assert given.walk_m >= solved.walk_m - 1e-6  # the solver's order was at least as short
+    first = given.stops[0]
+    assert first.arrival == given.departure + dt.timedelta(minutes=first.walk_min_before)
+    for a, b in itertools.pairwise(given.stops):
+        gap = (b.arrival - a.arrival).total_seconds() / 60
+        assert gap == pytest.approx(a.stop.service_min + b.walk_min_before, abs=1e-6)
+
+
+def test_a_start_other_than_the_hall(street, busy):
+    worker = busy[0]
+    hall = rd.itinerary(street, worker.id, DAY, time_limit_s=0.2).start
+    moved = rd.itinerary(
+        street, worker.id, DAY, start=(hall.lon + 0.002, hall.lat), time_limit_s=0.2
+    )
+    assert (moved.start.lon, moved.start.lat) == (hall.lon + 0.002, hall.lat)
+    assert moved.path[0] == moved.path[-1] == (hall.lon + 0.002, hall.lat)
+
+
+def test_texts_and_files(street, busy):
+    route = rd.itinerary(street, busy[0].id, DAY, time_limit_s=0.2)
+    stop = route.stops[0].stop
+    assert rd.reason_text(stop, "en") != rd.reason_text(stop, "zh")
+    assert "{" not in rd.reason_text(stop, "en")
+    case = next((rs.stop for rs in route.stops if rs.stop.kind is StopKind.FOLLOW_UP), None)
+    if case is not None:  # the category is named, not coded
+        assert case.reason_args["category"] not in rd.reason_text(case, "en")
+    content = rd.csv_bytes(route, "en")
+    assert content.startswith(b"\xef\xbb\xbf")
+    lines = content.decode("utf-8-sig").strip().split("\r\n")
+    assert len(lines) == 1 + len(route.stops) + len(route.dropped)
+    assert rd.gpx_text(route, "en").count("<wpt ") == len(route.stops)
