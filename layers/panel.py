@@ -6,13 +6,13 @@ import csv
 import datetime as dt
 import io
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from geodata.model import LOCAL_TZ, Case, CaseStatus, StaffMember
+from layers.mask import mask_name, mask_phone, mask_text
 
 # Columns of the case table and its CSV, in order. Reporter name and phone are left out
 # on purpose: the supervisor's job does not need them.
@@ -28,15 +28,6 @@ CASE_COLUMNS = (
     "overdue",
     "description",
 )
-# Phone numbers in residents' text: mainland mobiles (11 digits from 1[3-9]) and landlines
-# with an area code (0537-7321001); digits around them must not be part of a longer number.
-# Mobiles (also written 138 1234 5678 or 138-1234-5678) and landlines (0537-7321001).
-_PHONE = re.compile(
-    r"(?<!\d)(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?!\d)|(?<!\d)(0\d{2,3})([- ]?)(\d{7,8})(?!\d)"
-)
-# Resident ID numbers: 6-digit region, 8-digit birth date, 3 digits and a check digit or X.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -157,38 +148,18 @@ def case_table_rows(
     return rows
 
 
-def mask_phones(text: str) -> str:
-    """Phone and ID numbers with their middle digits hidden: 13812345678 → 138****5678,
-    370832198001011234 → 370832********1234 (full-width digits count as digits)."""
-
-    def hide(m: re.Match[str]) -> str:
-        if m.group(1):
-            return f"{m.group(1)}****{m.group(3)}"
-        return f"{m.group(4)}{m.group(5)}{'*' * (len(m.group(6)) - 4)}{m.group(6)[-4:]}"
-
-    text = text.translate(_FULL_WIDTH_DIGITS)
-    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(3)}", text)
-    return _PHONE.sub(hide, text)
-
-
-def mask_name(name: str) -> str:
-    """A person's name with all but the surname hidden: 吴先生 → 吴**."""
-    return name[:1] + "*" * (len(name) - 1)
-
-
 def masked_description(description: str, reporter_name: str, reporter_phone: str) -> str:
-    """A case description without the reporter's name and phone, nor any phone number.
+    """A case description with residents' personal data masked (layers.mask.mask_text).
 
     Residents often leave their name and number in the text (联系电话…); the supervisor's
-    table and its CSV do not need them.
+    table and its CSV do not need them. The reporter on record is masked wherever it
+    appears, even where the text patterns would not recognise it.
     """
     if reporter_phone:
-        description = description.replace(reporter_phone, mask_phones(reporter_phone))
-        if reporter_phone in description:  # a number the pattern does not know
-            description = description.replace(reporter_phone, "*" * len(reporter_phone))
-    if reporter_name:
+        description = description.replace(reporter_phone, mask_phone(reporter_phone))
+    if reporter_name and len(reporter_name) > 1:
         description = description.replace(reporter_name, mask_name(reporter_name))
-    return mask_phones(description)
+    return mask_text(description)
 
 
 def _area_label(code: object, names: Mapping[str, str]) -> str:
