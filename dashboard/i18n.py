@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
+from dashboard.i18n_wall import WALL_UI
 from geodata.model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, Level, OrgKind, Role
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
@@ -255,6 +256,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     entries = dict(_UI)
     entries.update(ROUTE_UI)
     entries.update(SHEET_UI)
+    entries.update(WALL_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),

@@ -47,6 +47,24 @@ METRIC_COLUMNS = (
 )
 
 
+# The wall's figures (Store.wall_figures), each for the moment asked and, with the suffix
+# "_prev", for the same moment one week earlier. "Today" is the local day of the moment,
+# up to the moment; "7d" the seven days up to the moment; "week" the local calendar week
+# (Monday first) up to the moment's day.
+WALL_FIGURES = (
+    "open_cases",  # open at the moment (reported before it, neither closed nor rejected)
+    "overdue_cases",  # of those, past their due time at the moment
+    "new_today",  # reported today
+    "closed_today",  # closed today
+    "reported_7d",  # reported in the last 7 days
+    "closed_7d",  # closed in the last 7 days (whenever reported)
+    "median_close_hours",  # median report-to-close hours of the cases closed in the 7 days
+    "visits_week",  # visits this week
+    "households_week",  # households reached by those visits
+)
+WALL_WINDOW = dt.timedelta(days=7)
+
+
 class Store(abc.ABC):
     """What gridboard needs from a store. Implementations: GeoPackage (embedded file).
 
@@ -85,6 +103,26 @@ class Store(abc.ABC):
         parent: str | None = None,
     ) -> pd.DataFrame:
         """METRIC_COLUMNS per area of `level` (index: code), every area present."""
+
+    @abc.abstractmethod
+    def wall_figures(self, at: dt.datetime, parent: str | None = None) -> dict[str, float]:
+        """WALL_FIGURES at the aware moment `at` and one week earlier ("<name>_prev"), plus
+        grid_workers (grid workers with a cell in the area, for the weekly visit target).
+        `parent`: a street or community code (None: the whole city). A median of no case is
+        NaN."""
+
+    @abc.abstractmethod
+    def overdue_ranking(self, at: dt.datetime, parent: str | None = None) -> pd.DataFrame:
+        """Every street (or community of the street / grid cell of the community `parent`)
+        with name, open_cases and overdue_cases at `at`, most overdue first (index: code)."""
+
+    @abc.abstractmethod
+    def newest_cases(
+        self, limit: int, parent: str | None = None, before: dt.datetime | None = None
+    ) -> pd.DataFrame:
+        """The `limit` latest cases reported (before `before`), newest first: id, reported_at
+        (aware UTC), category, status, description, street_name, community_name,
+        compound_name, grid_name. Raw: descriptions are not masked here."""
 
     @abc.abstractmethod
     def staff(self, code: str) -> list[StaffMember]:

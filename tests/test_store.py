@@ -471,3 +471,102 @@ def test_open_cases_of_cells_at_a_moment_most_overdue_first(store):
     before = store.open_cases(cells, tc.local(-30).to_pydatetime())
     assert before.empty
     assert store.open_cases([], END).empty
+
+
+# --- the wall: figures at a moment and a week earlier, ranking, newest cases ------------------
+NOON = tc.local(0, 12).to_pydatetime()  # 2026-11-28 (a Saturday) at noon
+
+
+def _open_at(case: dict, at) -> bool:
+    closed = case["closed_at"]
+    return case["reported_at"] < at and (closed is None or pd.isna(closed) or closed >= at)
+
+
+def naive_wall_figures(at) -> dict:
+    """The wall's definitions applied row by row to the tiny city's cases and visits."""
+    cases = tc.cases().to_dict("records")
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = dt.timedelta(days=7)
+
+    def count(test) -> int:
+        return sum(1 for c in cases if test(c))
+
+    def closed_in(c, start, end) -> bool:
+        return (
+            c["closed_at"] is not None
+            and not pd.isna(c["closed_at"])
+            and (start <= c["closed_at"] < end)
+        )
+
+    out = {}
+    for suffix, moment, today in (("", at, day), ("_prev", at - week, day - week)):
+        out[f"open_cases{suffix}"] = count(lambda c, m=moment: _open_at(c, m))
+        out[f"overdue_cases{suffix}"] = count(
+            lambda c, m=moment: _open_at(c, m) and c["due_at"] < m
+        )
+        out[f"new_today{suffix}"] = count(lambda c, m=moment, d=today: d <= c["reported_at"] < m)
+        out[f"closed_today{suffix}"] = count(lambda c, m=moment, d=today: closed_in(c, d, m))
+        out[f"reported_7d{suffix}"] = count(lambda c, m=moment: m - week <= c["reported_at"] < m)
+        out[f"closed_7d{suffix}"] = count(lambda c, m=moment: closed_in(c, m - week, m))
+    return out
+
+
+def test_wall_figures_match_the_definitions(store):
+    figures = store.wall_figures(NOON)
+    naive = naive_wall_figures(NOON)
+    assert {k: figures[k] for k in naive} == naive
+    assert figures["open_cases"] == 4 and figures["overdue_cases"] == 3  # C1, C4, C6
+    # C3: reported 5 days ago at 10:00, closed a day later → 24 h; nothing closed the week before
+    assert figures["median_close_hours"] == pytest.approx(24.0)
+    assert math.isnan(figures["median_close_hours_prev"])
+    # The week runs Monday 23 Nov .. Saturday 28 Nov: V1 (27th), V4 (26th); V2 (20th) a week ago
+    assert (figures["visits_week"], figures["households_week"]) == (2, 100)
+    assert (figures["visits_week_prev"], figures["households_week_prev"]) == (1, 30)
+    assert figures["grid_workers"] == 3
+
+
+def test_wall_figures_of_a_street_and_a_community(store):
+    assert store.wall_figures(NOON, tc.STREET) == store.wall_figures(NOON)
+    jinxiu = store.wall_figures(NOON, tc.JINXIU)
+    assert (jinxiu["open_cases"], jinxiu["visits_week"], jinxiu["grid_workers"]) == (1, 1, 1)
+    with pytest.raises(StoreError):
+        store.wall_figures(NOON, tc.GARDEN)
+
+
+def test_a_written_case_counts_at_once(store):
+    before = store.wall_figures(NOON)
+    store.add_cases(
+        pd.DataFrame([tc.case_row("C8", "noise", 100, 110, tc.local(0, 11), "reported")])
+    )
+    after = store.wall_figures(NOON)
+    assert after["new_today"] == before["new_today"] + 1
+    assert after["open_cases"] == before["open_cases"] + 1
+    assert store.newest_cases(1, before=NOON)["id"].tolist() == ["C8"]
+
+
+def test_overdue_ranking_of_the_city_and_of_a_street(store):
+    city = store.overdue_ranking(NOON)
+    assert city.to_dict("index") == {
+        tc.STREET: {"name": "水泊街道", "open_cases": 4, "overdue_cases": 3}
+    }
+    street = store.overdue_ranking(NOON, tc.STREET)
+    assert list(street.index) == [tc.YUNHE, tc.JINXIU]
+    assert street["overdue_cases"].tolist() == [2, 1]
+    assert street["open_cases"].tolist() == [3, 1]
+    cells = store.overdue_ranking(NOON, tc.JINXIU)
+    assert set(cells.index) == {tc.JINXIU + "001", tc.JINXIU + "002"}
+    assert cells["overdue_cases"].tolist() == [1, 0]
+
+
+def test_newest_cases_with_area_names_newest_first(store):
+    newest = store.newest_cases(3, before=NOON)
+    assert newest["id"].tolist() == ["C6", "C2", "C3"]
+    first = newest.iloc[0]
+    assert first["street_name"] == "水泊街道" and first["community_name"] == "运河社区"
+    assert pd.isna(first["compound_name"]) and first["grid_name"] == "第1网格"
+    assert str(newest["reported_at"].dt.tz) == "UTC"
+    assert store.newest_cases(5, tc.JINXIU)["id"].tolist() == ["C4"]
+    assert store.newest_cases(2, before=tc.local(-3).to_pydatetime())["id"].tolist() == [
+        "C3",
+        "C1",
+    ]

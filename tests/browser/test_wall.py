@@ -1,0 +1,128 @@
+"""The wall in a browser: fits 1080p and 4K, refreshes by itself, masks, and says when stale."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, Response, expect
+
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import Store, StoreError, open_store
+from tests import tiny_city as tc
+from tests.browser.pageutil import MAP_READY, served
+
+pytestmark = pytest.mark.browser
+
+MAP = "wall-map"
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+PHONE = "13912345678"
+
+
+class Switchable:
+    """A store that can be switched off: every call then raises, as a lost data source would.
+
+    Renaming the GeoPackage away does not stop SQLite (open connections keep the file), so
+    the test stops the data source here, behind the store interface."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.down = store, False
+
+    def __getattr__(self, name: str) -> Any:
+        if self.down:
+            raise StoreError("data source stopped (test)")
+        return getattr(self.store, name)
+
+
+@pytest.fixture(scope="module")
+def live(street_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A writable copy of the street demo, served by its own app."""
+    path = tmp_path_factory.mktemp("wall") / "street.gpkg"
+    shutil.copy(street_store_path, path)
+    with open_store(path) as store:
+        switch = Switchable(store)
+        with served(switch, quiet=True) as url:  # type: ignore[arg-type]
+            yield switch, url
+
+
+def open_wall(page: Page, url: str, width: int = 1920, height: int = 1080) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(url)
+    expect(page.locator("[data-dash-is-loading='true']")).to_have_count(0, timeout=30_000)
+    page.wait_for_function(MAP_READY, arg=MAP, timeout=30_000)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
+def test_the_wall_fits_the_screen(
+    page: Page, live: Any, output_dir: Path, width: int, height: int
+) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    open_wall(page, f"{live[1]}/wall?rotate=0", width, height)
+    size = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight,"
+        " window.innerWidth, window.innerHeight]"
+    )
+    assert size == [width, height, width, height]
+    tiles = page.locator(".gb-wall-kpi")
+    expect(tiles).to_have_count(8)
+    for index in range(8):
+        expect(tiles.nth(index)).to_be_in_viewport(ratio=1)
+    expect(page.locator("#wall-feed li").first).to_be_in_viewport(ratio=1)
+    expect(page.locator(".gb-wall-feed")).to_be_in_viewport(ratio=1)
+    expect(page.locator("#wall-legend")).not_to_be_empty()
+    expect(page.locator(".gb-wall-stale-on")).to_have_count(0)
+    page.screenshot(path=output_dir / f"wall-{width}x{height}.png")
+    assert errors == []
+
+
+def test_a_new_case_shows_within_one_refresh_masked(page: Page, live: Any) -> None:
+    switch, url = live
+    bodies: list[str] = []
+
+    def keep(response: Response) -> None:
+        with contextlib.suppress(Exception):  # redirects have no body
+            bodies.append(response.text())
+
+    page.on("response", keep)
+    open_wall(page, f"{url}/wall?refresh=2&rotate=5&lang=en")
+    new_today = page.locator("[data-kpi='new_today'] .gb-wall-kpi-value")
+    before = int(new_today.inner_text().replace(",", ""))
+    compounds = switch.store.areas(Level.COMPOUND)
+    spot = compounds.geometry.iloc[0].representative_point()
+    now = pd.Timestamp.now(tz=LOCAL_TZ) - pd.Timedelta(seconds=5)
+    row = tc.case_row("WALL-1", "noise", 0, 0, now, "reported")
+    row |= {"lon": spot.x, "lat": spot.y, "description": f"王先生来电{PHONE}，楼上装修噪音"}
+    row["dispatched_at"] = None
+    switch.store.add_cases(pd.DataFrame([row]))
+    first = page.locator("#wall-feed li").first
+    expect(first).to_have_attribute("data-case", "WALL-1", timeout=5_000)
+    expect(new_today).to_have_text(f"{before + 1:,}", timeout=5_000)
+    expect(first).to_contain_text("139****5678")
+    page.wait_for_timeout(2_500)  # one more refresh and a rotation step
+    assert page.url.endswith("lang=en")  # no reload
+    assert not MOBILE.search(page.locator("body").inner_text())
+    leaks = [body[:200] for body in bodies if MOBILE.search(body)]
+    assert leaks == []
+    assert any("WALL-1" in body for body in bodies)
+
+
+def test_a_stopped_data_source_shows_the_stale_banner(page: Page, live: Any) -> None:
+    switch, url = live
+    open_wall(page, f"{url}/wall?refresh=2&rotate=0")
+    banner = page.locator("#wall-stale")
+    expect(banner).to_be_hidden()
+    page.wait_for_timeout(2_500)
+    expect(banner).to_be_hidden()
+    switch.down = True
+    try:
+        expect(banner).to_be_visible(timeout=4_000)  # two refresh periods
+    finally:
+        switch.down = False
+    expect(banner).to_be_hidden(timeout=4_000)
