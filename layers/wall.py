@@ -18,6 +18,14 @@ from .mask import mask_text
 
 # The weekly visit target: two visits (worker × building × day) per grid worker, one on each
 # of the Wednesday and Thursday "happiness knocks at the door" (幸福来敲门) visiting days.
+# A MapLibre style of one dark background layer: like plotly's "white-bg", it needs no network.
+DARK_STYLE: dict = {
+    "version": 8,
+    "sources": {},
+    "layers": [
+        {"id": "background", "type": "background", "paint": {"background-color": "#16213a"}}
+    ],
+}
 VISITS_PER_WORKER_WEEK = 2
 FEED_TEXT_CHARS = 40  # a feed row's description is cut to this many characters, after masking
 # The map size the rotation's cameras are fitted to; the browser corrects the zoom for the

@@ -367,9 +367,8 @@ def wall_figure(store: Store, place: str, lang: str, at: dt.datetime) -> tuple[A
     )
     figure = mapfig.figure(scene, "open_cases", map_texts("open_cases", lang))
     layers = list(figure.layout.map.layers) + wall.unit_layers(shapes[level])
-    # The map keeps plotly's offline "white-bg" style: a custom dark MapLibre style (background
-    # layer only) hid the traces in Chromium; the page around it is dark.
-    figure.update_layout(map={"layers": layers}, paper_bgcolor="#0b1220")
+    figure.update_layout(map={"layers": layers, "style": wall.DARK_STYLE}, paper_bgcolor="#0b1220")
+    figure.update_traces(marker_opacity=1.0)  # see-through colours turn muddy on a dark ground
     place_name = t("map.city", lang) if place == CITY else _street_name(store, place)
     stops = wall.rotation_stops(units, (place_name, scene.bounds))
     offset = len(basemap.tiles)

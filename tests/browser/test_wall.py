@@ -77,6 +77,11 @@ def test_the_wall_fits_the_screen(
     expect(page.locator("#wall-feed li").first).to_be_in_viewport(ratio=1)
     expect(page.locator(".gb-wall-feed")).to_be_in_viewport(ratio=1)
     expect(page.locator("#wall-legend")).not_to_be_empty()
+    # The map is drawn where its box is, not pushed out of sight below it.
+    box = page.locator(".gb-wall-map-box").bounding_box()
+    canvas = page.locator(f"#{MAP} canvas.maplibregl-canvas").bounding_box()
+    assert box and canvas and canvas["height"] > 0.5 * box["height"]
+    assert box["y"] <= canvas["y"] < canvas["y"] + canvas["height"] <= box["y"] + box["height"] + 1
     expect(page.locator(".gb-wall-stale-on")).to_have_count(0)
     page.screenshot(path=output_dir / f"wall-{width}x{height}.png")
     assert errors == []
