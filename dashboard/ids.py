@@ -51,3 +51,35 @@ CASE_CSV_DOWNLOAD: Final = "case-csv-download"
 # The case table's grid is rebuilt inside this container, so a language change reaches
 # AG Grid's own texts (localeText is read only when a grid is created).
 CASE_TABLE_BODY: Final = "case-table-body"
+
+# Visit routes page ("/routes", owned by pages/routes.py).
+ROUTES_URL: Final = "routes-url"  # dcc.Location: the query string holds the view
+ROUTES_VIEW: Final = "routes-view"  # dcc.Store: layers.routeview.RouteView as a dict
+ROUTES_SHOWN: Final = "routes-shown"  # dcc.Store: stop ids of the drawn route, in order
+ROUTES_CONTROLS: Final = "routes-controls"
+ROUTES_WORKER_BOX: Final = "routes-worker-box"  # hidden on a grid worker's own link
+ROUTES_WORKER: Final = "routes-worker-select"
+ROUTES_DATE: Final = "routes-date"
+ROUTES_BUDGET: Final = "routes-budget"
+ROUTES_DEPART: Final = "routes-depart"
+ROUTES_MESSAGE: Final = "routes-message"  # what the link asked that could not be used
+ROUTES_NOTICE: Final = "routes-notice"  # why there is no route, or what to do first
+ROUTES_BODY: Final = "routes-body"  # map, summary, list; hidden when there is no route
+ROUTES_HEADING: Final = "routes-heading"
+ROUTES_MAP: Final = "routes-map"
+ROUTES_LABELS: Final = "routes-labels"  # dcc.Store written by the stop-number overlay script
+ROUTES_SUMMARY: Final = "routes-summary"
+ROUTES_LIST: Final = "routes-list"
+ROUTES_DROPPED: Final = "routes-dropped"
+ROUTES_MOVE: Final = "routes-move"  # pattern-matching type of the up/down buttons
+ROUTES_RESET: Final = "routes-reset"
+ROUTES_SHEET_BUTTON: Final = "routes-sheet-button"
+ROUTES_GPX_BUTTON: Final = "routes-gpx-button"
+ROUTES_CSV_BUTTON: Final = "routes-csv-button"
+ROUTES_DOWNLOAD: Final = "routes-download"
+ROUTES_DOWNLOAD_NOTE: Final = "routes-download-note"
+
+
+def route_move(stop_id: str, direction: str) -> dict[str, str]:
+    """Id of the button moving stop `stop_id` one place "up" or "down"."""
+    return {"type": ROUTES_MOVE, "stop": stop_id, "dir": direction}

@@ -406,7 +406,12 @@ def map_view(
     side, table = panel_pieces()
     return html.Main(
         [
-            header(lang, query, PATH, [(OVERVIEW_PATH, t("nav.overview", lang))]),
+            header(
+                lang,
+                query,
+                PATH,
+                [(OVERVIEW_PATH, t("nav.overview", lang)), ("/routes", t("nav.routes", lang))],
+            ),
             html.Div(
                 [problems_alert(problems, lang), html.Div(id=ids.MAP_NOTICE)],
                 id=ids.MAP_MESSAGE,
@@ -447,7 +452,12 @@ def empty_view(lang: str, query: Mapping[str, Any], command: str) -> Component:
     """The page of a store with no data yet: the command that builds the demo."""
     return html.Main(
         [
-            header(lang, query, PATH, [(OVERVIEW_PATH, t("nav.overview", lang))]),
+            header(
+                lang,
+                query,
+                PATH,
+                [(OVERVIEW_PATH, t("nav.overview", lang)), ("/routes", t("nav.routes", lang))],
+            ),
             dmc.Alert(
                 [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
                 title=t("overview.empty.title", lang),

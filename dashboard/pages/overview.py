@@ -101,7 +101,9 @@ def cached_street_rows(store: Store, cache: Cache, as_of: dt.date) -> list[dict[
 # --- view: plain rows → components -------------------------------------------------------------
 def header(lang: str, query: Mapping[str, Any]) -> Component:
     """The page title, the link to the map and the language switch."""
-    return page_header(lang, query, PATH, [(MAP_PATH, t("nav.map", lang))])
+    return page_header(
+        lang, query, PATH, [(MAP_PATH, t("nav.map", lang)), ("/routes", t("nav.routes", lang))]
+    )
 
 
 def _column(key: str, lang: str) -> dict[str, Any]:
