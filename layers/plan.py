@@ -82,7 +82,7 @@ def itinerary(
     closed = [0, *nodes, 0]
     route = []
     for number, (sid, arrival, prev, node) in enumerate(
-        zip(plan.order, plan.arrival_min, [0, *nodes[:-1]], nodes, strict=True), start=1
+        zip(plan.order, plan.arrival_min, [0, *nodes][: len(nodes)], nodes, strict=True), start=1
     ):
         route.append(
             RouteStop(

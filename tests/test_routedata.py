@@ -207,6 +207,13 @@ def test_a_given_order_is_kept_and_re_timed(street, busy):
         assert gap == pytest.approx(a.stop.service_min + b.walk_min_before, abs=1e-6)
 
 
+def test_an_order_of_unknown_stops_gives_a_route_with_none(street, busy):
+    worker = busy[0]
+    empty = rd.itinerary(street, worker.id, DAY, order=["B:no-such-building"])
+    assert empty.stops == () and empty.walk_m == 0 and empty.back == empty.departure
+    assert empty.dropped  # every candidate is listed as dropped
+
+
 def test_a_start_other_than_the_hall(street, busy):
     worker = busy[0]
     hall = rd.itinerary(street, worker.id, DAY, time_limit_s=0.2).start

@@ -101,10 +101,7 @@ def plan(store: Store, view: RouteView, order: Sequence[str] | None = None) -> P
 
     if wanted is None:
         return Planned(route_in(None))
-    try:
-        route = route_in(wanted)
-    except ValueError:  # layers.plan.itinerary cannot time an order with no stop in it
-        return Planned(route_in(None), tuple(wanted))
+    route = route_in(wanted)
     stale = tuple(routeview.unknown_ids(route, wanted))
     if len(stale) == len(wanted):
         return Planned(route_in(None), stale)
