@@ -118,4 +118,13 @@ ROUTE_UI: dict[str, tuple[str, str]] = {
         "链接中的日期 {value} 无法识别（应为 YYYY-MM-DD），已改用 {default}。",
         "The link's date {value} is not a date (YYYY-MM-DD); {default} is used.",
     ),
+    # Column headers of the route's CSV download.
+    "route.col.order": ("序号", "No."),
+    "route.col.arrival": ("预计到达", "Arrival"),
+    "route.col.place": ("地点", "Place"),
+    "route.col.address": ("地址", "Address"),
+    "route.col.reason": ("原因", "Reason"),
+    "route.col.lon": ("经度", "Longitude"),
+    "route.col.lat": ("纬度", "Latitude"),
+    "route.col.grid_code": ("网格编码", "Grid code"),
 }

@@ -160,4 +160,5 @@ def gpx_text(route: Itinerary, lang: str = "zh") -> str:
 
 def csv_bytes(route: Itinerary, lang: str = "zh") -> bytes:
     """The route as CSV (UTF-8 with BOM), reasons in `lang`."""
-    return routefiles.csv_bytes(route, lambda s: reason_text(s, lang))
+    headers = tuple(t(f"route.col.{column}", lang) for column in routefiles.CSV_COLUMNS)
+    return routefiles.csv_bytes(route, lambda s: reason_text(s, lang), headers)

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import Point
 
 from dashboard import routedata as rd
+from dashboard.i18n import t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import open_store
 from tests.conftest import DEMO_AS_OF
@@ -117,12 +118,13 @@ def test_csv_rows_with_bom_then_dropped(street_store_path, worker, tmp_path):
     content = out.read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
-    numbered = [r for r in rows if r["order"]]
-    assert [int(r["order"]) for r in numbered] == list(range(1, len(numbered) + 1))
+    order, arrival = t("route.col.order", "zh"), t("route.col.arrival", "zh")  # headers in zh
+    numbered = [r for r in rows if r[order]]
+    assert [int(r[order]) for r in numbered] == list(range(1, len(numbered) + 1))
     assert rows[: len(numbered)] == numbered  # visited first, then dropped
     assert len(rows) > len(numbered)
-    assert all(r["arrival"] == "" for r in rows[len(numbered) :])
-    assert all(len(r["arrival"]) == 5 for r in numbered)
+    assert all(r[arrival] == "" for r in rows[len(numbered) :])
+    assert all(len(r[arrival]) == 5 for r in numbered)
 
 
 def test_route_sheet_html(street_store_path, worker, tmp_path):
