@@ -206,6 +206,43 @@ _UI: dict[str, tuple[str, str]] = {
     "agrid.after": ("晚于", "After"),
     "agrid.noRowsToShow": ("没有符合条件的诉求", "No matching cases"),
     "agrid.loadingOoo": ("加载中…", "Loading…"),
+    # Metrics export (layers/export.py): the CSV download and `gridboard export --metrics`.
+    "map.download_metrics": ("下载指标", "Download metrics"),
+    "export.col.level": ("层级", "Level"),
+    "export.col.code": ("代码", "Code"),
+    "export.col.name": ("名称", "Name"),
+    "export.col.parent_code": ("上级代码", "Parent code"),
+    "export.col.street_code": ("街道代码", "Street code"),
+    "export.col.community_code": ("社区代码", "Community code"),
+    "export.col.households": ("户数", "Households"),
+    "export.col.open_cases": ("在办诉求", "Open cases"),
+    "export.col.overdue_cases": ("超期诉求", "Overdue cases"),
+    "export.col.cases_per_1000": ("每千户诉求", "Cases per 1,000 households"),
+    "export.col.visits_per_100": ("每百户走访", "Visits per 100 households"),
+    "export.col.days_since_visit": ("距上次走访天数", "Days since the last visit"),
+    "export.col.cases": ("时段内诉求", "Cases in the period"),
+    "export.col.visits": ("时段内走访次数", "Visits in the period"),
+    "export.col.households_reached": ("走访户数", "Households reached"),
+    "export.col.last_visit": ("最近走访日期", "Last visit"),
+    "export.col.window_first": ("起始日期", "First day"),
+    "export.col.window_last": ("截止日期", "Last day"),
+    "export.col.category": ("诉求类别", "Case category"),
+    # Problems layer (GRIDBOARD_PROBLEMS, written by `gridboard validate --out`).
+    "layer.problems": ("问题", "Problems"),
+    "problems.title": ("数据问题", "Data problems"),
+    "problems.count": ("{count} 处", "{count}"),
+    "problems.size": ("{size} 平方米", "{size} m²"),
+    "problems.hover": ("{kind}：{area}", "{kind}: {area}"),
+    "problem.overlap": ("网格重叠", "Overlap"),
+    "problem.gap": ("网格空隙", "Gap"),
+    "problem.sliver": ("细碎图斑", "Sliver"),
+    "problem.invalid_geometry": ("图形无效", "Invalid geometry"),
+    "problem.outside_parent": ("超出上级范围", "Outside its parent"),
+    "problem.duplicate_code": ("代码重复", "Duplicate code"),
+    "problem.malformed_code": ("代码格式错误", "Malformed code"),
+    "problem.no_parent": ("无上级区域", "No parent area"),
+    "problem.missing_name": ("缺少名称", "Missing name"),
+    "problem.unknown": ("未说明的问题", "Unspecified problem"),
 }
 
 _LEVELS = {
@@ -334,3 +371,20 @@ def format_date(value: dt.date | None, lang: str) -> str:
 def contains_cjk(text: str) -> bool:
     """Whether `text` holds a Chinese/Japanese character or CJK/full-width punctuation."""
     return _CJK.search(text) is not None
+
+
+def problem_name(kind: str, lang: str) -> str:
+    """The name of a problem kind of `gridboard validate` in `lang`; an unknown kind as written."""
+    key = f"problem.{kind}"
+    return t(key, lang) if key in CATALOGUES[DEFAULT_LANGUAGE] else kind
+
+
+def export_words(lang: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """The metrics export's CSV header texts and the words for its level and category keys."""
+    keys = [key.removeprefix("export.col.") for key in _UI if key.startswith("export.col.")]
+    headers = {key: t(f"export.col.{key}", lang) for key in keys}
+    words = {
+        "level": {level.value: t(f"level.{level.value}", lang) for level in Level},
+        "category": {c.code: category_name(c.code, lang) for c in CATEGORIES},
+    }
+    return headers, words

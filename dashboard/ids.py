@@ -37,6 +37,9 @@ MAP_NOTICE: Final = "map-notice"  # inside MAP_MESSAGE: what the drawn view cann
 MAP_DRAWN: Final = "map-drawn"  # dcc.Store: the view the figure was last drawn for
 MAP_PAINT: Final = "map-paint"  # dcc.Store: colours and legend of the view (assets/paint.js)
 PAINT_TEXTS: Final = "map-paint-texts"  # dcc.Store: the legend's fixed words in the page language
+METRICS_CSV_BUTTON: Final = "map-metrics-csv-button"  # downloads the view's metrics per area
+METRICS_DOWNLOAD: Final = "map-metrics-download"  # dcc.Download of that CSV
+PROBLEMS_KEY: Final = "map-problems-key"  # legend of the problems layer: kinds and counts
 
 # Area panel and case table (owned by dashboard/panel.py).
 PANEL: Final = "panel"

@@ -16,10 +16,10 @@ from geodata.model import Level
 from geodata.store import Store, Window
 from layers import geojson
 from layers.gcj02 import shift_coords
-from layers.mapfig import Basemap, Values
+from layers.mapfig import Basemap, ProblemSpots, Values
 from layers.view import CITY, COLOURED, ViewState
 
-from .settings import Settings
+from .settings import Settings, load_problems
 
 T = TypeVar("T")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -87,6 +87,37 @@ def shapes(
         return memo(cache, "shapes", [level, street, rev, settings.tiles], compute)
 
     return {level: one(level) for level in levels}
+
+
+def area_table(store: Store, cache: Cache, level: str, street: str, rev: str) -> pd.DataFrame:
+    """The street's areas of a level without geometry (codes, names, parents, households)."""
+
+    def compute() -> pd.DataFrame:
+        frame = store.areas(Level(level), parent=parent_of(street))
+        return pd.DataFrame(frame.drop(columns="geometry"))
+
+    return memo(cache, "area-table", [level, street, rev], compute)
+
+
+def problems(settings: Settings, cache: Cache) -> ProblemSpots | None:
+    """The spots of the GRIDBOARD_PROBLEMS file, read once per file version (path + mtime);
+    None when unset, not written yet, or no longer readable (then the layer is not offered)."""
+    path = settings.problems
+    if path is None:
+        return None
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+    def compute() -> ProblemSpots | bool:
+        try:
+            return load_problems(path, shift_for(settings))
+        except ValueError:
+            return False  # remembered too, so a bad file is not read on every request
+
+    spots = memo(cache, "problems", [str(path.resolve()), stamp, settings.tiles], compute)
+    return spots or None
 
 
 def bounds(store: Store, street: str) -> tuple[float, float, float, float] | None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .i18n import LANGUAGES
+
+if TYPE_CHECKING:
+    from layers.mapfig import ProblemSpots
 
 CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
 TILE_PROVIDERS = ("none", "osm", "tianditu", "amap")
@@ -80,6 +84,44 @@ def _check_path(value: Any) -> str | None:
 
 def _check_flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "is not a yes/no value"
+
+
+def _check_problems(value: Any) -> str | None:
+    """None (unset), or a problems file that is readable and valid, or not there yet."""
+    if value is None:
+        return None
+    if not isinstance(value, Path) or not str(value):
+        return "is not a file path"
+    if value.is_dir():
+        return "is a folder, not a problems GeoJSON file"
+    if not value.parent.is_dir():
+        return f"is in a folder that does not exist ({value.parent})"
+    if not value.exists():
+        return None  # `gridboard validate --out` has not run yet: the layer is not offered
+    try:
+        load_problems(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def load_problems(path: Path, shift: Callable[[Any], Any] | None = None) -> ProblemSpots:
+    """The spots of a problems GeoJSON file (`gridboard validate --out`), ready to draw;
+    ValueError saying why the file cannot be used (unreadable, not JSON, not GeoJSON)."""
+    from layers.mapfig import problem_spots
+
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"cannot be read ({exc.strerror})") from None
+    try:
+        collection = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"is not a JSON file ({exc})") from None
+    try:
+        return problem_spots(collection, shift)
+    except ValueError as exc:
+        raise ValueError(f"is not a problems file: it {exc}") from None
 
 
 def _meta(
@@ -167,6 +209,16 @@ class Settings:
             "Tianditu (天地图) API key; required when GRIDBOARD_TILES=tianditu.",
         ),
     )
+    problems: Path | None = field(
+        default=None,
+        metadata=_meta(
+            "GRIDBOARD_PROBLEMS",
+            "A problems GeoJSON written by `gridboard validate --out FILE`; when set, the map"
+            " offers a 问题 / Problems layer (once the file exists). Unset: no such layer.",
+            _path,
+            _check_problems,
+        ),
+    )
     debug: bool = field(
         default=False,
         metadata=_meta(
@@ -222,7 +274,7 @@ def settings_table_markdown() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for f in fields(Settings):
         default = f.default
-        shown = f"`{default}`" if default != "" else "(empty)"
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
         if isinstance(default, bool):
             shown = f"`{str(default).lower()}`"
         lines.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['help']} |")

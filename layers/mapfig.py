@@ -10,8 +10,12 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry import shape as geometry_of
 
 from . import classify
+from .geojson import DECIMALS
 
 WHITE_BG = "white-bg"  # MapLibre style with no tiles: needs no network
 # Outline styles: (line colour, line width in px) for each level.
@@ -24,6 +28,10 @@ TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 FIT_SIZE = (900, 600)
 FIT_MARGIN = 0.9
 CITY_ZOOM = (116.6, 35.4, 8.0)  # lon, lat, zoom when there is nothing to fit
+PROBLEM_COLOUR = "#d7191c"  # problems layer: red outline, faint red fill, red marks
+PROBLEM_FILL_OPACITY = 0.2
+PROBLEM_LINE_PX = 2.5
+PROBLEM_MARK_PX = 9
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,27 @@ class Basemap:
 
 
 @dataclass(frozen=True)
+class ProblemMark:
+    """One problem spot: where to put its hover mark and what it is."""
+
+    lon: float
+    lat: float
+    kind: str  # the file's `problem` property, e.g. "overlap"
+    area: str  # the area's code (or name) the problem concerns; "" when not given
+    size_m2: float | None
+
+
+@dataclass(frozen=True)
+class ProblemSpots:
+    """A problems file (`gridboard validate --out`) ready to draw."""
+
+    shapes: dict  # FeatureCollection of the polygon and line spots
+    points: dict  # FeatureCollection of the point spots
+    marks: tuple[ProblemMark, ...]  # one per spot, in file order
+    kinds: tuple[tuple[str, int], ...]  # (kind, spots), most frequent first
+
+
+@dataclass(frozen=True)
 class Scene:
     """Everything a full figure holds: geometry per level and what to draw on it."""
 
@@ -64,6 +93,8 @@ class Scene:
     basemap: Basemap = field(default_factory=Basemap)
     revision: str = ""  # changes when the view should be fitted again
     bounds: tuple[float, float, float, float] | None = None  # west, south, east, north to fit
+    problems: ProblemSpots | None = None  # drawn on top when given
+    problem_texts: Sequence[str] = ()  # hover text of each problem mark, in the page language
 
 
 def _mercator_y(lat: float) -> float:
@@ -244,6 +275,9 @@ def figure(scene: Scene, metric: str, texts: Texts, selected: str | None = None)
     layers = _tile_layers(scene.basemap) + [
         _outline_layer(level, scene.shapes[level]) for level in scene.outlines
     ]
+    if scene.problems is not None:  # after the coloured traces: paint.js indexes those
+        layers += problem_layers(scene.problems)
+        traces.append(problem_trace(scene.problems, scene.problem_texts))
     fig = go.Figure(traces)
     fig.update_layout(
         map={"style": WHITE_BG, "layers": layers, **camera(scene.bounds)},
@@ -260,3 +294,115 @@ def figure(scene: Scene, metric: str, texts: Texts, selected: str | None = None)
 def reselect(coloured: Sequence[Values], selected: str | None) -> list[tuple[int, dict[str, Any]]]:
     """(trace index, new outline properties) marking `selected`: no geometry either."""
     return [(i, outline_widths(values, selected)) for i, values in enumerate(coloured)]
+
+
+# --- the problems layer ---------------------------------------------------------------------
+def problem_spots(
+    collection: Any, shift: Callable[[np.ndarray], np.ndarray] | None = None
+) -> ProblemSpots:
+    """The spots of a problems GeoJSON FeatureCollection (as parsed from JSON), coordinates
+    shifted if asked and rounded; ValueError naming what is wrong with it."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise ValueError("is not a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise ValueError("has no list of features")
+    spots = [_spot(number, feature, shift) for number, feature in enumerate(features, 1)]
+    spots = [spot for spot in spots if spot is not None]
+    counts: dict[str, int] = {}
+    for _, mark, _ in spots:
+        counts[mark.kind] = counts.get(mark.kind, 0) + 1
+    return ProblemSpots(
+        shapes=_collection([f for f, _, point in spots if not point]),
+        points=_collection([f for f, _, point in spots if point]),
+        marks=tuple(mark for _, mark, _ in spots),
+        kinds=tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))),
+    )
+
+
+def _collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _spot(
+    number: int, feature: Any, shift: Callable[[np.ndarray], np.ndarray] | None
+) -> tuple[dict, ProblemMark, bool] | None:
+    """(feature to draw, its mark, whether it is a point), or None for a spot without geometry."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ValueError(f"feature {number} is not a GeoJSON Feature")
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise ValueError(f"feature {number} has properties that are not an object")
+    if feature.get("geometry") is None:
+        return None
+    try:
+        geometry = geometry_of(feature["geometry"])
+    except Exception as exc:  # shapely raises several types for bad GeoJSON geometry
+        raise ValueError(f"feature {number} has a bad geometry ({exc})") from None
+    if geometry.is_empty:
+        return None
+
+    def moved(coords: np.ndarray) -> np.ndarray:
+        return np.round(shift(coords) if shift else coords, DECIMALS)
+
+    geometry = shapely.transform(geometry, moved)
+    kind = str(props.get("problem") or "unknown")
+    drawn = {"type": "Feature", "properties": {"problem": kind}}
+    drawn["geometry"] = mapping(geometry)
+    where = geometry.representative_point()
+    mark = ProblemMark(where.x, where.y, kind, _area_of(props), _size_of(props))
+    return drawn, mark, geometry.geom_type in ("Point", "MultiPoint")
+
+
+def _area_of(props: Mapping[str, Any]) -> str:
+    for key in ("code", "area"):
+        if props.get(key) not in (None, ""):
+            return str(props[key])
+    return ""
+
+
+def _size_of(props: Mapping[str, Any]) -> float | None:
+    value = props.get("size_m2")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def problem_layers(spots: ProblemSpots) -> list[dict[str, Any]]:
+    """Map layers drawing the spots on top: faint red fill and red outline, red dots."""
+    layers: list[dict[str, Any]] = []
+    if spots.shapes["features"]:
+        base = {"sourcetype": "geojson", "source": spots.shapes, "name": "problems"}
+        layers.append(
+            {**base, "type": "fill", "color": PROBLEM_COLOUR, "opacity": PROBLEM_FILL_OPACITY}
+        )
+        layers.append(
+            {**base, "type": "line", "color": PROBLEM_COLOUR, "line": {"width": PROBLEM_LINE_PX}}
+        )
+    if spots.points["features"]:
+        layers.append(
+            {
+                "sourcetype": "geojson",
+                "source": spots.points,
+                "type": "circle",
+                "color": PROBLEM_COLOUR,
+                "circle": {"radius": PROBLEM_MARK_PX / 2},
+                "name": "problems",
+            }
+        )
+    return layers
+
+
+def problem_trace(spots: ProblemSpots, texts: Sequence[str]) -> go.Scattermap:
+    """A red ring on each spot whose hover names the problem (`texts`, one per mark)."""
+    return go.Scattermap(
+        lon=[mark.lon for mark in spots.marks],
+        lat=[mark.lat for mark in spots.marks],
+        mode="markers",
+        marker={"size": PROBLEM_MARK_PX, "color": PROBLEM_COLOUR, "opacity": 0.9},
+        text=list(texts) or [mark.kind for mark in spots.marks],
+        hovertemplate="%{text}<extra></extra>",
+        name="problems",
+        meta="problems",
+        showlegend=False,
+    )

@@ -16,10 +16,14 @@ PRESET_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 LANGS = ("zh", "en")
 CITY = "all"  # the street choice meaning "the whole city"
 # Map layers, drawn bottom to top; grid cells and compounds are coloured, the rest outlined.
-LAYERS = ("grid", "compound", "community", "street")
+AREA_LAYERS = ("grid", "compound", "community", "street")
 COLOURED = ("grid", "compound")
+# Spots found by `gridboard validate --out` (GRIDBOARD_PROBLEMS), drawn on top of the areas;
+# offered only when the file is there, and off until switched on.
+PROBLEMS = "problems"
+LAYERS = (*AREA_LAYERS, PROBLEMS)
 NO_LAYERS = "none"  # the layers text when every layer is switched off
-DEFAULTS = {"metric": "open_cases", "window": "30d", "layers": ",".join(LAYERS)}
+DEFAULTS = {"metric": "open_cases", "window": "30d", "layers": ",".join(AREA_LAYERS)}
 # Dates a window may span: before 2000 there were no grid workers, past 2100 no data yet;
 # the bounds also keep every window's ends representable in any timezone.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
@@ -50,6 +54,10 @@ class ViewState:
     def shown(self) -> tuple[str, ...]:
         """The layers switched on, bottom to top."""
         return layers_of(self.layers)
+
+    def shown_areas(self) -> tuple[str, ...]:
+        """The area levels switched on (coloured or outlined), bottom to top."""
+        return tuple(layer for layer in self.shown() if layer in AREA_LAYERS)
 
     def query(self, default_lang: str = "zh") -> str:
         """The URL query string ("?…") of this view; defaults are left out."""

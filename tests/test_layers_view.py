@@ -9,9 +9,11 @@ import pytest
 
 from geodata.model import LOCAL_TZ
 from layers.view import (
+    AREA_LAYERS,
     CITY,
     LAYERS,
     NO_LAYERS,
+    PROBLEMS,
     ViewState,
     data_as_of,
     layers_of,
@@ -25,7 +27,7 @@ STREETS = {"370832001"}
 
 def test_defaults_make_an_empty_query() -> None:
     assert ViewState().query() == ""
-    assert ViewState().shown() == LAYERS
+    assert ViewState().shown() == AREA_LAYERS  # the problems layer is off until switched on
 
 
 @pytest.mark.parametrize(
@@ -35,6 +37,7 @@ def test_defaults_make_an_empty_query() -> None:
         ViewState(window="2026-10-01..2026-10-31", category="noise", area="370832001001XQ001"),
         ViewState(layers="compound,street"),
         ViewState(layers=NO_LAYERS),
+        ViewState(layers="grid,street,problems"),
     ],
 )
 def test_query_round_trip(view: ViewState) -> None:
@@ -54,8 +57,18 @@ def test_layers_are_kept_in_drawing_order() -> None:
 
 def test_bad_layers_fall_back_and_are_reported() -> None:
     view, problems = parse_view({"layers": "roads"}, STREETS)
-    assert view.layers == ",".join(LAYERS)
+    assert view.layers == ",".join(AREA_LAYERS)
     assert [p.reason for p in problems] == ["bad_layers"]
+
+
+def test_problems_are_drawn_on_top_and_are_no_area_level() -> None:
+    assert LAYERS[-1] == PROBLEMS and PROBLEMS not in AREA_LAYERS
+    view = ViewState(layers=layers_text(["problems", "street", "grid"]))
+    assert view.layers == "grid,street,problems"
+    assert view.shown() == ("grid", "street", "problems")
+    assert view.shown_areas() == ("grid", "street")
+    assert ViewState(layers=PROBLEMS).shown_areas() == ()
+    assert "layers=grid,street,problems" in view.query()
 
 
 def test_unknown_street_falls_back_to_the_city() -> None:

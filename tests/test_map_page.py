@@ -270,3 +270,135 @@ def test_english_page_has_no_chinese_ui_text(
     _, paint, *_ = draw(app, page, ViewState(street=STREET, lang="en"))
     texts = [s for s in strings(layout) + strings(paint) if s not in names]
     assert [s for s in texts if contains_cjk(s)] == []
+
+
+# --- metrics download ------------------------------------------------------------------------
+def metrics_download(app: dash.Dash, page: ModuleType, view: ViewState) -> tuple[dict, Any]:
+    import base64
+    import io
+
+    import pandas as pd
+
+    with app.server.app_context():
+        sent = page.download_metrics(1, view.as_dict())
+    raw = base64.b64decode(sent["content"])
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
+    frame = pd.read_csv(io.BytesIO(raw), encoding="utf-8-sig", dtype={"代码": str, "Code": str})
+    return sent, frame
+
+
+def test_download_metrics_is_the_views_metrics(
+    app: dash.Dash, page: ModuleType, street_store: Store
+) -> None:
+    from dashboard.i18n import export_words
+    from layers.export import COLUMNS
+
+    view = ViewState(street=STREET, window="7d", category="noise", lang="en")
+    sent, frame = metrics_download(app, page, view)
+    assert sent["filename"] == f"gridboard-metrics-{STREET}-7d-noise.csv"
+    headers, _ = export_words("en")
+    assert list(frame.columns) == [headers[key] for key in COLUMNS]
+    window = window_of("7d", data_as_of(street_store.meta()))
+    for level in (Level.GRID, Level.COMPOUND):
+        rows = frame[frame["Level"] == t(f"level.{level.value}", "en")].set_index("Code")
+        expected = street_store.metrics(level, window, category="noise", parent=STREET)
+        assert sorted(rows.index) == sorted(expected.index)
+        got = rows.loc[expected.index]
+        assert (got["Open cases"].to_numpy() == expected["open_cases"].to_numpy()).all()
+        assert np.allclose(got["Cases per 1,000 households"], expected["cases_per_1000"])
+    assert set(frame["First day"]) == {"2026-11-22"} and set(frame["Last day"]) == {"2026-11-28"}
+    assert set(frame["Case category"]) == {t("category.noise", "en")}
+
+
+def test_download_follows_the_coloured_layers_and_language(
+    app: dash.Dash, page: ModuleType, street_store: Store
+) -> None:
+    view = ViewState(street=STREET, layers="compound,street")
+    sent, frame = metrics_download(app, page, view)
+    assert sent["filename"] == f"gridboard-metrics-{STREET}-30d.csv"
+    assert frame.columns[:3].tolist() == ["层级", "代码", "名称"]
+    assert set(frame["层级"]) == {t("level.compound", "zh")}
+    assert len(frame) == len(street_store.areas(Level.COMPOUND, parent=STREET))
+    _, both = metrics_download(app, page, ViewState(layers="none", lang="en"))
+    assert set(both["Level"]) == {"Grid cell", "Compound"}  # nothing coloured: both levels
+
+
+def test_layout_has_the_download_button(app: dash.Dash, page: ModuleType) -> None:
+    for lang in ("zh", "en"):
+        layout = render(app, page, street=STREET, lang=lang)
+        assert layout[ids.METRICS_CSV_BUTTON].children == t("map.download_metrics", lang)
+        assert layout[ids.METRICS_DOWNLOAD] is not None
+
+
+# --- problems layer ----------------------------------------------------------------------------
+PROBLEMS_FILE = Path(__file__).resolve().parent / "data" / "problems" / "problems.geojson"
+
+
+@pytest.fixture(scope="module")
+def problems_app(street_store: Store) -> dash.Dash:
+    return create_app(Settings.from_env({"GRIDBOARD_PROBLEMS": str(PROBLEMS_FILE)}), street_store)
+
+
+def layer_values(layout: Component) -> list[str]:
+    return [box.value for box in layout[ids.LAYER_TOGGLES].children.children]
+
+
+def test_problems_layer_is_offered_only_with_a_problems_file(
+    app: dash.Dash, problems_app: dash.Dash, page: ModuleType
+) -> None:
+    assert "problems" not in layer_values(render(app, page, street=STREET))
+    offered = layer_values(render(problems_app, page, street=STREET))
+    assert offered[0] == "problems"  # listed first: drawn on top
+    layout = render(problems_app, page, street=STREET)
+    assert "problems" not in layout[ids.LAYER_TOGGLES].value  # off until switched on
+
+
+def test_problems_layer_is_drawn_on_top_when_shown(
+    problems_app: dash.Dash, page: ModuleType
+) -> None:
+    view = ViewState(street=STREET, layers="grid,compound,street,problems", lang="en")
+    figure, paint, _, _ = draw(problems_app, page, view)
+    assert [trace.meta for trace in figure.data] == ["grid", "compound", "problems"]
+    assert len(paint["levels"]) == 2  # paint.js recolours the area traces only
+    marks = figure.data[2]
+    assert len(marks.lon) == 4
+    assert marks.text[0] == "Overlap: 370832001001001 · 412.5 m²"
+    assert marks.text[2] == "Invalid geometry: 370832001001XQ001"
+    layers = figure.layout.map.layers
+    assert [layer.name for layer in layers] == ["street", "problems", "problems", "problems"]
+    assert [layer.type for layer in layers[1:]] == ["fill", "line", "circle"]
+    assert all(layer.color == mapfig.PROBLEM_COLOUR for layer in layers[1:])
+    with problems_app.server.app_context():
+        key = page.problems_key(view.as_dict())
+        hidden = page.problems_key(ViewState(street=STREET).as_dict())
+    text = " ".join(strings(key))
+    assert "Data problems" in text and "Overlap" in text and "Gap" in text
+    assert hidden == []
+
+
+def test_no_problems_layer_without_the_setting(app: dash.Dash, page: ModuleType) -> None:
+    view = ViewState(street=STREET, layers="grid,compound,problems")
+    figure, *_ = draw(app, page, view)
+    assert [trace.meta for trace in figure.data] == ["grid", "compound"]
+    assert not figure.layout.map.layers
+    with app.server.app_context():
+        assert page.problems_key(view.as_dict()) == []
+
+
+def test_problems_file_not_written_yet_is_not_offered(
+    street_store: Store, page: ModuleType, tmp_path: Path
+) -> None:
+    later = tmp_path / "problems.geojson"
+    app = create_app(Settings.from_env({"GRIDBOARD_PROBLEMS": str(later)}), street_store)
+    assert "problems" not in layer_values(render(app, page, street=STREET))
+    later.write_text(PROBLEMS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert "problems" in layer_values(render(app, page, street=STREET))  # read once it exists
+
+
+def test_bad_problems_setting_is_a_settings_error(tmp_path: Path) -> None:
+    from dashboard.settings import SettingsError
+
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"GRIDBOARD_PROBLEMS.*not a JSON file"):
+        Settings.from_env({"GRIDBOARD_PROBLEMS": str(broken)})

@@ -11,6 +11,7 @@ from dashboard.settings import Settings, SettingsError, settings_table_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 VARIABLES = [f.metadata["env"] for f in dataclasses.fields(Settings)]
+PROBLEMS_FILE = Path(__file__).resolve().parent / "data" / "problems" / "problems.geojson"
 
 
 def test_defaults_without_environment() -> None:
@@ -42,6 +43,7 @@ def test_reads_every_variable() -> None:
         "GRIDBOARD_LANGUAGE": "en",
         "GRIDBOARD_TILES": "tianditu",
         "GRIDBOARD_TIANDITU_KEY": "k123",
+        "GRIDBOARD_PROBLEMS": str(PROBLEMS_FILE),
         "GRIDBOARD_DEBUG": "Yes",
     }
     settings = Settings.from_env(environ)
@@ -56,6 +58,7 @@ def test_reads_every_variable() -> None:
         language="en",
         tiles="tianditu",
         tianditu_key="k123",
+        problems=PROBLEMS_FILE,
         debug=True,
     )
 
@@ -143,3 +146,58 @@ def test_readme_documents_every_variable() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [v for v in VARIABLES if v not in text]
     assert not missing, f"README.md lacks {missing}: paste settings_table_markdown() into it"
+
+
+def test_problems_file_is_optional_and_read_when_set(tmp_path: Path) -> None:
+    assert Settings.from_env({}).problems is None
+    settings = Settings.from_env({"GRIDBOARD_PROBLEMS": str(PROBLEMS_FILE)})
+    assert settings.problems == PROBLEMS_FILE
+    # not written yet by `gridboard validate --out`: fine, the map just offers no layer
+    later = tmp_path / "problems.geojson"
+    assert Settings.from_env({"GRIDBOARD_PROBLEMS": str(later)}).problems == later
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "not a JSON file"),
+        (b'{"type": "FeatureCollection"', "not a JSON file"),
+        (b"\xff\xfe\x00garbage", "not a JSON file"),
+        (b'{"type": "Feature", "geometry": null}', "not a GeoJSON FeatureCollection"),
+        (b'{"type": "FeatureCollection", "features": {}}', "no list of features"),
+        (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feature",'
+            b' "properties": {}, "geometry": {"type": "Polygon", "coordinates": 5}}]}',
+            "feature 1 has a bad geometry",
+        ),
+    ],
+)
+def test_bad_problems_file_is_a_settings_error(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "problems.geojson"
+    path.write_bytes(content)
+    with pytest.raises(SettingsError, match=f"GRIDBOARD_PROBLEMS=.*{message}"):
+        Settings.from_env({"GRIDBOARD_PROBLEMS": str(path)})
+
+
+def test_problems_path_that_cannot_be_a_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="folder that does not exist"):
+        Settings.from_env({"GRIDBOARD_PROBLEMS": str(tmp_path / "no" / "problems.geojson")})
+    with pytest.raises(SettingsError, match="is a folder"):
+        Settings.from_env({"GRIDBOARD_PROBLEMS": str(tmp_path)})
+
+
+def test_unreadable_problems_file(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "problems.geojson"
+    path.write_bytes(PROBLEMS_FILE.read_bytes())
+    path.chmod(0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as root: every file is readable")
+        with pytest.raises(SettingsError, match="cannot be read"):
+            Settings.from_env({"GRIDBOARD_PROBLEMS": str(path)})
+    finally:
+        path.chmod(0o644)

@@ -16,15 +16,25 @@ from dash.development.base_component import Component
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
 from dashboard import context, ids, mapdata, panel
 from dashboard.header import DEMO_COMMAND, header, language_links
-from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
+from dashboard.i18n import (
+    category_name,
+    export_words,
+    format_date,
+    format_number,
+    problem_name,
+    resolve_language,
+    t,
+)
+from dashboard.settings import Settings
 from geodata.codes import CodeError, level_of
 from geodata.model import CATEGORIES, Level
-from layers import classify, mapfig
+from layers import classify, export, mapfig
 from layers.view import (
     CITY,
     COLOURED,
     LAYERS,
     PRESET_WINDOWS,
+    PROBLEMS,
     Problem,
     ViewState,
     data_as_of,
@@ -38,6 +48,12 @@ OVERVIEW_PATH = "/overview"
 RANGE = "range"  # the window choice "a date range"
 CASE_METRICS = frozenset({"open_cases", "overdue_cases", "cases_per_1000"})
 SELECTABLE = frozenset({Level.COMPOUND, Level.GRID})
+PROBLEM_SWATCH = {
+    "background": "rgba(215, 25, 28, 0.2)",
+    "border": f"2px solid {mapfig.PROBLEM_COLOUR}",
+}
+# The problems legend sits at the map's top right (the metric legend is at the bottom left).
+PROBLEMS_KEY_STYLE = {"left": "auto", "bottom": "auto", "right": "0.75rem", "top": "0.75rem"}
 
 dash.register_page(__name__, path=PATH, name="map", order=0)
 
@@ -105,6 +121,37 @@ def problem_text(problem: Problem, lang: str) -> str:
     if problem.reason == "unknown_street":
         return t("map.problem.unknown_street", lang, value=problem.value)
     return t("map.problem.bad_value", lang, param=problem.param, value=problem.value)
+
+
+def problem_texts(spots: mapfig.ProblemSpots | None, lang: str) -> list[str]:
+    """The hover text of each problem spot: what the problem is, where, and how big."""
+    texts = []
+    for mark in spots.marks if spots else ():
+        parts = [mark.area] if mark.area else []
+        if mark.size_m2 is not None:
+            parts.append(t("problems.size", lang, size=format_number(mark.size_m2, lang, 1)))
+        kind = problem_name(mark.kind, lang)
+        area = " · ".join(parts)
+        texts.append(t("problems.hover", lang, kind=kind, area=area) if area else kind)
+    return texts
+
+
+def problems_key_children(spots: mapfig.ProblemSpots | None, view: ViewState) -> list[Component]:
+    """The problems layer's legend (kinds and counts) while the layer is shown, else nothing."""
+    if spots is None or PROBLEMS not in view.shown():
+        return []
+    lang = view.lang
+    rows = [
+        html.Li(
+            [
+                html.Span(className="gb-swatch", style=PROBLEM_SWATCH),
+                html.Span(problem_name(kind, lang)),
+                html.Span(t("problems.count", lang, count=count), className="gb-muted"),
+            ]
+        )
+        for kind, count in spots.kinds
+    ]
+    return [html.Div(t("problems.title", lang), className="gb-legend-title"), html.Ul(rows)]
 
 
 def place_name(street: str, names: Mapping[str, str], lang: str) -> str:
@@ -196,13 +243,16 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
     coloured, cases, visits = mapdata.coloured_values(store, cache, view, window, rev)
     texts = map_texts(view.metric, view.lang)
     if needs_full_figure(view, drawn):
+        spots = mapdata.problems(settings, cache) if PROBLEMS in view.shown() else None
         scene = mapfig.Scene(
             coloured=coloured,
-            shapes=mapdata.shapes(store, cache, view.shown(), view.street, rev, settings),
-            outlines=[layer for layer in view.shown() if layer not in COLOURED],
+            shapes=mapdata.shapes(store, cache, view.shown_areas(), view.street, rev, settings),
+            outlines=[layer for layer in view.shown_areas() if layer not in COLOURED],
             basemap=mapdata.basemap(settings),
             revision=f"{view.street}|{view.layers}",
             bounds=mapdata.bounds(store, view.street),
+            problems=spots,
+            problem_texts=problem_texts(spots, view.lang),
         )
         figure: Any = mapfig.figure(scene, view.metric, texts, view.area)
     else:  # the colours travel in the paint message, assets/paint.js applies them
@@ -303,13 +353,69 @@ def date_range_disabled(window_choice: str | None) -> bool:
     return window_choice != RANGE
 
 
+@callback(
+    Output(ids.METRICS_DOWNLOAD, "data"),
+    Input(ids.METRICS_CSV_BUTTON, "n_clicks"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def download_metrics(_clicks: int | None, view: dict) -> dict[str, Any]:
+    """The download button → the view's metrics per area as CSV."""
+    return metrics_csv(ViewState.from_dict(view))
+
+
+@callback(Output(ids.PROBLEMS_KEY, "children"), Input(ids.VIEW, "data"))
+def problems_key(view: dict) -> list[Component]:
+    """VIEW → the problems layer's legend (empty while the layer is off or not offered)."""
+    spots = mapdata.problems(context.settings(), context.cache())
+    return problems_key_children(spots, ViewState.from_dict(view))
+
+
+# --- the metrics download: view → store → layers.export → CSV --------------------------------
+def download_levels(view: ViewState) -> list[str]:
+    """The coloured levels the view shows; both when neither is shown."""
+    return [layer for layer in view.shown() if layer in COLOURED] or list(COLOURED)
+
+
+def metrics_csv(view: ViewState) -> dict[str, Any]:
+    """dcc.Download data: metrics per area of the view's street, window, category and coloured
+    levels (layers.export columns), UTF-8 CSV with a BOM, headers in the page's language."""
+    store, cache = context.store(), context.cache()
+    rev = store.revision()
+    window = window_of(view.window, data_as_of(store.meta()))
+    tables = [
+        export.metrics_table(
+            mapdata.area_table(store, cache, level, view.street, rev),
+            mapdata.metrics(store, cache, level, window, view.category, view.street, rev),
+            level,
+            window,
+            view.category,
+        )
+        for level in download_levels(view)
+    ]
+    content = export.csv_bytes(export.combined(tables), *export_words(view.lang))
+    return dcc.send_bytes(content, metrics_csv_name(view), type="text/csv;charset=utf-8")
+
+
+def metrics_csv_name(view: ViewState) -> str:
+    """The CSV's file name: the street, the window and the category, if any."""
+    parts = ["gridboard-metrics", view.street, view.window.replace("..", "_")]
+    return "-".join([*parts, *([view.category] if view.category else [])]) + ".csv"
+
+
 # --- layout ------------------------------------------------------------------------------------
 def _select_data(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     return [{"value": value, "label": label} for value, label in pairs]
 
 
-def controls(view: ViewState, streets: Sequence[tuple[str, str]], as_of: dt.date) -> Component:
-    """Street, metric, period, category and layer controls showing `view`."""
+def controls(
+    view: ViewState,
+    streets: Sequence[tuple[str, str]],
+    as_of: dt.date,
+    offered: Sequence[str] = LAYERS,
+) -> Component:
+    """Street, metric, period, category and layer controls showing `view`, and the metrics
+    download; `offered` are the layers that can be switched on (top first in the list)."""
     lang = view.lang
     window = window_of(view.window, as_of)
     first, last = mapdata.period(window)
@@ -370,6 +476,7 @@ def controls(view: ViewState, streets: Sequence[tuple[str, str]], as_of: dt.date
                     [
                         dmc.Checkbox(label=t(f"layer.{layer}", lang), value=layer)
                         for layer in LAYERS[::-1]
+                        if layer in offered
                     ],
                     gap="sm",
                     mt=6,
@@ -378,6 +485,13 @@ def controls(view: ViewState, streets: Sequence[tuple[str, str]], as_of: dt.date
                 label=t("map.layers", lang),
                 value=list(view.shown()),
             ),
+            dmc.Button(
+                t("map.download_metrics", lang),
+                id=ids.METRICS_CSV_BUTTON,
+                variant="light",
+                n_clicks=0,
+            ),
+            dcc.Download(id=ids.METRICS_DOWNLOAD),
         ],
         className="gb-controls",
     )
@@ -400,8 +514,9 @@ def map_view(
     streets: Sequence[tuple[str, str]],
     as_of: dt.date,
     query: Mapping[str, Any],
+    offered: Sequence[str] = LAYERS,
 ) -> Component:
-    """The page for a store holding data."""
+    """The page for a store holding data; `offered`: the layers that can be switched on."""
     lang = view.lang
     side, table = panel_pieces()
     return html.Main(
@@ -417,7 +532,7 @@ def map_view(
                 id=ids.MAP_MESSAGE,
                 role="status",
             ),
-            controls(view, streets, as_of),
+            controls(view, streets, as_of, offered),
             html.Div(
                 [
                     html.Div(
@@ -428,6 +543,9 @@ def map_view(
                                 config={"displaylogo": False, "scrollZoom": True},
                             ),
                             html.Div(id=ids.LEGEND, className="gb-legend"),
+                            html.Div(
+                                id=ids.PROBLEMS_KEY, className="gb-legend", style=PROBLEMS_KEY_STYLE
+                            ),
                         ],
                         className="gb-map-box",
                         role="region",
@@ -488,4 +606,10 @@ def layout(**query: Any) -> Component:
     view, problems = parse_view({**flat, "lang": lang}, {c for c, _ in streets}, settings.language)
     as_of = data_as_of(store.meta())
     rest = {k: v for k, v in query.items() if k != "lang"}
-    return map_view(view, problems, streets, as_of, rest)
+    return map_view(view, problems, streets, as_of, rest, offered_layers(settings))
+
+
+def offered_layers(settings: Settings) -> tuple[str, ...]:
+    """Every layer, less the problems layer when there is no problems file to show."""
+    has_problems = mapdata.problems(settings, context.cache()) is not None
+    return tuple(layer for layer in LAYERS if layer != PROBLEMS or has_problems)

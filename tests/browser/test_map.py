@@ -204,3 +204,28 @@ def test_the_browser_paints_what_the_server_draws(
         assert sum(int(re.sub(r"\D", "", text)) for text in counts) == len(trace["z"])
         assert len(set(trace["z"])) == len(kinds)  # a row for every class in use, no more
     assert watch.problems == []
+
+
+def test_download_metrics_of_the_view(
+    page: Page, app_url: str, watch: Watch, served_store: Store, tmp_path: Path
+) -> None:
+    from dashboard.i18n import export_words
+    from layers.export import COLUMNS
+
+    open_map(page, f"{app_url}/?street={STREET}&window=7d&layers=compound,street&lang=en")
+    with page.expect_download() as info:
+        page.get_by_role("button", name=t("map.download_metrics", "en")).click()
+    download = info.value
+    assert download.suggested_filename == f"gridboard-metrics-{STREET}-7d.csv"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    headers, _ = export_words("en")
+    assert lines[0].split(",")[:3] == [headers[key] for key in COLUMNS[:3]]
+    compounds = served_store.areas(Level.COMPOUND, parent=STREET)
+    assert len(lines) == 1 + len(compounds)  # the compounds shown, one row each
+    assert all(line.startswith("Compound,") for line in lines[1:])
+    assert watch.problems == []
+    assert watch.outside == []
