@@ -538,6 +538,13 @@ def _print_route(plan, lang: str) -> None:
         click.echo(f"  -  --:--  {stop.place.name}  {reason_text(stop, lang)}")
 
 
+# The import and validate commands live in their own modules, which register on these groups.
+from dashboard import cli_boundaries, cli_records  # noqa: E402, F401
+from dashboard.cli_import import import_group  # noqa: E402
+
+cli.add_command(import_group)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every expected failure ends in one line on stderr and a non-zero exit."""
     try:

@@ -196,6 +196,31 @@ class Store(abc.ABC):
         """Add visits (CityData's visit columns); areas derived from the building. All or
         nothing. Returns the count."""
 
+    @abc.abstractmethod
+    def write_areas(self, level: Level, areas: gpd.GeoDataFrame) -> int:
+        """Add or replace (by code) areas of one level: the columns of CityData for that level
+        and polygons in any CRS (stored in EPSG:4326). Columns left out keep their stored values
+        for areas replaced (e.g. a community's hall), else are empty; compounds and cells may
+        omit community_code and street_code, communities street_code (taken from the code).
+        The parent of every area must be in the store (or the write fails naming the area).
+        What depends on areas is recomputed: compound↔grid links, buildings' areas, households,
+        the areas of cases and visits. All or nothing; returns the number of areas written."""
+
+    @abc.abstractmethod
+    def write_staff(
+        self,
+        orgs: pd.DataFrame,
+        people: pd.DataFrame,
+        roles: pd.DataFrame,
+        *,
+        replace: bool = False,
+    ) -> int:
+        """Write the staff roster: organisations, persons and roles (CityData's columns).
+        With `replace` the stored roster is replaced, else rows are added and an id already
+        stored (or a role stored already) fails, naming table, row and field. Roles must point
+        at areas, persons and organisations that exist (in the store or in this write). All or
+        nothing; returns the number of roles written."""
+
     def close(self) -> None:  # noqa: B027 - optional for implementations without resources
         """Release the store's resources."""
 

@@ -67,3 +67,9 @@ def shift_coords(coords: np.ndarray) -> np.ndarray:
     """An (n, 2) array of WGS-84 lon/lat shifted to GCJ-02 (for shapely.transform)."""
     lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
     return np.column_stack([lon, lat])
+
+
+def unshift_coords(coords: np.ndarray) -> np.ndarray:
+    """An (n, 2) array of GCJ-02 lon/lat taken back to WGS-84 (for shapely.transform)."""
+    lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])

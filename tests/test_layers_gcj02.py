@@ -51,3 +51,25 @@ def test_the_shift_is_hundreds_of_metres_in_china_and_none_outside() -> None:
     lon, lat = wgs84_to_gcj02(116.09, 35.80)  # 梁山
     assert 100 * METRE < abs(float(lon) - 116.09) + abs(float(lat) - 35.80) < 1500 * METRE
     assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)  # Paris: not in China
+
+
+def test_unshift_undoes_shift_to_a_centimetre_on_geometries() -> None:
+    import shapely
+
+    from layers.gcj02 import shift_coords, unshift_coords
+
+    rng = np.random.default_rng(5)
+    coords = np.column_stack([rng.uniform(115.8, 117.2, 500), rng.uniform(34.9, 35.9, 500)])
+    back = unshift_coords(shift_coords(coords))
+    error_m = (
+        np.hypot(
+            (back[:, 0] - coords[:, 0]) * np.cos(np.radians(coords[:, 1])),
+            back[:, 1] - coords[:, 1],
+        )
+        / METRE
+    )
+    assert error_m.max() < 0.01
+    polygon = shapely.box(116.0, 35.0, 116.01, 35.01)
+    shifted = shapely.transform(polygon, shift_coords)
+    assert shapely.hausdorff_distance(shifted, polygon) > 0.001  # hundreds of metres apart
+    assert shapely.hausdorff_distance(shapely.transform(shifted, unshift_coords), polygon) < 1e-7

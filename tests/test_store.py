@@ -570,3 +570,178 @@ def test_newest_cases_with_area_names_newest_first(store):
         "C3",
         "C1",
     ]
+
+
+# --- writing areas and staff piece by piece --------------------------------------------------
+_LEVEL_TABLES = (
+    (Level.STREET, "streets"),
+    (Level.COMMUNITY, "communities"),
+    (Level.COMPOUND, "compounds"),
+    (Level.GRID, "grid_cells"),
+)
+
+
+def _fill_level_by_level(store) -> None:
+    city = tc.build()
+    for level, table in _LEVEL_TABLES:
+        assert store.write_areas(level, getattr(city, table)) == len(getattr(city, table))
+
+
+def test_an_empty_store_takes_areas_level_by_level(store_factory):
+    store = store_factory(create=True)
+    revision = store.revision()
+    _fill_level_by_level(store)
+    assert store.revision() != revision
+    counts = store.counts()
+    assert (counts["streets"], counts["communities"], counts["compounds"]) == (1, 2, 2)
+    assert counts["grid_cells"] == 4
+    assert set(store.areas(Level.GRID, parent=tc.GARDEN)["code"]) == {
+        tc.YUNHE + "001",
+        tc.YUNHE + "002",
+    }
+    cells = store.areas(Level.GRID).to_crs(tc.CRS)
+    for code, (x0, y0, x1, y1) in tc.CELLS.items():
+        geom = cells.loc[cells["code"] == code].geometry.iloc[0]
+        expected = shapely.box(tc.X0 + x0, tc.Y0 + y0, tc.X0 + x1, tc.Y0 + y1)
+        assert geom.symmetric_difference(expected).area < 0.01
+    assert store.area(tc.GARDEN)["households"] == 400
+    assert store.area(tc.JINXIU)["hall_address"] == "锦绣社区党群服务中心"
+
+
+def test_areas_need_their_parent_and_a_failed_write_changes_nothing(store_factory, tmp_path):
+    store = store_factory(create=True)
+    city = tc.build()
+    store.write_areas(Level.STREET, city.streets)
+    before = _digest(tmp_path / "store.gpkg")
+    with pytest.raises(StoreError, match=rf"row 1: {tc.YUNHE}001 第1网格: community_code"):
+        store.write_areas(Level.GRID, city.grid_cells)
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"code": "37083200100"}, "row 1: code '37083200100' is not a valid grid code"),
+        ({"name": " "}, "has no name"),
+        ({"geometry": shapely.LineString([(0, 0), (1, 1)])}, "is not a polygon"),
+        ({"community_code": tc.JINXIU}, "is not the parent the code names"),
+    ],
+)
+def test_bad_areas_are_refused(store, tmp_path, change, message):
+    before = _digest(tmp_path / "store.gpkg")
+    cells = tc.build().grid_cells.iloc[:1].copy()
+    for column, value in change.items():
+        if column == "geometry":
+            cells = cells.set_geometry([value])
+        else:
+            cells[column] = value
+    with pytest.raises(StoreError, match=message):
+        store.write_areas(Level.GRID, cells)
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_replacing_areas_recomputes_what_depends_on_them(store):
+    city = tc.build()
+    north, south = tc.YUNHE + "001", tc.YUNHE + "002"
+    # The north cell grows over the south one's top half (cases at y=110 stay south).
+    cells = city.grid_cells.set_index("code").loc[[north, south]].reset_index()
+    cells = cells.set_geometry(
+        [
+            shapely.box(tc.X0, tc.Y0 + 150, tc.X0 + 400, tc.Y0 + 400),
+            shapely.box(tc.X0, tc.Y0, tc.X0 + 400, tc.Y0 + 150),
+        ],
+        crs=tc.CRS,
+    ).drop(columns=["community_code", "street_code"])
+    moved = store.cases().set_index("id")
+    store.write_areas(Level.GRID, cells)
+    assert store.counts()["grid_cells"] == 4
+    grid = store.areas(Level.GRID).set_index("code")
+    assert grid.loc[north, "community_code"] == tc.YUNHE
+    assert grid.loc[north, "households"] == 200 and grid.loc[south, "households"] == 200
+    after = store.cases().set_index("id")
+    assert (after["grid_code"] == moved["grid_code"]).all()  # no case lies in 150..200
+    # move the boundary to y=50: the 3rd building (y=100) and the cases at y=110 go north
+    cells = cells.set_geometry(
+        [
+            shapely.box(tc.X0, tc.Y0 + 50, tc.X0 + 400, tc.Y0 + 400),
+            shapely.box(tc.X0, tc.Y0, tc.X0 + 400, tc.Y0 + 50),
+        ],
+        crs=tc.CRS,
+    )
+    store.write_areas(Level.GRID, cells)
+    grid = store.areas(Level.GRID).set_index("code")
+    assert grid.loc[north, "households"] == 400 and grid.loc[south, "households"] == 0
+    assert set(store.buildings(north)["id"]) == {f"{tc.GARDEN}-0{i}" for i in (1, 2, 3, 4)}
+    assert store.cases(south).empty
+    visits = store.visits(north)
+    assert set(visits["building_id"]) >= {f"{tc.GARDEN}-03"}
+
+
+def test_replacing_a_community_keeps_its_hall_when_not_given(store):
+    city = tc.build()
+    comm = city.communities.iloc[:1][["code", "name", "geometry"]].assign(name="新运河社区")
+    store.write_areas(Level.COMMUNITY, comm)
+    row = store.area(tc.YUNHE)
+    assert row["name"] == "新运河社区" and row["hall_address"] == "运河社区党群服务中心"
+    assert row["households"] == 400  # summed from its cells again
+
+
+def _roster():
+    city = tc.build()
+    return city.organisations, city.persons, city.roles
+
+
+def test_a_roster_is_added_then_replaced(store_factory, tmp_path):
+    store = store_factory(create=True)
+    _fill_level_by_level(store)
+    orgs, people, roles = _roster()
+    assert store.write_staff(orgs, people, roles) == len(roles)
+    members = store.staff(tc.YUNHE + "001")
+    assert {m.person_id for m in members} >= {"P1"}
+    before = _digest(tmp_path / "store.gpkg")
+    with pytest.raises(StoreError, match=r"persons: .*row 1: id 'P1' is in the store already"):
+        store.write_staff(orgs.iloc[:0], people.iloc[:1], roles.iloc[:0])
+    assert _digest(tmp_path / "store.gpkg") == before
+    assert store.write_staff(orgs, people.iloc[:1], roles.iloc[:1], replace=True) == 1
+    assert store.counts()["persons"] == 1 and store.counts()["roles"] == 1
+
+
+def test_staff_rows_are_added_to_a_roster(store):
+    orgs, people, roles = _roster()
+    extra_person = pd.DataFrame([("P9", "孙丽", "13800000009")], columns=people.columns)
+    org = roles["org_id"].iloc[0]
+    extra_role = pd.DataFrame(
+        [("P9", org, "grid_worker", "grid", tc.JINXIU + "002")], columns=roles.columns
+    )
+    assert store.write_staff(orgs.iloc[:0], extra_person, extra_role) == 1
+    assert "P9" in set(store.grid_workers()["person_id"])
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("area_code", "370832001001999", "row 1: area_code '370832001001999' is not an area"),
+        ("person_id", "nobody", "row 1: person_id 'nobody' is unknown"),
+        ("org_id", "ORG-X", "row 1: org_id 'ORG-X' is unknown"),
+        ("role", "king", "row 1: role 'king' is not one of the known values"),
+        ("area_level", "city", "row 1: area_level 'city'"),
+    ],
+)
+def test_bad_roles_are_refused(store, tmp_path, column, value, message):
+    orgs, people, roles = _roster()
+    before = _digest(tmp_path / "store.gpkg")
+    bad = roles.iloc[:1].copy()
+    bad[column] = value
+    with pytest.raises(StoreError, match=message):
+        store.write_staff(orgs.iloc[:0], people.iloc[:0], bad)
+    assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_repeated_ids_in_a_roster_are_refused(store_factory):
+    store = store_factory(create=True)
+    _fill_level_by_level(store)
+    orgs, people, roles = _roster()
+    twice = pd.concat([people, people.iloc[:1]], ignore_index=True)
+    with pytest.raises(StoreError, match=rf"persons: .*row {len(twice)}: id 'P1' is repeated"):
+        store.write_staff(orgs, twice, roles)
+    assert store.counts()["persons"] == 0
