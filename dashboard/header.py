@@ -16,6 +16,24 @@ from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, t
 
 # What the pages tell a user whose store is empty.
 DEMO_COMMAND = "gridboard demo --scale street --out {path}"
+# The pages a header links to, in this order: (path, translation key of its name).
+PAGES: tuple[tuple[str, str], ...] = (
+    ("/", "nav.map"),
+    ("/overview", "nav.overview"),
+    ("/routes", "nav.routes"),
+)
+
+
+def other_pages(here: str, lang: str) -> list[tuple[str, str]]:
+    """(path, name) of every page but `here`, for the header's links."""
+    return [(path, t(key, lang)) for path, key in PAGES if path != here]
+
+
+def first_value(value: Any) -> str | None:
+    """A query value as one string: Dash hands repeated parameters over as lists."""
+    if isinstance(value, list | tuple):
+        return str(value[0]) if value else None
+    return None if value is None else str(value)
 
 
 def href(path: str, lang: str, query: Mapping[str, Any]) -> str:
@@ -67,4 +85,22 @@ def header(
             justify="space-between",
         ),
         className="gb-header",
+    )
+
+
+def empty_store_view(
+    lang: str, query: Mapping[str, Any], path: str, command: str, alert_id: str
+) -> Component:
+    """A page of a store with no data yet: the header and the `command` that builds the demo."""
+    return html.Main(
+        [
+            header(lang, query, path, other_pages(path, lang)),
+            dmc.Alert(
+                [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
+                title=t("overview.empty.title", lang),
+                id=alert_id,
+                color="blue",
+            ),
+        ],
+        className="gb-page",
     )

@@ -254,7 +254,8 @@ def _outline_layer(level: str, shape: dict) -> dict[str, Any]:
     }
 
 
-def _tile_layers(basemap: Basemap) -> list[dict[str, Any]]:
+def tile_layers(basemap: Basemap) -> list[dict[str, Any]]:
+    """The basemap's raster tiles as map layers below the traces (none: a plain background)."""
     return [
         {
             "sourcetype": "raster",
@@ -272,7 +273,7 @@ def figure(scene: Scene, metric: str, texts: Texts, selected: str | None = None)
         _trace(values, scene.shapes[values.level], metric, texts, selected)
         for values in scene.coloured
     ]
-    layers = _tile_layers(scene.basemap) + [
+    layers = tile_layers(scene.basemap) + [
         _outline_layer(level, scene.shapes[level]) for level in scene.outlines
     ]
     if scene.problems is not None:  # after the coloured traces: paint.js indexes those

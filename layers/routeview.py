@@ -327,7 +327,8 @@ def route_figure(
             "<extra></extra>",
         )
     )
-    layers = _tile_layers(basemap) + ([_cell_layer(cells)] if cells else [])
+    layers = mapfig.tile_layers(basemap) if basemap else []
+    layers += [_cell_layer(cells)] if cells else []
     fig = go.Figure(traces)
     fig.update_layout(
         map={
@@ -370,17 +371,3 @@ def _cell_layer(cells: dict) -> dict[str, Any]:
         "line": {"width": width},
         "name": "grid",
     }
-
-
-def _tile_layers(basemap: mapfig.Basemap | None) -> list[dict[str, Any]]:
-    if basemap is None:
-        return []
-    return [
-        {
-            "sourcetype": "raster",
-            "source": [url],
-            "below": "traces",
-            "sourceattribution": basemap.attribution,
-        }
-        for url in basemap.tiles
-    ]

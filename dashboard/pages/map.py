@@ -15,7 +15,14 @@ from dash.development.base_component import Component
 
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
 from dashboard import context, ids, mapdata, panel
-from dashboard.header import DEMO_COMMAND, header, language_links
+from dashboard.header import (
+    DEMO_COMMAND,
+    empty_store_view,
+    first_value,
+    header,
+    language_links,
+    other_pages,
+)
 from dashboard.i18n import (
     category_name,
     export_words,
@@ -44,7 +51,6 @@ from layers.view import (
 )
 
 PATH = "/"
-OVERVIEW_PATH = "/overview"
 RANGE = "range"  # the window choice "a date range"
 CASE_METRICS = frozenset({"open_cases", "overdue_cases", "cases_per_1000"})
 SELECTABLE = frozenset({Level.COMPOUND, Level.GRID})
@@ -525,7 +531,7 @@ def map_view(
                 lang,
                 query,
                 PATH,
-                [(OVERVIEW_PATH, t("nav.overview", lang)), ("/routes", t("nav.routes", lang))],
+                other_pages(PATH, lang),
             ),
             html.Div(
                 [problems_alert(problems, lang), html.Div(id=ids.MAP_NOTICE)],
@@ -566,43 +572,16 @@ def map_view(
     )
 
 
-def empty_view(lang: str, query: Mapping[str, Any], command: str) -> Component:
-    """The page of a store with no data yet: the command that builds the demo."""
-    return html.Main(
-        [
-            header(
-                lang,
-                query,
-                PATH,
-                [(OVERVIEW_PATH, t("nav.overview", lang)), ("/routes", t("nav.routes", lang))],
-            ),
-            dmc.Alert(
-                [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
-                title=t("overview.empty.title", lang),
-                id=ids.MAP_MESSAGE,
-                color="blue",
-            ),
-        ],
-        className="gb-page",
-    )
-
-
-def _first(value: Any) -> str | None:
-    if isinstance(value, list | tuple):
-        return str(value[0]) if value else None
-    return None if value is None else str(value)
-
-
 def layout(**query: Any) -> Component:
     """The page for `?street=…&metric=…&window=…&category=…&area=…&lang=…`."""
     settings = context.settings()
     store = context.store()
-    flat = {key: _first(value) for key, value in query.items()}
+    flat = {key: first_value(value) for key, value in query.items()}
     lang = resolve_language(flat.get("lang"), settings.language)
     streets = mapdata.streets(store, context.cache())
     if not streets:
         command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
-        return empty_view(lang, query, command)
+        return empty_store_view(lang, query, PATH, command, ids.MAP_MESSAGE)
     view, problems = parse_view({**flat, "lang": lang}, {c for c, _ in streets}, settings.language)
     as_of = data_as_of(store.meta())
     rest = {k: v for k, v in query.items() if k != "lang"}

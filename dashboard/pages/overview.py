@@ -15,7 +15,7 @@ from dash.development.base_component import Component
 from flask_caching import Cache
 
 from dashboard import context, ids, mapdata
-from dashboard.header import DEMO_COMMAND
+from dashboard.header import DEMO_COMMAND, other_pages
 from dashboard.header import header as page_header
 from dashboard.i18n import (
     format_date,
@@ -28,7 +28,6 @@ from geodata.store import Store, Window
 from layers.view import data_as_of
 
 PATH = "/overview"
-MAP_PATH = "/"
 RECENT_DAYS = 30
 # The start of "all cases ever": open and overdue counts look at every case reported before
 # the end of the as-of day, not only the last 30 days, since old cases stay open too.
@@ -101,9 +100,7 @@ def cached_street_rows(store: Store, cache: Cache, as_of: dt.date) -> list[dict[
 # --- view: plain rows → components -------------------------------------------------------------
 def header(lang: str, query: Mapping[str, Any]) -> Component:
     """The page title, the link to the map and the language switch."""
-    return page_header(
-        lang, query, PATH, [(MAP_PATH, t("nav.map", lang)), ("/routes", t("nav.routes", lang))]
-    )
+    return page_header(lang, query, PATH, other_pages(PATH, lang))
 
 
 def _column(key: str, lang: str) -> dict[str, Any]:

@@ -16,7 +16,14 @@ from dash.development.base_component import Component
 
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
 from dashboard import context, ids, mapdata, routedata
-from dashboard.header import DEMO_COMMAND, header, language_links
+from dashboard.header import (
+    DEMO_COMMAND,
+    empty_store_view,
+    first_value,
+    header,
+    language_links,
+    other_pages,
+)
 from dashboard.i18n import format_date, format_number, resolve_language, t
 from dashboard.routedata import RouteProblem, Worker
 from dashboard.routesheet import route_sheet_html
@@ -28,7 +35,6 @@ from layers.routeview import DOWN, UP, Planned, RouteView, Row
 from layers.view import Problem, data_as_of
 
 PATH = "/routes"
-MAP_PATH, OVERVIEW_PATH = "/", "/overview"
 DOWNLOADS = {
     ids.ROUTES_SHEET_BUTTON: "sheet",
     ids.ROUTES_GPX_BUTTON: "gpx",
@@ -592,10 +598,6 @@ dash.clientside_callback(
 
 
 # --- layout ------------------------------------------------------------------------------------
-def pages_nav(lang: str) -> list[tuple[str, str]]:
-    return [(MAP_PATH, t("nav.map", lang)), (OVERVIEW_PATH, t("nav.overview", lang))]
-
-
 def controls(view: RouteView, workers: Sequence[Worker]) -> Component:
     """Worker (hidden on a worker's own link), date, time budget and departure."""
     lang = view.lang
@@ -689,7 +691,7 @@ def route_page(
     lang = view.lang
     return html.Main(
         [
-            header(lang, query, PATH, pages_nav(lang)),
+            header(lang, query, PATH, other_pages(PATH, lang)),
             dmc.Title(t("route.title", lang), order=2, className="gb-route-title"),
             html.Div(
                 [problems_alert(problems, lang, as_of), html.Div(id=ids.ROUTES_NOTICE)],
@@ -732,28 +734,6 @@ def route_page(
     )
 
 
-def empty_view(lang: str, query: Mapping[str, Any], command: str) -> Component:
-    """The page of a store with no data yet: the command that builds the demo."""
-    return html.Main(
-        [
-            header(lang, query, PATH, pages_nav(lang)),
-            dmc.Alert(
-                [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
-                title=t("overview.empty.title", lang),
-                id=ids.ROUTES_MESSAGE,
-                color="blue",
-            ),
-        ],
-        className="gb-page",
-    )
-
-
-def _first(value: Any) -> str | None:
-    if isinstance(value, list | tuple):
-        return str(value[0]) if value else None
-    return None if value is None else str(value)
-
-
 def layout(**query: Any) -> Component:
     """The page for `?worker=ID&date=YYYY-MM-DD&budget=MIN&depart=HH:MM&order=…&lang=…&self=1`.
 
@@ -765,11 +745,11 @@ def layout(**query: Any) -> Component:
     """
     settings = context.settings()
     store = context.store()
-    flat = {key: _first(value) for key, value in query.items()}
+    flat = {key: first_value(value) for key, value in query.items()}
     lang = resolve_language(flat.get("lang"), settings.language)
     if not mapdata.streets(store, context.cache()):
         command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
-        return empty_view(lang, query, command)
+        return empty_store_view(lang, query, PATH, command, ids.ROUTES_MESSAGE)
     as_of = data_as_of(store.meta())
     view, problems = routeview.parse_route_query(flat, as_of, settings.language)
     view = routeview.with_changes(view, lang=lang)  # "EN" is English too
