@@ -1,0 +1,694 @@
+"""Record files into the store — cases, visits, staff, Open311 requests — all or nothing.
+
+Every row is checked before anything is written and every problem is collected (row as the
+user sees it, field, value, what is wrong). A file with any bad row writes nothing and
+raises ImportProblems; with `skip_bad` the good rows are written and the bad ones go to a
+reject file (the rows as they were plus a `reason` column). The store's own writes are one
+transaction each, so an import killed mid-way leaves the store as it was.
+
+due_at is the given due time, else dispatched_at plus the category's time limit; a case
+dispatched or later whose file has no dispatch time is timed from its report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .city import COLUMNS
+from .codes import CodeError, level_of
+from .locate import Locator
+from .model import (
+    CATEGORY_BY_CODE,
+    FINAL_STATUSES,
+    LIFE_CYCLE,
+    LOCAL_TZ,
+    TIMESTAMP_FIELDS,
+    CaseStatus,
+    Level,
+    Role,
+)
+from .records import MAX_HOUSEHOLDS
+from .store import Store
+from .tabular import (
+    Mapping,
+    Problem,
+    TabularError,
+    category_table,
+    map_values,
+    org_kind_table,
+    parse_times,
+    read_table,
+    recognise,
+    role_table,
+    source_table,
+    status_table,
+)
+
+MAX_SHOWN = 50  # bad rows printed; the rest are counted
+MAX_JSON_BYTES = 512 << 20  # an Open311 file is read whole; bigger ones are refused
+FUTURE_SLACK = dt.timedelta(hours=1)  # clocks differ a little; a report from tomorrow is wrong
+Log = Callable[[str], None]
+DISPATCHED_OR_LATER = {s.value for s in LIFE_CYCLE[LIFE_CYCLE.index(CaseStatus.DISPATCHED) :]}
+
+# Which organisation kind a role belongs to when the roster does not say.
+ROLE_ORG_KIND = {
+    Role.PROPERTY_ADMINISTRATOR: "property_company",
+    Role.PROJECT_MANAGER: "property_company",
+    Role.BUILDING_MANAGER: "property_company",
+    Role.OWNERS_CHAIR: "owners_committee",
+}
+
+
+class ImportProblems(ValueError):
+    """A file with bad rows; nothing was written. `lines()` names every bad row."""
+
+    def __init__(self, path: Path, problems: list[Problem], rows: int, unit: str = "row"):
+        self.path, self.problems, self.rows, self.unit = path, problems, rows, unit
+        bad = len({p.row for p in problems})
+        super().__init__(
+            f"{path}: {bad} of {rows} {unit}s have problems; nothing was written"
+            " (fix them, or use --skip-bad to write the good ones)"
+        )
+
+    def lines(self, limit: int = MAX_SHOWN) -> list[str]:
+        shown = [p.text(self.unit) for p in self.problems[:limit]]
+        rest = len(self.problems) - limit
+        if rest > 0:
+            shown.append(f"… and {rest} more problems")
+        return shown
+
+
+@dataclass
+class Report:
+    """What an import did."""
+
+    kind: str
+    path: Path
+    rows: int
+    written: int
+    problems: list[Problem] = field(default_factory=list)
+    rejects: Path | None = None
+    unit: str = "row"
+
+    @property
+    def rejected(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+@dataclass
+class _Checked:
+    """Rows ready for the store (index: row numbers) and the problems found."""
+
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+
+    def flag(self, mask: object, values: pd.Series, field_: str, message: str) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        for row in values.index[mask]:
+            self.problems.append(Problem(int(row), field_, _shown(values.at[row]), message))
+
+    def flag_each(self, messages: pd.Series, values: pd.Series, field_: str) -> None:
+        for row, message in messages.dropna().items():
+            self.problems.append(Problem(int(row), field_, _shown(values.at[row]), message))
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {p.row for p in self.problems}
+
+
+def _shown(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+# --- entry points -----------------------------------------------------------------------
+def import_cases(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Cases from a CSV or XLSX file."""
+    mapping = mapping or Mapping()
+    raw = _read(path, mapping, progress)
+    table = recognise(raw, "cases", mapping, path)
+    _say(log, f"read {len(table):,} rows from {path}; checking")
+    checked = check_cases(table, mapping, _locator(store), _stored_ids(store, "cases"))
+    return _finish("cases", store.add_cases, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_visits(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Visits from a CSV or XLSX file."""
+    mapping = mapping or Mapping()
+    raw = _read(path, mapping, progress)
+    table = recognise(raw, "visits", mapping, path)
+    _say(log, f"read {len(table):,} rows from {path}; checking")
+    checked = check_visits(table, store)
+    return _finish("visits", store.add_visits, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_staff(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    replace: bool = False,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """A staff roster (one row per person and role) from a CSV or XLSX file."""
+    mapping = mapping or Mapping()
+    raw = _read(path, mapping, progress)
+    table = recognise(raw, "staff", mapping, path)
+    checked = check_staff(table, mapping, store)
+
+    def write(rows: pd.DataFrame) -> int:
+        orgs, people, roles = staff_frames(rows)
+        return store.write_staff(orgs, people, roles, replace=replace)
+
+    return _finish("staff", write, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_open311(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    log: Log | None = None,
+) -> Report:
+    """GeoReport v2 service requests (a JSON array, or an object with service_requests)."""
+    mapping = mapping or Mapping()
+    requests = read_open311(path)
+    table, shape_problems = open311_table(requests, mapping)
+    checked = check_cases(table, mapping, _locator(store), _stored_ids(store, "cases"))
+    checked.problems[:0] = shape_problems
+    checked.problems = [_open311_field(p) for p in checked.problems]
+    raw = pd.DataFrame({"request": requests}, index=table.index)
+    return _finish(
+        "cases", store.add_cases, path, raw, checked, skip_bad, rejects, log, unit="request"
+    )
+
+
+# --- shared steps -----------------------------------------------------------------------
+def _say(log: Log | None, text: str) -> None:
+    if log is not None:
+        log(text)
+
+
+def _read(path: Path, mapping: Mapping, progress: bool) -> pd.DataFrame:
+    raw = read_table(path, mapping, progress)
+    if raw.empty:
+        raise TabularError(f"{path}: no records below the header row")
+    return raw
+
+
+def _locator(store: Store) -> Locator:
+    levels = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
+    return Locator(*(store.areas(level) for level in levels))
+
+
+def _stored_ids(store: Store, table: str) -> set[str]:
+    """Ids the store holds in `table` (a store may offer `ids(table)`; else read them)."""
+    ids = getattr(store, "ids", None)
+    if callable(ids):
+        return set(ids(table))
+    frame = store.cases() if table == "cases" else store.visits()
+    return set(frame["id"].astype(str))
+
+
+def _finish(
+    kind: str,
+    write: Callable[[pd.DataFrame], int],
+    path: Path,
+    raw: pd.DataFrame,
+    checked: _Checked,
+    skip_bad: bool,
+    rejects: Path | None,
+    log: Log | None,
+    unit: str = "row",
+) -> Report:
+    problems = sorted(checked.problems, key=lambda p: p.row)
+    if problems and not skip_bad:
+        raise ImportProblems(path, problems, len(raw), unit)
+    bad = checked.bad_rows
+    good = checked.frame[~checked.frame.index.isin(list(bad))]
+    reject_path = None
+    if problems:
+        reject_path = rejects or _default_rejects(path, unit)
+        _check_reject_path(path, reject_path)
+    _say(log, f"writing {len(good):,} {kind}")
+    written = write(good) if len(good) else 0
+    if problems:
+        _write_rejects(reject_path, raw, problems, unit)
+    return Report(kind, path, len(raw), written, problems, reject_path, unit)
+
+
+def _default_rejects(path: Path, unit: str) -> Path:
+    suffix = ".rejects.json" if unit == "request" else ".rejects.csv"
+    return path.with_name(path.stem + suffix)
+
+
+def _check_reject_path(path: Path, reject_path: Path) -> None:
+    if reject_path.resolve() == path.resolve():
+        raise TabularError(f"{reject_path}: the reject file would overwrite the input")
+    if not reject_path.parent.is_dir():
+        raise TabularError(f"{reject_path}: folder {reject_path.parent} does not exist")
+
+
+def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        reasons.setdefault(p.row, []).append(p.text(unit).split(": ", 1)[1])
+    rows = raw.loc[sorted(reasons)]
+    text = ["; ".join(reasons[r]) for r in rows.index]
+    if unit == "request":
+        out = [req | {"reason": why} for req, why in zip(rows["request"], text, strict=True)]
+        path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+        return
+    frame = rows.copy()
+    frame["row"] = rows.index
+    frame["reason"] = text
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def _duplicates(checked: _Checked, ids: pd.Series, stored: set[str], what: str) -> None:
+    present = ids.notna()
+    again = (present & ids.duplicated(keep="first")).to_numpy()
+    if again.any():
+        firsts = ids[present & ~ids.duplicated(keep="first")]
+        first_row = pd.Series(firsts.index, index=firsts.to_numpy())
+        for row in ids.index[again]:
+            value = ids.at[row]
+            checked.problems.append(
+                Problem(
+                    int(row), "id", str(value), f"appears again (first in row {first_row[value]})"
+                )
+            )
+    checked.flag(present & ids.isin(stored), ids, "id", f"is in the store's {what} already")
+    checked.flag(~present, ids, "id", "is missing")
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC")
+
+
+# --- cases ------------------------------------------------------------------------------
+def check_cases(
+    table: pd.DataFrame, mapping: Mapping, locator: Locator, stored: set[str]
+) -> _Checked:
+    """Case rows in the store's columns (times as aware timestamps), every problem named."""
+    out = pd.DataFrame(index=table.index)
+    checked = _Checked(out)
+    get = _getter(table)
+    out["id"] = get("id")
+    _duplicates(checked, out["id"], stored, "cases")
+    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category")
+    out["description"] = get("description")
+    out["source"] = _mapped(checked, get("source"), source_table(mapping), "source", False)
+    for col in (*TIMESTAMP_FIELDS, "due_at"):
+        out[col] = _times(checked, get(col), col)
+    checked.flag(get("reported_at").isna(), get("reported_at"), "reported_at", "is missing")
+    out["status"] = _statuses(checked, get("status"), out, mapping)
+    _check_time_order(checked, out, get)
+    _coordinates(checked, out, get)
+    _areas(checked, out, locator)
+    out["due_at"] = _due(out)
+    for col in ("assignee_id", "reporter_name", "reporter_phone"):
+        out[col] = get(col)
+    checked.frame = out[list(COLUMNS["cases"])]
+    return checked
+
+
+def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
+    empty = pd.Series(None, index=table.index, dtype=object)
+    return lambda col: table.get(col, empty)
+
+
+def _mapped(
+    checked: _Checked, values: pd.Series, table: dict, name: str, required: bool = True
+) -> pd.Series:
+    codes, unknown = map_values(values, table)
+    hint = f"is not a known {name}; map it under [{_plural(name)}] in a --mapping file"
+    checked.flag(unknown, values, name, hint)
+    if required:
+        checked.flag(values.isna(), values, name, "is missing")
+    return codes
+
+
+def _plural(name: str) -> str:
+    return {"category": "categories", "status": "statuses", "org_kind": "org_kinds"}.get(
+        name, name + "s"
+    )
+
+
+def _times(checked: _Checked, values: pd.Series, name: str) -> pd.Series:
+    parsed, problems = parse_times(values)
+    checked.flag_each(problems, values, name)
+    future = (parsed > _now() + FUTURE_SLACK).to_numpy()
+    checked.flag(future, values, name, "is in the future")
+    return parsed.where(~future)
+
+
+def _statuses(
+    checked: _Checked, values: pd.Series, out: pd.DataFrame, mapping: Mapping
+) -> pd.Series:
+    codes, unknown = map_values(values, status_table(mapping))
+    checked.flag(unknown, values, "status", "is not a known status; map it under [statuses]")
+    derived = np.where(
+        out["closed_at"].notna(),
+        "closed",
+        np.where(out["rejected_at"].notna(), "rejected", "reported"),
+    )
+    status = codes.where(values.notna(), pd.Series(derived, index=out.index))
+    for final in FINAL_STATUSES:
+        column = f"{final.value}_at"
+        stamped = out[column].notna() | checked_time_failed(checked, column)
+        is_final = (status == final.value).to_numpy()
+        checked.flag(
+            is_final & ~stamped.to_numpy(),
+            values,
+            "status",
+            f"is {final.value} but {column} is empty",
+        )
+        wrong = ~is_final & out[column].notna().to_numpy() & ~unknown
+        checked.flag(wrong, values, "status", f"is not {final.value} but {column} is set")
+    return status
+
+
+def checked_time_failed(checked: _Checked, column: str) -> pd.Series:
+    """Rows whose `column` was given but unreadable (already reported; not reported twice)."""
+    rows = {p.row for p in checked.problems if p.field == column}
+    return pd.Series(checked.frame.index.isin(list(rows)), index=checked.frame.index)
+
+
+def _check_time_order(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
+    for col in TIMESTAMP_FIELDS[1:]:
+        early = (out[col] < out["reported_at"]).to_numpy()
+        checked.flag(early, get(col), col, "is before reported_at")
+
+
+def _coordinates(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
+    lon_text, lat_text = get("lon"), get("lat")
+    lon = pd.to_numeric(lon_text, errors="coerce")
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    for name, text, number, limit in (("lon", lon_text, lon, 180), ("lat", lat_text, lat, 90)):
+        checked.flag(text.isna(), text, name, "is missing")
+        checked.flag(text.notna() & number.isna(), text, name, "is not a number")
+        outside = (number.abs() > limit).to_numpy()
+        swapped = outside & (name == "lat") & (lon.abs() <= 90).to_numpy()
+        what = "longitude" if name == "lon" else "latitude"
+        checked.flag(outside & ~swapped, text, name, f"is not a {what} (±{limit})")
+        checked.flag(swapped, text, name, "is not a latitude (are lon and lat swapped?)")
+    ok = lon.abs().le(180) & lat.abs().le(90)
+    out["lon"], out["lat"] = lon.where(ok), lat.where(ok)
+
+
+def _areas(checked: _Checked, out: pd.DataFrame, locator: Locator) -> None:
+    placed = out["lon"].notna().to_numpy()
+    where = locator.locate(out["lon"].to_numpy()[placed], out["lat"].to_numpy()[placed])
+    outside = np.zeros(len(out), dtype=bool)
+    outside[placed] = where["grid_code"].isna().to_numpy()
+    shown = out.loc[outside, "lon"].astype(str) + "," + out.loc[outside, "lat"].astype(str)
+    text = pd.Series(None, index=out.index, dtype=object)
+    text[outside] = shown
+    checked.flag(outside, text, "lon,lat", "is outside every grid cell")
+
+
+def _due(out: pd.DataFrame) -> pd.Series:
+    """Given due time, else the category's limit from dispatch; a case past dispatch whose
+    file has no dispatch time is timed from its report."""
+    past_dispatch = out["status"].isin(DISPATCHED_OR_LATER)
+    start = out["dispatched_at"].where(
+        out["dispatched_at"].notna() | ~past_dispatch, out["reported_at"]
+    )
+    hours = out["category"].map({c: v.time_limit_hours for c, v in CATEGORY_BY_CODE.items()})
+    computed = start + pd.to_timedelta(hours, unit="h")
+    return out["due_at"].fillna(computed)
+
+
+# --- visits -----------------------------------------------------------------------------
+def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
+    """Visit rows in the store's columns, every problem named."""
+    out = pd.DataFrame(index=table.index)
+    checked = _Checked(out)
+    get = _getter(table)
+    out["id"] = get("id")
+    _duplicates(checked, out["id"], _stored_ids(store, "visits"), "visits")
+    out["worker_id"] = get("worker_id")
+    checked.flag(out["worker_id"].isna(), out["worker_id"], "worker_id", "is missing")
+    when = _times(checked, get("date"), "date")
+    checked.flag(get("date").isna(), get("date"), "date", "is missing")
+    out["date"] = when.dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d").where(when.notna(), None)
+    for col, required in (
+        ("households_reached", True),
+        ("needs_found", False),
+        ("cases_raised", False),
+    ):
+        out[col] = _count(checked, get(col), col, required)
+    _visit_places(checked, out, get, store)
+    checked.frame = out
+    return checked
+
+
+def _count(checked: _Checked, text: pd.Series, name: str, required: bool) -> pd.Series:
+    number = pd.to_numeric(text, errors="coerce")
+    if required:
+        checked.flag(text.isna(), text, name, "is missing")
+    bad = text.notna() & (number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0))
+    checked.flag(bad, text, name, f"is not a whole number from 0 to {MAX_HOUSEHOLDS:,}")
+    return number.where(~bad).fillna(0).astype(np.int64)
+
+
+def _visit_places(checked: _Checked, out: pd.DataFrame, get: Callable, store: Store) -> None:
+    building, grid = get("building_id"), get("grid_code")
+    known_buildings = set(store.buildings()["id"].astype(str))
+    known_cells = set(store.areas(Level.GRID)["code"].astype(str))
+    checked.flag(
+        building.notna() & ~building.isin(known_buildings), building, "building_id",
+        "is not a building in the store",
+    )  # fmt: skip
+    no_building = building.isna()
+    checked.flag(
+        no_building & grid.notna() & ~grid.isin(known_cells), grid, "grid_code",
+        "is not a grid cell in the store",
+    )  # fmt: skip
+    checked.flag(
+        no_building & grid.isna(), building, "building_id", "is missing (and no grid_code)"
+    )
+    out["building_id"] = building
+    out["grid_code"] = grid
+
+
+# --- staff ------------------------------------------------------------------------------
+def check_staff(table: pd.DataFrame, mapping: Mapping, store: Store) -> _Checked:
+    """Roster rows (person, organisation, role, area), every problem named."""
+    out = pd.DataFrame(index=table.index)
+    checked = _Checked(out)
+    get = _getter(table)
+    for col in ("person_id", "name", "phone", "area_code"):
+        out[col] = get(col)
+    checked.flag(out["person_id"].isna(), out["person_id"], "person_id", "is missing")
+    checked.flag(out["name"].isna(), out["name"], "name", "is missing")
+    out["role"] = _mapped(checked, get("role"), role_table(mapping), "role")
+    out["area_level"] = _area_levels(checked, out["area_code"], store)
+    _organisations(checked, out, get, mapping)
+    _consistent(checked, out, "person_id", ("name",))
+    _consistent(checked, out, "org_id", ("org_kind", "org_name"))
+    key = out[["person_id", "org_id", "role", "area_code"]].astype(str)
+    repeated = key.duplicated(keep="first").to_numpy()
+    checked.flag(repeated, out["person_id"], "person_id", "has the same role twice in the file")
+    checked.frame = out
+    return checked
+
+
+def _area_levels(checked: _Checked, codes: pd.Series, store: Store) -> pd.Series:
+    levels = pd.Series(None, index=codes.index, dtype=object)
+    for row, code in codes.dropna().items():
+        try:
+            levels[row] = level_of(str(code)).value
+        except CodeError:
+            checked.problems.append(
+                Problem(int(row), "area_code", str(code), "is not an area code")
+            )
+    known = set()
+    for level in Level:
+        known |= set(store.areas(level)["code"].astype(str))
+    unknown = codes.notna() & levels.notna() & ~codes.isin(known)
+    checked.flag(unknown, codes, "area_code", "is not an area in the store")
+    checked.flag(codes.isna(), codes, "area_code", "is missing")
+    return levels
+
+
+def _organisations(checked: _Checked, out: pd.DataFrame, get: Callable, mapping: Mapping) -> None:
+    org_id, org_name = get("org_id"), get("org_name")
+    out["org_id"] = org_id.fillna(org_name)
+    out["org_name"] = org_name.fillna(org_id)
+    checked.flag(out["org_id"].isna(), org_id, "org_id", "is missing (and no org_name)")
+    kinds = _mapped(checked, get("org_kind"), org_kind_table(mapping), "org_kind", False)
+    by_role = out["role"].map(lambda r: ROLE_ORG_KIND.get(r, "committee") if r else None)
+    out["org_kind"] = kinds.fillna(by_role)
+    out["org_phone"] = get("org_phone")
+
+
+def _consistent(checked: _Checked, out: pd.DataFrame, key: str, columns: tuple[str, ...]) -> None:
+    for col in columns:
+        pairs = out[[key, col]].dropna()
+        first = pairs.groupby(key, sort=False)[col].transform("first")
+        differs = pairs[col] != first
+        for row in pairs.index[differs.to_numpy()]:
+            checked.problems.append(
+                Problem(
+                    int(row),
+                    col,
+                    str(out.at[row, col]),
+                    f"differs from {key} {out.at[row, key]}'s first row ({first[row]!r})",
+                )
+            )
+
+
+def staff_frames(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Organisations, persons and roles (CityData's columns) from checked roster rows."""
+    orgs = pd.DataFrame(
+        {
+            "id": rows["org_id"],
+            "kind": rows["org_kind"],
+            "name": rows["org_name"],
+            "area_code": None,
+            "phone": rows["org_phone"],
+        }
+    ).drop_duplicates("id")
+    people = rows[["person_id", "name", "phone"]].rename(columns={"person_id": "id"})
+    roles = rows[list(COLUMNS["roles"])]
+    return orgs, people.drop_duplicates("id"), roles
+
+
+# --- Open311 ----------------------------------------------------------------------------
+OPEN311_FIELDS = {
+    "id": "service_request_id",
+    "category": "service_code",
+    "lon": "long",
+    "reported_at": "requested_datetime",
+    "closed_at": "updated_datetime",
+    "rejected_at": "updated_datetime",
+    "assignee_id": "agency_responsible",
+}
+
+
+def read_open311(path: Path) -> list:
+    """The service requests of a GeoReport v2 JSON file."""
+    path = Path(path)
+    if not path.is_file():
+        raise TabularError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise TabularError(f"{path}: the file is empty")
+    if size > MAX_JSON_BYTES:
+        raise TabularError(f"{path}: {size / 2**20:,.0f} MB is more than an Open311 file holds")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TabularError(f"{path}: not UTF-8 text (byte {exc.start}); JSON is UTF-8") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        ends = exc.pos >= len(text.rstrip())
+        why = "the file ends in the middle (truncated?)" if ends else exc.msg
+        raise TabularError(
+            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {why}"
+        ) from exc
+    if isinstance(data, dict):
+        data = data.get("service_requests")
+    if not isinstance(data, list):
+        raise TabularError(
+            f"{path}: expected a JSON array of service requests"
+            ' (or an object with "service_requests")'
+        )
+    if not data:
+        raise TabularError(f"{path}: no service requests in the file")
+    return data
+
+
+def open311_table(requests: list, mapping: Mapping) -> tuple[pd.DataFrame, list[Problem]]:
+    """Requests as a text table in our case columns (index: request number from 1)."""
+    problems: list[Problem] = []
+    rows = []
+    for number, req in enumerate(requests, start=1):
+        if not isinstance(req, dict):
+            problems.append(Problem(number, "request", str(req)[:40], "is not a JSON object"))
+            req = {}
+        rows.append(_open311_row(number, req, mapping, problems))
+    index = pd.RangeIndex(1, len(requests) + 1)
+    return pd.DataFrame(rows, index=index, dtype=object), problems
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _open311_row(number: int, req: dict, mapping: Mapping, problems: list[Problem]) -> dict:
+    categories = category_table(mapping)
+    code, name = _text(req.get("service_code")), _text(req.get("service_name"))
+    category = next((v for v in (code, name) if v and v.casefold() in categories), code or name)
+    status = (_text(req.get("status")) or "").casefold()
+    notes = _text(req.get("status_notes"))
+    ours = status_table(mapping).get(notes.casefold()) if notes else None
+    row = {
+        "id": _text(req.get("service_request_id")),
+        "category": category,
+        "description": _text(req.get("description")),
+        "lon": _text(req.get("long")),
+        "lat": _text(req.get("lat")),
+        "reported_at": _text(req.get("requested_datetime")),
+        "assignee_id": _text(req.get("agency_responsible")),
+    }
+    updated = _text(req.get("updated_datetime"))
+    if status == "closed":
+        row["status"] = ours if ours in ("closed", "rejected") else "closed"
+        row[f"{row['status']}_at"] = updated
+    elif status == "open":
+        row["status"] = ours if ours and ours not in ("closed", "rejected") else "reported"
+    else:
+        shown = req.get("status")
+        problems.append(
+            Problem(number, "status", "" if shown is None else str(shown), "is not open or closed")
+        )
+    if row["id"] is None and req.get("token"):
+        problems.append(
+            Problem(number, "service_request_id", "", "is missing (only a token: not yet accepted)")
+        )
+    return row
+
+
+def _open311_field(problem: Problem) -> Problem:
+    name = OPEN311_FIELDS.get(problem.field, problem.field)
+    if problem.field == "lon,lat":
+        name = "lat,long"
+    if problem.field == "status" and "_at is empty" in problem.message:
+        return Problem(problem.row, "updated_datetime", "", "is missing for a closed request")
+    return Problem(problem.row, name, problem.value, problem.message)

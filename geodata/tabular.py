@@ -1,0 +1,608 @@
+"""Record files (CSV, XLSX) read into rows of text; headers, dates, categories, statuses recognised.
+
+Encodings: UTF-8 (with or without BOM) is tried strictly first, then GB18030 (a superset of
+GBK and GB2312). Text that was GBK read as UTF-8 and saved again ("�", "锟斤拷", "Ã©"-style
+sequences) is refused with a message saying so. A line longer than MAX_LINE_BYTES is refused
+while the file is scanned, before anything is parsed.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+
+Headers are recognised from common Chinese and English names (HEADERS), or given in a
+mapping file (`--mapping MAP.toml`), whose tables are all optional:
+
+    [columns]            # our column = their header (or a list of possible headers)
+    id = "受理编号"
+    lon = ["X坐标", "经度(WGS84)"]
+    [categories]         # their value = our category code (see geodata.model.CATEGORIES)
+    "市容环境-垃圾暴露" = "sanitation"
+    [statuses]           # their value = our status (reported … closed, rejected)
+    "已回访" = "closed"
+    [sources]            # their value = our case source (hotline_12345, grid_worker, …)
+    "市长信箱" = "hotline_12345"
+    [roles]              # their value = our role (grid_worker, building_manager, …)
+    "网格长" = "grid_worker"
+    [org_kinds]          # their value = committee | property_company | owners_committee
+    "物业服务中心" = "property_company"
+    [options]
+    sheet = "Sheet2"     # XLSX: the sheet to read (default: the first)
+
+Values are matched ignoring case and surrounding spaces; the mapping file is consulted
+before the built-in names. Dates: ISO 8601 with or without offset, 2026-11-28 14:30,
+2026/11/28 14:30:00, 2026.11.28, 2026年11月28日 14时30分, 20261128143000, 202611281430,
+20261128 and Excel serial day numbers; a time without offset is China time (Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, OrgKind, Role
+
+MAX_LINE_BYTES = 1 << 20  # one record line; a longer one is not a record (or holds a document)
+CHUNK_BYTES = 1 << 20
+SAMPLE_BYTES = 64 << 10
+MOJIBAKE = re.compile("\ufffd|锟斤拷|[\u00c0-\u00ef][\u0080-\u00bf]")
+TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_SERIALS = (20_000, 80_000)  # 1954 … 2119: a plain number outside is not a date
+DELIMITERS = (",", "\t", ";", "|")
+
+# Our column → the headers it is recognised by (compared ignoring case, spaces, _ and -).
+HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "cases": {
+        "id": ("编号", "工单号", "工单编号", "诉求编号", "案件编号", "事件编号", "id", "case_id"),
+        "category": ("类别", "分类", "诉求类型", "诉求分类", "问题类型", "事件类型", "category"),
+        "description": ("内容", "诉求内容", "描述", "问题描述", "事件描述", "description"),
+        "status": ("状态", "办理状态", "处理状态", "案件状态", "status"),
+        "lon": ("经度", "lon", "lng", "long", "longitude", "x"),
+        "lat": ("纬度", "lat", "latitude", "y"),
+        "reported_at": ("上报时间", "受理时间", "来电时间", "反映时间", "创建时间", "reported_at"),
+        "registered_at": ("立案时间", "registered_at"),
+        "dispatched_at": ("派遣时间", "派单时间", "dispatched_at"),
+        "in_progress_at": ("处置时间", "开始处置时间", "in_progress_at"),
+        "resolved_at": ("反馈时间", "处置完成时间", "resolved_at"),
+        "verified_at": ("核查时间", "verified_at"),
+        "closed_at": ("办结时间", "结案时间", "closed_at"),
+        "rejected_at": ("不予立案时间", "退回时间", "rejected_at"),
+        "due_at": ("截止时间", "办理时限", "due_at"),
+        "source": ("来源", "诉求来源", "案件来源", "source"),
+        "reporter_name": ("联系人", "反映人", "诉求人", "来电人", "reporter_name"),
+        "reporter_phone": ("联系电话", "来电号码", "电话", "reporter_phone"),
+        "assignee_id": ("承办人编号", "处置人编号", "assignee_id"),
+    },
+    "visits": {
+        "id": ("编号", "走访编号", "记录编号", "id", "visit_id"),
+        "worker_id": ("网格员编号", "走访人编号", "人员编号", "工号", "worker_id"),
+        "date": ("走访日期", "日期", "走访时间", "date"),
+        "building_id": ("楼栋编号", "楼栋", "building_id"),
+        "grid_code": ("网格编码", "网格编号", "grid_code"),
+        "households_reached": ("走访户数", "入户数", "户数", "households_reached", "households"),
+        "needs_found": ("收集需求", "需求数", "发现需求", "needs_found"),
+        "cases_raised": ("上报事件数", "转办事件数", "cases_raised"),
+    },
+    "staff": {
+        "person_id": ("人员编号", "工号", "编号", "person_id", "id"),
+        "name": ("姓名", "name"),
+        "phone": ("电话", "联系电话", "手机", "手机号", "phone"),
+        "org_id": ("单位编号", "组织编号", "org_id"),
+        "org_name": ("单位", "单位名称", "组织", "组织名称", "所在单位", "org_name", "org"),
+        "org_kind": ("单位类型", "组织类型", "org_kind"),
+        "org_phone": ("单位电话", "org_phone"),
+        "role": ("职务", "角色", "岗位", "role"),
+        "area_code": ("区域编码", "负责区域编码", "网格编码", "area_code"),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "cases": ("id", "category", "lon", "lat", "reported_at"),
+    "visits": ("id", "worker_id", "date", "households_reached"),
+    "staff": ("person_id", "name", "role", "area_code"),
+}
+
+STATUS_NAMES: dict[str, str] = {
+    "上报": "reported", "已上报": "reported", "待受理": "reported", "open": "reported",
+    "立案": "registered", "已立案": "registered", "受理": "registered", "已受理": "registered",
+    "派遣": "dispatched", "已派遣": "dispatched", "派单": "dispatched", "已派单": "dispatched",
+    "处置": "in_progress", "处置中": "in_progress", "处理中": "in_progress",
+    "办理中": "in_progress", "in progress": "in_progress",
+    "反馈": "resolved", "已反馈": "resolved", "已处置": "resolved",
+    "核查": "verified", "已核查": "verified",
+    "结案": "closed", "已结案": "closed", "办结": "closed", "已办结": "closed",
+    "已完成": "closed",
+    "不予立案": "rejected", "不予受理": "rejected", "驳回": "rejected", "已驳回": "rejected",
+}  # fmt: skip
+SOURCE_NAMES: dict[str, str] = {
+    "12345": "hotline_12345", "12345热线": "hotline_12345", "热线": "hotline_12345",
+    "市民热线": "hotline_12345", "网格员": "grid_worker", "网格员上报": "grid_worker",
+    "走访": "door_visit", "入户走访": "door_visit", "幸福来敲门": "door_visit",
+    "幸福来敲门走访": "door_visit", "物业": "property", "物业上报": "property",
+    "小程序": "mini_program", "随手拍": "mini_program", "小程序随手拍": "mini_program",
+    "巡查": "patrol", "城管巡查": "patrol",
+}  # fmt: skip
+ROLE_NAMES: dict[str, str] = {
+    "社区党委书记": "secretary", "书记": "secretary", "党委书记": "secretary",
+    "居委会主任": "director", "主任": "director", "两委委员": "committee_member",
+    "委员": "committee_member", "兼职委员": "part_time_member", "网格员": "grid_worker",
+    "专职网格员": "grid_worker", "物业管理员": "property_administrator",
+    "服务品质总监": "service_quality_director", "物业项目经理": "project_manager",
+    "项目经理": "project_manager", "楼管": "building_manager", "楼栋长": "building_manager",
+    "业委会主任": "owners_chair",
+}  # fmt: skip
+ORG_KIND_NAMES: dict[str, str] = {
+    "社区": "committee", "两委": "committee", "社区两委": "committee", "居委会": "committee",
+    "社区居委会": "committee", "物业": "property_company", "物业公司": "property_company",
+    "物业服务企业": "property_company", "业委会": "owners_committee",
+    "业主委员会": "owners_committee",
+}  # fmt: skip
+
+
+class TabularError(ValueError):
+    """A file that cannot be read as records at all; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one value: row as the user sees it (header = 1), field, value."""
+
+    row: int
+    field: str
+    value: str
+    message: str
+
+    def text(self, unit: str = "row") -> str:
+        shown = f" {self.value!r}" if self.value not in ("", None) else ""
+        return f"{unit} {self.row}: {self.field}{shown} {self.message}"
+
+
+@dataclass
+class Mapping:
+    """What a mapping file says: header names and value translations (see module docstring)."""
+
+    columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    org_kinds: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+_MAPPING_TABLES = ("columns", "categories", "statuses", "sources", "roles", "org_kinds", "options")
+
+
+def load_mapping(path: Path | None) -> Mapping:
+    """The mapping file at `path` (TOML), checked; an empty Mapping for None."""
+    if path is None:
+        return Mapping()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise TabularError(f"{path}: cannot read ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TabularError(f"{path}: not a TOML mapping file ({exc})") from exc
+    unknown = sorted(set(data) - set(_MAPPING_TABLES))
+    if unknown:
+        raise TabularError(f"{path}: unknown table [{unknown[0]}]; known: {_MAPPING_TABLES}")
+    out = Mapping()
+    for table in _MAPPING_TABLES:
+        entries = data.get(table, {})
+        if not isinstance(entries, dict):
+            raise TabularError(f"{path}: [{table}] must be a table of name = value")
+        for key, value in entries.items():
+            _check_mapping_entry(path, table, key, value)
+        if table == "columns":
+            out.columns = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in entries.items()}
+        else:
+            setattr(out, table, {_key(k): str(v) for k, v in entries.items()})
+    return out
+
+
+def _check_mapping_entry(path: Path, table: str, key: str, value: object) -> None:
+    allowed = {
+        "categories": {c.code for c in CATEGORIES},
+        "statuses": {s.value for s in CaseStatus},
+        "sources": {s.value for s in CaseSource},
+        "roles": {r.value for r in Role},
+        "org_kinds": {k.value for k in OrgKind},
+    }.get(table)
+    is_text_list = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if table == "columns" and not (isinstance(value, str) or is_text_list):
+        raise TabularError(f"{path}: [columns] {key} must be a header name or a list of them")
+    if allowed is not None and value not in allowed:
+        raise TabularError(
+            f"{path}: [{table}] {key!r} = {value!r} is not one of {', '.join(sorted(allowed))}"
+        )
+
+
+def _key(text: str) -> str:
+    return text.strip().casefold()
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s_\-]", "", str(text)).casefold().lstrip("\ufeff")
+
+
+# --- reading ----------------------------------------------------------------------------
+def read_table(path: Path, mapping: Mapping | None = None, progress: bool = False) -> pd.DataFrame:
+    """Every cell of a CSV or XLSX file as text (None for empty), index = row number (header 1).
+
+    Rows with no value at all are dropped (their numbers are skipped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise TabularError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise TabularError(f"{path}: the file is empty")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet = (mapping or Mapping()).options.get("sheet")
+        frame = _read_xlsx(path, sheet)
+    else:
+        frame = _read_csv(path, progress)
+    if frame.columns.empty:
+        raise TabularError(f"{path}: no header row")
+    blank = frame.isna().all(axis=1)
+    return frame[~blank.to_numpy()]
+
+
+def scan_text(path: Path) -> tuple[str, int]:
+    """Encoding of a text file (utf-8-sig, utf-8 or gb18030) and its number of lines; refuses
+    over-long lines, undecodable bytes and UTF-8 text that is GBK mangled on the way."""
+    with path.open("rb") as fh:
+        bom = fh.read(3) == codecs.BOM_UTF8
+    lines, bad_at = _scan_utf8(path)
+    if bad_at is None:
+        return ("utf-8-sig" if bom else "utf-8"), lines
+    gbk_bad_at = _gb18030_failure(path)
+    if gbk_bad_at is None:
+        return "gb18030", lines
+    line = _line_of(path, max(bad_at, gbk_bad_at))
+    raise TabularError(
+        f"{path}: line {line}: the text is neither UTF-8 nor GBK/GB18030"
+        f" (byte {max(bad_at, gbk_bad_at)});"
+        " save it from the source program as CSV UTF-8"
+    )
+
+
+def _scan_utf8(path: Path) -> tuple[int, int | None]:
+    """Lines, and the byte offset where strict UTF-8 fails (None if it never does)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines, current, offset, bad_at = 1, 0, 0, None
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            lines, current = _check_lines(path, chunk, lines, current)
+            if bad_at is None:
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_at = offset + exc.start
+                else:
+                    _check_mojibake(path, text, lines)
+            offset += len(chunk)
+    if bad_at is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad_at = offset
+    return lines, bad_at
+
+
+def _check_lines(path: Path, chunk: bytes, lines: int, current: int) -> tuple[int, int]:
+    """Line count and length of the line running at the end of `chunk`; a line over
+    MAX_LINE_BYTES is refused (chunks are no longer than the limit, so only the line
+    running across chunk ends can exceed it)."""
+    first = chunk.find(b"\n")
+    if first < 0:
+        current += len(chunk)
+    else:
+        if current + first > MAX_LINE_BYTES:
+            current += first
+        else:
+            lines += chunk.count(b"\n")
+            current = len(chunk) - chunk.rfind(b"\n") - 1
+    if current > MAX_LINE_BYTES:
+        raise TabularError(
+            f"{path}: line {lines} is longer than {MAX_LINE_BYTES // (1 << 20)} MB;"
+            " a record file has short lines (is this the right file, or does a field hold"
+            " a whole document?)"
+        )
+    return lines, current
+
+
+def _check_mojibake(path: Path, text: str, lines: int) -> None:
+    found = MOJIBAKE.search(text)
+    if found is None:
+        return
+    line = lines - text.count("\n") + text.count("\n", 0, found.start())
+    latin = len(found.group()) == 2
+    what = "UTF-8 text read as Latin-1" if latin else "GBK text read as UTF-8"
+    raise TabularError(
+        f"{path}: line {line}: {found.group()!r} looks like {what} and saved again"
+        " (mojibake); the original characters are lost — export the file again from the"
+        " source system"
+    )
+
+
+def _gb18030_failure(path: Path) -> int | None:
+    """Byte offset where strict GB18030 decoding fails, or None."""
+    decoder = codecs.getincrementaldecoder("gb18030")("strict")
+    offset = 0
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(CHUNK_BYTES), b""):
+                decoder.decode(chunk)
+                offset += len(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return offset + exc.start
+    return None
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with path.open("rb") as fh:
+        return fh.read(offset).count(b"\n") + 1
+
+
+def _read_csv(path: Path, progress: bool) -> pd.DataFrame:
+    encoding, lines = scan_text(path)
+    with path.open("r", encoding=encoding, newline="") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    header = sample.splitlines()[0] if sample.strip() else ""
+    if not header.strip():
+        raise TabularError(f"{path}: the first line (the header) is empty")
+    sep = max(DELIMITERS, key=header.count)
+    chunks = []
+    try:
+        reader = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            encoding=encoding,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,
+            chunksize=200_000,
+        )
+        with _bar(progress, lines - 1, path.name) as bar:
+            for chunk in reader:
+                chunks.append(chunk)
+                bar.update(len(chunk))
+    except pd.errors.ParserError as exc:
+        raise TabularError(f"{path}: not a well-formed CSV file ({_parser_message(exc)})") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise TabularError(f"{path}: the file has no header row") from exc
+    frame = pd.concat(chunks) if chunks else pd.DataFrame()
+    frame.index = np.arange(2, len(frame) + 2)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _parser_message(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[-1]
+    return text.replace("Error tokenizing data. C error: ", "")
+
+
+def _bar(enabled: bool, total: int, name: str):
+    from contextlib import nullcontext
+
+    if not enabled:
+        return nullcontext(_NoBar())
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=" rows", desc=f"reading {name}", leave=False)
+
+
+class _NoBar:
+    def update(self, _n: int) -> None:
+        pass
+
+
+def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl errors alike: not a readable workbook
+        raise TabularError(f"{path}: not a readable XLSX workbook ({exc})") from exc
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise TabularError(f"{path}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+        rows = list(book[sheet].iter_rows(values_only=True) if sheet else book.worksheets[0].values)
+    finally:
+        book.close()
+    if not rows or all(v is None for v in rows[0]):
+        raise TabularError(f"{path}: the first row (the header) is empty")
+    header = [str(v).strip() if v is not None else f"column {i + 1}" for i, v in enumerate(rows[0])]
+    body = [[_cell_text(v) for v in r[: len(header)]] for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, index=np.arange(2, len(body) + 2), dtype=object)
+    for col in frame.columns:
+        text = frame[col].dropna().astype(str)
+        bad = text.str.contains(MOJIBAKE)
+        if bad.any():
+            row = bad.idxmax()
+            _check_mojibake(path, "\n" * (row - 1) + str(frame.at[row, col]), row)
+    return frame
+
+
+def _cell_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+# --- headers ----------------------------------------------------------------------------
+def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> pd.DataFrame:
+    """The frame's columns renamed to ours (unknown columns dropped, values stripped); a
+    missing required column is a TabularError naming the headers looked for."""
+    names = HEADERS[kind]
+    by_key: dict[str, str] = {}
+    for header in frame.columns:
+        by_key.setdefault(_header_key(header), header)
+    chosen: dict[str, str] = {}
+    for ours in names:
+        wanted = (*mapping.columns.get(ours, ()), *names[ours])
+        for candidate in wanted:
+            theirs = by_key.get(_header_key(candidate))
+            if theirs is not None and theirs not in chosen.values():
+                chosen[ours] = theirs
+                break
+    unknown = sorted(set(mapping.columns) - set(names))
+    if unknown:
+        raise TabularError(f"mapping: [columns] {unknown[0]} is not a {kind} column")
+    for ours in REQUIRED[kind]:
+        if ours not in chosen:
+            looked = ", ".join((*mapping.columns.get(ours, ()), *names[ours]))
+            raise TabularError(
+                f"{path}: no column for {ours} (looked for headers: {looked});"
+                " name it in a mapping file with --mapping"
+            )
+    out = pd.DataFrame(index=frame.index)
+    for ours, theirs in chosen.items():
+        out[ours] = _stripped(frame[theirs])
+    return out
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    present = values.notna()
+    text = values[present].astype(str).str.strip()
+    out = pd.Series(None, index=values.index, dtype=object)
+    out[present] = text.where(text != "", None)
+    return out
+
+
+# --- values -----------------------------------------------------------------------------
+def lookup_table(builtin: dict[str, str], mapped: dict[str, str], codes: Iterable[str]) -> dict:
+    """Value → code: the mapping file's entries first, then built-in names, then the codes."""
+    table = {_key(c): c for c in codes}
+    table.update({_key(k): v for k, v in builtin.items()})
+    table.update(mapped)
+    return table
+
+
+def category_table(mapping: Mapping) -> dict[str, str]:
+    names = {c.name_zh: c.code for c in CATEGORIES} | {c.name_en: c.code for c in CATEGORIES}
+    return lookup_table(names, mapping.categories, (c.code for c in CATEGORIES))
+
+
+def status_table(mapping: Mapping) -> dict[str, str]:
+    return lookup_table(STATUS_NAMES, mapping.statuses, (s.value for s in CaseStatus))
+
+
+def source_table(mapping: Mapping) -> dict[str, str]:
+    return lookup_table(SOURCE_NAMES, mapping.sources, (s.value for s in CaseSource))
+
+
+def role_table(mapping: Mapping) -> dict[str, str]:
+    return lookup_table(ROLE_NAMES, mapping.roles, (r.value for r in Role))
+
+
+def org_kind_table(mapping: Mapping) -> dict[str, str]:
+    return lookup_table(ORG_KIND_NAMES, mapping.org_kinds, (k.value for k in OrgKind))
+
+
+def map_values(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, np.ndarray]:
+    """Codes for the values (None where missing) and a mask of values not in the table."""
+    present = values.notna().to_numpy()
+    keys = values[present].astype(str).str.strip().str.casefold()
+    codes = pd.Series(None, index=values.index, dtype=object)
+    codes[present] = keys.map(table).to_numpy()
+    unknown = present & codes.isna().to_numpy()
+    return codes, unknown
+
+
+# --- times ------------------------------------------------------------------------------
+_CHINESE_DATE = (
+    (r"[年月/.]", "-"),
+    (r"日", " "),
+    (r"[时點点]", ":"),
+    (r"分", ":"),
+    (r"秒", ""),
+    (r"\s+", " "),
+)
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+_WELL_FORMED = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+
+
+def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Times as aware UTC timestamps (NaT where missing or unreadable) and, per value that
+    could not be read, what is wrong with it (None elsewhere)."""
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    problems = pd.Series(None, index=values.index, dtype=object)
+    present = values.dropna().astype(str)
+    if present.empty:
+        return out, problems
+    parsed = _parse_iso(present)
+    failed = present[parsed.isna()]
+    if len(failed):
+        normal = _normalise(failed)
+        again = _parse_iso(normal)
+        again = again.fillna(_excel_serials(failed))
+        parsed.loc[failed.index] = again
+        still = again.isna()
+        if still.any():
+            problems.loc[still[still].index] = [
+                _time_problem(text) for text in normal[still].tolist()
+            ]
+    out.loc[parsed.index] = parsed
+    return out, problems
+
+
+def _parse_iso(text: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    aware = text.str.contains(TZ_SUFFIX, regex=True)
+    if aware.any():
+        out[aware] = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
+    naive = text[~aware]
+    if len(naive):
+        local = pd.to_datetime(naive, format="ISO8601", errors="coerce")
+        out[~aware] = local.dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC")
+    return out
+
+
+def _normalise(text: pd.Series) -> pd.Series:
+    """Chinese and compact forms rewritten as ISO text (digits padded to two places)."""
+    out = text.str.strip()
+    out = out.str.replace(_COMPACT, _compact_iso, regex=True)
+    for pattern, repl in _CHINESE_DATE:
+        out = out.str.replace(pattern, repl, regex=True)
+    out = out.str.strip().str.rstrip(":-")
+    out = out.str.replace(r"(?<![\d.])(\d)(?!\d)", r"0\1", regex=True)
+    return out.str.replace(r"^(\d{4}-\d{2}-\d{2})-", r"\1", regex=True)
+
+
+def _compact_iso(m: re.Match) -> str:
+    year, month, day, hour, minute, second = m.groups()
+    text = f"{year}-{month}-{day}"
+    if hour is not None:
+        text += f" {hour}:{minute}:{second or '00'}"
+    return text
+
+
+def _excel_serials(text: pd.Series) -> pd.Series:
+    number = pd.to_numeric(text, errors="coerce")
+    ok = number.between(*EXCEL_SERIALS)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    if ok.any():
+        local = EXCEL_EPOCH + pd.to_timedelta(number[ok].round(6), unit="D")
+        out[ok] = local.dt.round("s").dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC")
+    return out
+
+
+def _time_problem(normal: str) -> str:
+    if _WELL_FORMED.match(normal):
+        return "is not a real date or time (no such day, hour or minute)"
+    return "is not a date and time in a known form (e.g. 2026-11-28 14:30)"

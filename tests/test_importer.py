@@ -1,0 +1,302 @@
+"""Importing records into the street demo: all or nothing, every bad row named, rejects."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geodata import importer
+from geodata.importer import ImportProblems
+from geodata.store import open_store
+from geodata.tabular import TabularError, load_mapping
+
+GOOD = Path(__file__).parent / "data" / "records"
+BAD = Path(__file__).parent / "data" / "bad" / "records"
+
+
+def digest(path: Path) -> str:
+    """The store's content: a hash of its SQL dump (as tests/test_store.py compares)."""
+    con = sqlite3.connect(path)
+    try:
+        h = hashlib.sha256()
+        for line in con.iterdump():
+            h.update(line.encode())
+        return h.hexdigest()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def store_path(street_store_path: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "street.gpkg"
+    shutil.copy(street_store_path, path)
+    return path
+
+
+@pytest.fixture
+def store(store_path: Path):
+    with open_store(store_path) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize("name", ["cases.csv", "cases_bom.csv", "cases_gbk.csv"])
+def test_cases_import_into_their_cells(store, name):
+    report = importer.import_cases(store, GOOD / name)
+    assert (report.written, report.rejected) == (4, 0)
+    cases = store.cases().set_index("id")
+    t1 = cases.loc["T1"]
+    assert (t1["category"], t1["status"], t1["source"]) == ("noise", "closed", "hotline_12345")
+    assert t1["reported_at"] == pd.Timestamp("2026-11-20 06:30", tz="UTC")
+    assert t1["closed_at"] == pd.Timestamp("2026-11-21 02:00", tz="UTC")
+    assert t1["grid_code"].startswith("370832001") and len(t1["grid_code"]) == 15
+    assert t1["description"] == "楼上装修噪音" and t1["reporter_name"] == "张先生"
+    assert cases.loc["T2", "status"] == "in_progress"
+    assert cases.loc["T3", "status"] == "reported"  # no status given, not closed: reported
+    assert cases.loc["T4", "category"] == "parking" and cases.loc["T4", "source"] == "mini_program"
+    assert cases.loc["T4", "due_at"] == cases.loc["T4", "reported_at"] + pd.Timedelta(hours=72)
+    assert pd.isna(cases.loc["T3", "due_at"])  # not dispatched: the clock has not started
+
+
+def test_a_mapping_file_names_headers_and_values(store):
+    mapping = load_mapping(GOOD / "mapping.toml")
+    report = importer.import_cases(store, GOOD / "cases_odd_headers.csv", mapping)
+    assert report.written == 2
+    cases = store.cases().set_index("id")
+    assert cases.loc["M1", "category"] == "sanitation" and cases.loc["M1", "status"] == "verified"
+    assert cases.loc["M2", "category"] == "noise" and cases.loc["M2", "status"] == "reported"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("missing_coordinates.csv", ["row 3: lon is missing", "row 4: lat is missing"]),
+        (
+            "impossible_dates.csv",
+            [
+                "row 2: reported_at '2026-02-30 10:00' is not a real date or time",
+                "row 3: reported_at '2026-11-25 25:00' is not a real date or time",
+                "row 4: reported_at '昨天下午' is not a date and time in a known form",
+            ],
+        ),
+        ("unknown_category.csv", ["row 3: category '独角兽' is not a known category"]),
+        ("duplicate_ids.csv", ["row 4: id 'T1' appears again (first in row 2)"]),
+    ],
+)
+def test_bad_rows_are_all_named_and_nothing_is_written(store, store_path, name, expected):
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, BAD / name)
+    lines = info.value.lines()
+    for text in expected:
+        assert any(line.startswith(text) for line in lines), (text, lines)
+    assert str(BAD / name) in str(info.value) and "nothing was written" in str(info.value)
+    assert digest(store_path) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("empty.csv", "the file is empty"),
+        ("header_only.csv", "no records below the header row"),
+        ("gbk_read_as_utf8.csv", "looks like GBK text read as UTF-8"),
+        ("kunkao_mojibake.csv", "line 2: '锟斤拷' looks like GBK text read as UTF-8"),
+        ("not_text.csv", "neither UTF-8 nor GBK"),
+    ],
+)
+def test_unreadable_files_change_nothing(store, store_path, name, message):
+    before = digest(store_path)
+    with pytest.raises(TabularError, match=message) as info:
+        importer.import_cases(store, BAD / name)
+    assert str(BAD / name) in str(info.value)
+    assert digest(store_path) == before
+
+
+def test_a_500_mb_line_changes_nothing(store, store_path, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as fh:
+        fh.write("工单号,诉求类型,经度,纬度,受理时间\nX1,noise,".encode())
+        fh.write(b"1" * (2 << 20))
+        fh.truncate(500 << 20)
+    before = digest(store_path)
+    with pytest.raises(TabularError, match=f"{path}: line 2 is longer than 1 MB"):
+        importer.import_cases(store, path)
+    assert digest(store_path) == before
+
+
+def test_ids_in_the_store_and_places_outside_every_cell_are_row_problems(store, tmp_path):
+    first = store.cases(limit=1)["id"].iloc[0]
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "id,category,lon,lat,reported_at\n"
+        f"{first},noise,116.0913,35.8082,2026-11-20 10:00\n"
+        "N2,noise,116.5,35.5,2026-11-20 10:00\n"
+        "N3,noise,35.8082,116.0913,2026-11-20 10:00\n"
+        "N4,noise,116.0913,35.8082,2030-01-01 10:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, path)
+    assert info.value.lines() == [
+        f"row 2: id '{first}' is in the store's cases already",
+        "row 3: lon,lat '116.5,35.5' is outside every grid cell",
+        "row 4: lat '116.0913' is not a latitude (are lon and lat swapped?)",
+        "row 5: reported_at '2030-01-01 10:00' is in the future",
+    ]
+
+
+def test_status_and_times_must_agree(store, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "id,category,status,lon,lat,reported_at,closed_at\n"
+        "S1,noise,closed,116.0913,35.8082,2026-11-20 10:00,\n"
+        "S2,noise,reported,116.0913,35.8082,2026-11-20 10:00,2026-11-21 10:00\n"
+        "S3,noise,lost,116.0913,35.8082,2026-11-20 10:00,\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, path)
+    assert info.value.lines() == [
+        "row 2: status 'closed' is closed but closed_at is empty",
+        "row 3: status 'reported' is not closed but closed_at is set",
+        "row 4: status 'lost' is not a known status; map it under [statuses]",
+    ]
+
+
+def test_the_list_of_problems_is_cut_with_a_count_of_the_rest(store, tmp_path):
+    path = tmp_path / "c.csv"
+    rows = "".join(f"X{i},unicorns,116.0913,35.8082,2026-11-20 10:00\n" for i in range(120))
+    path.write_text("id,category,lon,lat,reported_at\n" + rows, encoding="utf-8")
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, path)
+    lines = info.value.lines()
+    assert len(lines) == 51 and lines[-1] == "… and 70 more problems"
+    assert "120 of 120 rows have problems" in str(info.value)
+
+
+def test_skip_bad_writes_the_good_rows_and_a_reject_file(store, store_path):
+    src = BAD / "impossible_dates.csv"
+    path = store_path.parent / "dates.csv"
+    path.write_bytes(src.read_bytes() + GOOD.joinpath("cases.csv").read_bytes().split(b"\n", 1)[1])
+    report = importer.import_cases(store, path, skip_bad=True)
+    assert (report.rows, report.written, report.rejected) == (7, 4, 3)
+    assert report.rejects == store_path.parent / "dates.rejects.csv"
+    rejects = pd.read_csv(report.rejects, dtype=str, encoding="utf-8-sig")
+    assert list(rejects["工单号"]) == ["B1", "B2", "B3"]
+    assert list(rejects["row"]) == ["2", "3", "4"]
+    assert rejects["reason"][0].startswith("reported_at '2026-02-30 10:00' is not a real date")
+    assert set(store.cases()["id"]) >= {"T1", "T2", "T3", "T4"}
+
+
+def test_skip_bad_to_a_named_reject_file(store, tmp_path):
+    target = tmp_path / "out" / "r.csv"
+    target.parent.mkdir()
+    report = importer.import_cases(store, BAD / "unknown_category.csv", skip_bad=True,
+                                   rejects=target)  # fmt: skip
+    assert report.written == 1 and target.exists()
+
+
+def test_visits_from_a_building_or_a_cell(store):
+    report = importer.import_visits(store, GOOD / "visits.csv")
+    assert report.written == 2
+    visits = store.visits().set_index("id")
+    assert visits.loc["W1", "date"] == "2026-11-25" or str(visits.loc["W1", "date"]) == "2026-11-25"
+    assert visits.loc["W1", "grid_code"] == "370832001001001"
+    assert visits.loc["W2", "grid_code"] == "370832001002021"
+
+
+def test_bad_visits_are_named(store, store_path, tmp_path):
+    path = tmp_path / "v.csv"
+    path.write_text(
+        "id,worker_id,date,building_id,households_reached\n"
+        "V1,P1,2026-11-25,NOPE,3\n"
+        "V2,,2026-11-25,370832001001XQ001-01,-2\n"
+        "V3,P1,2026-13-01,370832001001XQ001-01,2\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_visits(store, path)
+    assert info.value.lines() == [
+        "row 2: building_id 'NOPE' is not a building in the store",
+        "row 3: worker_id is missing",
+        "row 3: households_reached '-2' is not a whole number from 0 to 100,000",
+        "row 4: date '2026-13-01' is not a real date or time (no such day, hour or minute)",
+    ]
+    assert digest(store_path) == before
+
+
+def test_staff_roster(store):
+    report = importer.import_staff(store, GOOD / "staff.csv")
+    assert report.written == 3
+    names = {m.name: m for m in store.staff("370832001001001")}
+    assert "王小明" in names
+    compound_staff = {m.name for m in store.staff("370832001001XQ001")}
+    assert "赵丽" in compound_staff
+
+
+def test_bad_staff_rows_are_named(store, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "人员编号,姓名,单位,职务,区域编码\n"
+        "S1,王小明,两委,网格员,370832001001001\n"
+        "S1,王晓明,两委,网格员,370832001001002\n"
+        "S3,李,两委,厨师,370832001001001\n"
+        "S4,周,两委,网格员,370832001999001\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportProblems) as info:
+        importer.import_staff(store, path)
+    lines = info.value.lines()
+    assert lines[0].startswith("row 3: name '王晓明' differs from person_id S1's first row")
+    assert lines[1].startswith("row 4: role '厨师' is not a known role")
+    assert lines[2] == "row 5: area_code '370832001999001' is not an area in the store"
+
+
+def test_open311_requests(store):
+    report = importer.import_open311(store, GOOD / "open311.json")
+    assert report.written == 2
+    cases = store.cases().set_index("id")
+    assert cases.loc["311-1", "status"] == "reported"
+    assert cases.loc["311-1", "reported_at"] == pd.Timestamp("2026-11-20 13:10", tz="UTC")
+    assert cases.loc["311-2", "category"] == "sanitation"  # by service_name: the code is theirs
+    assert cases.loc["311-2", "status"] == "closed"
+    assert cases.loc["311-2", "closed_at"] == pd.Timestamp("2026-11-19 16:00", tz="UTC")
+    assert cases.loc["311-2", "assignee_id"] == "环卫所"
+
+
+def test_truncated_open311_json(store, store_path):
+    before = digest(store_path)
+    with pytest.raises(TabularError, match=r"truncated.json: not valid JSON at line 3 .*truncated"):
+        importer.import_open311(store, BAD / "truncated.json")
+    assert digest(store_path) == before
+
+
+def test_bad_open311_requests_are_named(store, store_path):
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_open311(store, BAD / "open311_bad_rows.json")
+    assert info.value.lines() == [
+        "request 1: status 'pending' is not open or closed",
+        "request 2: service_code 'unicorn' is not a known category; map it under [categories]"
+        " in a --mapping file",
+        "request 2: updated_datetime is missing for a closed request",
+        "request 3: service_request_id is missing (only a token: not yet accepted)",
+        "request 3: service_request_id is missing",
+    ]
+    assert digest(store_path) == before
+
+
+def test_open311_skip_bad_writes_json_rejects(store, store_path, tmp_path):
+    path = tmp_path / "req.json"
+    shutil.copy(BAD / "open311_bad_rows.json", path)
+    report = importer.import_open311(store, path, skip_bad=True)
+    assert report.written == 0 and report.rejected == 3
+    import json
+
+    rejected = json.loads((tmp_path / "req.rejects.json").read_text(encoding="utf-8"))
+    assert rejected[0]["service_request_id"] == "311-a" and "pending" in rejected[0]["reason"]
