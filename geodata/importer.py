@@ -143,7 +143,7 @@ def import_cases(
     raw = _read(path, mapping, progress)
     table = recognise(raw, "cases", mapping, path)
     _say(log, f"read {len(table):,} rows from {path}; checking")
-    checked = check_cases(table, mapping, _locator(store), _stored_ids(store, "cases"))
+    checked = _checked_cases(store, table, mapping)
     return _finish("cases", store.add_cases, path, raw, checked, skip_bad, rejects, log)
 
 
@@ -203,7 +203,7 @@ def import_open311(
     mapping = mapping or Mapping()
     requests = read_open311(path)
     table, shape_problems = open311_table(requests, mapping)
-    checked = check_cases(table, mapping, _locator(store), _stored_ids(store, "cases"))
+    checked = _checked_cases(store, table, mapping)
     checked.problems[:0] = shape_problems
     checked.problems = [_open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
@@ -230,13 +230,16 @@ def _locator(store: Store) -> Locator:
     return Locator(*(store.areas(level) for level in levels))
 
 
-def _stored_ids(store: Store, table: str) -> set[str]:
-    """Ids the store holds in `table` (a store may offer `ids(table)`; else read them)."""
-    ids = getattr(store, "ids", None)
-    if callable(ids):
-        return set(ids(table))
-    frame = store.cases() if table == "cases" else store.visits()
-    return set(frame["id"].astype(str))
+def _checked_cases(store: Store, table: pd.DataFrame, mapping: Mapping) -> _Checked:
+    stored = _stored_ids(store, "cases", table.get("id"))
+    return check_cases(table, mapping, _locator(store), stored)
+
+
+def _stored_ids(store: Store, table: str, ids: pd.Series | None) -> set[str]:
+    """Which of the file's `ids` the store holds in `table` already."""
+    if ids is None:
+        return set()
+    return store.existing_ids(table, ids.dropna().astype(str).str.strip())
 
 
 def _finish(
@@ -456,7 +459,7 @@ def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    _duplicates(checked, out["id"], _stored_ids(store, "visits"), "visits")
+    _duplicates(checked, out["id"], _stored_ids(store, "visits", out["id"]), "visits")
     out["worker_id"] = get("worker_id")
     checked.flag(out["worker_id"].isna(), out["worker_id"], "worker_id", "is missing")
     when = _times(checked, get("date"), "date")

@@ -289,8 +289,8 @@ def _place_buildings(buildings: gpd.GeoDataFrame, locator: Locator) -> gpd.GeoDa
 
 def _with_blob(frame: gpd.GeoDataFrame, multi: bool) -> pd.DataFrame:
     geoms = frame.geometry.values
-    if multi:
-        single = shapely.get_type_id(geoms) == 3
+    single = shapely.get_type_id(geoms) == 3 if multi else np.zeros(len(geoms), dtype=bool)
+    if single.any():  # shapely.multipolygons fails on an empty list
         geoms = np.asarray(geoms, dtype=object)
         geoms[single] = shapely.multipolygons(geoms[single, None].tolist())
     out = pd.DataFrame(frame.drop(columns=frame.geometry.name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,6 +185,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def write_city(self, city: CityData) -> None:
         """Replace everything with `city`, in one transaction."""
+
+    @abc.abstractmethod
+    def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        """Which of `ids` the table (cases, visits, persons, organisations) holds already."""
 
     @abc.abstractmethod
     def add_cases(self, cases: pd.DataFrame) -> int:

@@ -228,6 +228,46 @@ def test_a_written_case_lands_in_its_compound_and_cell_and_survives_reopen(store
     assert reopened.metrics(Level.COMPOUND, LAST_30).loc[tc.XINTIANDI, "cases"] == 2
 
 
+def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factory, monkeypatch):
+    from geodata import gpkg
+
+    monkeypatch.setattr(gpkg, "BULK_ROWS", 2)  # take the bulk path with a small batch
+    rows = [tc.case_row(f"B{i}", "noise", 500, 110, tc.local(0, 9), "reported") for i in range(3)]
+    assert store.add_cases(pd.DataFrame(rows)) == 3
+    store.close()
+    reopened = store_factory()
+    assert reopened.existing_ids("cases", ["B0", "B1", "B2", "B9"]) == {"B0", "B1", "B2"}
+    assert reopened.metrics(Level.COMPOUND, LAST_30).loc[tc.XINTIANDI, "cases"] == 4
+    indexes = {
+        name
+        for (name,) in reopened._connect().execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
+        )
+    }
+    assert {n for n, target in gpkg._INDEXES.items() if target.startswith("cases ")} <= indexes
+
+
+def test_existing_ids_answers_for_each_table(store):
+    assert store.existing_ids("cases", []) == set()
+    case_ids = list(store.cases()["id"].astype(str))
+    many = [*case_ids, *(f"X{i}" for i in range(1200))]  # more than one query's worth
+    assert store.existing_ids("cases", many) == set(case_ids)
+    visit = str(store.visits()["id"].iloc[0])
+    assert store.existing_ids("visits", [visit, "nope"]) == {visit}
+    with pytest.raises(ValueError, match="not one of"):
+        store.existing_ids("cases; DROP TABLE cases", ["x"])
+
+
+def test_compounds_all_multipolygons_are_written(store_factory):
+    city = tc.build()
+    city.compounds = city.compounds.set_geometry(
+        shapely.multipolygons([[g] for g in city.compounds.geometry]), crs=city.compounds.crs
+    )
+    target = store_factory(create=True)
+    target.write_city(city)
+    assert len(target.areas(Level.COMPOUND)) == len(city.compounds)
+
+
 def test_a_written_visit_takes_the_areas_of_its_building(store, store_factory):
     visit = tc.visits().iloc[:1].assign(id="V9", building_id=f"{tc.XINTIANDI}-02")
     assert store.add_visits(visit) == 1
