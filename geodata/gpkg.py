@@ -578,6 +578,7 @@ class GeoPackageStore(Store):
             extra += " AND c.reported_at < :before"
         df = self._named(
             "SELECT c.id, c.reported_at, c.category, c.status, c.description,"
+            " c.reporter_name, c.reporter_phone,"
             " s.name AS street_name, m.name AS community_name, p.name AS compound_name,"
             " g.name AS grid_name FROM cases c"
             " LEFT JOIN streets s ON s.code = c.street_code"

@@ -121,8 +121,8 @@ class Store(abc.ABC):
         self, limit: int, parent: str | None = None, before: dt.datetime | None = None
     ) -> pd.DataFrame:
         """The `limit` latest cases reported (before `before`), newest first: id, reported_at
-        (aware UTC), category, status, description, street_name, community_name,
-        compound_name, grid_name. Raw: descriptions are not masked here."""
+        (aware UTC), category, status, description, reporter_name, reporter_phone,
+        street_name, community_name, compound_name, grid_name. Raw: nothing is masked here."""
 
     @abc.abstractmethod
     def staff(self, code: str) -> list[StaffMember]:

@@ -346,3 +346,14 @@ _RULES: tuple[Callable[[str], str], ...] = (
     _mask_titled_names,
     _mask_role_names,
 )
+
+
+def mask_case_text(description: str, reporter_name: str = "", reporter_phone: str = "") -> str:
+    """A case description with residents' personal data masked, for any reader but the case
+    handler: the reporter on record is masked wherever it appears, even where no pattern of
+    mask_text would recognise it (a bare name such as 张建国), then mask_text runs."""
+    if reporter_phone:
+        description = description.replace(reporter_phone, mask_phone(reporter_phone))
+    if reporter_name and len(reporter_name) > 1:
+        description = description.replace(reporter_name, mask_name(reporter_name))
+    return mask_text(description)

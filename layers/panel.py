@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from geodata.model import LOCAL_TZ, Case, CaseStatus, StaffMember
-from layers.mask import mask_name, mask_phone, mask_text
+from layers.mask import mask_case_text
 
 # Columns of the case table and its CSV, in order. Reporter name and phone are left out
 # on purpose: the supervisor's job does not need them.
@@ -138,7 +138,7 @@ def case_table_rows(
                 "grid": _area_label(case.get("grid_code"), names),
                 "age_days": age_days(reported, at),
                 "overdue": bool(is_open and pd.notna(due) and due.to_pydatetime() < at),
-                "description": masked_description(
+                "description": mask_case_text(
                     _text(case.get("description")),
                     _text(case.get("reporter_name")),
                     _text(case.get("reporter_phone")),
@@ -146,20 +146,6 @@ def case_table_rows(
             }
         )
     return rows
-
-
-def masked_description(description: str, reporter_name: str, reporter_phone: str) -> str:
-    """A case description with residents' personal data masked (layers.mask.mask_text).
-
-    Residents often leave their name and number in the text (联系电话…); the supervisor's
-    table and its CSV do not need them. The reporter on record is masked wherever it
-    appears, even where the text patterns would not recognise it.
-    """
-    if reporter_phone:
-        description = description.replace(reporter_phone, mask_phone(reporter_phone))
-    if reporter_name and len(reporter_name) > 1:
-        description = description.replace(reporter_name, mask_name(reporter_name))
-    return mask_text(description)
 
 
 def _area_label(code: object, names: Mapping[str, str]) -> str:

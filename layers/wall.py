@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +14,7 @@ import pandas as pd
 from geodata.model import LOCAL_TZ
 
 from . import mapfig
-from .mask import mask_text
+from .mask import mask_case_text
 
 # The weekly visit target: two visits (worker × building × day) per grid worker, one on each
 # of the Wednesday and Thursday "happiness knocks at the door" (幸福来敲门) visiting days.
@@ -155,10 +155,16 @@ def _area_text(row: Mapping[str, Any]) -> str:
     return " · ".join(str(p) for p in parts if isinstance(p, str) and p)
 
 
-def feed_rows(cases: pd.DataFrame, mask: Callable[[str], str] = mask_text) -> list[dict[str, Any]]:
-    """Newest cases (Store.newest_cases) as feed rows; every description masked, then cut."""
+def feed_rows(cases: pd.DataFrame) -> list[dict[str, Any]]:
+    """Newest cases (Store.newest_cases) as feed rows; every description masked, reporter on
+    record included, then cut. The reporter's name and phone never enter a row."""
     rows = []
     for case in cases.to_dict("records"):
+        text = mask_case_text(
+            str(case.get("description") or ""),
+            str(case.get("reporter_name") or ""),
+            str(case.get("reporter_phone") or ""),
+        )
         reported = pd.Timestamp(case["reported_at"]).tz_convert(LOCAL_TZ)
         rows.append(
             {
@@ -169,16 +175,21 @@ def feed_rows(cases: pd.DataFrame, mask: Callable[[str], str] = mask_text) -> li
                 "area": _area_text(case),
                 "category": str(case["category"]),
                 "status": str(case["status"]),
-                "text": short_text(mask(str(case.get("description") or ""))),
+                "text": short_text(text),
             }
         )
     return rows
 
 
+def row_key(row: Mapping[str, Any]) -> str:
+    """What a shown feed row depends on: a case whose status or text changes is sent again."""
+    return digest([row["id"], row["status"], row["text"], row["area"]])
+
+
 def new_feed_rows(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str]) -> int | None:
     """How many rows are new on top of what was sent (the rest shifted down), or None when the
     feed must be sent whole (first time, or an order that is not "new rows on top")."""
-    ids = [str(r["id"]) for r in rows]
+    ids = [row_key(r) for r in rows]
     if not sent_ids:
         return None
     fresh = 0

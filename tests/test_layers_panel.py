@@ -13,6 +13,7 @@ import pytest
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
 from layers import panel
+from layers.mask import mask_case_text
 from layers.view import window_of
 from tests import tiny_city as tc
 
@@ -259,20 +260,20 @@ def test_csv_keeps_commas_quotes_and_newlines_in_text() -> None:
     ],
 )
 def test_masked_description_masks_phones_ids_and_rooms(text: str, expected: str) -> None:
-    assert panel.masked_description(text, "", "") == expected
+    assert mask_case_text(text, "", "") == expected
 
 
 def test_masked_description_hides_the_reporter() -> None:
     text = "3号楼吴建华反映门禁损坏，联系电话13561290308。"
-    masked = panel.masked_description(text, "吴建华", "13561290308")
+    masked = mask_case_text(text, "吴建华", "13561290308")
     assert masked == "3号楼吴**反映门禁损坏，联系电话135****0308。"
-    assert panel.masked_description("无", "", "") == "无"
+    assert mask_case_text("无", "", "") == "无"
 
 
 def test_masked_description_hides_a_reporter_no_pattern_knows() -> None:
     # a bare name and an odd number in running text: only the record identifies them
     text = "吴建华说门禁坏了，打0086-537-7321001找他"
-    masked = panel.masked_description(text, "吴建华", "0086-537-7321001")
+    masked = mask_case_text(text, "吴建华", "0086-537-7321001")
     assert "吴建华" not in masked and "7321001" not in masked
     assert masked.startswith("吴**说门禁坏了")
 

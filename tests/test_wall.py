@@ -14,7 +14,7 @@ from dashboard.i18n import t
 from geodata.model import OPEN_STATUSES
 from geodata.store import Store
 from layers import wall
-from layers.mask import mask_text
+from layers.mask import mask_case_text
 from tests.components import strings
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -73,15 +73,44 @@ def test_feed_rows_are_masked_and_cut() -> None:
     (row,) = wall.feed_rows(cases)
     assert row["time"] == "10:05" and row["area"] == "运河社区 · 运河花园"
     assert not MOBILE.search(row["text"]) and "张先生" not in row["text"]
-    assert row["text"] == wall.short_text(mask_text(cases["description"][0]))
+    assert row["text"] == wall.short_text(mask_case_text(cases["description"][0]))
     assert len(row["text"]) == wall.FEED_TEXT_CHARS and row["text"].endswith("…")
 
 
+def test_a_bare_reporter_name_on_record_is_masked_and_never_sent() -> None:
+    cases = pd.DataFrame(
+        [
+            {
+                "id": "C2",
+                "reported_at": pd.Timestamp("2026-11-28T02:05:00Z"),
+                "category": "blocked_passage",
+                "status": "reported",
+                "description": "张建国反映楼道堵塞，电话13812345678",
+                "reporter_name": "张建国",
+                "reporter_phone": "13812345678",
+            }
+        ]
+    )
+    (row,) = wall.feed_rows(cases)
+    assert "张建国" not in row["text"] and "13812345678" not in row["text"]
+    assert row["text"].startswith("张**反映")
+    assert "reporter_name" not in row and "reporter_phone" not in row
+
+
+def _row(case_id: str, status: str = "reported") -> dict:
+    return {"id": case_id, "status": status, "text": "…", "area": "运河社区"}
+
+
 def test_new_feed_rows_on_top_or_whole() -> None:
-    rows = [{"id": i} for i in ("N2", "N1", "A", "B")]
-    assert wall.new_feed_rows(rows, ["A", "B", "C", "D"]) == 2
+    sent = [wall.row_key(_row(i)) for i in ("A", "B", "C", "D")]
+    rows = [_row(i) for i in ("N2", "N1", "A", "B")]
+    assert wall.new_feed_rows(rows, sent) == 2
     assert wall.new_feed_rows(rows, []) is None
-    assert wall.new_feed_rows(rows, ["B", "A", "C", "D"]) is None
+    swapped = [wall.row_key(_row(i)) for i in ("B", "A", "C", "D")]
+    assert wall.new_feed_rows(rows, swapped) is None
+    # A shown case whose status changed is not "the same row": the feed is sent again.
+    closed = [_row("A", "closed"), *(_row(i) for i in ("B", "C", "D"))]
+    assert wall.new_feed_rows(closed, sent) is None
 
 
 def test_rotation_visits_the_whole_place_then_each_unit() -> None:

@@ -235,8 +235,7 @@ def changed_tiles(parts: Mapping[str, Any], sent: Mapping[str, Any]) -> Any:
 
 
 def changed_feed(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str], lang: str) -> Any:
-    ids_now = [r["id"] for r in rows]
-    if ids_now == list(sent_ids):
+    if [wall.row_key(r) for r in rows] == list(sent_ids):
         return no_update
     fresh = wall.new_feed_rows(rows, sent_ids)
     if fresh is None:
@@ -264,7 +263,7 @@ def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> t
         "paint": paint_key,
         "tiles": parts["tile_keys"],
         "ranking": parts["ranking_key"],
-        "feed": [r["id"] for r in parts["feed"]],
+        "feed": [wall.row_key(r) for r in parts["feed"]],
         "stats": stats_key,
     }
 
@@ -427,7 +426,7 @@ def layout(**query: Any) -> Component:
         "paint": wall.digest(paint),
         "tiles": parts["tile_keys"],
         "ranking": parts["ranking_key"],
-        "feed": [r["id"] for r in parts["feed"]],
+        "feed": [wall.row_key(r) for r in parts["feed"]],
         "stats": wall.digest(parts["stats"]),
     }
     return html.Main(
