@@ -171,9 +171,15 @@ def class_index(numbers: np.ndarray, tops: Sequence[int], count: int) -> np.ndar
     return np.where(numbers == NO_VALUE, classify.NO_DATA, index)
 
 
+def hover_safe(text: object) -> str:
+    """`text` as plain text in a plotly hover label, which renders <b>, <br>, <a> and the like:
+    names from imported files must not become markup (plotly decodes these entities)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def hover_template(metric_name: str, unit: str) -> str:
     """Hover: the area's name, then the metric, its unit and its value."""
-    label = f"{metric_name} ({unit})".replace("%", "%%")
+    label = hover_safe(f"{metric_name} ({unit})")
     return f"<b>%{{customdata}}</b><br>{label}: %{{text}}<extra></extra>"
 
 
@@ -232,7 +238,7 @@ def _trace(values: Values, shape: dict, metric: str, texts: Texts, selected: str
         featureidkey="id",
         name=values.level,
         meta=values.level,
-        customdata=list(values.names),
+        customdata=[hover_safe(name) for name in values.names],
         showscale=False,
         marker={
             "opacity": OPACITY[values.level],
@@ -401,7 +407,7 @@ def problem_trace(spots: ProblemSpots, texts: Sequence[str]) -> go.Scattermap:
         lat=[mark.lat for mark in spots.marks],
         mode="markers",
         marker={"size": PROBLEM_MARK_PX, "color": PROBLEM_COLOUR, "opacity": 0.9},
-        text=list(texts) or [mark.kind for mark in spots.marks],
+        text=[hover_safe(text) for text in (list(texts) or [m.kind for m in spots.marks])],
         hovertemplate="%{text}<extra></extra>",
         name="problems",
         meta="problems",

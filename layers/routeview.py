@@ -306,11 +306,13 @@ def route_figure(
             meta="hall",
             name="hall",
             marker={"size": HALL_SIZE, "color": HALL_COLOUR},
-            customdata=[[route.start.name, route.start.address, texts.hall_badge]],
-            hovertemplate=f"<b>{_escape(texts.hall)}</b><br>%{{customdata[0]}}<extra></extra>",
+            customdata=[
+                [mapfig.hover_safe(route.start.name), route.start.address, texts.hall_badge]
+            ],
+            hovertemplate=f"<b>{mapfig.hover_safe(texts.hall)}</b><br>%{{customdata[0]}}<extra></extra>",
         )
     )
-    arrival = _escape(texts.arrival).replace("{time}", "%{customdata[2]}")
+    arrival = mapfig.hover_safe(texts.arrival).replace("{time}", "%{customdata[2]}")
     traces.append(
         go.Scattermap(
             lon=[rs.stop.place.lon for rs in stops],
@@ -320,7 +322,7 @@ def route_figure(
             name="stops",
             marker={"size": STOP_SIZE, "color": STOP_COLOUR},
             customdata=[
-                [rs.number, rs.stop.place.name, hhmm(rs.arrival), label]
+                [rs.number, mapfig.hover_safe(rs.stop.place.name), hhmm(rs.arrival), label]
                 for rs, label in zip(stops, stop_labels(route), strict=True)
             ],
             hovertemplate=f"<b>%{{customdata[0]}}. %{{customdata[1]}}</b><br>{arrival}"
@@ -355,10 +357,6 @@ def stop_labels(route: Itinerary) -> list[str]:
         same = numbers[(rs.stop.place.lon, rs.stop.place.lat)]
         labels.append(",".join(map(str, same)) if same[0] == rs.number else "")
     return labels
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace("%", "%%")
 
 
 def _cell_layer(cells: dict) -> dict[str, Any]:

@@ -131,3 +131,13 @@ def test_reselect_marks_one_area() -> None:
     updates = dict(mapfig.reselect([GRID, COMPOUND], "g2"))
     assert updates[0]["marker.line.width"] == [0.8, 4.0, 0.8]
     assert updates[1]["marker.line.color"] == [mapfig.TRACE_LINE["compound"][0]] * 2
+
+
+def test_names_from_data_cannot_become_markup_in_the_hover() -> None:
+    hostile = mapfig.Values("compound", ["c1"], ['<a href="x">运河</a> & <b>'], np.array([1.0]))
+    fig = mapfig.figure(
+        mapfig.Scene(coloured=[hostile], shapes={"compound": fc("c1")}), "open_cases", TEXTS
+    )
+    (shown,) = fig.data[0].customdata
+    assert "<" not in shown and ">" not in shown
+    assert shown == '&lt;a href="x"&gt;运河&lt;/a&gt; &amp; &lt;b&gt;'
