@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from geodata.atomic import write_atomically
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import StoreError, open_store
 
@@ -372,10 +373,7 @@ def _check_output(path: Path | None) -> None:
 
 def _write(path: Path, content: str | bytes) -> None:
     try:
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        write_atomically(path, content)
     except OSError as exc:
         raise CliError(f"{path}: cannot write ({exc.strerror})") from exc
     click.echo(f"wrote {path}", err=True)

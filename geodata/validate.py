@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from .atomic import write_atomically
 from .codes import is_valid
 from .model import Level
 from .store import Store
@@ -448,4 +448,5 @@ def write_geojson(problems: Problems, path) -> None:
     """The problem spots as a GeoJSON FeatureCollection (kind, area, size as properties)."""
     frame = problems.frame.copy()
     frame["repaired"] = frame["repaired"].astype(bool)
-    Path(path).write_text(frame.to_json(drop_id=True, ensure_ascii=False), encoding="utf-8")
+    # The dashboard may be reading this file (GRIDBOARD_PROBLEMS): replace it whole.
+    write_atomically(path, frame.to_json(drop_id=True, ensure_ascii=False))
