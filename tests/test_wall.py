@@ -184,3 +184,13 @@ def test_refresh_sends_only_what_changed(app: dash.Dash, page: ModuleType) -> No
     assert again[5]["text"] and again[6]["feed"] == sent["feed"]
     assert isinstance(first[0], dict) and first[0]["levels"][0]["level"] == "grid"
     assert len(first[1]) == 8 and len(first[3]) == len(sent["feed"])
+
+
+def test_a_forged_config_falls_back_instead_of_failing(app: dash.Dash, page: ModuleType) -> None:
+    with app.server.app_context():
+        layout = page.layout(rotate="0", refresh="5")
+        config = layout[page.CONFIG].data
+        forged = {**config, "place": "999999999'; DROP TABLE cases", "lang": "xx"}
+        parts = page.refresh(1, forged, {})
+        honest = page.refresh(1, config, {})
+    assert parts[0] == honest[0]  # the whole city, as for an unknown street in the URL

@@ -251,7 +251,15 @@ def changed_feed(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str], lan
 def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """(paint, KPI tiles, ranking, feed, unit stats, refreshed stamp, sent): unchanged parts
     are no_update, the KPI tiles and the feed are Patches of what changed."""
-    store, lang, place = context.store(), config["lang"], config["place"]
+    store = context.store()
+    # The browser's copy of the config is not trusted: checked again like the URL was.
+    streets = [code for code, _ in mapdata.streets(store, context.cache())]
+    checked = wall_config(
+        {"street": (config or {}).get("place"), "lang": (config or {}).get("lang")},
+        streets,
+        context.settings().language,
+    )
+    lang, place = checked["lang"], checked["place"]
     sent = sent or {}
     at = wall_moment()
     parts = wall_parts(wall_data(store, place, at), lang)
