@@ -17,6 +17,7 @@ import click
 from geodata.atomic import write_atomically
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import StoreError, open_store
+from layers.itinerary import clock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -464,10 +465,6 @@ def _print_workers(found: list, as_json: bool) -> None:
         click.echo(f"{w.id}\t{w.name}\t{w.community_name}\t{','.join(w.grid_codes) or '-'}")
 
 
-def _clock(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
-
-
 def _stop_json(stop, lang: str) -> dict:
     from dashboard.routedata import reason_text
 
@@ -498,15 +495,15 @@ def _route_json(plan, lang: str) -> dict:
             "lon": round(plan.start.lon, 7),
             "lat": round(plan.start.lat, 7),
         },
-        "departure": _clock(plan.departure),
-        "back": _clock(plan.back),
+        "departure": clock(plan.departure),
+        "back": clock(plan.back),
         "budget_min": plan.budget_min,
         "network": plan.network.value,
         "stops": [
             _stop_json(rs.stop, lang)
             | {
                 "number": rs.number,
-                "arrival": _clock(rs.arrival),
+                "arrival": clock(rs.arrival),
                 "walk_m_before": round(rs.walk_m_before, 1),
                 "walk_min_before": round(rs.walk_min_before, 1),
             }
@@ -524,13 +521,13 @@ def _print_route(plan, lang: str) -> None:
 
     click.echo(
         f"{plan.worker_name} ({plan.worker_id}), {plan.community_name}, {plan.date.isoformat()}:"
-        f" {_clock(plan.departure)}–{_clock(plan.back)}, {len(plan.stops)} stops,"
+        f" {clock(plan.departure)}–{clock(plan.back)}, {len(plan.stops)} stops,"
         f" {plan.walk_m / 1000:.1f} km, {plan.walk_min:.0f} min walking"
     )
     for rs in plan.stops:
         stop = rs.stop
         click.echo(
-            f"{rs.number:>3}  {_clock(rs.arrival)}  {stop.place.name}  {reason_text(stop, lang)}"
+            f"{rs.number:>3}  {clock(rs.arrival)}  {stop.place.name}  {reason_text(stop, lang)}"
         )
     for stop in plan.dropped:
         click.echo(f"  -  --:--  {stop.place.name}  {reason_text(stop, lang)}")

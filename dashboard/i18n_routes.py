@@ -103,8 +103,8 @@ ROUTE_UI: dict[str, tuple[str, str]] = {
         "路线单生成失败：{error}",
         "The route sheet could not be made: {error}",
     ),
-    "route.page.unit.m": ("{value} 米", "{value} m"),
-    "route.page.unit.km": ("{value} 公里", "{value} km"),
+    "route.unit.m": ("{value} 米", "{value} m"),
+    "route.unit.km": ("{value} 公里", "{value} km"),
     "route.url.bad_value": (
         "链接中的 {param}={value} 无法识别，已改用默认值。",
         "The link's {param}={value} is not understood; the default is used.",

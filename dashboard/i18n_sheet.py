@@ -25,8 +25,6 @@ SHEET_UI: dict[str, tuple[str, str]] = {
         "附近没有路网数据，步行距离按直线距离估算。",
         "No road network nearby: walking distances are estimated from straight lines.",
     ),
-    "sheet.unit.m": ("{value} 米", "{value} m"),
-    "sheet.unit.km": ("{value} 公里", "{value} km"),
     "sheet.map.label": ("巡访路线图", "Map of the visit route"),
     "sheet.map.hall": ("大厅", "Hall"),
     "sheet.col.number": ("序号", "No."),

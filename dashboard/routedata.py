@@ -13,7 +13,7 @@ from geodata.store import Store
 from layers import plan, routefiles, stops
 from layers.itinerary import CandidateStop, Itinerary, Place
 
-from .i18n import t
+from .i18n import format_number, t
 
 MAX_BUDGET_MIN = 24 * 60.0  # a route is one day's walk at most
 
@@ -162,3 +162,15 @@ def csv_bytes(route: Itinerary, lang: str = "zh") -> bytes:
     """The route as CSV (UTF-8 with BOM), reasons in `lang`."""
     headers = tuple(t(f"route.col.{column}", lang) for column in routefiles.CSV_COLUMNS)
     return routefiles.csv_bytes(route, lambda s: reason_text(s, lang), headers)
+
+
+def distance_text(metres: float, lang: str) -> str:
+    """A walking distance: 850 米 below a kilometre, else 2.4 公里."""
+    if metres < 1000:
+        return t("route.unit.m", lang, value=format_number(round(metres), lang))
+    return t("route.unit.km", lang, value=format_number(metres / 1000, lang, decimals=1))
+
+
+def minutes_text(minutes: float, lang: str) -> str:
+    """Whole minutes, grouped like every number of the page."""
+    return format_number(round(minutes), lang)

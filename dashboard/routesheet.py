@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from html import escape
@@ -15,8 +14,8 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from dashboard.i18n import category_name, format_date, format_number, t
-from geodata.model import LOCAL_TZ
-from layers.itinerary import CandidateStop, Itinerary, Network, Place, RouteStop
+from dashboard.routedata import distance_text, minutes_text
+from layers.itinerary import CandidateStop, Itinerary, Network, Place, RouteStop, clock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LEAFLET_DIR = PROJECT_ROOT / "node_modules" / "leaflet" / "dist"
@@ -227,21 +226,6 @@ def _reason_arg(key: str, value: object, lang: str) -> str:
     return str(value)
 
 
-def _hhmm(when: dt.datetime) -> str:
-    """Local (China) clock time, 14:05."""
-    return (when.astimezone(LOCAL_TZ) if when.tzinfo else when).strftime("%H:%M")
-
-
-def _distance(metres: float, lang: str) -> str:
-    if metres < 1000:
-        return t("sheet.unit.m", lang, value=format_number(round(metres), lang))
-    return t("sheet.unit.km", lang, value=format_number(metres / 1000, lang, decimals=1))
-
-
-def _minutes(value: float, lang: str) -> str:
-    return format_number(round(value), lang)
-
-
 def _document_title(itinerary: Itinerary, lang: str) -> str:
     date = format_date(itinerary.date, lang)
     return t("sheet.document_title", lang, worker=itinerary.worker_name, date=date)
@@ -257,20 +241,20 @@ def _intro_html(itinerary: Itinerary, lang: str) -> str:
         t(
             "sheet.times",
             lang,
-            departure=_hhmm(itinerary.departure),
-            back=_hhmm(itinerary.back),
+            departure=clock(itinerary.departure),
+            back=clock(itinerary.back),
         ),
         t(
             "sheet.walk",
             lang,
-            distance=_distance(itinerary.walk_m, lang),
-            minutes=_minutes(itinerary.walk_min, lang),
+            distance=distance_text(itinerary.walk_m, lang),
+            minutes=minutes_text(itinerary.walk_min, lang),
         ),
         t(
             "sheet.budget",
             lang,
-            budget=_minutes(itinerary.budget_min, lang),
-            total=_minutes(itinerary.total_min, lang),
+            budget=minutes_text(itinerary.budget_min, lang),
+            total=minutes_text(itinerary.total_min, lang),
         ),
         t("sheet.stops_count", lang, count=len(itinerary.stops)),
     ]
@@ -300,11 +284,11 @@ def _stops_table(itinerary: Itinerary, lang: str) -> str:
         f'<th class="gb-col-{h}">{escape(t(f"sheet.col.{h}", lang))}</th>' for h in heads
     )
     hall = itinerary.start
-    rows = [_hall_row(hall, _hhmm(itinerary.departure), t("sheet.row.start", lang), lang)]
+    rows = [_hall_row(hall, clock(itinerary.departure), t("sheet.row.start", lang), lang)]
     rows += [_stop_row(stop, lang) for stop in itinerary.stops]
     if not itinerary.stops:
         rows.append(f'<tr><td colspan="6">{escape(t("sheet.stops.none", lang))}</td></tr>')
-    rows.append(_hall_row(hall, _hhmm(itinerary.back), t("sheet.row.back", lang), lang))
+    rows.append(_hall_row(hall, clock(itinerary.back), t("sheet.row.back", lang), lang))
     return (
         f"<h2>{escape(t('sheet.stops.title', lang))}</h2>"
         f'<table class="gb-stops"><thead><tr>{head}</tr></thead>'
@@ -322,7 +306,7 @@ def _stop_row(stop: RouteStop, lang: str) -> str:
     place = stop.stop.place
     cells = (
         f'<span class="gb-num">{int(stop.number)}</span>',
-        escape(_hhmm(stop.arrival)),
+        escape(clock(stop.arrival)),
         escape(place.name),
         escape(place.address),
         escape(stop_reason(stop.stop, lang)),

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from geodata.model import LOCAL_TZ
+
 
 class StopKind(StrEnum):
     """Why a stop is on the list."""
@@ -82,3 +84,8 @@ class Itinerary:
     total_min: float  # walking + service, back at the hall
     back: dt.datetime  # local, aware: arrival back at the hall
     network: Network = Network.ROADS
+
+
+def clock(moment: dt.datetime) -> str:
+    """The local (China) clock time of a moment of a route, e.g. 14:05; naive means local."""
+    return (moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment).strftime("%H:%M")

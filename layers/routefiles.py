@@ -6,10 +6,8 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from geodata.model import LOCAL_TZ
-
 from . import panel
-from .itinerary import CandidateStop, Itinerary
+from .itinerary import CandidateStop, Itinerary, clock
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 GPX_SCHEMA = "http://www.topografix.com/GPX/1/1/gpx.xsd"
@@ -78,7 +76,7 @@ def csv_rows(itinerary: Itinerary, describe: Describe = plain_reason) -> list[di
     """One row per stop in visiting order, then the dropped stops (no order, no arrival)."""
     rows = []
     for rs in itinerary.stops:
-        arrival = rs.arrival.astimezone(LOCAL_TZ).strftime("%H:%M")
+        arrival = clock(rs.arrival)
         rows.append(_row(rs.stop, describe, rs.number, arrival))
     rows += [_row(stop, describe, None, None) for stop in itinerary.dropped]
     return rows

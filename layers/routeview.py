@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import plotly.graph_objects as go
 
 from . import mapfig
-from .itinerary import Itinerary, RouteStop
+from .itinerary import Itinerary, RouteStop, clock
 from .view import EARLIEST, LANGS, LATEST, Problem
 
 DEFAULT_BUDGET = 180
@@ -204,11 +204,6 @@ class Planned:
 
 
 # --- rows ------------------------------------------------------------------------------------
-def hhmm(when: dt.datetime) -> str:
-    """The local clock time of an aware datetime from the itinerary, e.g. 14:05."""
-    return when.strftime("%H:%M")
-
-
 @dataclass(frozen=True)
 class Row:
     """One stop of the list, as plain values."""
@@ -237,7 +232,7 @@ def _row(rs: RouteStop, first: bool, last: bool) -> Row:
         id=rs.stop.id,
         name=place.name,
         address=place.address,
-        arrival=hhmm(rs.arrival),
+        arrival=clock(rs.arrival),
         walk_min=round(rs.walk_min_before),
         walk_m=round(rs.walk_m_before),
         first=first,
@@ -322,7 +317,7 @@ def route_figure(
             name="stops",
             marker={"size": STOP_SIZE, "color": STOP_COLOUR},
             customdata=[
-                [rs.number, mapfig.hover_safe(rs.stop.place.name), hhmm(rs.arrival), label]
+                [rs.number, mapfig.hover_safe(rs.stop.place.name), clock(rs.arrival), label]
                 for rs, label in zip(stops, stop_labels(route), strict=True)
             ],
             hovertemplate=f"<b>%{{customdata[0]}}. %{{customdata[1]}}</b><br>{arrival}"

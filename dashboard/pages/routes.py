@@ -30,7 +30,7 @@ from dashboard.routesheet import route_sheet_html
 from geodata.model import Level
 from geodata.store import Store
 from layers import geojson, routeview
-from layers.itinerary import CandidateStop, Itinerary, Network
+from layers.itinerary import CandidateStop, Itinerary, Network, clock
 from layers.routeview import DOWN, UP, Planned, RouteView, Row
 from layers.view import Problem, data_as_of
 
@@ -157,16 +157,6 @@ def problem_text(problem: Problem, lang: str, as_of: dt.date) -> str:
     return t("route.url.bad_value", lang, param=problem.param, value=problem.value)
 
 
-def distance_text(metres: float, lang: str) -> str:
-    if metres < 1000:
-        return t("route.page.unit.m", lang, value=format_number(round(metres), lang))
-    return t("route.page.unit.km", lang, value=format_number(metres / 1000, lang, decimals=1))
-
-
-def minutes_text(value: float, lang: str) -> str:
-    return format_number(round(value), lang)
-
-
 def weekday_text(day: dt.date, lang: str) -> str:
     return t(f"sheet.weekday.{day.weekday()}", lang)
 
@@ -209,16 +199,16 @@ def summary(planned: Planned, view: RouteView) -> list[Component]:
         t(
             "route.page.summary.walk",
             lang,
-            distance=distance_text(route.walk_m, lang),
-            minutes=minutes_text(route.walk_min, lang),
+            distance=routedata.distance_text(route.walk_m, lang),
+            minutes=routedata.minutes_text(route.walk_min, lang),
         ),
         t(
             "route.page.summary.total",
             lang,
-            total=minutes_text(route.total_min, lang),
-            budget=minutes_text(route.budget_min, lang),
+            total=routedata.minutes_text(route.total_min, lang),
+            budget=routedata.minutes_text(route.budget_min, lang),
         ),
-        t("route.page.summary.back", lang, time=routeview.hhmm(route.back)),
+        t("route.page.summary.back", lang, time=clock(route.back)),
     ]
     parts: list[Component] = [
         html.Ul([html.Li(fact) for fact in facts], className="gb-route-facts")
@@ -236,9 +226,14 @@ def summary_notes(planned: Planned, view: RouteView) -> list[str]:
     if planned.stale:
         notes.append(t("route.page.stale_order", lang, count=len(planned.stale)))
     if routeview.over_budget(route):
-        over = minutes_text(route.total_min - route.budget_min, lang)
+        over = routedata.minutes_text(route.total_min - route.budget_min, lang)
         notes.append(
-            t("route.page.over_budget", lang, total=minutes_text(route.total_min, lang), over=over)
+            t(
+                "route.page.over_budget",
+                lang,
+                total=routedata.minutes_text(route.total_min, lang),
+                over=over,
+            )
         )
     if route.network is Network.STRAIGHT_LINE:
         notes.append(t("route.page.straight_line", lang))
@@ -274,7 +269,12 @@ def stop_row(row: Row, stop: CandidateStop, lang: str) -> Component:
             ),
             html.Td(routedata.reason_text(stop, lang), className="gb-route-reason"),
             html.Td(
-                [walk, html.Div(distance_text(row.walk_m, lang), className="gb-route-address")],
+                [
+                    walk,
+                    html.Div(
+                        routedata.distance_text(row.walk_m, lang), className="gb-route-address"
+                    ),
+                ],
                 className="gb-route-walk",
             ),
             html.Td(
@@ -292,7 +292,7 @@ def hall_row(route: Itinerary, when: dt.datetime, key: str, lang: str) -> Compon
     return html.Tr(
         [
             html.Td(html.Span(t("route.page.hall", lang), className="gb-route-hall-badge")),
-            html.Td(routeview.hhmm(when), className="gb-route-arrival"),
+            html.Td(clock(when), className="gb-route-arrival"),
             html.Td(
                 [
                     html.Div(hall.name, className="gb-route-place"),
