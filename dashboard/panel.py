@@ -87,6 +87,7 @@ def _placeholder_grid() -> Component:
 # --- callbacks -----------------------------------------------------------------------------------
 @callback(Output(ids.PANEL, "children"), Input(ids.VIEW, "data"))
 def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
+    """VIEW → the side panel of the selected area."""
     return panel_children(context.store(), view)
 
 
@@ -97,6 +98,7 @@ def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
     Input(ids.VIEW, "data"),
 )
 def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], Component, str]:
+    """VIEW → the case table of the selected area or street."""
     return case_table_content(context.store(), view)
 
 
@@ -115,6 +117,7 @@ def download_cases(
     view: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     # virtualRowData is what the reader sees after their own sorting and filtering.
+    """The case table as CSV (residents' data masked), for the view of the button press."""
     return case_csv(shown if shown is not None else rows or [], view)
 
 

@@ -87,6 +87,7 @@ class RouteView:
 
 
 def with_changes(view: RouteView, **changes: Any) -> RouteView:
+    """This view with some fields replaced."""
     return replace(view, **changes)
 
 
@@ -106,6 +107,7 @@ def parse_clock(text: str | None) -> dt.time | None:
 
 
 def clock_text(when: dt.time) -> str:
+    """A departure time as HH:MM."""
     return f"{when.hour:02d}:{when.minute:02d}"
 
 
@@ -186,6 +188,7 @@ def moved(order: Sequence[str], stop_id: str, direction: str) -> list[str]:
 
 
 def order_text(order: Sequence[str]) -> str:
+    """Stop ids as the `order` query parameter (comma-separated)."""
     return ORDER_SEP.join(order)
 
 

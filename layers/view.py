@@ -151,6 +151,7 @@ def window_of(text: str, as_of: dt.date) -> Window:
 
 
 def with_changes(view: ViewState, **changes: object) -> ViewState:
+    """This view with some fields replaced."""
     return replace(view, **changes)
 
 

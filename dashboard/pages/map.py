@@ -504,6 +504,8 @@ def controls(
 
 
 def problems_alert(problems: Sequence[Problem], lang: str) -> Component | None:
+    """The query parameters that could not be used, each in a plain sentence; None if a
+    ll were fine."""
     if not problems:
         return None
     return dmc.Alert([dmc.Text(problem_text(p, lang)) for p in problems], color="yellow")

@@ -158,10 +158,12 @@ def problem_text(problem: Problem, lang: str, as_of: dt.date) -> str:
 
 
 def weekday_text(day: dt.date, lang: str) -> str:
+    """The weekday of `day` in `lang` (星期三, Wednesday)."""
     return t(f"sheet.weekday.{day.weekday()}", lang)
 
 
 def worker_label(worker: Worker) -> str:
+    """A worker as the picker lists them: name · community."""
     return f"{worker.name} · {worker.community_name}"  # data names only: no words to translate
 
 
@@ -172,6 +174,7 @@ def worker_options(workers: Sequence[Worker]) -> list[dict[str, str]]:
 
 
 def map_texts(lang: str) -> routeview.MapTexts:
+    """The words the route map shows, in `lang`."""
     return routeview.MapTexts(
         hall=t("route.page.hall", lang),
         hall_badge=t("sheet.map.hall", lang),
@@ -181,6 +184,7 @@ def map_texts(lang: str) -> routeview.MapTexts:
 
 # --- components: itinerary → list, summary, dropped --------------------------------------------
 def heading(route: Itinerary, lang: str) -> str:
+    """The route's heading: worker, community, date and weekday."""
     day = route.date
     return t(
         "route.page.heading",
@@ -288,6 +292,7 @@ def stop_row(row: Row, stop: CandidateStop, lang: str) -> Component:
 
 
 def hall_row(route: Itinerary, when: dt.datetime, key: str, lang: str) -> Component:
+    """The service hall as a row of the stop list (leaving from it, or back at it)."""
     hall = route.start
     return html.Tr(
         [
@@ -675,6 +680,8 @@ def actions(lang: str) -> Component:
 
 
 def problems_alert(problems: Sequence[Problem], lang: str, as_of: dt.date) -> Component | None:
+    """The query parameters that could not be used, each in a plain sentence; None if a
+    ll were fine."""
     if not problems:
         return None
     return dmc.Alert([dmc.Text(problem_text(p, lang, as_of)) for p in problems], color="yellow")

@@ -141,6 +141,7 @@ def tile_text(tile: wall.Tile, lang: str) -> tuple[str, str]:
 
 
 def tile_view(tile: wall.Tile, lang: str) -> Component:
+    """One KPI tile: label, value, and its change against the same moment last week."""
     value, change = tile_text(tile, lang)
     tone = {True: "good", False: "bad"}.get(tile.good, "neutral")  # type: ignore[arg-type]
     extra = []
@@ -165,6 +166,7 @@ def tile_view(tile: wall.Tile, lang: str) -> Component:
 
 
 def ranking_view(rows: Sequence[Mapping[str, Any]], lang: str) -> list[Component]:
+    """The ranking of streets (or communities) by overdue cases, as a list with bars."""
     return [
         html.Li(
             [
@@ -182,6 +184,7 @@ def ranking_view(rows: Sequence[Mapping[str, Any]], lang: str) -> list[Component
 
 
 def feed_item(row: Mapping[str, Any], lang: str) -> Component:
+    """One row of the case feed (already masked): time, category, status, area, text."""
     return html.Li(
         [
             html.Span(row["time"], className="gb-wall-feed-time"),
@@ -223,6 +226,7 @@ def wall_parts(data: Mapping[str, Any], lang: str) -> dict[str, Any]:
 
 # --- refresh: only what changed ------------------------------------------------------------------
 def changed_tiles(parts: Mapping[str, Any], sent: Mapping[str, Any]) -> Any:
+    """A Patch of the KPI tiles whose figures changed since the last refresh, or no_update."""
     old = sent.get("tiles") or []
     if len(old) != len(parts["tile_keys"]):
         return parts["tiles"]
@@ -235,6 +239,7 @@ def changed_tiles(parts: Mapping[str, Any], sent: Mapping[str, Any]) -> Any:
 
 
 def changed_feed(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str], lang: str) -> Any:
+    """The feed as new rows on top (a Patch), the whole feed, or no_update if unchanged."""
     if [wall.row_key(r) for r in rows] == list(sent_ids):
         return no_update
     fresh = wall.new_feed_rows(rows, sent_ids)
@@ -389,6 +394,7 @@ def _street_name(store: Store, code: str) -> str:
 
 
 def header_view(config: Mapping[str, Any], place_name: str) -> Component:
+    """The wall's header: title, place, stale banner, notice, clock and last refresh."""
     lang = config["lang"]
     notice = t("wall.bad_params", lang, params=", ".join(config["bad"])) if config["bad"] else ""
     return html.Header(
@@ -409,6 +415,7 @@ def header_view(config: Mapping[str, Any], place_name: str) -> Component:
 
 
 def texts_for_browser(lang: str) -> dict[str, str]:
+    """The words assets/wall.js writes itself (spotlight figures, last refresh), in `lang`."""
     keys = ("open", "overdue", "rank", "updated", "whole")
     return {key: t(f"wall.js.{key}", lang, rank="{rank}", time="{time}") for key in keys}
 
