@@ -8,6 +8,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from geodata.model import LOCAL_TZ
+
 from .itinerary import CandidateStop, Place, StopKind
 
 # A building is due when nobody has visited it in the last DUE_AFTER_DAYS days. Visits run every
@@ -149,8 +151,8 @@ def candidates(
     at: dt.datetime,
     compounds: pd.DataFrame | None = None,
 ) -> list[CandidateStop]:
-    """Every candidate of the day `at` falls on, highest priority first (ties by id)."""
-    day = at.date()
+    """Every candidate of the (China) day `at` falls on, highest priority first (ties by id)."""
+    day = at.astimezone(LOCAL_TZ).date() if at.tzinfo else at.date()
     stops = due_buildings(buildings, last_visit, day, compounds) + follow_ups(cases, at, compounds)
     return sorted(stops, key=lambda s: (-s.priority, s.id))
 

@@ -123,3 +123,22 @@ def test_candidates_mix_buildings_and_cases_by_priority():
     assert [s.id for s in found] == ["C:C1", "B:old"]
     assert found[0].priority > found[1].priority
     assert stops.candidates(frame.iloc[:0], {}, cases(), AT) == []
+
+
+def test_the_day_of_a_utc_moment_is_the_china_day() -> None:
+    # 2026-12-01 20:00 UTC is Wednesday 2 December 04:00 in China: Wednesday's candidates.
+    buildings = pd.DataFrame(
+        {
+            "id": ["B1"],
+            "name": ["1号楼"],
+            "compound_code": ["X"],
+            "grid_code": ["G"],
+            "households": [40],
+            "lon": [116.0],
+            "lat": [35.0],
+        }
+    )
+    last = {"B1": dt.date(2026, 11, 18)}  # 14 days before 2 December: due that day only
+    empty = pd.DataFrame(columns=["id"])
+    at_utc = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
+    assert [s.id for s in stops.candidates(buildings, last, empty, at_utc)] == ["B:B1"]
