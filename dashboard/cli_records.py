@@ -80,78 +80,34 @@ def _done(report: importer.Report, data: Path) -> None:
     click.echo(text)
 
 
-@import_group.command("cases")
-@_common
-def import_cases(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
-) -> None:
-    """Cases (诉求/事件) from a CSV or XLSX file; each is placed in its grid cell and compound."""
-    report = _run(
-        data,
-        mapping,
-        lambda store, m: importer.import_cases(
-            store, file, m, skip_bad=skip_bad, rejects=rejects, progress=_progress(file), log=_log
-        ),
-    )
-    _done(report, data)
+def _record_command(kind: str, doc: str, *extra: Callable) -> None:
+    """Register `gridboard import KIND`: the common arguments, `extra` options (passed on to
+    importer.import_KIND by name), one report line."""
+
+    def command(
+        file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None, **more
+    ) -> None:
+        run = getattr(importer, f"import_{kind}")
+        if kind != "open311":  # Open311 JSON is read whole: no progress bar
+            more["progress"] = _progress(file)
+        options = dict(more, skip_bad=skip_bad, rejects=rejects, log=_log)
+        _done(_run(data, mapping, lambda store, m: run(store, file, m, **options)), data)
+
+    command.__name__ = f"import_{kind}"
+    command.__doc__ = doc
+    for option in reversed(extra):
+        command = option(command)
+    import_group.command(kind)(_common(command))
 
 
-@import_group.command("visits")
-@_common
-def import_visits(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
-) -> None:
-    """Door-to-door visits (走访) from a CSV or XLSX file."""
-    report = _run(
-        data,
-        mapping,
-        lambda store, m: importer.import_visits(
-            store, file, m, skip_bad=skip_bad, rejects=rejects, progress=_progress(file), log=_log
-        ),
-    )
-    _done(report, data)
-
-
-@import_group.command("staff")
-@_common
-@click.option("--replace", is_flag=True, help="Replace the stored roster instead of adding.")
-def import_staff(
-    file: Path,
-    data: Path,
-    mapping: Path | None,
-    skip_bad: bool,
-    rejects: Path | None,
-    replace: bool,
-) -> None:
-    """A staff roster (one row per person and role) from a CSV or XLSX file."""
-    report = _run(
-        data,
-        mapping,
-        lambda store, m: importer.import_staff(
-            store,
-            file,
-            m,
-            replace=replace,
-            skip_bad=skip_bad,
-            rejects=rejects,
-            progress=_progress(file),
-            log=_log,
-        ),
-    )
-    _done(report, data)
-
-
-@import_group.command("open311")
-@_common
-def import_open311(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
-) -> None:
-    """GeoReport v2 (Open311) service requests from a JSON file, as cases."""
-    report = _run(
-        data,
-        mapping,
-        lambda store, m: importer.import_open311(
-            store, file, m, skip_bad=skip_bad, rejects=rejects, log=_log
-        ),
-    )
-    _done(report, data)
+_record_command(
+    "cases",
+    "Cases (诉求/事件) from a CSV or XLSX file; each is placed in its grid cell and compound.",
+)
+_record_command("visits", "Door-to-door visits (走访) from a CSV or XLSX file.")
+_record_command(
+    "staff",
+    "A staff roster (one row per person and role) from a CSV or XLSX file.",
+    click.option("--replace", is_flag=True, help="Replace the stored roster instead of adding."),
+)
+_record_command("open311", "GeoReport v2 (Open311) service requests from a JSON file, as cases.")

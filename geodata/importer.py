@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pandas as pd
@@ -128,45 +132,8 @@ def _shown(value: object) -> str:
 
 
 # --- entry points -----------------------------------------------------------------------
-def import_cases(
-    store: Store,
-    path: Path,
-    mapping: Mapping | None = None,
-    *,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    progress: bool = False,
-    log: Log | None = None,
-) -> Report:
-    """Cases from a CSV or XLSX file."""
-    mapping = mapping or Mapping()
-    raw = _read(path, mapping, progress)
-    table = recognise(raw, "cases", mapping, path)
-    _say(log, f"read {len(table):,} rows from {path}; checking")
-    checked = _checked_cases(store, table, mapping)
-    return _finish("cases", store.add_cases, path, raw, checked, skip_bad, rejects, log)
-
-
-def import_visits(
-    store: Store,
-    path: Path,
-    mapping: Mapping | None = None,
-    *,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    progress: bool = False,
-    log: Log | None = None,
-) -> Report:
-    """Visits from a CSV or XLSX file."""
-    mapping = mapping or Mapping()
-    raw = _read(path, mapping, progress)
-    table = recognise(raw, "visits", mapping, path)
-    _say(log, f"read {len(table):,} rows from {path}; checking")
-    checked = check_visits(table, store)
-    return _finish("visits", store.add_visits, path, raw, checked, skip_bad, rejects, log)
-
-
-def import_staff(
+def import_records(
+    kind: str,
     store: Store,
     path: Path,
     mapping: Mapping | None = None,
@@ -177,17 +144,35 @@ def import_staff(
     progress: bool = False,
     log: Log | None = None,
 ) -> Report:
-    """A staff roster (one row per person and role) from a CSV or XLSX file."""
+    """Cases, visits or a staff roster (`kind`) from a CSV or XLSX file; `replace` (staff
+    only) replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
     raw = _read(path, mapping, progress)
-    table = recognise(raw, "staff", mapping, path)
-    checked = check_staff(table, mapping, store)
+    table = recognise(raw, kind, mapping, path)
+    if kind == "staff":
+        checked = check_staff(table, mapping, store)
+        write = _staff_writer(store, replace)
+    else:
+        _say(log, f"read {len(table):,} rows from {path}; checking")
+        if kind == "cases":
+            checked, write = _checked_cases(store, table, mapping), store.add_cases
+        else:
+            checked, write = check_visits(table, store), store.add_visits
+    _whole_row_problems(checked, raw.attrs.get("row_problems", []))
+    return _finish(kind, write, path, raw, checked, skip_bad, rejects, log)
 
+
+def _staff_writer(store: Store, replace: bool) -> Callable[[pd.DataFrame], int]:
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
         return store.write_staff(orgs, people, roles, replace=replace)
 
-    return _finish("staff", write, path, raw, checked, skip_bad, rejects, log)
+    return write
+
+
+import_cases = partial(import_records, "cases")
+import_visits = partial(import_records, "visits")
+import_staff = partial(import_records, "staff")
 
 
 def import_open311(
@@ -225,6 +210,14 @@ def _read(path: Path, mapping: Mapping, progress: bool) -> pd.DataFrame:
     return raw
 
 
+def _whole_row_problems(checked: _Checked, problems: list[Problem]) -> None:
+    """A row with more or fewer fields than the header is reported as that alone: its values
+    sit under the wrong headers, so what its fields seem to say is not reported."""
+    if problems:
+        rows = {p.row for p in problems}
+        checked.problems = [p for p in checked.problems if p.row not in rows] + problems
+
+
 def _locator(store: Store) -> Locator:
     levels = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
     return Locator(*(store.areas(level) for level in levels))
@@ -258,14 +251,19 @@ def _finish(
         raise ImportProblems(path, problems, len(raw), unit)
     bad = checked.bad_rows
     good = checked.frame[~checked.frame.index.isin(list(bad))]
-    reject_path = None
-    if problems:
-        reject_path = rejects or _default_rejects(path, unit)
-        _check_reject_path(path, reject_path)
-    _say(log, f"writing {len(good):,} {kind}")
-    written = write(good) if len(good) else 0
-    if problems:
-        _write_rejects(reject_path, raw, problems, unit)
+    if not problems:
+        _say(log, f"writing {len(good):,} {kind}")
+        written = write(good) if len(good) else 0
+        return Report(kind, path, len(raw), written, problems, None, unit)
+    reject_path = rejects or _default_rejects(path, unit)
+    _check_reject_path(path, reject_path)
+    staged = _staged_rejects(reject_path, raw, problems, unit)  # fails before the store is touched
+    try:
+        _say(log, f"writing {len(good):,} {kind}")
+        written = write(good) if len(good) else 0
+        os.replace(staged, reject_path)
+    finally:
+        staged.unlink(missing_ok=True)
     return Report(kind, path, len(raw), written, problems, reject_path, unit)
 
 
@@ -281,20 +279,44 @@ def _check_reject_path(path: Path, reject_path: Path) -> None:
         raise TabularError(f"{reject_path}: folder {reject_path.parent} does not exist")
 
 
-def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+def _staged_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> Path:
+    """The reject file written to a temporary file beside `path` (moved into place once the
+    good rows are in the store); a folder that cannot be written to is a TabularError."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise TabularError(
+            f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
+        ) from exc
+    staged = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if unit != "request" else "utf-8") as fh:
+            _write_rejects(fh, raw, problems, unit)
+    except BaseException as exc:
+        staged.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise TabularError(
+                f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
+            ) from exc
+        raise
+    return staged
+
+
+def _write_rejects(fh: IO[str], raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
     reasons: dict[int, list[str]] = {}
     for p in problems:
-        reasons.setdefault(p.row, []).append(p.text(unit).split(": ", 1)[1])
+        reasons.setdefault(p.row, []).append(p.reason(unit))
     rows = raw.loc[sorted(reasons)]
     text = ["; ".join(reasons[r]) for r in rows.index]
     if unit == "request":
         out = [req | {"reason": why} for req, why in zip(rows["request"], text, strict=True)]
-        path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+        fh.write(json.dumps(out, ensure_ascii=False, indent=2))
         return
     frame = rows.copy()
+    frame.columns = raw.attrs.get("headers") or list(raw.columns)
     frame["row"] = rows.index
     frame["reason"] = text
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    frame.to_csv(fh, index=False, lineterminator="\n")
 
 
 def _duplicates(checked: _Checked, ids: pd.Series, stored: set[str], what: str) -> None:

@@ -28,13 +28,15 @@ mapping file (`--mapping MAP.toml`), whose tables are all optional:
 
 Values are matched ignoring case and surrounding spaces; the mapping file is consulted
 before the built-in names. Dates: ISO 8601 with or without offset, 2026-11-28 14:30,
-2026/11/28 14:30:00, 2026.11.28, 2026年11月28日 14时30分, 20261128143000, 202611281430,
-20261128 and Excel serial day numbers; a time without offset is China time (Asia/Shanghai).
+2026/11/28 14:30:00, 2026.11.28, 2026年11月28日 14时30分, 2026年11月28日下午2点半 (上午, 中午,
+下午, 晚上 … with a 12-hour clock: see period_hour), 20261128143000, 202611281430, 20261128
+and Excel serial day numbers; a time without offset is China time (Asia/Shanghai).
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import re
 import tomllib
@@ -158,8 +160,16 @@ class Problem:
     message: str
 
     def text(self, unit: str = "row") -> str:
+        if not self.field:  # the row as a whole: "row 5 has 8 fields, the header has 6"
+            return f"{unit} {self.row} {self.message}"
+        return f"{unit} {self.row}: {self.reason(unit)}"
+
+    def reason(self, unit: str = "row") -> str:
+        """The problem without the row number (a reject file's reason)."""
+        if not self.field:
+            return f"{unit} {self.message}"
         shown = f" {self.value!r}" if self.value not in ("", None) else ""
-        return f"{unit} {self.row}: {self.field}{shown} {self.message}"
+        return f"{self.field}{shown} {self.message}"
 
 
 @dataclass
@@ -234,7 +244,10 @@ def _header_key(text: str) -> str:
 def read_table(path: Path, mapping: Mapping | None = None, progress: bool = False) -> pd.DataFrame:
     """Every cell of a CSV or XLSX file as text (None for empty), index = row number (header 1).
 
-    Rows with no value at all are dropped (their numbers are skipped)."""
+    Rows with no value at all are dropped (their numbers are skipped). `attrs["headers"]`
+    holds the header row as written (duplicates unrenamed); `attrs["row_problems"]` a
+    Problem for each CSV row whose number of fields differs from the header's (such a row
+    keeps the fields that fit under the header)."""
     path = Path(path)
     if not path.is_file():
         raise TabularError(f"{path}: no such file")
@@ -249,8 +262,12 @@ def read_table(path: Path, mapping: Mapping | None = None, progress: bool = Fals
         frame = _read_csv(path, progress)
     if frame.columns.empty:
         raise TabularError(f"{path}: no header row")
+    headers = frame.attrs.get("headers", [str(c) for c in frame.columns])
+    row_problems = frame.attrs.get("row_problems", [])
     blank = frame.isna().all(axis=1)
-    return frame[~blank.to_numpy()]
+    out = frame[~blank.to_numpy()]
+    out.attrs = {"headers": headers, "row_problems": row_problems}
+    return out
 
 
 def scan_text(path: Path) -> tuple[str, int]:
@@ -359,6 +376,7 @@ def _read_csv(path: Path, progress: bool) -> pd.DataFrame:
     if not header.strip():
         raise TabularError(f"{path}: the first line (the header) is empty")
     sep = max(DELIMITERS, key=header.count)
+    names, row_problems = _field_counts(path, encoding, sep)
     chunks = []
     try:
         reader = pd.read_csv(
@@ -366,6 +384,10 @@ def _read_csv(path: Path, progress: bool) -> pd.DataFrame:
             sep=sep,
             dtype=str,
             encoding=encoding,
+            header=0,
+            names=list(range(len(names))),  # the header's columns; a longer row's rest is cut
+            usecols=list(range(len(names))),
+            index_col=False,
             keep_default_na=False,
             na_values=[""],
             skip_blank_lines=False,
@@ -379,9 +401,56 @@ def _read_csv(path: Path, progress: bool) -> pd.DataFrame:
         raise TabularError(f"{path}: not a well-formed CSV file ({_parser_message(exc)})") from exc
     except pd.errors.EmptyDataError as exc:
         raise TabularError(f"{path}: the file has no header row") from exc
-    frame = pd.concat(chunks) if chunks else pd.DataFrame()
+    frame = pd.concat(chunks) if chunks else pd.DataFrame(columns=range(len(names)))
+    frame.columns = _unique(names)
     frame.index = np.arange(2, len(frame) + 2)
-    return frame.astype(object).where(frame.notna(), None)
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.attrs = {"headers": names, "row_problems": row_problems}
+    return frame
+
+
+def _field_counts(path: Path, encoding: str, sep: str) -> tuple[list[str], list[Problem]]:
+    """The header's fields, and a Problem for each record (row 2 on) with more or fewer
+    fields than the header; blank lines are not records and are not counted."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, 2 * MAX_LINE_BYTES))
+    problems: list[Problem] = []
+    try:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            records = csv.reader(fh, delimiter=sep, quotechar='"', doublequote=True, strict=False)
+            names = [name.lstrip("\ufeff") for name in next(records, [])]
+            width = len(names)
+            for row, fields in enumerate(records, start=2):
+                if len(fields) != width and any(f.strip() for f in fields):
+                    problems.append(
+                        Problem(row, "", "", _width_message(len(fields), width, "field"))
+                    )
+    except csv.Error as exc:
+        raise TabularError(f"{path}: not a well-formed CSV file ({exc})") from exc
+    finally:
+        csv.field_size_limit(limit)
+    if not names:
+        raise TabularError(f"{path}: the file has no header row")
+    return names, problems
+
+
+def _width_message(count: int, width: int, what: str) -> str:
+    return f"has {count} {what}{'' if count == 1 else 's'}, the header has {width}"
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column labels for the header: a repeated name gets .1, .2 … (as pandas does)."""
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(names):
+        base = name or f"Unnamed: {i}"
+        label, n = base, 0
+        while label in seen:
+            n += 1
+            label = f"{base}.{n}"
+        seen.add(label)
+        out.append(label)
+    return out
 
 
 def _parser_message(exc: Exception) -> str:
@@ -420,8 +489,16 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
     if not rows or all(v is None for v in rows[0]):
         raise TabularError(f"{path}: the first row (the header) is empty")
     header = [str(v).strip() if v is not None else f"column {i + 1}" for i, v in enumerate(rows[0])]
-    body = [[_cell_text(v) for v in r[: len(header)]] for r in rows[1:]]
-    frame = pd.DataFrame(body, columns=header, index=np.arange(2, len(body) + 2), dtype=object)
+    width = len(header)
+    body = [[_cell_text(v) for v in r[:width]] for r in rows[1:]]
+    row_problems = []
+    for row, r in enumerate(rows[1:], start=2):
+        if len(r) > width and any(_cell_text(v) is not None for v in r[width:]):
+            last = max(i for i, v in enumerate(r) if _cell_text(v) is not None) + 1
+            row_problems.append(Problem(row, "", "", _width_message(last, width, "cell")))
+    index = np.arange(2, len(body) + 2)
+    frame = pd.DataFrame(body, columns=_unique(header), index=index, dtype=object)
+    frame.attrs = {"headers": header, "row_problems": row_problems}
     for col in frame.columns:
         text = frame[col].dropna().astype(str)
         bad = text.str.contains(MOJIBAKE)
@@ -449,16 +526,18 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
     """The frame's columns renamed to ours (unknown columns dropped, values stripped); a
     missing required column is a TabularError naming the headers looked for."""
     names = HEADERS[kind]
-    by_key: dict[str, str] = {}
-    for header in frame.columns:
-        by_key.setdefault(_header_key(header), header)
-    chosen: dict[str, str] = {}
+    headers = frame.attrs.get("headers") or [str(c) for c in frame.columns]
+    by_key: dict[str, list[int]] = {}  # header key → positions of the columns it names
+    for position, header in enumerate(headers):
+        by_key.setdefault(_header_key(header), []).append(position)
+    chosen: dict[str, int] = {}
     for ours in names:
-        wanted = (*mapping.columns.get(ours, ()), *names[ours])
-        for candidate in wanted:
-            theirs = by_key.get(_header_key(candidate))
-            if theirs is not None and theirs not in chosen.values():
-                chosen[ours] = theirs
+        for group in (mapping.columns.get(ours, ()), names[ours]):
+            keys = dict.fromkeys(_header_key(c) for c in group)
+            found = [i for key in keys for i in by_key.get(key, ()) if i not in chosen.values()]
+            if found:
+                _refuse_ambiguous(path, ours, sorted(found) if len(found) > 1 else [], headers)
+                chosen[ours] = found[0]
                 break
     unknown = sorted(set(mapping.columns) - set(names))
     if unknown:
@@ -471,9 +550,24 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
                 " name it in a mapping file with --mapping"
             )
     out = pd.DataFrame(index=frame.index)
-    for ours, theirs in chosen.items():
-        out[ours] = _stripped(frame[theirs])
+    for ours, position in chosen.items():
+        out[ours] = _stripped(frame.iloc[:, position])
     return out
+
+
+def _refuse_ambiguous(path: Path, ours: str, positions: list[int], headers: list[str]) -> None:
+    """Two or more columns would be our column `ours`: refuse, naming them."""
+    if not positions:
+        return
+    shown = ", ".join(f"{headers[i]!r} (column {i + 1})" for i in positions)
+    if len({headers[i] for i in positions}) == 1:
+        what = f"the header {headers[positions[0]]!r} appears {len(positions)} times: {shown}"
+    else:
+        what = f"columns {shown} are {'both' if len(positions) == 2 else 'all'} {ours}"
+    raise TabularError(
+        f"{path}: {what}; which one is {ours}? Rename or remove the others,"
+        f' or name the one to use in a mapping file ([columns] {ours} = "…")'
+    )
 
 
 def _stripped(values: pd.Series) -> pd.Series:
@@ -528,13 +622,22 @@ def map_values(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, np.
 _CHINESE_DATE = (
     (r"[年月/.]", "-"),
     (r"日", " "),
-    (r"[时點点]", ":"),
+    (r"[时時點点]", ":"),
     (r"分", ":"),
     (r"秒", ""),
     (r"\s+", " "),
 )
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
-_WELL_FORMED = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_WELL_FORMED = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?" + f"(?:{TZ_SUFFIX[:-1]})?$"
+)
+# A part of the day before a 12-hour clock hour: 2026年5月1日下午3点, 上午9点30分, 晚上8:15.
+MORNING = ("凌晨", "早上", "早晨", "清晨", "上午")
+NOON = ("中午",)
+EVENING = ("下午", "午后", "傍晚", "晚上", "夜里", "夜间")
+_PERIOD = re.compile(
+    f"({'|'.join(MORNING + NOON + EVENING)})" + r"\s*(\d{1,2})\s*(?=[点點时時:：])"
+)
 
 
 def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -555,7 +658,8 @@ def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         still = again.isna()
         if still.any():
             problems.loc[still[still].index] = [
-                _time_problem(text) for text in normal[still].tolist()
+                _time_problem(text, norm)
+                for text, norm in zip(failed[still].tolist(), normal[still].tolist(), strict=True)
             ]
     out.loc[parsed.index] = parsed
     return out, problems
@@ -576,12 +680,43 @@ def _parse_iso(text: pd.Series) -> pd.Series:
 def _normalise(text: pd.Series) -> pd.Series:
     """Chinese and compact forms rewritten as ISO text (digits padded to two places)."""
     out = text.str.strip()
+    out = out.str.replace(r"([点點时時])半", r"\g<1>30分", regex=True)
+    out = out.str.replace(_PERIOD, _period_iso, regex=True)
     out = out.str.replace(_COMPACT, _compact_iso, regex=True)
     for pattern, repl in _CHINESE_DATE:
         out = out.str.replace(pattern, repl, regex=True)
     out = out.str.strip().str.rstrip(":-")
     out = out.str.replace(r"(?<![\d.])(\d)(?!\d)", r"0\1", regex=True)
     return out.str.replace(r"^(\d{4}-\d{2}-\d{2})-", r"\1", regex=True)
+
+
+def period_hour(part: str, hour: int) -> int | str:
+    """The 24-hour clock hour of `hour` said with a part of the day, or why there is none.
+
+    凌晨/早上/早晨/清晨/上午 h: h for 0–11; 凌晨12点 is 0:00, 上午12点 is noon (as it is
+    said). 中午: 11, 12 as they are, 1 and 2 are 13:00 and 14:00. 下午/午后/傍晚/晚上/夜里/
+    夜间 h: h + 12 for 1–11 (下午3点 = 15:00, 晚上8点 = 20:00), 13–23 as they are; 下午12点
+    is noon; 晚上12点 is refused (midnight — which day's?)."""
+    if part in MORNING:
+        if hour == 12:
+            return 0 if part == "凌晨" else 12
+        return hour if hour < 12 else f"{part}{hour}点 is not a morning hour (0–12)"
+    if part in NOON:
+        if hour in (11, 12):
+            return hour
+        return hour + 12 if hour in (1, 2) else f"{part}{hour}点 is not a noon hour (11–2)"
+    if 1 <= hour <= 11 or 13 <= hour <= 23:
+        return hour + 12 if hour < 12 else hour
+    if hour == 12 and part in ("下午", "午后"):
+        return 12
+    if hour == 12:
+        return f"{part}12点 is ambiguous (midnight of which day?); write 0点 of the next day"
+    return f"{part}{hour}点 is not an afternoon or evening hour (1–11)"
+
+
+def _period_iso(m: re.Match) -> str:
+    hour = period_hour(m.group(1), int(m.group(2)))
+    return f"{hour:02d}" if isinstance(hour, int) else m.group(0)
 
 
 def _compact_iso(m: re.Match) -> str:
@@ -602,7 +737,12 @@ def _excel_serials(text: pd.Series) -> pd.Series:
     return out
 
 
-def _time_problem(normal: str) -> str:
+def _time_problem(original: str, normal: str) -> str:
+    period = _PERIOD.search(original.strip())
+    if period is not None:
+        hour = period_hour(period.group(1), int(period.group(2)))
+        if isinstance(hour, str):
+            return f"is not a time of day: {hour}"
     if _WELL_FORMED.match(normal):
         return "is not a real date or time (no such day, hour or minute)"
     return "is not a date and time in a known form (e.g. 2026-11-28 14:30)"

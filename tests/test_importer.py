@@ -198,6 +198,50 @@ def test_skip_bad_to_a_named_reject_file(store, tmp_path):
     report = importer.import_cases(store, BAD / "unknown_category.csv", skip_bad=True,
                                    rejects=target)  # fmt: skip
     assert report.written == 1 and target.exists()
+    assert list(target.parent.iterdir()) == [target]  # no temporary file left beside it
+
+
+def test_a_row_with_the_wrong_number_of_fields_is_named_as_such(store, store_path, tmp_path):
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, BAD / "ragged_rows.csv")
+    assert info.value.lines() == [
+        "row 3 has 9 fields, the header has 7",
+        "row 4 has 3 fields, the header has 7",
+    ]  # not "category '116.0913' is not a known category" or "lon is missing"
+    assert digest(store_path) == before
+    report = importer.import_cases(
+        store, BAD / "ragged_rows.csv", skip_bad=True, rejects=tmp_path / "r.csv"
+    )
+    assert (report.written, report.rejected) == (1, 2)
+    rejects = pd.read_csv(tmp_path / "r.csv", dtype=str, encoding="utf-8-sig")
+    assert list(rejects["reason"]) == [
+        "row has 9 fields, the header has 7",
+        "row has 3 fields, the header has 7",
+    ]
+
+
+def test_an_unwritable_reject_file_changes_nothing(store, store_path):
+    before = digest(store_path)
+    with pytest.raises(TabularError, match=r"/proc/rej\.csv: cannot write the reject file"):
+        importer.import_cases(
+            store, BAD / "unknown_category.csv", skip_bad=True, rejects=Path("/proc/rej.csv")
+        )
+    assert digest(store_path) == before
+    assert importer.import_cases(store, BAD / "unknown_category.csv", skip_bad=True,
+                                 rejects=store_path.parent / "r.csv").written == 1  # fmt: skip
+
+
+def test_a_failed_store_write_leaves_no_reject_file(store, tmp_path, monkeypatch):
+    def fail(_rows):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "add_cases", fail)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(RuntimeError):
+        importer.import_cases(store, BAD / "unknown_category.csv", skip_bad=True,
+                              rejects=tmp_path / "out" / "r.csv")  # fmt: skip
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_visits_from_a_building_or_a_cell(store):

@@ -75,11 +75,51 @@ def test_semicolon_and_tab_separated(tmp_path):
         assert tabular.read_table(path).loc[2, "category"] == "noise"
 
 
-def test_malformed_csv_names_the_line(tmp_path):
+def test_rows_with_more_or_fewer_fields_than_the_header_are_row_problems(tmp_path):
     path = tmp_path / "ragged.csv"
-    path.write_text("id,category\nA,noise\nB,noise,extra,more\n", encoding="utf-8")
-    with pytest.raises(TabularError, match=r"not a well-formed CSV file .*line 3"):
-        tabular.read_table(path)
+    path.write_text(
+        "id,category,lon\n116.1,noise,extra,more,1\nA,noise,1\n\nB\nC,noise,\n", encoding="utf-8"
+    )
+    frame = tabular.read_table(path)
+    assert list(frame.columns) == ["id", "category", "lon"]  # no leading fields as an index
+    assert frame.loc[2, "id"] == "116.1" and frame.loc[3, "category"] == "noise"
+    shown = [p.text() for p in frame.attrs["row_problems"]]
+    assert shown == ["row 2 has 5 fields, the header has 3", "row 5 has 1 field, the header has 3"]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("id,id,category,lon,lat,reported_at",
+         "the header 'id' appears 2 times: 'id' (column 1), 'id' (column 2); which one is id?"),
+        ("编号,category,id,lon,lat,reported_at",
+         "columns '编号' (column 1), 'id' (column 3) are both id; which one is id?"),
+        ("id,category,lon,lat,受理时间,来电时间",
+         "columns '受理时间' (column 5), '来电时间' (column 6) are both reported_at"),
+    ],
+)  # fmt: skip
+def test_duplicate_and_ambiguous_headers_are_refused(tmp_path, header, message):
+    path = tmp_path / "dup.csv"
+    path.write_text(header + "\nA,B,C,D,E,F\n", encoding="utf-8")
+    frame = tabular.read_table(path)
+    with pytest.raises(TabularError) as info:
+        tabular.recognise(frame, "cases", tabular.Mapping(), path)
+    assert str(info.value).startswith(f"{path}: {message}")
+
+
+def test_a_mapping_file_settles_which_column_is_meant(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("编号,category,id,lon,lat,reported_at\nA,B,C,D,E,F\n", encoding="utf-8")
+    mapping = tabular.Mapping(columns={"id": ("id",)})
+    table = tabular.recognise(tabular.read_table(path), "cases", mapping, path)
+    assert table.loc[2, "id"] == "C"
+
+
+def test_a_duplicated_header_we_do_not_use_is_harmless(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("id,备注,category,备注,lon,lat,reported_at\nA,x,B,y,C,D,E\n", encoding="utf-8")
+    table = tabular.recognise(tabular.read_table(path), "cases", tabular.Mapping(), path)
+    assert table.loc[2, "id"] == "A" and table.loc[2, "category"] == "B"
 
 
 def test_xlsx_with_dates_and_numbers(tmp_path):
@@ -123,6 +163,43 @@ def test_date_forms(text):
     times, problems = tabular.parse_times(pd.Series([text]))
     assert problems.isna().all(), problems[0]
     assert times[0] == pd.Timestamp("2026-11-28 06:30", tz="UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("2024年5月1日下午3点", "2024-05-01 15:00"),
+        ("2024年5月1日上午9点30分", "2024-05-01 09:30"),
+        ("2024年5月1日晚上8点", "2024-05-01 20:00"),
+        ("2024年5月1日中午12点", "2024-05-01 12:00"),
+        ("2024年5月1日中午1点", "2024-05-01 13:00"),
+        ("2024年5月1日凌晨12点", "2024-05-01 00:00"),
+        ("2024年5月1日上午12点", "2024-05-01 12:00"),
+        ("2024年5月1日下午12点", "2024-05-01 12:00"),
+        ("2024年5月1日下午3点半", "2024-05-01 15:30"),
+        ("2024年5月1日 下午 3:15", "2024-05-01 15:15"),
+        ("2024年5月1日下午15时", "2024-05-01 15:00"),
+        ("2024年5月1日早上7点5分", "2024-05-01 07:05"),
+    ],
+)
+def test_morning_afternoon_and_evening_hours(text, local):
+    times, problems = tabular.parse_times(pd.Series([text]))
+    assert problems.isna().all(), problems[0]
+    assert times[0] == pd.Timestamp(local, tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("2024年5月1日晚上12点", "is not a time of day: 晚上12点 is ambiguous"),
+        ("2024年5月1日上午15点", "is not a time of day: 上午15点 is not a morning hour (0–12)"),
+        ("2024年5月1日中午5点", "is not a time of day: 中午5点 is not a noon hour"),
+        ("2024-05-01 xyz", "is not a date and time in a known form"),
+    ],
+)
+def test_hours_that_do_not_fit_their_part_of_the_day(text, problem):
+    times, problems = tabular.parse_times(pd.Series([text]))
+    assert pd.isna(times[0]) and problems[0].startswith(problem), problems[0]
 
 
 def test_date_only_and_single_digits():
