@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import dash
 import dash_mantine_components as dmc
+import flask
 from dash import dcc, html
 from dash.development.base_component import Component
 
-from dashboard import ids
-from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, t
+from dashboard import context, ids
+from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, resolve_language, t
 
 # What the pages tell a user whose store is empty.
 DEMO_COMMAND = "gridboard demo --scale street --out {path}"
@@ -27,6 +28,27 @@ PAGES: tuple[tuple[str, str], ...] = (
 def other_pages(here: str, lang: str) -> list[tuple[str, str]]:
     """(path, name) of every page but `here`, for the header's links."""
     return [(path, t(key, lang)) for path, key in PAGES if path != here]
+
+
+def page_title(key: str = "app.title") -> Callable[..., str]:
+    """A page's browser-tab title for dash.register_page, in the language of the page opened."""
+
+    def title(**_path_variables: object) -> str:
+        return t(key, requested_language())
+
+    return title
+
+
+def requested_language() -> str:
+    """`?lang=` of the page being opened: the URL's on a first load, and on a move inside the
+    app the one the pages router (a Dash callback) was given; else the default language."""
+    lang = flask.request.args.get("lang")
+    try:
+        search = dash.ctx.inputs.get("_pages_location.search") or ""
+    except (LookupError, dash.exceptions.MissingCallbackContextException):  # not in a callback
+        search = ""
+    lang = (parse_qs(search.lstrip("?")).get("lang") or [lang])[0]
+    return resolve_language(lang, context.settings().language)
 
 
 def first_value(value: Any) -> str | None:

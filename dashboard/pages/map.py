@@ -22,6 +22,7 @@ from dashboard.header import (
     header,
     language_links,
     other_pages,
+    page_title,
 )
 from dashboard.i18n import (
     category_name,
@@ -61,7 +62,7 @@ PROBLEM_SWATCH = {
 # The problems legend sits at the map's top right (the metric legend is at the bottom left).
 PROBLEMS_KEY_STYLE = {"left": "auto", "bottom": "auto", "right": "0.75rem", "top": "0.75rem"}
 
-dash.register_page(__name__, path=PATH, name="map", order=0)
+dash.register_page(__name__, path=PATH, name="map", order=0, title=page_title())
 
 
 # --- view state: controls and clicks → ViewState ----------------------------------------------

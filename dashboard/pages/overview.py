@@ -15,7 +15,7 @@ from dash.development.base_component import Component
 from flask_caching import Cache
 
 from dashboard import context, ids, mapdata
-from dashboard.header import DEMO_COMMAND, other_pages
+from dashboard.header import DEMO_COMMAND, other_pages, page_title
 from dashboard.header import header as page_header
 from dashboard.i18n import (
     format_date,
@@ -42,7 +42,7 @@ COUNT_COLUMNS = (
     "cases_30d",
 )
 
-dash.register_page(__name__, path=PATH, name="overview", order=1)
+dash.register_page(__name__, path=PATH, name="overview", order=1, title=page_title())
 
 
 # --- data: store → plain rows ------------------------------------------------------------------

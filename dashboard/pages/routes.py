@@ -23,6 +23,7 @@ from dashboard.header import (
     header,
     language_links,
     other_pages,
+    page_title,
 )
 from dashboard.i18n import format_date, format_number, resolve_language, t
 from dashboard.routedata import RouteProblem, Worker
@@ -43,7 +44,7 @@ DOWNLOADS = {
 WORKER_OPTIONS_LIMIT = 200  # the searchable picker lists this many matches at most
 HIDDEN = "gb-route-offstage"  # keeps the map its real size while nothing is shown
 
-dash.register_page(__name__, path=PATH, name="routes", order=2)
+dash.register_page(__name__, path=PATH, name="routes", order=2, title=page_title())
 
 
 # --- view state: controls and buttons → RouteView --------------------------------------------

@@ -11,6 +11,7 @@ from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 from dashboard import context, mapdata
+from dashboard.header import page_title
 from dashboard.i18n import category_name, format_number, resolve_language, t
 from dashboard.pages.map import map_texts, paint_message, paint_texts
 from geodata.model import LOCAL_TZ, Level
@@ -19,7 +20,7 @@ from layers import mapfig, wall
 from layers.view import CITY, ViewState
 
 PATH = "/wall"
-dash.register_page(__name__, path=PATH, name="wall", title="网格治理一张图 · 指挥中心")
+dash.register_page(__name__, path=PATH, name="wall", title=page_title("wall.title"))
 
 # Component ids of this page (kept here, not in dashboard/ids.py, while that file is shared).
 MAP = "wall-map"

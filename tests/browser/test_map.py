@@ -86,6 +86,7 @@ def test_english_leaves_only_data_names_in_chinese(
     open_map(page, f"{app_url}/?street={STREET}&metric=overdue_cases")
     page.locator(f"#{ids.lang_link('en')}").click()
     expect(page.locator(f"#{ids.PAGE_TITLE}")).to_have_text(t("app.title", "en"))
+    expect(page).to_have_title(t("app.title", "en"))  # the browser tab too
     wait_for_map(page)
     expect(page.locator(f"#{ids.LEGEND}")).to_contain_text(t("metric.overdue_cases", "en"))
     assert parse_qs(urlparse(page.url).query)["metric"] == ["overdue_cases"]

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, Response, expect
 
+from dashboard.i18n import t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, StoreError, open_store
 from tests import tiny_city as tc
@@ -97,6 +98,7 @@ def test_a_new_case_shows_within_one_refresh_masked(page: Page, live: Any) -> No
 
     page.on("response", keep)
     open_wall(page, f"{url}/wall?refresh=2&rotate=5&lang=en")
+    expect(page).to_have_title(t("wall.title", "en"))
     new_today = page.locator("[data-kpi='new_today'] .gb-wall-kpi-value")
     before = int(new_today.inner_text().replace(",", ""))
     compounds = switch.store.areas(Level.COMPOUND)
