@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 import dash
 import dash_mantine_components as dmc
@@ -75,6 +75,13 @@ def language_links(lang: str, query: Mapping[str, Any], path: str) -> list[Compo
         else:
             items.append(dcc.Link(name, id=ids.lang_link(code), href=href(path, code, query)))
     return items
+
+
+def address_and_links(search: str, lang: str, path: str) -> tuple[str, list[Component | str]]:
+    """A view's query string for the address bar, and language links that keep the view."""
+    query = dict(parse_qsl(search.lstrip("?")))
+    query.pop("lang", None)
+    return search, language_links(lang, query, path)
 
 
 def language_switch(lang: str, query: Mapping[str, Any], path: str) -> Component:

@@ -6,7 +6,6 @@ import datetime as dt
 import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import dash
 import dash_mantine_components as dmc
@@ -17,10 +16,10 @@ from dash.development.base_component import Component
 from dashboard import context, ids, mapdata, panel
 from dashboard.header import (
     DEMO_COMMAND,
+    address_and_links,
     empty_store_view,
     first_value,
     header,
-    language_links,
     other_pages,
     page_title,
 )
@@ -347,11 +346,7 @@ def view_from_click(click: dict | None, view: dict) -> dict:
 def url_from_view(view: dict) -> tuple[str, list]:
     """VIEW → the address bar (no reload) and language links that keep the view."""
     state = ViewState.from_dict(view)
-    default_lang = context.settings().language
-    search = state.query(default_lang)
-    query = dict(parse_qsl(search.lstrip("?")))
-    query.pop("lang", None)
-    return search, language_links(state.lang, query, PATH)
+    return address_and_links(state.query(context.settings().language), state.lang, PATH)
 
 
 @callback(Output(ids.DATE_RANGE, "disabled"), Input(ids.WINDOW_SELECT, "value"))
