@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from geodata.store import Store, open_store
+from tests import tiny_city as tc
 
 DEMO_SEED = 7
 DEMO_AS_OF = dt.date(2026, 11, 28)
@@ -64,3 +66,28 @@ def empty_store_path(tmp_path: Path) -> Path:
     path = tmp_path / "empty.gpkg"
     open_store(path, create=True).close()
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_routes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The tiny city plus P7, a grid worker with no cell (a role on a community), and P2's
+    visits to both buildings of the south cell three days before AS_OF: nothing due there."""
+    city = tc.build()
+    person = pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)
+    city.persons = pd.concat([city.persons, person])
+    role = ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU)
+    city.roles = pd.concat([city.roles, pd.DataFrame([role], columns=city.roles.columns)])
+    path = tmp_path_factory.mktemp("tiny-routes") / "tiny.gpkg"
+    with open_store(path, create=True) as store:
+        store.write_city(city)
+        day = tc.AS_OF - dt.timedelta(days=3)
+        visits = pd.DataFrame(
+            [
+                ("V21", "P2", day, f"{tc.GARDEN}-03", 20, 0, 0),
+                ("V22", "P2", day, f"{tc.GARDEN}-04", 20, 0, 0),
+            ],
+            columns=tc.visits().columns,
+        )
+        store.add_visits(visits)
+    with open_store(path, readonly=True) as store:
+        yield store

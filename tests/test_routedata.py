@@ -20,85 +20,60 @@ from tests.conftest import DEMO_AS_OF
 DAY = DEMO_AS_OF - dt.timedelta(days=3)  # a Wednesday
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    """The tiny city plus P7, a grid worker on a community (no cell), and recent visits."""
-    city = tc.build()
-    person = pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)
-    city.persons = pd.concat([city.persons, person])
-    role = ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU)
-    city.roles = pd.concat([city.roles, pd.DataFrame([role], columns=city.roles.columns)])
-    path = tmp_path_factory.mktemp("tiny") / "tiny.gpkg"
-    with open_store(path, create=True) as store:
-        store.write_city(city)
-        # P2 visits both buildings of the south cell three days before AS_OF
-        day = tc.AS_OF - dt.timedelta(days=3)
-        visits = pd.DataFrame(
-            [
-                ("V21", "P2", day, f"{tc.GARDEN}-03", 20, 0, 0),
-                ("V22", "P2", day, f"{tc.GARDEN}-04", 20, 0, 0),
-            ],
-            columns=tc.visits().columns,
-        )
-        store.add_visits(visits)
-    with open_store(path, readonly=True) as store:
-        yield store
-
-
 def problem(call) -> rd.RouteProblem:
     with pytest.raises(rd.RouteProblem) as info:
         call()
     return info.value
 
 
-def test_workers_with_cells_and_community(tiny):
-    found = {w.id: w for w in rd.workers(tiny)}
+def test_workers_with_cells_and_community(tiny_routes):
+    found = {w.id: w for w in rd.workers(tiny_routes)}
     assert set(found) == {"P1", "P2", "P6", "P7"}
     assert found["P1"] == rd.Worker("P1", "王建国", tc.YUNHE, "运河社区", (tc.YUNHE + "001",))
     assert found["P7"].grid_codes == () and found["P7"].community_name == "锦绣社区"
 
 
-def test_unknown_worker(tiny):
-    err = problem(lambda: rd.itinerary(tiny, "P404", tc.AS_OF))
+def test_unknown_worker(tiny_routes):
+    err = problem(lambda: rd.itinerary(tiny_routes, "P404", tc.AS_OF))
     assert err.key == "route.problem.unknown_worker" and err.args_map == {"worker": "P404"}
     assert str(err) == "No grid worker has the ID P404"
     assert "P404" in err.text("zh")
-    assert problem(lambda: rd.itinerary(tiny, "P3", tc.AS_OF)).key == err.key  # not a worker
+    assert problem(lambda: rd.itinerary(tiny_routes, "P3", tc.AS_OF)).key == err.key  # not a worker
 
 
-def test_a_worker_with_no_grid_cells(tiny):
-    err = problem(lambda: rd.itinerary(tiny, "P7", tc.AS_OF))
+def test_a_worker_with_no_grid_cells(tiny_routes):
+    err = problem(lambda: rd.itinerary(tiny_routes, "P7", tc.AS_OF))
     assert err.key == "route.problem.no_cells" and err.args_map == {"name": "孙丽"}
     assert "孙丽" in str(err)
 
 
-def test_a_date_with_no_due_stops(tiny):
+def test_a_date_with_no_due_stops(tiny_routes):
     # On that day P2 has just visited both buildings and the south cell's case is not reported yet
     day = tc.AS_OF - dt.timedelta(days=3)
-    err = problem(lambda: rd.itinerary(tiny, "P2", day))
+    err = problem(lambda: rd.itinerary(tiny_routes, "P2", day))
     assert err.key == "route.problem.no_stops"
     assert err.args_map == {"date": day.isoformat(), "name": "李秀英"}
     # Two days later the case C2 is open: a route with that one stop
-    later = rd.itinerary(tiny, "P2", tc.AS_OF - dt.timedelta(days=1))
+    later = rd.itinerary(tiny_routes, "P2", tc.AS_OF - dt.timedelta(days=1))
     assert [rs.stop.id for rs in later.stops] == ["C:C2"]
 
 
-def test_a_budget_too_small_for_any_stop(tiny):
-    err = problem(lambda: rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=2))
+def test_a_budget_too_small_for_any_stop(tiny_routes):
+    err = problem(lambda: rd.itinerary(tiny_routes, "P6", tc.AS_OF, budget_min=2))
     assert err.key == "route.problem.budget_too_small"
     assert err.args_map["minutes"] == 2 and err.args_map["needed"] > 2
-    fits = rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=err.args_map["needed"])
+    fits = rd.itinerary(tiny_routes, "P6", tc.AS_OF, budget_min=err.args_map["needed"])
     assert len(fits.stops) >= 1
 
 
-def test_bad_budgets_are_refused(tiny):
+def test_bad_budgets_are_refused(tiny_routes):
     for budget in (0, -5, 10_000):
         with pytest.raises(ValueError, match="budget"):
-            rd.itinerary(tiny, "P6", tc.AS_OF, budget_min=budget)
+            rd.itinerary(tiny_routes, "P6", tc.AS_OF, budget_min=budget)
 
 
-def test_tiny_route_by_hand(tiny):
-    route = rd.itinerary(tiny, "P6", tc.AS_OF)
+def test_tiny_route_by_hand(tiny_routes):
+    route = rd.itinerary(tiny_routes, "P6", tc.AS_OF)
     ids = {rs.stop.id for rs in route.stops}
     assert ids == {f"B:{tc.XINTIANDI}-02", "C:C4"}  # never visited; the open case
     assert route.network is Network.ROADS

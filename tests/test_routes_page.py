@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
 import dash
-import pandas as pd
 import pytest
 from dash.development.base_component import Component
 
@@ -267,33 +265,9 @@ def test_empty_store_says_how_to_get_data(empty_store_path: Path, lang: str) -> 
 
 
 # --- the tiny city: a worker with no grid cells, a day with nothing due -------------------------
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The tiny city plus P7, a grid worker with no cell, and visits three days before AS_OF."""
-    city = tc.build()
-    person = pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)
-    city.persons = pd.concat([city.persons, person])
-    role = ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU)
-    city.roles = pd.concat([city.roles, pd.DataFrame([role], columns=city.roles.columns)])
-    path = tmp_path_factory.mktemp("tiny-routes") / "tiny.gpkg"
-    with open_store(path, create=True) as store:
-        store.write_city(city)
-        day = tc.AS_OF - dt.timedelta(days=3)
-        visits = pd.DataFrame(
-            [
-                ("V21", "P2", day, f"{tc.GARDEN}-03", 20, 0, 0),
-                ("V22", "P2", day, f"{tc.GARDEN}-04", 20, 0, 0),
-            ],
-            columns=tc.visits().columns,
-        )
-        store.add_visits(visits)
-    with open_store(path, readonly=True) as store:
-        yield store
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_route_problems_in_the_tiny_city(tiny: Store, page: ModuleType, lang: str) -> None:
-    app = create_app(Settings.from_env({}), tiny)
+def test_route_problems_in_the_tiny_city(tiny_routes: Store, page: ModuleType, lang: str) -> None:
+    app = create_app(Settings.from_env({}), tiny_routes)
     day = tc.AS_OF - dt.timedelta(days=3)
     no_cells = parts(app, page, RouteView("P7", tc.AS_OF.isoformat(), lang=lang))
     assert no_cells.notice.children == t("route.problem.no_cells", lang, name="孙丽")
