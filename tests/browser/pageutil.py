@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard import ids
 from dashboard.app import create_app
+from dashboard.i18n import CATALOGUES, contains_cjk
 from dashboard.settings import Settings
 from geodata.model import Level
 from geodata.store import Store
@@ -81,3 +83,13 @@ def data_names(store: Store) -> list[str]:
     for level in Level:
         names |= set(store.areas(level)["name"].dropna().astype(str))
     return sorted((n for n in names if n), key=len, reverse=True)
+
+
+def untranslated(text: str, names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """What an English page shows that is not English: lines still holding Chinese once the
+    data's own `names` are taken out (longest first), and translation keys shown raw."""
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, "")
+    chinese = [line for line in text.splitlines() if contains_cjk(line)]
+    keys = [key for key in CATALOGUES["en"] if re.search(rf"\b{re.escape(key)}\b", text)]
+    return chinese, keys
