@@ -248,15 +248,15 @@ def _trace(values: Values, shape: dict, metric: str, texts: Texts, selected: str
     )
 
 
-def _outline_layer(level: str, shape: dict) -> dict[str, Any]:
-    colour, width = OUTLINE[level]
+def line_layer(shape: dict, colour: str, width: float, name: str) -> dict[str, Any]:
+    """A map layer drawing the outlines of a FeatureCollection (no hover, no clicks)."""
     return {
         "sourcetype": "geojson",
         "source": shape,
         "type": "line",
         "color": colour,
         "line": {"width": width},
-        "name": level,
+        "name": name,
     }
 
 
@@ -280,7 +280,7 @@ def figure(scene: Scene, metric: str, texts: Texts, selected: str | None = None)
         for values in scene.coloured
     ]
     layers = tile_layers(scene.basemap) + [
-        _outline_layer(level, scene.shapes[level]) for level in scene.outlines
+        line_layer(scene.shapes[level], *OUTLINE[level], level) for level in scene.outlines
     ]
     if scene.problems is not None:  # after the coloured traces: paint.js indexes those
         layers += problem_layers(scene.problems)

@@ -328,7 +328,7 @@ def route_figure(
         )
     )
     layers = mapfig.tile_layers(basemap) if basemap else []
-    layers += [_cell_layer(cells)] if cells else []
+    layers += [mapfig.line_layer(cells, *CELL_LINE, "grid")] if cells else []
     fig = go.Figure(traces)
     fig.update_layout(
         map={
@@ -355,15 +355,3 @@ def stop_labels(route: Itinerary) -> list[str]:
         same = numbers[(rs.stop.place.lon, rs.stop.place.lat)]
         labels.append(",".join(map(str, same)) if same[0] == rs.number else "")
     return labels
-
-
-def _cell_layer(cells: dict) -> dict[str, Any]:
-    colour, width = CELL_LINE
-    return {
-        "sourcetype": "geojson",
-        "source": cells,
-        "type": "line",
-        "color": colour,
-        "line": {"width": width},
-        "name": "grid",
-    }
