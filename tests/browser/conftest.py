@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import Page
 
 from geodata.store import Store, open_store
-from tests.browser.pageutil import Watch, served
+from tests.browser.pageutil import Watch, guard, served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -54,15 +54,5 @@ def output_dir() -> Path:
 def watch(page: Page, app_url: str) -> Iterator[Watch]:
     """Collects console errors, uncaught page errors and requests off this host (aborted)."""
     seen = Watch()
-    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: seen.problems.append(str(error)))
-
-    def local_only(route: Route, request: Request) -> None:
-        if request.url.startswith(app_url):
-            route.continue_()
-        else:  # no test reaches the internet
-            seen.outside.append(request.url)
-            route.abort()
-
-    page.route("**/*", local_only)
+    guard(page, app_url, seen.problems, seen.outside)
     yield seen

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, Route, expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard import ids
@@ -93,3 +93,19 @@ def untranslated(text: str, names: Iterable[str]) -> tuple[list[str], list[str]]
     chinese = [line for line in text.splitlines() if contains_cjk(line)]
     keys = [key for key in CATALOGUES["en"] if re.search(rf"\b{re.escape(key)}\b", text)]
     return chinese, keys
+
+
+def guard(page: Page, allowed: str, problems: list[str], refused: list[str]) -> None:
+    """Record the page's console errors and uncaught errors in `problems`, and abort (and
+    record in `refused`) every request whose URL does not start with `allowed`."""
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+
+    def only_allowed(route: Route, request: Request) -> None:
+        if request.url.startswith(allowed):
+            route.continue_()
+        else:  # no test reaches the internet
+            refused.append(request.url)
+            route.abort()
+
+    page.route("**/*", only_allowed)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import Page, expect
 
 from dashboard.routesheet import route_sheet_html
+from tests.browser.pageutil import guard
 from tests.test_routesheet import sample_itinerary
 
 pytestmark = pytest.mark.browser
@@ -34,17 +35,7 @@ def offline(page: Page) -> Iterator[Offline]:
     page.context.set_offline(True)
     page.on("request", lambda request: seen.requests.append(request.url))
     page.on("requestfailed", lambda request: seen.failed.append(request.url))
-    page.on("console", lambda m: seen.problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: seen.problems.append(str(error)))
-
-    def file_only(route: Route, request: Request) -> None:
-        if request.url.startswith("file://"):
-            route.continue_()
-        else:  # no test reaches the internet
-            seen.refused.append(request.url)
-            route.abort()
-
-    page.route("**/*", file_only)
+    guard(page, "file://", seen.problems, seen.refused)
     yield seen
 
 
