@@ -837,7 +837,7 @@ class GeoPackageStore(Store):
                 frame = _fill_from_store(con, level, frame)
                 _check_parents(con, level, frame)
                 _replace_rows(con, table, "code", frame["code"])
-                _insert(con, table, _area_rows(frame))
+                _insert(con, table, records.with_blob(frame, multi=True))
                 _refresh_derived(con)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {table} not written ({exc})") from exc
@@ -1229,15 +1229,3 @@ def _check_roles(con: sqlite3.Connection, roles: pd.DataFrame) -> None:
         roles["person_id"],
         "has this role in the store already",
     )
-
-
-def _area_rows(frame: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Rows to insert: MultiPolygon blobs first, then the attribute columns."""
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    single = np.flatnonzero(shapely.get_type_id(geoms) == 3)
-    for i in single:  # (records._with_blob fails when no polygon is single)
-        geoms[i] = shapely.MultiPolygon([geoms[i]])
-    out = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    out.insert(0, "geom", gp.encode(geoms))
-    out.attrs["bounds"] = frame.total_bounds
-    return out

@@ -241,7 +241,7 @@ def prepare_city(city: CityData) -> tuple[dict[str, pd.DataFrame], Locator]:
     by_street = geo["communities"].groupby("street_code")["households"].sum()
     geo["streets"]["households"] = geo["streets"]["code"].map(by_street).fillna(0)
     geo["buildings"] = buildings
-    tables = {t: _with_blob(f, multi=t not in ("buildings", "roads")) for t, f in geo.items()}
+    tables = {t: with_blob(f, multi=t not in ("buildings", "roads")) for t, f in geo.items()}
     for table in ("organisations", "persons", "roles"):
         tables[table] = getattr(city, table)[list(COLUMNS[table])]
     return tables, locator
@@ -287,7 +287,9 @@ def _place_buildings(buildings: gpd.GeoDataFrame, locator: Locator) -> gpd.GeoDa
     return out
 
 
-def _with_blob(frame: gpd.GeoDataFrame, multi: bool) -> pd.DataFrame:
+def with_blob(frame: gpd.GeoDataFrame, multi: bool) -> pd.DataFrame:
+    """Rows to insert: the geometry as a GeoPackage blob first (polygons as MultiPolygons when
+    `multi`), then the attribute columns; the bounds ride along for the layer's extent."""
     geoms = frame.geometry.values
     single = shapely.get_type_id(geoms) == 3 if multi else np.zeros(len(geoms), dtype=bool)
     if single.any():  # shapely.multipolygons fails on an empty list
