@@ -9,7 +9,6 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-import folium
 import pytest
 
 from dashboard.i18n import category_name, contains_cjk, t
@@ -136,6 +135,13 @@ def sample_itinerary(candidates: tuple[CandidateStop, ...] = CANDIDATES, **chang
     return replace(itinerary, **changes)
 
 
+def map_island(html: str) -> dict:
+    """The JSON the sheet's script draws its map from."""
+    found = re.search(r'<script type="application/json" id="gb-route-data">(.*?)</script>', html)
+    assert found, "no map data in the sheet"
+    return json.loads(found.group(1))
+
+
 class _Refs(HTMLParser):
     """What a page would fetch: script src, stylesheet/link href, CSS url() and @import."""
 
@@ -200,9 +206,9 @@ def test_nothing_is_fetched_from_a_network(lang: str) -> None:
     assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*['\"]?https?:", html, re.I)
 
 
-def test_folium_cdn_assets_are_gone(sheet_zh: str) -> None:
-    for url in [u for _, u in folium.Map.default_js + folium.Map.default_css]:
-        assert url not in sheet_zh
+def test_no_cdn_assets(sheet_zh: str) -> None:
+    for host in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "code.jquery.com"):
+        assert host not in sheet_zh
     for name in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers"):
         assert name not in sheet_zh.lower()
 
@@ -217,13 +223,11 @@ def test_leaflet_is_inlined(sheet_zh: str) -> None:
     assert sheet_zh.index(banner) < sheet_zh.index("L.map(")
 
 
-def test_leaflet_version_matches_package_json_and_folium() -> None:
+def test_leaflet_version_matches_package_json() -> None:
     pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["leaflet"]
     installed = json.loads((LEAFLET_DIR.parent / "package.json").read_text())["version"]
     assert re.fullmatch(r"1\.9\.\d+", pinned), "pin an exact Leaflet 1.9.x"
     assert installed == pinned, f"node_modules has Leaflet {installed}: run `make node_modules`"
-    folium_leaflet = dict(folium.Map.default_js)["leaflet"]
-    assert re.search(r"leaflet@1\.9\.", folium_leaflet), folium_leaflet
 
 
 def test_stops_are_listed_in_order_with_numbers_and_names(sheet_zh: str) -> None:
@@ -234,10 +238,11 @@ def test_stops_are_listed_in_order_with_numbers_and_names(sheet_zh: str) -> None
     body = _visible_text(sheet_zh)
     positions = [body.index(c.place.name) for c in CANDIDATES]
     assert positions == sorted(positions)
-    # the map has one numbered marker per stop
-    markers = re.findall(r'class=\\"gb-num\\"\\u003e(\d+)', sheet_zh)
-    markers += re.findall(r'class=\\"gb-num\\">(\d+)', sheet_zh)
-    assert sorted(int(n) for n in markers) == [1, 2, 3, 4]
+    # the map has one numbered marker per stop, at the stop
+    stops = map_island(sheet_zh)["stops"]
+    assert [s["number"] for s in stops] == [1, 2, 3, 4]
+    assert [s["name"] for s in stops] == [c.place.name for c in CANDIDATES]
+    assert [s["at"] for s in stops] == [[c.place.lat, c.place.lon] for c in CANDIDATES]
 
 
 def test_arrival_times_and_header_facts(sheet_zh: str) -> None:
