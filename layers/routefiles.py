@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -14,6 +15,9 @@ GPX_SCHEMA = "http://www.topografix.com/GPX/1/1/gpx.xsd"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 CSV_COLUMNS = ("order", "arrival", "place", "address", "reason", "lon", "lat", "grid_code")
 COORD_DECIMALS = 7  # about 1 cm
+# Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/F):
+# ElementTree would write them and make the file unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # The translation function of the dashboard: (key, lang, **values) → text.
 Translate = Callable[..., str]
@@ -107,7 +111,7 @@ def _row(stop: CandidateStop, describe: Describe, number: int | None, arrival: s
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     node = ET.SubElement(parent, tag)
-    node.text = text
+    node.text = _NOT_XML.sub("\ufffd", text)
     return node
 
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.routesheet import route_sheet_html
+from tests import payload_city
 from tests.browser.pageutil import guard
 from tests.test_routesheet import sample_itinerary
 
@@ -129,6 +130,39 @@ def test_hostile_names_are_shown_as_text(page: Page, offline: Offline, tmp_path:
         "title", f"1. {hostile}"
     )
     assert page.locator("img").count() == 0
+    assert not dialogs
+    assert offline.requests == [sheet.as_uri()]
+    assert not offline.refused and not offline.failed and not offline.problems
+
+
+def test_a_sheet_made_from_payload_data_runs_nothing(
+    page: Page, offline: Offline, tmp_path: Path
+) -> None:
+    """Names, ids and texts imported as template and markup payloads are text on the sheet."""
+    store, placed = payload_city.build(tmp_path)
+    sheet = tmp_path / "payloads.html"
+    payload_city.run(
+        "route", "--data", store, "--worker", payload_city.WORKER,
+        "--date", payload_city.ROUTE_DATE, "--budget-min", 600, "--out", sheet,
+    )  # fmt: skip
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(sheet.as_uri(), wait_until="load")
+    expect(page.locator(".leaflet-marker-icon.gb-stop").first).to_be_visible()
+    expect(page.locator(".gb-facts")).to_contain_text(placed["worker"])
+    rows = page.locator("tr.gb-stop-row")
+    case_ids = [v for k, v in placed.items() if k.startswith(("case_id:", "open311_id:"))]
+    expect(rows.first).to_be_visible()
+    shown = " ".join(rows.all_inner_texts())
+    assert not [case_id for case_id in case_ids if case_id not in shown]
+    titles = page.locator(".leaflet-marker-icon.gb-stop").evaluate_all(
+        "icons => icons.map(icon => icon.title)"
+    )
+    assert all(any(case_id in title for title in titles) for case_id in case_ids)
+    assert page.locator("img, iframe, object, embed").count() == 0
+    assert page.locator("script").count() == 3
+    assert page.evaluate("document.querySelectorAll('[onerror], [onload]').length") == 0
+    assert "uid=" not in page.content()
     assert not dialogs
     assert offline.requests == [sheet.as_uri()]
     assert not offline.refused and not offline.failed and not offline.problems
