@@ -67,6 +67,7 @@ def test_mask_name(name: str, expected: str) -> None:
     [
         ("13812345678", "138****5678"),
         ("138 1234 5678", "138****5678"),
+        ("138.1234.5678", "138****5678"),
         ("１３８１２３４５６７８", "138****5678"),
         ("+86 13812345678", "+86 138****5678"),
         ("0537-7321001", "0537-****001"),
@@ -121,7 +122,7 @@ def mobiles(draw: st.DrawFn) -> str:
     digits = (
         "1" + str(draw(st.integers(3, 9))) + draw(st.text("0123456789", min_size=9, max_size=9))
     )
-    sep = draw(st.sampled_from(["", " ", "-"]))
+    sep = draw(st.sampled_from(["", " ", "-", "."]))
     number = f"{digits[:3]}{sep}{digits[3:7]}{sep}{digits[7:]}"
     return (
         number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
@@ -186,6 +187,29 @@ def test_valid_id_numbers_never_survive(number: str, before: str, after: str, lo
     assert number not in masked
     assert not ID_18.search(masked)
     assert masked.startswith(before + number[:6] + "********")
+
+
+@settings(max_examples=200, deadline=None)
+@given(id_numbers(), st.sampled_from([" ", "-", "\u3000"]))
+def test_id_numbers_written_in_groups_never_survive(number: str, sep: str) -> None:
+    grouped = sep.join((number[:6], number[6:10], number[10:14], number[14:]))
+    masked = mask_text(f"身份证号{grouped}，")
+    assert masked == f"身份证号{sep.join((number[:6], '****', '****', number[14:]))}，"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    mobiles().map(lambda m: re.sub(r"[^0-9]", "", m.translate(TO_ASCII))),
+    st.sampled_from("一幺"),
+    st.sampled_from("〇零○"),
+)
+def test_mobiles_in_chinese_numerals_keep_3_and_4_characters(
+    digits: str, one: str, zero: str
+) -> None:
+    written = digits.translate(str.maketrans("0123456789", zero + one + "二三四五六七八九"))
+    masked = mask_text(f"手机{written}，")
+    assert masked == f"手机{written[:3]}****{written[-4:]}，"
+    assert mask_text(masked) == masked
 
 
 # --- the demo ------------------------------------------------------------------------------------
