@@ -277,7 +277,7 @@ def _addresses(
 def _shifted(geo: TownGeo, shift: np.ndarray) -> TownGeo:
     """Move a town from local metres (centred on 0, 0) to its place in UTM."""
 
-    def move(geoms):
+    def move(geoms: object) -> np.ndarray:
         return shapely.transform(np.asarray(geoms), lambda c: c + shift)
 
     def moved(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
