@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 from flask_caching import Cache
 
+from geodata.gcj02 import shift_coords
 from geodata.model import Level
 from geodata.store import Store, Window
 from layers import geojson
-from layers.gcj02 import shift_coords
 from layers.mapfig import Basemap, ProblemSpots, Values
 from layers.view import CITY, COLOURED, ViewState
 

@@ -14,9 +14,8 @@ import pyogrio
 import pyproj
 import shapely
 
-from layers.gcj02 import unshift_coords
-
 from .codes import compound_code, grid_sequence_order, is_valid
+from .gcj02 import unshift_coords
 from .model import Level
 
 

@@ -11,10 +11,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geodata.gcj02 import shift_coords, wgs84_to_gcj02
 from geodata.model import Level
 from geodata.store import Store, open_store
 from layers import geojson
-from layers.gcj02 import shift_coords, wgs84_to_gcj02
 
 
 @pytest.fixture(scope="module")

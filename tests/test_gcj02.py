@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from layers.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
+from geodata.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 
 # (WGS-84 lon, lat) → (GCJ-02 lon, lat) pairs published with two independent implementations:
 # - googollee/eviltransform, python/test.py (Shanghai, Shenzhen, Beijing);
@@ -56,7 +56,7 @@ def test_the_shift_is_hundreds_of_metres_in_china_and_none_outside() -> None:
 def test_unshift_undoes_shift_to_a_centimetre_on_geometries() -> None:
     import shapely
 
-    from layers.gcj02 import shift_coords, unshift_coords
+    from geodata.gcj02 import shift_coords, unshift_coords
 
     rng = np.random.default_rng(5)
     coords = np.column_stack([rng.uniform(115.8, 117.2, 500), rng.uniform(34.9, 35.9, 500)])
