@@ -189,9 +189,13 @@ def import_visits(
 @_record_options
 @click.option("--replace", is_flag=True, help="Replace the stored roster instead of adding.")
 def import_staff(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None,
+    file: Path,
+    data: Path,
+    mapping: Path | None,
+    skip_bad: bool,
+    rejects: Path | None,
     replace: bool,
-) -> None:  # fmt: skip
+) -> None:
     """A staff roster (one row per person and role) from a CSV or XLSX file."""
     options = _options(file, skip_bad, rejects) | {"replace": replace}
     _import(data, mapping, lambda store, m: importer.import_staff(store, file, m, **options))

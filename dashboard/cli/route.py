@@ -10,7 +10,6 @@ import click
 
 from dashboard import routedata
 from dashboard.cli.common import CliError, check_output, existing_store, parse_date, write_file
-from dashboard.routedata import MAX_BUDGET_MIN, reason_text
 from layers.itinerary import CandidateStop, Itinerary, clock
 
 
@@ -53,7 +52,7 @@ def _write(path: Path, content: str | bytes) -> None:
 @click.option("--date", "day", callback=_parse_route_date, help="Visit day (YYYY-MM-DD).")
 @click.option(
     "--budget-min",
-    type=click.FloatRange(0, MAX_BUDGET_MIN, min_open=True),
+    type=click.FloatRange(0, routedata.MAX_BUDGET_MIN, min_open=True),
     default=180.0,
     show_default=True,
     help="Time for walking and visits, in minutes.",
@@ -139,7 +138,7 @@ def _stop_json(stop: CandidateStop, lang: str) -> dict:
         "lon": round(stop.place.lon, 7),
         "lat": round(stop.place.lat, 7),
         "grid_code": stop.grid_code,
-        "reason": reason_text(stop, lang),
+        "reason": routedata.reason_text(stop, lang),
         "reason_key": stop.reason,
         "reason_args": stop.reason_args,
         "priority": stop.priority,
@@ -186,9 +185,7 @@ def _print_route(plan: Itinerary, lang: str) -> None:
         f" {plan.walk_m / 1000:.1f} km, {plan.walk_min:.0f} min walking"
     )
     for rs in plan.stops:
-        stop = rs.stop
-        click.echo(
-            f"{rs.number:>3}  {clock(rs.arrival)}  {stop.place.name}  {reason_text(stop, lang)}"
-        )
+        reason = routedata.reason_text(rs.stop, lang)
+        click.echo(f"{rs.number:>3}  {clock(rs.arrival)}  {rs.stop.place.name}  {reason}")
     for stop in plan.dropped:
-        click.echo(f"  -  --:--  {stop.place.name}  {reason_text(stop, lang)}")
+        click.echo(f"  -  --:--  {stop.place.name}  {routedata.reason_text(stop, lang)}")
