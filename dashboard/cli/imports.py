@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import geopandas as gpd
@@ -16,7 +17,10 @@ from geodata import importer
 from geodata import validate as vd
 from geodata.model import Level
 from geodata.store import Store, StoreError, open_store
-from geodata.tabular import Mapping, TabularError, load_mapping
+from geodata.tabular import TabularError, load_mapping
+
+if TYPE_CHECKING:
+    from geodata.tabular import Mapping
 
 PROGRESS_BYTES = 20 << 20  # files above this show progress even when stderr is not a terminal
 
