@@ -240,7 +240,7 @@ def test_failed_write_leaves_the_old_file(
     street_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Atomic: a write that fails half-way leaves the previous file and no temporary file."""
-    from dashboard import cli
+    from dashboard.cli import common as cli
 
     out = tmp_path / "m.gpkg"
     out.write_bytes(b"previous export")
@@ -250,9 +250,9 @@ def test_failed_write_leaves_the_old_file(
         raise OSError("disk full")
 
     with pytest.raises(cli.CliError, match="disk full"):
-        cli._replace_atomically(out, half_then_fail)
+        cli.replace_atomically(out, half_then_fail)
     assert out.read_bytes() == b"previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["m.gpkg"]
-    cli._replace_atomically(out, lambda tmp: tmp.write_bytes(b"new"))
+    cli.replace_atomically(out, lambda tmp: tmp.write_bytes(b"new"))
     assert out.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["m.gpkg"]

@@ -1,0 +1,103 @@
+"""What the gridboard commands share: the error type, a date option, stores, output files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from geodata.atomic import write_atomically
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import Store, StoreError, open_store
+
+LEVEL_NAMES = [level.value for level in Level]
+FIRST_AS_OF, LAST_AS_OF = dt.date(2002, 1, 1), dt.date(2100, 12, 31)  # two years of history fit
+
+
+class CliError(click.ClickException):
+    """A problem the user can fix; printed as one line."""
+
+
+def today() -> dt.date:
+    """Today in China time."""
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
+def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date:
+    """Click callback: a YYYY-MM-DD option within FIRST_AS_OF..LAST_AS_OF; today when absent."""
+    if value is None:
+        return today()
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if not FIRST_AS_OF <= day <= LAST_AS_OF:
+        raise click.BadParameter(f"{value} is outside {FIRST_AS_OF}..{LAST_AS_OF}")
+    return day
+
+
+def existing_store(path: Path, *, readonly: bool = True) -> Store:
+    """Open the gridboard store at `path`, which must exist; a failure is a CliError."""
+    try:
+        return open_store(path, readonly=readonly)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def check_output(path: Path | None) -> None:
+    """Refuse, before any work is done, an output file that could not be written."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise CliError(f"{path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise CliError(f"{path}: folder {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK):
+        raise CliError(f"{path}: folder {path.parent} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CliError(f"{path} is not writable")
+
+
+@contextmanager
+def file_beside(out: Path) -> Iterator[Path]:
+    """A free, not yet existing path beside `out` to build a file at; renamed onto `out` when
+    the block ends without an exception, removed in any case (readers never see half a file).
+    For files written by a library that wants a path (GIS drivers, SQLite); content already in
+    memory goes through geodata.atomic.write_atomically."""
+    try:
+        fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write in {out.parent} ({exc.strerror})") from exc
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # the writer wants to create the file itself
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace_atomically(out: Path, write: Callable[[Path], object]) -> None:
+    """Write `out` through `write(tmp)` at a path beside it, then rename: a failed or
+    interrupted write leaves the previous file and no temporary one."""
+    try:
+        with file_beside(out) as tmp:
+            write(tmp)
+    except CliError:
+        raise
+    except Exception as exc:  # pyogrio raises several types; the message is what matters
+        raise CliError(f"{out}: cannot write ({exc})") from exc
+
+
+def write_file(path: Path, content: str | bytes) -> None:
+    """Write `content` (text as UTF-8) to `path` atomically; a failure is a CliError."""
+    try:
+        write_atomically(path, content)
+    except OSError as exc:
+        raise CliError(f"{path}: cannot write ({exc.strerror or exc})") from exc
