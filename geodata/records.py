@@ -48,8 +48,7 @@ def utc_text(moment: dt.datetime) -> str:
 
 def local_dates(window: Window) -> tuple[str, str]:
     """First and last local calendar day (ISO text) touched by the half-open window."""
-    first = window.start.astimezone(LOCAL_TZ).date()
-    last = (window.end - dt.timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+    first, last = window.local_days()
     return first.isoformat(), last.isoformat()
 
 

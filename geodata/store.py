@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .city import CityData
-from .model import Case, Level, StaffMember
+from .model import LOCAL_TZ, Case, Level, StaffMember
 
 
 class StoreError(Exception):
@@ -31,6 +31,12 @@ class Window:
             raise ValueError("window ends must be timezone-aware")
         if self.end <= self.start:
             raise ValueError("window end must be after its start")
+
+    def local_days(self) -> tuple[dt.date, dt.date]:
+        """First and last local (China time) calendar day the half-open window touches."""
+        first = self.start.astimezone(LOCAL_TZ).date()
+        last = (self.end - dt.timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+        return first, last
 
 
 METRIC_COLUMNS = (
