@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import pandas as pd
 
+from .atomic import replacing
 from .city import COLUMNS
 from .codes import CodeError, level_of
 from .locate import Locator
@@ -132,8 +130,41 @@ def _shown(value: object) -> str:
 
 
 # --- entry points -----------------------------------------------------------------------
-def import_records(
-    kind: str,
+def import_cases(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Cases from a CSV or XLSX file; each is placed in its grid cell and compound."""
+    mapping = mapping or Mapping()
+    raw, table = _read(path, "cases", mapping, progress, log)
+    checked = _checked_cases(store, table, mapping)
+    return _finish("cases", store.add_cases, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_visits(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Door-to-door visits from a CSV or XLSX file; areas come from the building or cell."""
+    mapping = mapping or Mapping()
+    raw, table = _read(path, "visits", mapping, progress, log)
+    checked = check_visits(table, store)
+    return _finish("visits", store.add_visits, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_staff(
     store: Store,
     path: Path,
     mapping: Mapping | None = None,
@@ -144,35 +175,17 @@ def import_records(
     progress: bool = False,
     log: Log | None = None,
 ) -> Report:
-    """Cases, visits or a staff roster (`kind`) from a CSV or XLSX file; `replace` (staff
-    only) replaces the stored roster instead of adding to it."""
+    """A staff roster (one row per person and role) from a CSV or XLSX file; `replace`
+    replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
-    raw = _read(path, mapping, progress)
-    table = recognise(raw, kind, mapping, path)
-    if kind == "staff":
-        checked = check_staff(table, mapping, store)
-        write = _staff_writer(store, replace)
-    else:
-        _say(log, f"read {len(table):,} rows from {path}; checking")
-        if kind == "cases":
-            checked, write = _checked_cases(store, table, mapping), store.add_cases
-        else:
-            checked, write = check_visits(table, store), store.add_visits
-    _whole_row_problems(checked, raw.attrs.get("row_problems", []))
-    return _finish(kind, write, path, raw, checked, skip_bad, rejects, log)
+    raw, table = _read(path, "staff", mapping, progress, None)
+    checked = check_staff(table, mapping, store)
 
-
-def _staff_writer(store: Store, replace: bool) -> Callable[[pd.DataFrame], int]:
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
         return store.write_staff(orgs, people, roles, replace=replace)
 
-    return write
-
-
-import_cases = partial(import_records, "cases")
-import_visits = partial(import_records, "visits")
-import_staff = partial(import_records, "staff")
+    return _finish("staff", write, path, raw, checked, skip_bad, rejects, log)
 
 
 def import_open311(
@@ -203,11 +216,16 @@ def _say(log: Log | None, text: str) -> None:
         log(text)
 
 
-def _read(path: Path, mapping: Mapping, progress: bool) -> pd.DataFrame:
+def _read(
+    path: Path, kind: str, mapping: Mapping, progress: bool, log: Log | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file as read (for the reject file) and as a table in our columns."""
     raw = read_table(path, mapping, progress)
     if raw.empty:
         raise TabularError(f"{path}: no records below the header row")
-    return raw
+    table = recognise(raw, kind, mapping, path)
+    _say(log, f"read {len(table):,} rows from {path}; checking")
+    return raw, table
 
 
 def _whole_row_problems(checked: _Checked, problems: list[Problem]) -> None:
@@ -246,6 +264,7 @@ def _finish(
     log: Log | None,
     unit: str = "row",
 ) -> Report:
+    _whole_row_problems(checked, raw.attrs.get("row_problems", []))
     problems = sorted(checked.problems, key=lambda p: p.row)
     if problems and not skip_bad:
         raise ImportProblems(path, problems, len(raw), unit)
@@ -257,13 +276,16 @@ def _finish(
         return Report(kind, path, len(raw), written, problems, None, unit)
     reject_path = rejects or _default_rejects(path, unit)
     _check_reject_path(path, reject_path)
-    staged = _staged_rejects(reject_path, raw, problems, unit)  # fails before the store is touched
-    try:
+    with ExitStack() as stack:
+        try:  # the reject file first: a folder that cannot take it fails before any write
+            staged = stack.enter_context(replacing(reject_path))
+            _write_rejects(staged, raw, problems, unit)
+        except OSError as exc:
+            raise TabularError(
+                f"{reject_path}: cannot write the reject file ({exc.strerror}); nothing was written"
+            ) from exc
         _say(log, f"writing {len(good):,} {kind}")
         written = write(good) if len(good) else 0
-        os.replace(staged, reject_path)
-    finally:
-        staged.unlink(missing_ok=True)
     return Report(kind, path, len(raw), written, problems, reject_path, unit)
 
 
@@ -279,30 +301,8 @@ def _check_reject_path(path: Path, reject_path: Path) -> None:
         raise TabularError(f"{reject_path}: folder {reject_path.parent} does not exist")
 
 
-def _staged_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> Path:
-    """The reject file written to a temporary file beside `path` (moved into place once the
-    good rows are in the store); a folder that cannot be written to is a TabularError."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise TabularError(
-            f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
-        ) from exc
-    staged = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if unit != "request" else "utf-8") as fh:
-            _write_rejects(fh, raw, problems, unit)
-    except BaseException as exc:
-        staged.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise TabularError(
-                f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
-            ) from exc
-        raise
-    return staged
-
-
-def _write_rejects(fh: IO[str], raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+    """The rows as they were plus a reason: CSV (with a BOM, for spreadsheets) or JSON."""
     reasons: dict[int, list[str]] = {}
     for p in problems:
         reasons.setdefault(p.row, []).append(p.reason(unit))
@@ -310,13 +310,14 @@ def _write_rejects(fh: IO[str], raw: pd.DataFrame, problems: list[Problem], unit
     text = ["; ".join(reasons[r]) for r in rows.index]
     if unit == "request":
         out = [req | {"reason": why} for req, why in zip(rows["request"], text, strict=True)]
-        fh.write(json.dumps(out, ensure_ascii=False, indent=2))
+        path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
         return
     frame = rows.copy()
     frame.columns = raw.attrs.get("headers") or list(raw.columns)
     frame["row"] = rows.index
     frame["reason"] = text
-    frame.to_csv(fh, index=False, lineterminator="\n")
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        frame.to_csv(fh, index=False, lineterminator="\n")
 
 
 def _duplicates(checked: _Checked, ids: pd.Series, stored: set[str], what: str) -> None:
