@@ -55,7 +55,7 @@ def local_dates(window: Window) -> tuple[str, str]:
 def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
     parsed = _parse_times(values, table, column)
     bad = parsed.isna() & values.notna()
-    _raise_rows(table, column, bad, values, "is not a time")
+    raise_rows(table, column, bad, values, "is not a time")
     if parsed.isna().all():
         return np.full(len(values), None, dtype=object)
     if parsed.dt.tz is None:
@@ -73,7 +73,7 @@ def _parse_times(values: pd.Series, table: str, column: str) -> pd.Series:
     except (ValueError, TypeError):  # offsets differ between rows, or aware and naive mixed
         pass
     naive = values.map(_lacks_timezone)
-    _raise_rows(table, column, naive, values, "has no timezone")
+    raise_rows(table, column, naive, values, "has no timezone")
     return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
 
 
@@ -87,14 +87,14 @@ def _lacks_timezone(value: object) -> bool:
 
 def _date_text_column(values: pd.Series, table: str) -> np.ndarray:
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    _raise_rows(table, "date", parsed.isna(), values, "is not a date")
+    raise_rows(table, "date", parsed.isna(), values, "is not a date")
     if parsed.dt.tz is not None:  # a moment, not a day: the day it was in China
         parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     return np.datetime_as_string(parsed.to_numpy("datetime64[D]"), unit="D").astype(object)
 
 
 # --- validation -------------------------------------------------------------------------
-def _raise_rows(table: str, column: str, bad: Any, values: pd.Series, problem: str) -> None:
+def raise_rows(table: str, column: str, bad: Any, values: pd.Series, problem: str) -> None:
     bad = np.asarray(bad, dtype=bool)
     if not bad.any():
         return
@@ -120,43 +120,43 @@ def check_new_ids(con: Any, table: str, ids: pd.Series) -> None:
         r[0] for r in con.execute(f"SELECT id FROM {table} WHERE id IN (SELECT id FROM new_ids)")
     }
     con.execute("DELETE FROM new_ids")
-    _raise_rows(table, "id", ids.astype(str).isin(taken), ids, "is in the store already")
+    raise_rows(table, "id", ids.astype(str).isin(taken), ids, "is in the store already")
 
 
-def _require_columns(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> None:
+def require_columns(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise RecordError(f"{table}: missing columns {', '.join(missing)}")
 
 
-def _check_ids(frame: pd.DataFrame, table: str, column: str = "id") -> None:
+def check_ids(frame: pd.DataFrame, table: str, column: str = "id") -> None:
     ids = frame[column]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
-    _raise_rows(table, column, blank, ids, "is empty")
-    _raise_rows(table, column, ids.duplicated(keep="first"), ids, "is repeated")
+    raise_rows(table, column, blank, ids, "is empty")
+    raise_rows(table, column, ids.duplicated(keep="first"), ids, "is repeated")
 
 
-def _check_members(frame: pd.DataFrame, table: str, column: str, allowed: set[str]) -> None:
+def check_members(frame: pd.DataFrame, table: str, column: str, allowed: set[str]) -> None:
     values = frame[column]
-    _raise_rows(table, column, ~values.isin(allowed), values, "is not one of the known values")
+    raise_rows(table, column, ~values.isin(allowed), values, "is not one of the known values")
 
 
 # --- cases and visits -------------------------------------------------------------------
 def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
     """Validated case rows with UTC time text and the areas each case lies in."""
-    _require_columns(cases, "cases", ("id", "category", "status", "lon", "lat", "reported_at"))
+    require_columns(cases, "cases", ("id", "category", "status", "lon", "lat", "reported_at"))
     cases = cases.reset_index(drop=True)
-    _check_ids(cases, "cases")
-    _check_members(cases, "cases", "category", set(CATEGORY_BY_CODE))
-    _check_members(cases, "cases", "status", {s.value for s in CaseStatus})
+    check_ids(cases, "cases")
+    check_members(cases, "cases", "category", set(CATEGORY_BY_CODE))
+    check_members(cases, "cases", "status", {s.value for s in CaseStatus})
     if "source" in cases:
         ok = cases["source"].isna() | cases["source"].isin({s.value for s in CaseSource})
-        _raise_rows("cases", "source", ~ok, cases["source"], "is not one of the known values")
+        raise_rows("cases", "source", ~ok, cases["source"], "is not one of the known values")
     lon = pd.to_numeric(cases["lon"], errors="coerce")
     lat = pd.to_numeric(cases["lat"], errors="coerce")
-    _raise_rows("cases", "lon", ~lon.between(-180, 180), cases["lon"], "is not a longitude")
-    _raise_rows("cases", "lat", ~lat.between(-90, 90), cases["lat"], "is not a latitude")
-    _raise_rows(
+    raise_rows("cases", "lon", ~lon.between(-180, 180), cases["lon"], "is not a longitude")
+    raise_rows("cases", "lat", ~lat.between(-90, 90), cases["lat"], "is not a latitude")
+    raise_rows(
         "cases", "reported_at", cases["reported_at"].isna(), cases["reported_at"], "is missing"
     )
     out = pd.DataFrame({c: cases.get(c, None) for c in COLUMNS["cases"]})
@@ -174,26 +174,26 @@ def _check_final_times(cases: pd.DataFrame) -> None:
     status = cases["status"]
     for final, column in ((CaseStatus.CLOSED, "closed_at"), (CaseStatus.REJECTED, "rejected_at")):
         stamped = cases[column].notna()
-        _raise_rows("cases", "status", (status == final) & ~stamped, status, f"has no {column}")
+        raise_rows("cases", "status", (status == final) & ~stamped, status, f"has no {column}")
         wrong = (status != final) & stamped
-        _raise_rows("cases", "status", wrong, status, f"but {column} is set")
+        raise_rows("cases", "status", wrong, status, f"but {column} is set")
 
 
 def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     """Validated visit rows; areas come from the visited building (or a given grid_code)."""
-    _require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
+    require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
     visits = visits.reset_index(drop=True)
-    _check_ids(visits, "visits")
+    check_ids(visits, "visits")
     workers = visits["worker_id"]
     blank = workers.isna() | (workers.astype(str).str.strip() == "")
-    _raise_rows("visits", "worker_id", blank, workers, "is empty")
+    raise_rows("visits", "worker_id", blank, workers, "is empty")
     out = pd.DataFrame({c: visits.get(c, None) for c in COLUMNS["visits"]})
     out["date"] = _date_text_column(visits["date"], "visits")
     for col in ("households_reached", "needs_found", "cases_raised"):
         given = out[col] if col in visits else pd.Series(0, index=out.index)
         number = pd.to_numeric(given, errors="coerce")
         bad = number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0)
-        _raise_rows("visits", col, bad, given, f"is not a whole number from 0 to {MAX_HOUSEHOLDS}")
+        raise_rows("visits", col, bad, given, f"is not a whole number from 0 to {MAX_HOUSEHOLDS}")
         out[col] = number.astype(np.int64)
     return pd.concat([out, _visit_areas(visits, con)], axis=1)
 
@@ -207,18 +207,18 @@ def _visit_areas(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     given = visits.get("building_id", pd.Series(None, index=visits.index))
     areas = pd.DataFrame({"building_id": given}).merge(buildings, on="building_id", how="left")
     unknown = given.notna() & areas["grid_code"].isna().to_numpy()
-    _raise_rows("visits", "building_id", unknown, given, "is not a known building")
+    raise_rows("visits", "building_id", unknown, given, "is not a known building")
     if "grid_code" in visits:
         no_building = given.isna().to_numpy()
         grid = visits["grid_code"]
         known = {r[0] for r in con.execute("SELECT code FROM grid_cells")}
         bad = no_building & ~grid.isin(known).to_numpy()
-        _raise_rows("visits", "grid_code", bad, grid, "is not a known grid cell")
+        raise_rows("visits", "grid_code", bad, grid, "is not a known grid cell")
         areas.loc[no_building, "grid_code"] = grid[no_building].to_numpy()
         areas.loc[no_building, "community_code"] = grid[no_building].str[:12].to_numpy()
         areas.loc[no_building, "street_code"] = grid[no_building].str[:9].to_numpy()
     else:
-        _raise_rows("visits", "building_id", given.isna(), given, "is missing")
+        raise_rows("visits", "building_id", given.isna(), given, "is missing")
     return areas.drop(columns="building_id")
 
 
@@ -260,10 +260,10 @@ def _check_areas(geo: dict[str, gpd.GeoDataFrame]) -> None:
         ("grid_cells", Level.GRID),
     ):
         frame = geo[table]
-        _check_ids(frame, table, "code")
+        check_ids(frame, table, "code")
         bad = ~frame["code"].map(lambda c, lv=level: is_valid(lv, c))
-        _raise_rows(table, "code", bad, frame["code"], f"is not a valid {level.value} code")
-        _raise_rows(table, "geometry", ~frame.geometry.is_valid, frame["code"], "has bad geometry")
+        raise_rows(table, "code", bad, frame["code"], f"is not a valid {level.value} code")
+        raise_rows(table, "geometry", ~frame.geometry.is_valid, frame["code"], "has bad geometry")
     for table, column, parent in (
         ("communities", "street_code", "streets"),
         ("compounds", "community_code", "communities"),
@@ -271,11 +271,11 @@ def _check_areas(geo: dict[str, gpd.GeoDataFrame]) -> None:
     ):
         known = set(geo[parent]["code"])
         values = geo[table][column]
-        _raise_rows(table, column, ~values.isin(known), values, f"is not in {parent}")
+        raise_rows(table, column, ~values.isin(known), values, f"is not in {parent}")
 
 
 def _place_buildings(buildings: gpd.GeoDataFrame, locator: Locator) -> gpd.GeoDataFrame:
-    _check_ids(buildings, "buildings")
+    check_ids(buildings, "buildings")
     xy = shapely.get_coordinates(buildings.geometry.values)
     where = locator.locate(xy[:, 0], xy[:, 1])
     out = buildings.copy()

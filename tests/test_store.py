@@ -229,9 +229,9 @@ def test_a_written_case_lands_in_its_compound_and_cell_and_survives_reopen(store
 
 
 def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factory, monkeypatch):
-    from geodata import gpkg
+    from geodata.gpkg import schema, writes
 
-    monkeypatch.setattr(gpkg, "BULK_ROWS", 2)  # take the bulk path with a small batch
+    monkeypatch.setattr(writes, "BULK_ROWS", 2)  # take the bulk path with a small batch
     rows = [tc.case_row(f"B{i}", "noise", 500, 110, tc.local(0, 9), "reported") for i in range(3)]
     assert store.add_cases(pd.DataFrame(rows)) == 3
     store.close()
@@ -244,7 +244,7 @@ def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factor
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
         )
     }
-    assert {n for n, target in gpkg._INDEXES.items() if target.startswith("cases ")} <= indexes
+    assert {n for n, target in schema.INDEXES.items() if target.startswith("cases ")} <= indexes
 
 
 def test_existing_ids_answers_for_each_table(store):
