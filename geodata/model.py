@@ -170,4 +170,3 @@ class Case:
 
     def is_overdue(self, at: dt.datetime) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < at
-
