@@ -16,19 +16,19 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import rules
 from .atomic import replacing
 from .city import COLUMNS
 from .codes import CodeError, level_of
 from .locate import Locator
 from .model import (
     CATEGORY_BY_CODE,
-    FINAL_STATUSES,
     LIFE_CYCLE,
     LOCAL_TZ,
     TIMESTAMP_FIELDS,
@@ -36,7 +36,6 @@ from .model import (
     Level,
     Role,
 )
-from .records import MAX_HOUSEHOLDS
 from .store import Store
 from .tabular import (
     Mapping,
@@ -110,6 +109,7 @@ class _Checked:
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    cases: rules.CaseCheck | None = None  # cases: the rules' check, areas located
 
     def flag(self, mask: object, values: pd.Series, field_: str, message: str) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -144,7 +144,8 @@ def import_cases(
     mapping = mapping or Mapping()
     raw, table = _read(path, "cases", mapping, progress, log)
     checked = _checked_cases(store, table, mapping)
-    return _finish("cases", store.add_cases, path, raw, checked, skip_bad, rejects, log)
+    write = _case_writer(store, checked)
+    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log)
 
 
 def import_visits(
@@ -205,9 +206,8 @@ def import_open311(
     checked.problems[:0] = shape_problems
     checked.problems = [_open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
-    return _finish(
-        "cases", store.add_cases, path, raw, checked, skip_bad, rejects, log, unit="request"
-    )
+    write = _case_writer(store, checked)
+    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log, unit="request")
 
 
 # --- shared steps -----------------------------------------------------------------------
@@ -243,7 +243,16 @@ def _locator(store: Store) -> Locator:
 
 def _checked_cases(store: Store, table: pd.DataFrame, mapping: Mapping) -> _Checked:
     stored = _stored_ids(store, "cases", table.get("id"))
-    return check_cases(table, mapping, _locator(store), stored)
+    revision = store.revision()  # read first: areas changed after it make the store relocate
+    checked = check_cases(table, mapping, _locator(store), stored)
+    checked.cases = replace(checked.cases, areas_revision=revision)
+    return checked
+
+
+def _case_writer(store: Store, checked: _Checked) -> Callable[[pd.DataFrame], int]:
+    """Writes the good rows with the areas the check located (not located again)."""
+    check = checked.cases
+    return lambda good: store.add_cases(check.only(good.index))
 
 
 def _stored_ids(store: Store, table: str, ids: pd.Series | None) -> set[str]:
@@ -320,23 +329,6 @@ def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit:
         frame.to_csv(fh, index=False, lineterminator="\n")
 
 
-def _duplicates(checked: _Checked, ids: pd.Series, stored: set[str], what: str) -> None:
-    present = ids.notna()
-    again = (present & ids.duplicated(keep="first")).to_numpy()
-    if again.any():
-        firsts = ids[present & ~ids.duplicated(keep="first")]
-        first_row = pd.Series(firsts.index, index=firsts.to_numpy())
-        for row in ids.index[again]:
-            value = ids.at[row]
-            checked.problems.append(
-                Problem(
-                    int(row), "id", str(value), f"appears again (first in row {first_row[value]})"
-                )
-            )
-    checked.flag(present & ids.isin(stored), ids, "id", f"is in the store's {what} already")
-    checked.flag(~present, ids, "id", "is missing")
-
-
 def _now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
@@ -345,32 +337,44 @@ def _now() -> pd.Timestamp:
 def check_cases(
     table: pd.DataFrame, mapping: Mapping, locator: Locator, stored: set[str]
 ) -> _Checked:
-    """Case rows in the store's columns (times as aware timestamps), every problem named."""
+    """Case rows in the store's columns (times as aware timestamps), every problem named:
+    text that says nothing we know (names, times, numbers), then every broken case rule."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    _duplicates(checked, out["id"], stored, "cases")
-    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category")
+    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category", False)
     out["description"] = get("description")
     out["source"] = _mapped(checked, get("source"), source_table(mapping), "source", False)
     for col in (*TIMESTAMP_FIELDS, "due_at"):
         out[col] = _times(checked, get(col), col)
-    checked.flag(get("reported_at").isna(), get("reported_at"), "reported_at", "is missing")
     out["status"] = _statuses(checked, get("status"), out, mapping)
-    _check_time_order(checked, out, get)
-    _coordinates(checked, out, get)
-    _areas(checked, out, locator)
-    out["due_at"] = _due(out)
+    for col in ("lon", "lat"):
+        out[col] = _number(checked, get(col), col, "is not a number")
     for col in ("assignee_id", "reporter_name", "reporter_phone"):
         out[col] = get(col)
-    checked.frame = out[list(COLUMNS["cases"])]
+    out["due_at"] = _due(out)
+    out = out[list(COLUMNS["cases"])]
+    checked.cases = rules.check_cases(out, locator, stored)
+    _add_findings(checked, checked.cases.findings, table)
+    checked.frame = out
     return checked
 
 
 def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
     empty = pd.Series(None, index=table.index, dtype=object)
     return lambda col: table.get(col, empty)
+
+
+def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.DataFrame) -> None:
+    """The rules' findings, shown with the file's text; a value already reported as unreadable
+    is not reported again (as missing, say)."""
+    reported = {(p.row, p.field) for p in checked.problems}
+    for f in findings:
+        if any((f.row, name) in reported for name in (f.field, *f.about)):
+            continue
+        value = table.at[f.row, f.field] if f.field in table else f.value
+        checked.problems.append(Problem(int(f.row), f.field, _shown(value), f.message))
 
 
 def _mapped(
@@ -398,9 +402,16 @@ def _times(checked: _Checked, values: pd.Series, name: str) -> pd.Series:
     return parsed.where(~future)
 
 
+def _number(checked: _Checked, text: pd.Series, name: str, message: str) -> pd.Series:
+    number = pd.to_numeric(text, errors="coerce")
+    checked.flag(text.notna() & number.isna(), text, name, message)
+    return number
+
+
 def _statuses(
     checked: _Checked, values: pd.Series, out: pd.DataFrame, mapping: Mapping
 ) -> pd.Series:
+    """The file's statuses as codes; none given: closed, rejected or reported by the times."""
     codes, unknown = map_values(values, status_table(mapping))
     checked.flag(unknown, values, "status", "is not a known status; map it under [statuses]")
     derived = np.where(
@@ -408,59 +419,7 @@ def _statuses(
         "closed",
         np.where(out["rejected_at"].notna(), "rejected", "reported"),
     )
-    status = codes.where(values.notna(), pd.Series(derived, index=out.index))
-    for final in FINAL_STATUSES:
-        column = f"{final.value}_at"
-        stamped = out[column].notna() | checked_time_failed(checked, column)
-        is_final = (status == final.value).to_numpy()
-        checked.flag(
-            is_final & ~stamped.to_numpy(),
-            values,
-            "status",
-            f"is {final.value} but {column} is empty",
-        )
-        wrong = ~is_final & out[column].notna().to_numpy() & ~unknown
-        checked.flag(wrong, values, "status", f"is not {final.value} but {column} is set")
-    return status
-
-
-def checked_time_failed(checked: _Checked, column: str) -> pd.Series:
-    """Rows whose `column` was given but unreadable (already reported; not reported twice)."""
-    rows = {p.row for p in checked.problems if p.field == column}
-    return pd.Series(checked.frame.index.isin(list(rows)), index=checked.frame.index)
-
-
-def _check_time_order(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
-    for col in TIMESTAMP_FIELDS[1:]:
-        early = (out[col] < out["reported_at"]).to_numpy()
-        checked.flag(early, get(col), col, "is before reported_at")
-
-
-def _coordinates(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
-    lon_text, lat_text = get("lon"), get("lat")
-    lon = pd.to_numeric(lon_text, errors="coerce")
-    lat = pd.to_numeric(lat_text, errors="coerce")
-    for name, text, number, limit in (("lon", lon_text, lon, 180), ("lat", lat_text, lat, 90)):
-        checked.flag(text.isna(), text, name, "is missing")
-        checked.flag(text.notna() & number.isna(), text, name, "is not a number")
-        outside = (number.abs() > limit).to_numpy()
-        swapped = outside & (name == "lat") & (lon.abs() <= 90).to_numpy()
-        what = "longitude" if name == "lon" else "latitude"
-        checked.flag(outside & ~swapped, text, name, f"is not a {what} (±{limit})")
-        checked.flag(swapped, text, name, "is not a latitude (are lon and lat swapped?)")
-    ok = lon.abs().le(180) & lat.abs().le(90)
-    out["lon"], out["lat"] = lon.where(ok), lat.where(ok)
-
-
-def _areas(checked: _Checked, out: pd.DataFrame, locator: Locator) -> None:
-    placed = out["lon"].notna().to_numpy()
-    where = locator.locate(out["lon"].to_numpy()[placed], out["lat"].to_numpy()[placed])
-    outside = np.zeros(len(out), dtype=bool)
-    outside[placed] = where["grid_code"].isna().to_numpy()
-    shown = out.loc[outside, "lon"].astype(str) + "," + out.loc[outside, "lat"].astype(str)
-    text = pd.Series(None, index=out.index, dtype=object)
-    text[outside] = shown
-    checked.flag(outside, text, "lon,lat", "is outside every grid cell")
+    return codes.where(values.notna(), pd.Series(derived, index=out.index))
 
 
 def _due(out: pd.DataFrame) -> pd.Series:
@@ -482,50 +441,20 @@ def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    _duplicates(checked, out["id"], _stored_ids(store, "visits", out["id"]), "visits")
     out["worker_id"] = get("worker_id")
-    checked.flag(out["worker_id"].isna(), out["worker_id"], "worker_id", "is missing")
     when = _times(checked, get("date"), "date")
-    checked.flag(get("date").isna(), get("date"), "date", "is missing")
     out["date"] = when.dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d").where(when.notna(), None)
-    for col, required in (
-        ("households_reached", True),
-        ("needs_found", False),
-        ("cases_raised", False),
-    ):
-        out[col] = _count(checked, get(col), col, required)
-    _visit_places(checked, out, get, store)
+    for col in rules.VISIT_COUNTS:
+        whole = f"is not a whole number from 0 to {rules.MAX_COUNT:,}"
+        out[col] = _number(checked, get(col), col, whole)
+    out["building_id"] = get("building_id")
+    out["grid_code"] = get("grid_code")
+    stored = _stored_ids(store, "visits", out["id"])
+    cells = store.areas(Level.GRID)["code"].astype(str)
+    findings, _ = rules.check_visits(out, store.buildings(), set(cells), stored)
+    _add_findings(checked, findings, table)
     checked.frame = out
     return checked
-
-
-def _count(checked: _Checked, text: pd.Series, name: str, required: bool) -> pd.Series:
-    number = pd.to_numeric(text, errors="coerce")
-    if required:
-        checked.flag(text.isna(), text, name, "is missing")
-    bad = text.notna() & (number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0))
-    checked.flag(bad, text, name, f"is not a whole number from 0 to {MAX_HOUSEHOLDS:,}")
-    return number.where(~bad).fillna(0).astype(np.int64)
-
-
-def _visit_places(checked: _Checked, out: pd.DataFrame, get: Callable, store: Store) -> None:
-    building, grid = get("building_id"), get("grid_code")
-    known_buildings = set(store.buildings()["id"].astype(str))
-    known_cells = set(store.areas(Level.GRID)["code"].astype(str))
-    checked.flag(
-        building.notna() & ~building.isin(known_buildings), building, "building_id",
-        "is not a building in the store",
-    )  # fmt: skip
-    no_building = building.isna()
-    checked.flag(
-        no_building & grid.notna() & ~grid.isin(known_cells), grid, "grid_code",
-        "is not a grid cell in the store",
-    )  # fmt: skip
-    checked.flag(
-        no_building & grid.isna(), building, "building_id", "is missing (and no grid_code)"
-    )
-    out["building_id"] = building
-    out["grid_code"] = grid
 
 
 # --- staff ------------------------------------------------------------------------------

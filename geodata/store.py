@@ -7,12 +7,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from .city import CityData
 from .model import LOCAL_TZ, Case, Level, StaffMember
+
+if TYPE_CHECKING:
+    from .rules import CaseCheck
 
 
 class StoreError(Exception):
@@ -197,9 +201,12 @@ class Store(abc.ABC):
         """Which of `ids` the table (cases, visits, persons, organisations) holds already."""
 
     @abc.abstractmethod
-    def add_cases(self, cases: pd.DataFrame) -> int:
+    def add_cases(self, cases: pd.DataFrame | CaseCheck) -> int:
         """Add cases (CityData's case columns); each is assigned to its street, community,
-        compound and grid cell by location, once, here. All or nothing. Returns the count."""
+        compound and grid cell by location, once, here. A case breaking a rule of
+        geodata.rules fails the write (a point outside every grid cell is kept, without
+        areas). Given a rules.CaseCheck whose areas_revision is this store's revision, its
+        areas are taken as located. All or nothing. Returns the count."""
 
     @abc.abstractmethod
     def add_visits(self, visits: pd.DataFrame) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import geopandas as gpd
 import pandas as pd
 
-from .. import records
+from .. import records, rules
 from ..city import CityData
 from ..locate import compound_grid_links
 from ..model import Level
@@ -24,6 +24,7 @@ ID_CHUNK = 500  # ids per IN (...) query, well below SQLite's limit on parameter
 # From this many rows on, add_cases drops the case indexes and builds them again after the
 # insert: for 1M new cases that beats updating them row by row several times over.
 BULK_ROWS = 100_000
+_CASE_INDEXES = [n for n, target in INDEXES.items() if target.startswith("cases ")]
 
 
 class Writes(Connection):
@@ -76,16 +77,19 @@ class Writes(Connection):
             found |= {row[0] for row in con.execute(sql, chunk)}
         return found
 
-    def add_cases(self, cases: pd.DataFrame) -> int:
-        if cases.empty:
+    def add_cases(self, cases: pd.DataFrame | rules.CaseCheck) -> int:
+        checked = cases if isinstance(cases, rules.CaseCheck) else None
+        rows = checked.rows if checked is not None else cases
+        if rows.empty:
             return 0
-        prepared = records.prepare_cases(cases, self._get_locator())
-        indexes = [n for n, target in INDEXES.items() if target.startswith("cases ")]
-        bulk = len(prepared) >= BULK_ROWS
+        prepared = records.prepare_cases(rows, self._get_locator()) if checked is None else None
+        bulk = len(rows) >= BULK_ROWS
         try:
             with self._transaction() as con:
+                if checked is not None:
+                    prepared = self._checked_cases(checked)
                 records.check_new_ids(con, "cases", prepared["id"])
-                for name in indexes if bulk else ():  # rebuilt below: faster than row by row
+                for name in _CASE_INDEXES if bulk else ():  # rebuilt below: faster than row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 insert(con, "cases", prepared)
                 if bulk:
@@ -93,6 +97,14 @@ class Writes(Connection):
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cases not written ({exc})") from exc
         return len(prepared)
+
+    def _checked_cases(self, check: rules.CaseCheck) -> pd.DataFrame:
+        """Rows of a case check, located again only when the areas may have changed since."""
+        refused = [f for f in check.findings if f.rule is not rules.Rule.OUTSIDE]
+        records.refuse("cases", refused)
+        if check.areas_revision is not None and check.areas_revision == self.revision():
+            return records.checked_cases(check)
+        return records.prepare_cases(check.rows, self._get_locator())
 
     def add_visits(self, visits: pd.DataFrame) -> int:
         if visits.empty:
