@@ -103,7 +103,7 @@ class _Findings:
         self.flag(bad, column, f"is not a known {what}", Rule.UNKNOWN)
 
 
-def check_ids(found: _Findings, stored: Collection[str], what: str) -> None:
+def _check_ids(found: _Findings, stored: Collection[str], what: str) -> None:
     """Ids given, each once, none in the store already (`stored`)."""
     found.required("id")
     ids = found.frame["id"]
@@ -125,7 +125,7 @@ def check_cases(cases: pd.DataFrame, locator: Locator, stored: Collection[str] =
     """Every broken case rule of every row, and the areas of each case (located once).
     `cases` has CityData's case columns; `stored`: case ids the store holds already."""
     found = _Findings(cases)
-    check_ids(found, stored, "cases")
+    _check_ids(found, stored, "cases")
     found.required("category")
     found.known("category", set(CATEGORY_BY_CODE), "category")
     found.known("source", {s.value for s in CaseSource}, "source")
@@ -206,7 +206,7 @@ def check_visits(
     `visits` has CityData's visit columns (counts as numbers, date as a day) and may add
     grid_code; `stored`: visit ids the store holds already."""
     found = _Findings(visits)
-    check_ids(found, stored, "visits")
+    _check_ids(found, stored, "visits")
     found.required("worker_id")
     found.flag(visits["date"].isna(), "date", "is missing", Rule.MISSING)
     for col, required in VISIT_COUNTS.items():
