@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
-def write_atomically(path: str | Path, content: str | bytes) -> None:
-    """Write `content` (text as UTF-8) to `path` so that a reader never sees half a file and
-    a failure leaves whatever was there before; raises OSError naming the problem."""
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside `path` for the block to write: renamed onto `path` when the
+    block succeeds, removed when it fails, so a reader never sees half a file and a failure
+    leaves whatever was there before. A folder that cannot take the file raises OSError on
+    entering."""
     path = Path(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    staged = Path(name)
     try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
-        os.replace(name, path)
+        yield staged
+        os.replace(staged, path)
     finally:
-        Path(name).unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
+
+
+def write_atomically(path: str | Path, content: str | bytes) -> None:
+    """Write `content` (text as UTF-8) to `path` whole or not at all (see `replacing`);
+    raises OSError naming the problem."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    if not isinstance(data, bytes):
+        raise TypeError(f"content must be text or bytes, not {type(content).__name__}")
+    with replacing(path) as staged:
+        staged.write_bytes(data)

@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import pandas as pd
 
+from . import rules
+from .atomic import replacing
 from .city import COLUMNS
 from .codes import CodeError, level_of
 from .locate import Locator
 from .model import (
     CATEGORY_BY_CODE,
-    FINAL_STATUSES,
     LIFE_CYCLE,
     LOCAL_TZ,
     TIMESTAMP_FIELDS,
@@ -38,7 +36,7 @@ from .model import (
     Level,
     Role,
 )
-from .records import MAX_HOUSEHOLDS
+from .open311 import open311_field, open311_table, read_open311
 from .store import Store
 from .tabular import (
     Mapping,
@@ -47,16 +45,15 @@ from .tabular import (
     category_table,
     map_values,
     org_kind_table,
-    parse_times,
     read_table,
     recognise,
     role_table,
     source_table,
     status_table,
 )
+from .timetext import parse_times
 
 MAX_SHOWN = 50  # bad rows printed; the rest are counted
-MAX_JSON_BYTES = 512 << 20  # an Open311 file is read whole; bigger ones are refused
 FUTURE_SLACK = dt.timedelta(hours=1)  # clocks differ a little; a report from tomorrow is wrong
 Log = Callable[[str], None]
 DISPATCHED_OR_LATER = {s.value for s in LIFE_CYCLE[LIFE_CYCLE.index(CaseStatus.DISPATCHED) :]}
@@ -112,6 +109,7 @@ class _Checked:
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    cases: rules.CaseCheck | None = None  # cases: the rules' check, areas located
 
     def flag(self, mask: object, values: pd.Series, field_: str, message: str) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -132,8 +130,42 @@ def _shown(value: object) -> str:
 
 
 # --- entry points -----------------------------------------------------------------------
-def import_records(
-    kind: str,
+def import_cases(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Cases from a CSV or XLSX file; each is placed in its grid cell and compound."""
+    mapping = mapping or Mapping()
+    raw, table = _read(path, "cases", mapping, progress, log)
+    checked = _checked_cases(store, table, mapping)
+    write = _case_writer(store, checked)
+    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_visits(
+    store: Store,
+    path: Path,
+    mapping: Mapping | None = None,
+    *,
+    skip_bad: bool = False,
+    rejects: Path | None = None,
+    progress: bool = False,
+    log: Log | None = None,
+) -> Report:
+    """Door-to-door visits from a CSV or XLSX file; areas come from the building or cell."""
+    mapping = mapping or Mapping()
+    raw, table = _read(path, "visits", mapping, progress, log)
+    checked = check_visits(table, store)
+    return _finish("visits", store.add_visits, path, raw, checked, skip_bad, rejects, log)
+
+
+def import_staff(
     store: Store,
     path: Path,
     mapping: Mapping | None = None,
@@ -144,35 +176,17 @@ def import_records(
     progress: bool = False,
     log: Log | None = None,
 ) -> Report:
-    """Cases, visits or a staff roster (`kind`) from a CSV or XLSX file; `replace` (staff
-    only) replaces the stored roster instead of adding to it."""
+    """A staff roster (one row per person and role) from a CSV or XLSX file; `replace`
+    replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
-    raw = _read(path, mapping, progress)
-    table = recognise(raw, kind, mapping, path)
-    if kind == "staff":
-        checked = check_staff(table, mapping, store)
-        write = _staff_writer(store, replace)
-    else:
-        _say(log, f"read {len(table):,} rows from {path}; checking")
-        if kind == "cases":
-            checked, write = _checked_cases(store, table, mapping), store.add_cases
-        else:
-            checked, write = check_visits(table, store), store.add_visits
-    _whole_row_problems(checked, raw.attrs.get("row_problems", []))
-    return _finish(kind, write, path, raw, checked, skip_bad, rejects, log)
+    raw, table = _read(path, "staff", mapping, progress, None)
+    checked = check_staff(table, mapping, store)
 
-
-def _staff_writer(store: Store, replace: bool) -> Callable[[pd.DataFrame], int]:
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
         return store.write_staff(orgs, people, roles, replace=replace)
 
-    return write
-
-
-import_cases = partial(import_records, "cases")
-import_visits = partial(import_records, "visits")
-import_staff = partial(import_records, "staff")
+    return _finish("staff", write, path, raw, checked, skip_bad, rejects, log)
 
 
 def import_open311(
@@ -190,11 +204,10 @@ def import_open311(
     table, shape_problems = open311_table(requests, mapping)
     checked = _checked_cases(store, table, mapping)
     checked.problems[:0] = shape_problems
-    checked.problems = [_open311_field(p) for p in checked.problems]
+    checked.problems = [open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
-    return _finish(
-        "cases", store.add_cases, path, raw, checked, skip_bad, rejects, log, unit="request"
-    )
+    write = _case_writer(store, checked)
+    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log, unit="request")
 
 
 # --- shared steps -----------------------------------------------------------------------
@@ -203,11 +216,16 @@ def _say(log: Log | None, text: str) -> None:
         log(text)
 
 
-def _read(path: Path, mapping: Mapping, progress: bool) -> pd.DataFrame:
+def _read(
+    path: Path, kind: str, mapping: Mapping, progress: bool, log: Log | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The file as read (for the reject file) and as a table in our columns."""
     raw = read_table(path, mapping, progress)
     if raw.empty:
         raise TabularError(f"{path}: no records below the header row")
-    return raw
+    table = recognise(raw, kind, mapping, path)
+    _say(log, f"read {len(table):,} rows from {path}; checking")
+    return raw, table
 
 
 def _whole_row_problems(checked: _Checked, problems: list[Problem]) -> None:
@@ -225,7 +243,16 @@ def _locator(store: Store) -> Locator:
 
 def _checked_cases(store: Store, table: pd.DataFrame, mapping: Mapping) -> _Checked:
     stored = _stored_ids(store, "cases", table.get("id"))
-    return check_cases(table, mapping, _locator(store), stored)
+    revision = store.revision()  # read first: areas changed after it make the store relocate
+    checked = check_cases(table, mapping, _locator(store), stored)
+    checked.cases = replace(checked.cases, areas_revision=revision)
+    return checked
+
+
+def _case_writer(store: Store, checked: _Checked) -> Callable[[pd.DataFrame], int]:
+    """Writes the good rows with the areas the check located (not located again)."""
+    check = checked.cases
+    return lambda good: store.add_cases(check.only(good.index))
 
 
 def _stored_ids(store: Store, table: str, ids: pd.Series | None) -> set[str]:
@@ -246,6 +273,7 @@ def _finish(
     log: Log | None,
     unit: str = "row",
 ) -> Report:
+    _whole_row_problems(checked, raw.attrs.get("row_problems", []))
     problems = sorted(checked.problems, key=lambda p: p.row)
     if problems and not skip_bad:
         raise ImportProblems(path, problems, len(raw), unit)
@@ -257,13 +285,16 @@ def _finish(
         return Report(kind, path, len(raw), written, problems, None, unit)
     reject_path = rejects or _default_rejects(path, unit)
     _check_reject_path(path, reject_path)
-    staged = _staged_rejects(reject_path, raw, problems, unit)  # fails before the store is touched
-    try:
+    with ExitStack() as stack:
+        try:  # the reject file first: a folder that cannot take it fails before any write
+            staged = stack.enter_context(replacing(reject_path))
+            _write_rejects(staged, raw, problems, unit)
+        except OSError as exc:
+            raise TabularError(
+                f"{reject_path}: cannot write the reject file ({exc.strerror}); nothing was written"
+            ) from exc
         _say(log, f"writing {len(good):,} {kind}")
         written = write(good) if len(good) else 0
-        os.replace(staged, reject_path)
-    finally:
-        staged.unlink(missing_ok=True)
     return Report(kind, path, len(raw), written, problems, reject_path, unit)
 
 
@@ -279,30 +310,8 @@ def _check_reject_path(path: Path, reject_path: Path) -> None:
         raise TabularError(f"{reject_path}: folder {reject_path.parent} does not exist")
 
 
-def _staged_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> Path:
-    """The reject file written to a temporary file beside `path` (moved into place once the
-    good rows are in the store); a folder that cannot be written to is a TabularError."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise TabularError(
-            f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
-        ) from exc
-    staged = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig" if unit != "request" else "utf-8") as fh:
-            _write_rejects(fh, raw, problems, unit)
-    except BaseException as exc:
-        staged.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise TabularError(
-                f"{path}: cannot write the reject file ({exc.strerror}); nothing was written"
-            ) from exc
-        raise
-    return staged
-
-
-def _write_rejects(fh: IO[str], raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit: str) -> None:
+    """The rows as they were plus a reason: CSV (with a BOM, for spreadsheets) or JSON."""
     reasons: dict[int, list[str]] = {}
     for p in problems:
         reasons.setdefault(p.row, []).append(p.reason(unit))
@@ -310,30 +319,14 @@ def _write_rejects(fh: IO[str], raw: pd.DataFrame, problems: list[Problem], unit
     text = ["; ".join(reasons[r]) for r in rows.index]
     if unit == "request":
         out = [req | {"reason": why} for req, why in zip(rows["request"], text, strict=True)]
-        fh.write(json.dumps(out, ensure_ascii=False, indent=2))
+        path.write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
         return
     frame = rows.copy()
     frame.columns = raw.attrs.get("headers") or list(raw.columns)
     frame["row"] = rows.index
     frame["reason"] = text
-    frame.to_csv(fh, index=False, lineterminator="\n")
-
-
-def _duplicates(checked: _Checked, ids: pd.Series, stored: set[str], what: str) -> None:
-    present = ids.notna()
-    again = (present & ids.duplicated(keep="first")).to_numpy()
-    if again.any():
-        firsts = ids[present & ~ids.duplicated(keep="first")]
-        first_row = pd.Series(firsts.index, index=firsts.to_numpy())
-        for row in ids.index[again]:
-            value = ids.at[row]
-            checked.problems.append(
-                Problem(
-                    int(row), "id", str(value), f"appears again (first in row {first_row[value]})"
-                )
-            )
-    checked.flag(present & ids.isin(stored), ids, "id", f"is in the store's {what} already")
-    checked.flag(~present, ids, "id", "is missing")
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        frame.to_csv(fh, index=False, lineterminator="\n")
 
 
 def _now() -> pd.Timestamp:
@@ -344,32 +337,44 @@ def _now() -> pd.Timestamp:
 def check_cases(
     table: pd.DataFrame, mapping: Mapping, locator: Locator, stored: set[str]
 ) -> _Checked:
-    """Case rows in the store's columns (times as aware timestamps), every problem named."""
+    """Case rows in the store's columns (times as aware timestamps), every problem named:
+    text that says nothing we know (names, times, numbers), then every broken case rule."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    _duplicates(checked, out["id"], stored, "cases")
-    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category")
+    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category", False)
     out["description"] = get("description")
     out["source"] = _mapped(checked, get("source"), source_table(mapping), "source", False)
     for col in (*TIMESTAMP_FIELDS, "due_at"):
         out[col] = _times(checked, get(col), col)
-    checked.flag(get("reported_at").isna(), get("reported_at"), "reported_at", "is missing")
     out["status"] = _statuses(checked, get("status"), out, mapping)
-    _check_time_order(checked, out, get)
-    _coordinates(checked, out, get)
-    _areas(checked, out, locator)
-    out["due_at"] = _due(out)
+    for col in ("lon", "lat"):
+        out[col] = _number(checked, get(col), col, "is not a number")
     for col in ("assignee_id", "reporter_name", "reporter_phone"):
         out[col] = get(col)
-    checked.frame = out[list(COLUMNS["cases"])]
+    out["due_at"] = _due(out)
+    out = out[list(COLUMNS["cases"])]
+    checked.cases = rules.check_cases(out, locator, stored)
+    _add_findings(checked, checked.cases.findings, table)
+    checked.frame = out
     return checked
 
 
 def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
     empty = pd.Series(None, index=table.index, dtype=object)
     return lambda col: table.get(col, empty)
+
+
+def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.DataFrame) -> None:
+    """The rules' findings, shown with the file's text; a value already reported as unreadable
+    is not reported again (as missing, say)."""
+    reported = {(p.row, p.field) for p in checked.problems}
+    for f in findings:
+        if any((f.row, name) in reported for name in (f.field, *f.about)):
+            continue
+        value = table.at[f.row, f.field] if f.field in table else f.value
+        checked.problems.append(Problem(int(f.row), f.field, _shown(value), f.message))
 
 
 def _mapped(
@@ -397,9 +402,16 @@ def _times(checked: _Checked, values: pd.Series, name: str) -> pd.Series:
     return parsed.where(~future)
 
 
+def _number(checked: _Checked, text: pd.Series, name: str, message: str) -> pd.Series:
+    number = pd.to_numeric(text, errors="coerce")
+    checked.flag(text.notna() & number.isna(), text, name, message)
+    return number
+
+
 def _statuses(
     checked: _Checked, values: pd.Series, out: pd.DataFrame, mapping: Mapping
 ) -> pd.Series:
+    """The file's statuses as codes; none given: closed, rejected or reported by the times."""
     codes, unknown = map_values(values, status_table(mapping))
     checked.flag(unknown, values, "status", "is not a known status; map it under [statuses]")
     derived = np.where(
@@ -407,59 +419,7 @@ def _statuses(
         "closed",
         np.where(out["rejected_at"].notna(), "rejected", "reported"),
     )
-    status = codes.where(values.notna(), pd.Series(derived, index=out.index))
-    for final in FINAL_STATUSES:
-        column = f"{final.value}_at"
-        stamped = out[column].notna() | checked_time_failed(checked, column)
-        is_final = (status == final.value).to_numpy()
-        checked.flag(
-            is_final & ~stamped.to_numpy(),
-            values,
-            "status",
-            f"is {final.value} but {column} is empty",
-        )
-        wrong = ~is_final & out[column].notna().to_numpy() & ~unknown
-        checked.flag(wrong, values, "status", f"is not {final.value} but {column} is set")
-    return status
-
-
-def checked_time_failed(checked: _Checked, column: str) -> pd.Series:
-    """Rows whose `column` was given but unreadable (already reported; not reported twice)."""
-    rows = {p.row for p in checked.problems if p.field == column}
-    return pd.Series(checked.frame.index.isin(list(rows)), index=checked.frame.index)
-
-
-def _check_time_order(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
-    for col in TIMESTAMP_FIELDS[1:]:
-        early = (out[col] < out["reported_at"]).to_numpy()
-        checked.flag(early, get(col), col, "is before reported_at")
-
-
-def _coordinates(checked: _Checked, out: pd.DataFrame, get: Callable) -> None:
-    lon_text, lat_text = get("lon"), get("lat")
-    lon = pd.to_numeric(lon_text, errors="coerce")
-    lat = pd.to_numeric(lat_text, errors="coerce")
-    for name, text, number, limit in (("lon", lon_text, lon, 180), ("lat", lat_text, lat, 90)):
-        checked.flag(text.isna(), text, name, "is missing")
-        checked.flag(text.notna() & number.isna(), text, name, "is not a number")
-        outside = (number.abs() > limit).to_numpy()
-        swapped = outside & (name == "lat") & (lon.abs() <= 90).to_numpy()
-        what = "longitude" if name == "lon" else "latitude"
-        checked.flag(outside & ~swapped, text, name, f"is not a {what} (±{limit})")
-        checked.flag(swapped, text, name, "is not a latitude (are lon and lat swapped?)")
-    ok = lon.abs().le(180) & lat.abs().le(90)
-    out["lon"], out["lat"] = lon.where(ok), lat.where(ok)
-
-
-def _areas(checked: _Checked, out: pd.DataFrame, locator: Locator) -> None:
-    placed = out["lon"].notna().to_numpy()
-    where = locator.locate(out["lon"].to_numpy()[placed], out["lat"].to_numpy()[placed])
-    outside = np.zeros(len(out), dtype=bool)
-    outside[placed] = where["grid_code"].isna().to_numpy()
-    shown = out.loc[outside, "lon"].astype(str) + "," + out.loc[outside, "lat"].astype(str)
-    text = pd.Series(None, index=out.index, dtype=object)
-    text[outside] = shown
-    checked.flag(outside, text, "lon,lat", "is outside every grid cell")
+    return codes.where(values.notna(), pd.Series(derived, index=out.index))
 
 
 def _due(out: pd.DataFrame) -> pd.Series:
@@ -481,50 +441,20 @@ def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    _duplicates(checked, out["id"], _stored_ids(store, "visits", out["id"]), "visits")
     out["worker_id"] = get("worker_id")
-    checked.flag(out["worker_id"].isna(), out["worker_id"], "worker_id", "is missing")
     when = _times(checked, get("date"), "date")
-    checked.flag(get("date").isna(), get("date"), "date", "is missing")
     out["date"] = when.dt.tz_convert(LOCAL_TZ).dt.strftime("%Y-%m-%d").where(when.notna(), None)
-    for col, required in (
-        ("households_reached", True),
-        ("needs_found", False),
-        ("cases_raised", False),
-    ):
-        out[col] = _count(checked, get(col), col, required)
-    _visit_places(checked, out, get, store)
+    for col in rules.VISIT_COUNTS:
+        whole = f"is not a whole number from 0 to {rules.MAX_COUNT:,}"
+        out[col] = _number(checked, get(col), col, whole)
+    out["building_id"] = get("building_id")
+    out["grid_code"] = get("grid_code")
+    stored = _stored_ids(store, "visits", out["id"])
+    cells = store.areas(Level.GRID)["code"].astype(str)
+    findings, _ = rules.check_visits(out, store.buildings(), set(cells), stored)
+    _add_findings(checked, findings, table)
     checked.frame = out
     return checked
-
-
-def _count(checked: _Checked, text: pd.Series, name: str, required: bool) -> pd.Series:
-    number = pd.to_numeric(text, errors="coerce")
-    if required:
-        checked.flag(text.isna(), text, name, "is missing")
-    bad = text.notna() & (number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0))
-    checked.flag(bad, text, name, f"is not a whole number from 0 to {MAX_HOUSEHOLDS:,}")
-    return number.where(~bad).fillna(0).astype(np.int64)
-
-
-def _visit_places(checked: _Checked, out: pd.DataFrame, get: Callable, store: Store) -> None:
-    building, grid = get("building_id"), get("grid_code")
-    known_buildings = set(store.buildings()["id"].astype(str))
-    known_cells = set(store.areas(Level.GRID)["code"].astype(str))
-    checked.flag(
-        building.notna() & ~building.isin(known_buildings), building, "building_id",
-        "is not a building in the store",
-    )  # fmt: skip
-    no_building = building.isna()
-    checked.flag(
-        no_building & grid.notna() & ~grid.isin(known_cells), grid, "grid_code",
-        "is not a grid cell in the store",
-    )  # fmt: skip
-    checked.flag(
-        no_building & grid.isna(), building, "building_id", "is missing (and no grid_code)"
-    )
-    out["building_id"] = building
-    out["grid_code"] = grid
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -608,112 +538,3 @@ def staff_frames(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
     people = rows[["person_id", "name", "phone"]].rename(columns={"person_id": "id"})
     roles = rows[list(COLUMNS["roles"])]
     return orgs, people.drop_duplicates("id"), roles
-
-
-# --- Open311 ----------------------------------------------------------------------------
-OPEN311_FIELDS = {
-    "id": "service_request_id",
-    "category": "service_code",
-    "lon": "long",
-    "reported_at": "requested_datetime",
-    "closed_at": "updated_datetime",
-    "rejected_at": "updated_datetime",
-    "assignee_id": "agency_responsible",
-}
-
-
-def read_open311(path: Path) -> list:
-    """The service requests of a GeoReport v2 JSON file."""
-    path = Path(path)
-    if not path.is_file():
-        raise TabularError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise TabularError(f"{path}: the file is empty")
-    if size > MAX_JSON_BYTES:
-        raise TabularError(f"{path}: {size / 2**20:,.0f} MB is more than an Open311 file holds")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TabularError(f"{path}: not UTF-8 text (byte {exc.start}); JSON is UTF-8") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        ends = exc.pos >= len(text.rstrip())
-        why = "the file ends in the middle (truncated?)" if ends else exc.msg
-        raise TabularError(
-            f"{path}: not valid JSON at line {exc.lineno} column {exc.colno}: {why}"
-        ) from exc
-    if isinstance(data, dict):
-        data = data.get("service_requests")
-    if not isinstance(data, list):
-        raise TabularError(
-            f"{path}: expected a JSON array of service requests"
-            ' (or an object with "service_requests")'
-        )
-    if not data:
-        raise TabularError(f"{path}: no service requests in the file")
-    return data
-
-
-def open311_table(requests: list, mapping: Mapping) -> tuple[pd.DataFrame, list[Problem]]:
-    """Requests as a text table in our case columns (index: request number from 1)."""
-    problems: list[Problem] = []
-    rows = []
-    for number, req in enumerate(requests, start=1):
-        if not isinstance(req, dict):
-            problems.append(Problem(number, "request", str(req)[:40], "is not a JSON object"))
-            req = {}
-        rows.append(_open311_row(number, req, mapping, problems))
-    index = pd.RangeIndex(1, len(requests) + 1)
-    return pd.DataFrame(rows, index=index, dtype=object), problems
-
-
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, dict | list):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _open311_row(number: int, req: dict, mapping: Mapping, problems: list[Problem]) -> dict:
-    categories = category_table(mapping)
-    code, name = _text(req.get("service_code")), _text(req.get("service_name"))
-    category = next((v for v in (code, name) if v and v.casefold() in categories), code or name)
-    status = (_text(req.get("status")) or "").casefold()
-    notes = _text(req.get("status_notes"))
-    ours = status_table(mapping).get(notes.casefold()) if notes else None
-    row = {
-        "id": _text(req.get("service_request_id")),
-        "category": category,
-        "description": _text(req.get("description")),
-        "lon": _text(req.get("long")),
-        "lat": _text(req.get("lat")),
-        "reported_at": _text(req.get("requested_datetime")),
-        "assignee_id": _text(req.get("agency_responsible")),
-    }
-    updated = _text(req.get("updated_datetime"))
-    if status == "closed":
-        row["status"] = ours if ours in ("closed", "rejected") else "closed"
-        row[f"{row['status']}_at"] = updated
-    elif status == "open":
-        row["status"] = ours if ours and ours not in ("closed", "rejected") else "reported"
-    else:
-        shown = req.get("status")
-        problems.append(
-            Problem(number, "status", "" if shown is None else str(shown), "is not open or closed")
-        )
-    if row["id"] is None and req.get("token"):
-        problems.append(
-            Problem(number, "service_request_id", "", "is missing (only a token: not yet accepted)")
-        )
-    return row
-
-
-def _open311_field(problem: Problem) -> Problem:
-    name = OPEN311_FIELDS.get(problem.field, problem.field)
-    if problem.field == "lon,lat":
-        name = "lat,long"
-    if problem.field == "status" and "_at is empty" in problem.message:
-        return Problem(problem.row, "updated_datetime", "", "is missing for a closed request")
-    return Problem(problem.row, name, problem.value, problem.message)

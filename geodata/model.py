@@ -116,31 +116,6 @@ def due_time(category: str, dispatched_at: dt.datetime) -> dt.datetime:
 
 
 @dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    phone: str
-
-
-@dataclass(frozen=True)
-class Organisation:
-    id: str
-    kind: OrgKind
-    name: str
-    area_code: str | None = None  # community of a committee, compound of an owners' committee
-    phone: str | None = None
-
-
-@dataclass(frozen=True)
-class RoleAssignment:
-    person_id: str
-    org_id: str
-    role: Role
-    area_level: Level
-    area_code: str
-
-
-@dataclass(frozen=True)
 class StaffRole:
     role: Role
     org_id: str
@@ -195,20 +170,3 @@ class Case:
 
     def is_overdue(self, at: dt.datetime) -> bool:
         return self.is_open and self.due_at is not None and self.due_at < at
-
-
-@dataclass
-class Visit:
-    """One door-to-door visit (走访) of a worker to a building on a day."""
-
-    id: str
-    worker_id: str
-    date: dt.date
-    building_id: str | None
-    grid_code: str | None
-    households_reached: int
-    needs_found: int
-    cases_raised: int
-    compound_code: str | None = None
-    community_code: str | None = None
-    street_code: str | None = None

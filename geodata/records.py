@@ -13,11 +13,11 @@ import pandas as pd
 import shapely
 
 from . import geopackage as gp
+from . import rules
 from .city import COLUMNS, CityData
 from .codes import is_valid
 from .locate import Locator
 from .model import (
-    CATEGORY_BY_CODE,
     LOCAL_TZ,
     TIMESTAMP_FIELDS,
     Case,
@@ -32,7 +32,7 @@ from .model import (
 from .store import StoreError, Window
 
 _TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
-MAX_HOUSEHOLDS = 100_000  # more than any building, compound or grid cell holds
+MAX_HOUSEHOLDS = rules.MAX_COUNT
 MAX_REPORTED = 20  # bad rows named in one error message; the rest are counted
 
 
@@ -48,22 +48,30 @@ def utc_text(moment: dt.datetime) -> str:
 
 def local_dates(window: Window) -> tuple[str, str]:
     """First and last local calendar day (ISO text) touched by the half-open window."""
-    first = window.start.astimezone(LOCAL_TZ).date()
-    last = (window.end - dt.timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+    first, last = window.local_days()
     return first.isoformat(), last.isoformat()
 
 
-def _utc_text_column(values: pd.Series, table: str, column: str) -> np.ndarray:
+def aware_times(values: pd.Series, table: str, column: str) -> pd.Series:
+    """Times as one UTC column (NaT where not given); several offsets are fine, a time
+    without one is not."""
     parsed = _parse_times(values, table, column)
     bad = parsed.isna() & values.notna()
-    _raise_rows(table, column, bad, values, "is not a time")
+    raise_rows(table, column, bad, values, "is not a time")
     if parsed.isna().all():
-        return np.full(len(values), None, dtype=object)
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if parsed.dt.tz is None:
         raise RecordError(f"{table}: column {column} has times without a timezone")
-    naive = parsed.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
+    return parsed.dt.tz_convert("UTC")
+
+
+def utc_text_column(times: pd.Series) -> np.ndarray:
+    """Aware times as the store's DATETIME text (None for NaT)."""
+    if times.isna().all():
+        return np.full(len(times), None, dtype=object)
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[s]")
     text = np.char.add(np.datetime_as_string(naive, unit="s"), "Z").astype(object)
-    text[parsed.isna().to_numpy()] = None
+    text[times.isna().to_numpy()] = None
     return text
 
 
@@ -74,7 +82,7 @@ def _parse_times(values: pd.Series, table: str, column: str) -> pd.Series:
     except (ValueError, TypeError):  # offsets differ between rows, or aware and naive mixed
         pass
     naive = values.map(_lacks_timezone)
-    _raise_rows(table, column, naive, values, "has no timezone")
+    raise_rows(table, column, naive, values, "has no timezone")
     return pd.to_datetime(values, errors="coerce", format="mixed", utc=True)
 
 
@@ -88,14 +96,14 @@ def _lacks_timezone(value: object) -> bool:
 
 def _date_text_column(values: pd.Series, table: str) -> np.ndarray:
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    _raise_rows(table, "date", parsed.isna(), values, "is not a date")
+    raise_rows(table, "date", parsed.isna(), values, "is not a date")
     if parsed.dt.tz is not None:  # a moment, not a day: the day it was in China
         parsed = parsed.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
     return np.datetime_as_string(parsed.to_numpy("datetime64[D]"), unit="D").astype(object)
 
 
 # --- validation -------------------------------------------------------------------------
-def _raise_rows(table: str, column: str, bad: Any, values: pd.Series, problem: str) -> None:
+def raise_rows(table: str, column: str, bad: Any, values: pd.Series, problem: str) -> None:
     bad = np.asarray(bad, dtype=bool)
     if not bad.any():
         return
@@ -121,106 +129,108 @@ def check_new_ids(con: Any, table: str, ids: pd.Series) -> None:
         r[0] for r in con.execute(f"SELECT id FROM {table} WHERE id IN (SELECT id FROM new_ids)")
     }
     con.execute("DELETE FROM new_ids")
-    _raise_rows(table, "id", ids.astype(str).isin(taken), ids, "is in the store already")
+    raise_rows(table, "id", ids.astype(str).isin(taken), ids, "is in the store already")
 
 
-def _require_columns(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> None:
+def require_columns(frame: pd.DataFrame, table: str, required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise RecordError(f"{table}: missing columns {', '.join(missing)}")
 
 
-def _check_ids(frame: pd.DataFrame, table: str, column: str = "id") -> None:
+def check_ids(frame: pd.DataFrame, table: str, column: str = "id") -> None:
     ids = frame[column]
     blank = ids.isna() | (ids.astype(str).str.strip() == "")
-    _raise_rows(table, column, blank, ids, "is empty")
-    _raise_rows(table, column, ids.duplicated(keep="first"), ids, "is repeated")
+    raise_rows(table, column, blank, ids, "is empty")
+    raise_rows(table, column, ids.duplicated(keep="first"), ids, "is repeated")
 
 
-def _check_members(frame: pd.DataFrame, table: str, column: str, allowed: set[str]) -> None:
+def check_members(frame: pd.DataFrame, table: str, column: str, allowed: set[str]) -> None:
     values = frame[column]
-    _raise_rows(table, column, ~values.isin(allowed), values, "is not one of the known values")
+    raise_rows(table, column, ~values.isin(allowed), values, "is not one of the known values")
 
 
 # --- cases and visits -------------------------------------------------------------------
-def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
-    """Validated case rows with UTC time text and the areas each case lies in."""
-    _require_columns(cases, "cases", ("id", "category", "status", "lon", "lat", "reported_at"))
+# How the store words a refusal where its callers know its own words (see rules.Rule).
+_STORE_WORDS = {
+    rules.Rule.UNSTAMPED: "has no {about}",
+    rules.Rule.STAMPED: "but {about} is set",
+    rules.Rule.UNKNOWN_BUILDING: "is not a known building",
+    rules.Rule.UNKNOWN_CELL: "is not a known grid cell",
+}
+
+
+def refuse(table: str, findings: list[rules.Finding], given: pd.DataFrame | None = None) -> None:
+    """Raise RecordError naming the findings, with the values as `given` (same row labels)
+    where it has the field."""
+    if not findings:
+        return
+    lines = []
+    for f in findings[:MAX_REPORTED]:
+        value = given.at[f.row, f.field] if given is not None and f.field in given else f.value
+        words = _STORE_WORDS.get(f.rule, f.message).format(about=", ".join(f.about))
+        lines.append(f"row {f.row}: {f.field} {_plain(value)!r} {words}")
+    more = len(findings) - MAX_REPORTED
+    tail = f"; and {more} more problems" if more > 0 else ""
+    bad = len({f.row for f in findings})
+    raise RecordError(f"{table}: {bad} bad rows — " + "; ".join(lines) + tail)
+
+
+def typed_cases(cases: pd.DataFrame) -> pd.DataFrame:
+    """A caller's case rows in CityData's columns with numbers and aware UTC times, rows
+    labelled from 1; a time that is not one, or has no timezone, is a RecordError."""
+    require_columns(cases, "cases", ("id", "category", "status", "lon", "lat", "reported_at"))
     cases = cases.reset_index(drop=True)
-    _check_ids(cases, "cases")
-    _check_members(cases, "cases", "category", set(CATEGORY_BY_CODE))
-    _check_members(cases, "cases", "status", {s.value for s in CaseStatus})
-    if "source" in cases:
-        ok = cases["source"].isna() | cases["source"].isin({s.value for s in CaseSource})
-        _raise_rows("cases", "source", ~ok, cases["source"], "is not one of the known values")
-    lon = pd.to_numeric(cases["lon"], errors="coerce")
-    lat = pd.to_numeric(cases["lat"], errors="coerce")
-    _raise_rows("cases", "lon", ~lon.between(-180, 180), cases["lon"], "is not a longitude")
-    _raise_rows("cases", "lat", ~lat.between(-90, 90), cases["lat"], "is not a latitude")
-    _raise_rows(
-        "cases", "reported_at", cases["reported_at"].isna(), cases["reported_at"], "is missing"
-    )
     out = pd.DataFrame({c: cases.get(c, None) for c in COLUMNS["cases"]})
-    out["lon"], out["lat"] = lon.to_numpy(), lat.to_numpy()
+    out["lon"] = pd.to_numeric(cases["lon"], errors="coerce")
+    out["lat"] = pd.to_numeric(cases["lat"], errors="coerce")
     for col in (*TIMESTAMP_FIELDS, "due_at"):
-        if col in cases:
-            out[col] = _utc_text_column(cases[col], "cases", col)
-    _check_final_times(out)
-    areas = locator.locate(out["lon"].to_numpy(), out["lat"].to_numpy())
-    return pd.concat([out, areas], axis=1)
+        given = cases[col] if col in cases else pd.Series(None, index=cases.index, dtype=object)
+        out[col] = aware_times(given, "cases", col)
+    return out.set_axis(pd.RangeIndex(1, len(out) + 1))
 
 
-def _check_final_times(cases: pd.DataFrame) -> None:
-    """A closed case has its closing time, a rejected one its rejection, an open one neither."""
-    status = cases["status"]
-    for final, column in ((CaseStatus.CLOSED, "closed_at"), (CaseStatus.REJECTED, "rejected_at")):
-        stamped = cases[column].notna()
-        _raise_rows("cases", "status", (status == final) & ~stamped, status, f"has no {column}")
-        wrong = (status != final) & stamped
-        _raise_rows("cases", "status", wrong, status, f"but {column} is set")
+def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
+    """Case rows checked by the case rules (a point outside every grid cell is kept, with no
+    areas), with UTC time text and the areas each case lies in."""
+    typed = typed_cases(cases)
+    check = rules.check_cases(typed, locator)
+    given = cases.reset_index(drop=True).set_axis(typed.index)
+    # The store keeps a case outside every cell (the city demo has a few); imports refuse it.
+    refuse("cases", [f for f in check.findings if f.rule is not rules.Rule.OUTSIDE], given)
+    return checked_cases(check)
+
+
+def checked_cases(check: rules.CaseCheck) -> pd.DataFrame:
+    """Rows ready to insert from a case check: UTC time text, then the areas."""
+    out = check.rows[list(COLUMNS["cases"])].copy()
+    for col in (*TIMESTAMP_FIELDS, "due_at"):
+        out[col] = utc_text_column(pd.to_datetime(out[col], utc=True))
+    out = pd.concat([out, check.areas[list(rules.AREA_COLUMNS)]], axis=1)
+    return out.reset_index(drop=True)
 
 
 def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
-    """Validated visit rows; areas come from the visited building (or a given grid_code)."""
-    _require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
-    visits = visits.reset_index(drop=True)
-    _check_ids(visits, "visits")
-    workers = visits["worker_id"]
-    blank = workers.isna() | (workers.astype(str).str.strip() == "")
-    _raise_rows("visits", "worker_id", blank, workers, "is empty")
+    """Visit rows checked by the visit rules; areas come from the visited building (or a
+    given grid_code)."""
+    require_columns(visits, "visits", ("id", "worker_id", "date", "households_reached"))
+    visits = visits.reset_index(drop=True).set_axis(pd.RangeIndex(1, len(visits) + 1))
     out = pd.DataFrame({c: visits.get(c, None) for c in COLUMNS["visits"]})
     out["date"] = _date_text_column(visits["date"], "visits")
-    for col in ("households_reached", "needs_found", "cases_raised"):
-        given = out[col] if col in visits else pd.Series(0, index=out.index)
-        number = pd.to_numeric(given, errors="coerce")
-        bad = number.isna() | ~number.between(0, MAX_HOUSEHOLDS) | (number % 1 != 0)
-        _raise_rows("visits", col, bad, given, f"is not a whole number from 0 to {MAX_HOUSEHOLDS}")
-        out[col] = number.astype(np.int64)
-    return pd.concat([out, _visit_areas(visits, con)], axis=1)
-
-
-def _visit_areas(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
-    buildings = pd.read_sql_query(
-        "SELECT id AS building_id, street_code, community_code, compound_code, grid_code"
-        " FROM buildings",
-        con,
-    )
-    given = visits.get("building_id", pd.Series(None, index=visits.index))
-    areas = pd.DataFrame({"building_id": given}).merge(buildings, on="building_id", how="left")
-    unknown = given.notna() & areas["grid_code"].isna().to_numpy()
-    _raise_rows("visits", "building_id", unknown, given, "is not a known building")
+    for col in rules.VISIT_COUNTS:
+        out[col] = pd.to_numeric(out[col], errors="coerce")
     if "grid_code" in visits:
-        no_building = given.isna().to_numpy()
-        grid = visits["grid_code"]
-        known = {r[0] for r in con.execute("SELECT code FROM grid_cells")}
-        bad = no_building & ~grid.isin(known).to_numpy()
-        _raise_rows("visits", "grid_code", bad, grid, "is not a known grid cell")
-        areas.loc[no_building, "grid_code"] = grid[no_building].to_numpy()
-        areas.loc[no_building, "community_code"] = grid[no_building].str[:12].to_numpy()
-        areas.loc[no_building, "street_code"] = grid[no_building].str[:9].to_numpy()
-    else:
-        _raise_rows("visits", "building_id", given.isna(), given, "is missing")
-    return areas.drop(columns="building_id")
+        out["grid_code"] = visits["grid_code"]
+    buildings = pd.read_sql_query(
+        "SELECT id, street_code, community_code, compound_code, grid_code FROM buildings", con
+    )
+    cells = {r[0] for r in con.execute("SELECT code FROM grid_cells")}
+    findings, areas = rules.check_visits(out, buildings, cells)
+    refuse("visits", findings, visits)
+    for col in rules.VISIT_COUNTS:
+        out[col] = out[col].fillna(0).astype(np.int64)
+    out = pd.concat([out[list(COLUMNS["visits"])], areas], axis=1)
+    return out.reset_index(drop=True)
 
 
 # --- the city ---------------------------------------------------------------------------
@@ -261,10 +271,10 @@ def _check_areas(geo: dict[str, gpd.GeoDataFrame]) -> None:
         ("grid_cells", Level.GRID),
     ):
         frame = geo[table]
-        _check_ids(frame, table, "code")
+        check_ids(frame, table, "code")
         bad = ~frame["code"].map(lambda c, lv=level: is_valid(lv, c))
-        _raise_rows(table, "code", bad, frame["code"], f"is not a valid {level.value} code")
-        _raise_rows(table, "geometry", ~frame.geometry.is_valid, frame["code"], "has bad geometry")
+        raise_rows(table, "code", bad, frame["code"], f"is not a valid {level.value} code")
+        raise_rows(table, "geometry", ~frame.geometry.is_valid, frame["code"], "has bad geometry")
     for table, column, parent in (
         ("communities", "street_code", "streets"),
         ("compounds", "community_code", "communities"),
@@ -272,11 +282,11 @@ def _check_areas(geo: dict[str, gpd.GeoDataFrame]) -> None:
     ):
         known = set(geo[parent]["code"])
         values = geo[table][column]
-        _raise_rows(table, column, ~values.isin(known), values, f"is not in {parent}")
+        raise_rows(table, column, ~values.isin(known), values, f"is not in {parent}")
 
 
 def _place_buildings(buildings: gpd.GeoDataFrame, locator: Locator) -> gpd.GeoDataFrame:
-    _check_ids(buildings, "buildings")
+    check_ids(buildings, "buildings")
     xy = shapely.get_coordinates(buildings.geometry.values)
     where = locator.locate(xy[:, 0], xy[:, 1])
     out = buildings.copy()

@@ -7,12 +7,16 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from .city import CityData
-from .model import Case, Level, StaffMember
+from .model import LOCAL_TZ, Case, Level, StaffMember
+
+if TYPE_CHECKING:
+    from .rules import CaseCheck
 
 
 class StoreError(Exception):
@@ -31,6 +35,12 @@ class Window:
             raise ValueError("window ends must be timezone-aware")
         if self.end <= self.start:
             raise ValueError("window end must be after its start")
+
+    def local_days(self) -> tuple[dt.date, dt.date]:
+        """First and last local (China time) calendar day the half-open window touches."""
+        first = self.start.astimezone(LOCAL_TZ).date()
+        last = (self.end - dt.timedelta(microseconds=1)).astimezone(LOCAL_TZ).date()
+        return first, last
 
 
 METRIC_COLUMNS = (
@@ -191,9 +201,12 @@ class Store(abc.ABC):
         """Which of `ids` the table (cases, visits, persons, organisations) holds already."""
 
     @abc.abstractmethod
-    def add_cases(self, cases: pd.DataFrame) -> int:
+    def add_cases(self, cases: pd.DataFrame | CaseCheck) -> int:
         """Add cases (CityData's case columns); each is assigned to its street, community,
-        compound and grid cell by location, once, here. All or nothing. Returns the count."""
+        compound and grid cell by location, once, here. A case breaking a rule of
+        geodata.rules fails the write (a point outside every grid cell is kept, without
+        areas). Given a rules.CaseCheck whose areas_revision is this store's revision, its
+        areas are taken as located. All or nothing. Returns the count."""
 
     @abc.abstractmethod
     def add_visits(self, visits: pd.DataFrame) -> int:

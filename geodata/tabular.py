@@ -28,9 +28,9 @@ mapping file (`--mapping MAP.toml`), whose tables are all optional:
 
 Values are matched ignoring case and surrounding spaces; the mapping file is consulted
 before the built-in names. Dates: ISO 8601 with or without offset, 2026-11-28 14:30,
-2026/11/28 14:30:00, 2026.11.28, 2026年11月28日 14时30分, 2026年11月28日下午2点半 (上午, 中午,
-下午, 晚上 … with a 12-hour clock: see period_hour), 20261128143000, 202611281430, 20261128
-and Excel serial day numbers; a time without offset is China time (Asia/Shanghai).
+2026/11/28 14:30:00, 2026.11.28, 2026年11月28日 14时30分, 2026年11月28日下午2点半, compact
+digits and Excel serial day numbers (read by geodata.timetext); a time without offset is
+China time (Asia/Shanghai).
 """
 
 from __future__ import annotations
@@ -47,103 +47,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, OrgKind, Role
+from .model import CATEGORIES, CaseSource, CaseStatus, OrgKind, Role
+from .names import HEADERS, ORG_KIND_NAMES, ROLE_NAMES, SOURCE_NAMES, STATUS_NAMES
 
 MAX_LINE_BYTES = 1 << 20  # one record line; a longer one is not a record (or holds a document)
 CHUNK_BYTES = 1 << 20
 SAMPLE_BYTES = 64 << 10
 MOJIBAKE = re.compile("\ufffd|锟斤拷|[\u00c0-\u00ef][\u0080-\u00bf]")
-TZ_SUFFIX = r"(?:Z|[+-]\d{2}:?\d{2})$"
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-EXCEL_SERIALS = (20_000, 80_000)  # 1954 … 2119: a plain number outside is not a date
 DELIMITERS = (",", "\t", ";", "|")
 
-# Our column → the headers it is recognised by (compared ignoring case, spaces, _ and -).
-HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
-    "cases": {
-        "id": ("编号", "工单号", "工单编号", "诉求编号", "案件编号", "事件编号", "id", "case_id"),
-        "category": ("类别", "分类", "诉求类型", "诉求分类", "问题类型", "事件类型", "category"),
-        "description": ("内容", "诉求内容", "描述", "问题描述", "事件描述", "description"),
-        "status": ("状态", "办理状态", "处理状态", "案件状态", "status"),
-        "lon": ("经度", "lon", "lng", "long", "longitude", "x"),
-        "lat": ("纬度", "lat", "latitude", "y"),
-        "reported_at": ("上报时间", "受理时间", "来电时间", "反映时间", "创建时间", "reported_at"),
-        "registered_at": ("立案时间", "registered_at"),
-        "dispatched_at": ("派遣时间", "派单时间", "dispatched_at"),
-        "in_progress_at": ("处置时间", "开始处置时间", "in_progress_at"),
-        "resolved_at": ("反馈时间", "处置完成时间", "resolved_at"),
-        "verified_at": ("核查时间", "verified_at"),
-        "closed_at": ("办结时间", "结案时间", "closed_at"),
-        "rejected_at": ("不予立案时间", "退回时间", "rejected_at"),
-        "due_at": ("截止时间", "办理时限", "due_at"),
-        "source": ("来源", "诉求来源", "案件来源", "source"),
-        "reporter_name": ("联系人", "反映人", "诉求人", "来电人", "reporter_name"),
-        "reporter_phone": ("联系电话", "来电号码", "电话", "reporter_phone"),
-        "assignee_id": ("承办人编号", "处置人编号", "assignee_id"),
-    },
-    "visits": {
-        "id": ("编号", "走访编号", "记录编号", "id", "visit_id"),
-        "worker_id": ("网格员编号", "走访人编号", "人员编号", "工号", "worker_id"),
-        "date": ("走访日期", "日期", "走访时间", "date"),
-        "building_id": ("楼栋编号", "楼栋", "building_id"),
-        "grid_code": ("网格编码", "网格编号", "grid_code"),
-        "households_reached": ("走访户数", "入户数", "户数", "households_reached", "households"),
-        "needs_found": ("收集需求", "需求数", "发现需求", "needs_found"),
-        "cases_raised": ("上报事件数", "转办事件数", "cases_raised"),
-    },
-    "staff": {
-        "person_id": ("人员编号", "工号", "编号", "person_id", "id"),
-        "name": ("姓名", "name"),
-        "phone": ("电话", "联系电话", "手机", "手机号", "phone"),
-        "org_id": ("单位编号", "组织编号", "org_id"),
-        "org_name": ("单位", "单位名称", "组织", "组织名称", "所在单位", "org_name", "org"),
-        "org_kind": ("单位类型", "组织类型", "org_kind"),
-        "org_phone": ("单位电话", "org_phone"),
-        "role": ("职务", "角色", "岗位", "role"),
-        "area_code": ("区域编码", "负责区域编码", "网格编码", "area_code"),
-    },
-}
 REQUIRED: dict[str, tuple[str, ...]] = {
     "cases": ("id", "category", "lon", "lat", "reported_at"),
     "visits": ("id", "worker_id", "date", "households_reached"),
     "staff": ("person_id", "name", "role", "area_code"),
 }
-
-STATUS_NAMES: dict[str, str] = {
-    "上报": "reported", "已上报": "reported", "待受理": "reported", "open": "reported",
-    "立案": "registered", "已立案": "registered", "受理": "registered", "已受理": "registered",
-    "派遣": "dispatched", "已派遣": "dispatched", "派单": "dispatched", "已派单": "dispatched",
-    "处置": "in_progress", "处置中": "in_progress", "处理中": "in_progress",
-    "办理中": "in_progress", "in progress": "in_progress",
-    "反馈": "resolved", "已反馈": "resolved", "已处置": "resolved",
-    "核查": "verified", "已核查": "verified",
-    "结案": "closed", "已结案": "closed", "办结": "closed", "已办结": "closed",
-    "已完成": "closed",
-    "不予立案": "rejected", "不予受理": "rejected", "驳回": "rejected", "已驳回": "rejected",
-}  # fmt: skip
-SOURCE_NAMES: dict[str, str] = {
-    "12345": "hotline_12345", "12345热线": "hotline_12345", "热线": "hotline_12345",
-    "市民热线": "hotline_12345", "网格员": "grid_worker", "网格员上报": "grid_worker",
-    "走访": "door_visit", "入户走访": "door_visit", "幸福来敲门": "door_visit",
-    "幸福来敲门走访": "door_visit", "物业": "property", "物业上报": "property",
-    "小程序": "mini_program", "随手拍": "mini_program", "小程序随手拍": "mini_program",
-    "巡查": "patrol", "城管巡查": "patrol",
-}  # fmt: skip
-ROLE_NAMES: dict[str, str] = {
-    "社区党委书记": "secretary", "书记": "secretary", "党委书记": "secretary",
-    "居委会主任": "director", "主任": "director", "两委委员": "committee_member",
-    "委员": "committee_member", "兼职委员": "part_time_member", "网格员": "grid_worker",
-    "专职网格员": "grid_worker", "物业管理员": "property_administrator",
-    "服务品质总监": "service_quality_director", "物业项目经理": "project_manager",
-    "项目经理": "project_manager", "楼管": "building_manager", "楼栋长": "building_manager",
-    "业委会主任": "owners_chair",
-}  # fmt: skip
-ORG_KIND_NAMES: dict[str, str] = {
-    "社区": "committee", "两委": "committee", "社区两委": "committee", "居委会": "committee",
-    "社区居委会": "committee", "物业": "property_company", "物业公司": "property_company",
-    "物业服务企业": "property_company", "业委会": "owners_committee",
-    "业主委员会": "owners_committee",
-}  # fmt: skip
 
 
 class TabularError(ValueError):
@@ -616,133 +533,3 @@ def map_values(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, np.
     codes[present] = keys.map(table).to_numpy()
     unknown = present & codes.isna().to_numpy()
     return codes, unknown
-
-
-# --- times ------------------------------------------------------------------------------
-_CHINESE_DATE = (
-    (r"[年月/.]", "-"),
-    (r"日", " "),
-    (r"[时時點点]", ":"),
-    (r"分", ":"),
-    (r"秒", ""),
-    (r"\s+", " "),
-)
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
-_WELL_FORMED = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?" + f"(?:{TZ_SUFFIX[:-1]})?$"
-)
-# A part of the day before a 12-hour clock hour: 2026年5月1日下午3点, 上午9点30分, 晚上8:15.
-MORNING = ("凌晨", "早上", "早晨", "清晨", "上午")
-NOON = ("中午",)
-EVENING = ("下午", "午后", "傍晚", "晚上", "夜里", "夜间")
-_PERIOD = re.compile(
-    f"({'|'.join(MORNING + NOON + EVENING)})" + r"\s*(\d{1,2})\s*(?=[点點时時:：])"
-)
-
-
-def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Times as aware UTC timestamps (NaT where missing or unreadable) and, per value that
-    could not be read, what is wrong with it (None elsewhere)."""
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    problems = pd.Series(None, index=values.index, dtype=object)
-    present = values.dropna().astype(str)
-    if present.empty:
-        return out, problems
-    parsed = _parse_iso(present)
-    failed = present[parsed.isna()]
-    if len(failed):
-        normal = _normalise(failed)
-        again = _parse_iso(normal)
-        again = again.fillna(_excel_serials(failed))
-        parsed.loc[failed.index] = again
-        still = again.isna()
-        if still.any():
-            problems.loc[still[still].index] = [
-                _time_problem(text, norm)
-                for text, norm in zip(failed[still].tolist(), normal[still].tolist(), strict=True)
-            ]
-    out.loc[parsed.index] = parsed
-    return out, problems
-
-
-def _parse_iso(text: pd.Series) -> pd.Series:
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    aware = text.str.contains(TZ_SUFFIX, regex=True)
-    if aware.any():
-        out[aware] = pd.to_datetime(text[aware], format="ISO8601", errors="coerce", utc=True)
-    naive = text[~aware]
-    if len(naive):
-        local = pd.to_datetime(naive, format="ISO8601", errors="coerce")
-        out[~aware] = local.dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC")
-    return out
-
-
-def _normalise(text: pd.Series) -> pd.Series:
-    """Chinese and compact forms rewritten as ISO text (digits padded to two places)."""
-    out = text.str.strip()
-    out = out.str.replace(r"([点點时時])半", r"\g<1>30分", regex=True)
-    out = out.str.replace(_PERIOD, _period_iso, regex=True)
-    out = out.str.replace(_COMPACT, _compact_iso, regex=True)
-    for pattern, repl in _CHINESE_DATE:
-        out = out.str.replace(pattern, repl, regex=True)
-    out = out.str.strip().str.rstrip(":-")
-    out = out.str.replace(r"(?<![\d.])(\d)(?!\d)", r"0\1", regex=True)
-    return out.str.replace(r"^(\d{4}-\d{2}-\d{2})-", r"\1", regex=True)
-
-
-def period_hour(part: str, hour: int) -> int | str:
-    """The 24-hour clock hour of `hour` said with a part of the day, or why there is none.
-
-    凌晨/早上/早晨/清晨/上午 h: h for 0–11; 凌晨12点 is 0:00, 上午12点 is noon (as it is
-    said). 中午: 11, 12 as they are, 1 and 2 are 13:00 and 14:00. 下午/午后/傍晚/晚上/夜里/
-    夜间 h: h + 12 for 1–11 (下午3点 = 15:00, 晚上8点 = 20:00), 13–23 as they are; 下午12点
-    is noon; 晚上12点 is refused (midnight — which day's?)."""
-    if part in MORNING:
-        if hour == 12:
-            return 0 if part == "凌晨" else 12
-        return hour if hour < 12 else f"{part}{hour}点 is not a morning hour (0–12)"
-    if part in NOON:
-        if hour in (11, 12):
-            return hour
-        return hour + 12 if hour in (1, 2) else f"{part}{hour}点 is not a noon hour (11–2)"
-    if 1 <= hour <= 11 or 13 <= hour <= 23:
-        return hour + 12 if hour < 12 else hour
-    if hour == 12 and part in ("下午", "午后"):
-        return 12
-    if hour == 12:
-        return f"{part}12点 is ambiguous (midnight of which day?); write 0点 of the next day"
-    return f"{part}{hour}点 is not an afternoon or evening hour (1–11)"
-
-
-def _period_iso(m: re.Match) -> str:
-    hour = period_hour(m.group(1), int(m.group(2)))
-    return f"{hour:02d}" if isinstance(hour, int) else m.group(0)
-
-
-def _compact_iso(m: re.Match) -> str:
-    year, month, day, hour, minute, second = m.groups()
-    text = f"{year}-{month}-{day}"
-    if hour is not None:
-        text += f" {hour}:{minute}:{second or '00'}"
-    return text
-
-
-def _excel_serials(text: pd.Series) -> pd.Series:
-    number = pd.to_numeric(text, errors="coerce")
-    ok = number.between(*EXCEL_SERIALS)
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
-    if ok.any():
-        local = EXCEL_EPOCH + pd.to_timedelta(number[ok].round(6), unit="D")
-        out[ok] = local.dt.round("s").dt.tz_localize(LOCAL_TZ).dt.tz_convert("UTC")
-    return out
-
-
-def _time_problem(original: str, normal: str) -> str:
-    period = _PERIOD.search(original.strip())
-    if period is not None:
-        hour = period_hour(period.group(1), int(period.group(2)))
-        if isinstance(hour, str):
-            return f"is not a time of day: {hour}"
-    if _WELL_FORMED.match(normal):
-        return "is not a real date or time (no such day, hour or minute)"
-    return "is not a date and time in a known form (e.g. 2026-11-28 14:30)"

@@ -229,9 +229,9 @@ def test_a_written_case_lands_in_its_compound_and_cell_and_survives_reopen(store
 
 
 def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factory, monkeypatch):
-    from geodata import gpkg
+    from geodata.gpkg import schema, writes
 
-    monkeypatch.setattr(gpkg, "BULK_ROWS", 2)  # take the bulk path with a small batch
+    monkeypatch.setattr(writes, "BULK_ROWS", 2)  # take the bulk path with a small batch
     rows = [tc.case_row(f"B{i}", "noise", 500, 110, tc.local(0, 9), "reported") for i in range(3)]
     assert store.add_cases(pd.DataFrame(rows)) == 3
     store.close()
@@ -244,7 +244,7 @@ def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factor
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
         )
     }
-    assert {n for n, target in gpkg._INDEXES.items() if target.startswith("cases ")} <= indexes
+    assert {n for n, target in schema.INDEXES.items() if target.startswith("cases ")} <= indexes
 
 
 def test_existing_ids_answers_for_each_table(store):
@@ -307,6 +307,30 @@ def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
     with pytest.raises(StoreError, match=message.replace("(", r"\(")):
         store.add_cases(pd.DataFrame(rows))
     assert _digest(tmp_path / "store.gpkg") == before
+
+
+def test_a_rules_check_is_written_as_located_or_refused_for_its_findings(store):
+    from dataclasses import replace
+
+    from geodata import records, rules
+    from geodata.locate import Locator
+
+    levels = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
+    locator = Locator(*(store.areas(level) for level in levels))
+    rows = [
+        tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported"),
+        tc.case_row("C9", "noise", 100, 110, tc.local(0), "closed"),
+    ]
+    check = rules.check_cases(records.typed_cases(pd.DataFrame(rows)), locator)
+    assert [(f.row, f.field, f.rule) for f in check.findings] == [(2, "status", "unstamped")]
+    with pytest.raises(StoreError, match="row 2: status 'closed' has no closed_at"):
+        store.add_cases(check)
+    good = check.only([1])
+    assert store.add_cases(replace(good, areas_revision=store.revision())) == 1
+    # Checked against areas since changed: the store locates the points again.
+    stale = rules.check_cases(records.typed_cases(pd.DataFrame(rows[:1]).assign(id="C7")), locator)
+    assert store.add_cases(replace(stale, areas_revision="stale")) == 1
+    assert set(store.cases(tc.GARDEN)["id"]) >= {"C7", "C8"}
 
 
 def test_times_in_several_timezones_are_kept_apart_from_naive_ones(store):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata import tabular
+from geodata import tabular, timetext
 from geodata.tabular import Mapping, TabularError
 
 GOOD = Path(__file__).parent / "data" / "records"
@@ -138,7 +138,7 @@ def test_xlsx_with_dates_and_numbers(tmp_path):
     assert list(frame.index) == [2, 4]
     assert frame.loc[2, "受理时间"] == "2026-11-20 14:30:00"
     assert frame.loc[4, "工单号"] == "12345"
-    times, problems = tabular.parse_times(frame["受理时间"])
+    times, problems = timetext.parse_times(frame["受理时间"])
     assert problems.isna().all()
     assert times[4].tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M") == "2026-11-25 12:00"
 
@@ -160,7 +160,7 @@ def test_xlsx_with_dates_and_numbers(tmp_path):
     ],
 )
 def test_date_forms(text):
-    times, problems = tabular.parse_times(pd.Series([text]))
+    times, problems = timetext.parse_times(pd.Series([text]))
     assert problems.isna().all(), problems[0]
     assert times[0] == pd.Timestamp("2026-11-28 06:30", tz="UTC")
 
@@ -183,7 +183,7 @@ def test_date_forms(text):
     ],
 )
 def test_morning_afternoon_and_evening_hours(text, local):
-    times, problems = tabular.parse_times(pd.Series([text]))
+    times, problems = timetext.parse_times(pd.Series([text]))
     assert problems.isna().all(), problems[0]
     assert times[0] == pd.Timestamp(local, tz="Asia/Shanghai")
 
@@ -198,12 +198,12 @@ def test_morning_afternoon_and_evening_hours(text, local):
     ],
 )
 def test_hours_that_do_not_fit_their_part_of_the_day(text, problem):
-    times, problems = tabular.parse_times(pd.Series([text]))
+    times, problems = timetext.parse_times(pd.Series([text]))
     assert pd.isna(times[0]) and problems[0].startswith(problem), problems[0]
 
 
 def test_date_only_and_single_digits():
-    times, problems = tabular.parse_times(pd.Series(["2026/1/5", "2026年1月5日 9时5分", None]))
+    times, problems = timetext.parse_times(pd.Series(["2026/1/5", "2026年1月5日 9时5分", None]))
     assert problems.isna().all()
     local = times.dt.tz_convert("Asia/Shanghai")
     assert local[0] == pd.Timestamp("2026-01-05", tz="Asia/Shanghai")
@@ -222,7 +222,7 @@ def test_date_only_and_single_digits():
     ],
 )
 def test_impossible_and_unknown_dates(text, problem):
-    times, problems = tabular.parse_times(pd.Series([text]))
+    times, problems = timetext.parse_times(pd.Series([text]))
     assert pd.isna(times[0]) and problem in problems[0]
 
 

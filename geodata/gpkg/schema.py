@@ -1,0 +1,176 @@
+"""The GeoPackage store's tables, indexes and layers, and the SQL helpers its parts share."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pandas as pd
+
+from .. import geopackage as gp
+from .. import records
+from ..codes import CodeError, level_of
+from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
+from ..store import StoreError
+
+SCHEMA_VERSION = "1"
+
+
+AREA_TABLES: dict[Level, str] = {
+    Level.STREET: "streets",
+    Level.COMMUNITY: "communities",
+    Level.COMPOUND: "compounds",
+    Level.GRID: "grid_cells",
+}
+
+# Column of cases/visits/buildings that holds the code of an area of each level.
+AREA_COLUMN: dict[Level, str] = {
+    Level.STREET: "street_code",
+    Level.COMMUNITY: "community_code",
+    Level.COMPOUND: "compound_code",
+    Level.GRID: "grid_code",
+}
+CASE_TIME_COLUMNS = (*TIMESTAMP_FIELDS, "due_at")
+AREA_COLUMNS = ("street_code", "community_code", "compound_code", "grid_code")
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS gridboard_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS streets (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, households INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS communities (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, street_code TEXT NOT NULL,
+  households INTEGER NOT NULL DEFAULT 0, hall_lon REAL, hall_lat REAL, hall_address TEXT);
+CREATE TABLE IF NOT EXISTS compounds (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom MULTIPOLYGON,
+  code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, community_code TEXT NOT NULL,
+  street_code TEXT NOT NULL, households INTEGER NOT NULL DEFAULT 0,
+  property_company_id TEXT, address TEXT);
+CREATE TABLE IF NOT EXISTS grid_cells (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  geom MULTIPOLYGON, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+  community_code TEXT NOT NULL, street_code TEXT NOT NULL,
+  households INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS buildings (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT,
+  id TEXT NOT NULL UNIQUE, name TEXT, compound_code TEXT, grid_code TEXT,
+  community_code TEXT, street_code TEXT, households INTEGER NOT NULL, floors INTEGER);
+CREATE TABLE IF NOT EXISTS roads (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom LINESTRING,
+  id TEXT NOT NULL UNIQUE, name TEXT, kind TEXT);
+CREATE TABLE IF NOT EXISTS compound_grid (compound_code TEXT NOT NULL,
+  grid_code TEXT NOT NULL, PRIMARY KEY (compound_code, grid_code));
+CREATE TABLE IF NOT EXISTS organisations (id TEXT PRIMARY KEY, kind TEXT NOT NULL,
+  name TEXT NOT NULL, area_code TEXT, phone TEXT);
+CREATE TABLE IF NOT EXISTS persons (id TEXT PRIMARY KEY, name TEXT NOT NULL, phone TEXT);
+CREATE TABLE IF NOT EXISTS roles (person_id TEXT NOT NULL, org_id TEXT NOT NULL,
+  role TEXT NOT NULL, area_level TEXT NOT NULL, area_code TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, name_zh TEXT NOT NULL,
+  name_en TEXT NOT NULL, class TEXT NOT NULL, time_limit_hours INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, category TEXT NOT NULL, description TEXT, source TEXT,
+  status TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
+  {", ".join(f"{c} DATETIME" for c in CASE_TIME_COLUMNS)},
+  assignee_id TEXT, reporter_name TEXT, reporter_phone TEXT,
+  {", ".join(f"{c} TEXT" for c in AREA_COLUMNS)});
+CREATE TABLE IF NOT EXISTS visits (fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE, worker_id TEXT NOT NULL, date DATE NOT NULL, building_id TEXT,
+  households_reached INTEGER NOT NULL, needs_found INTEGER NOT NULL,
+  cases_raised INTEGER NOT NULL, {", ".join(f"{c} TEXT" for c in AREA_COLUMNS)});
+"""
+
+INDEXES: dict[str, str] = {
+    "roles_area": "roles (area_code)",
+    "roles_person": "roles (person_id)",
+    "compound_grid_grid": "compound_grid (grid_code)",
+    "buildings_grid": "buildings (grid_code)",
+    "buildings_compound": "buildings (compound_code)",
+    "cases_reported": "cases (reported_at)",
+    "cases_closed": "cases (closed_at)",
+    # Covers the wall's backlog counts (GeoPackageStore._backlog): no table row is read.
+    "cases_backlog": "cases (closed_at, rejected_at, reported_at, due_at, street_code,"
+    " community_code)",
+    "visits_date": "visits (date)",
+    "visits_worker": "visits (worker_id, date)",
+    **{f"cases_{c}": f"cases ({c}, reported_at)" for c in AREA_COLUMNS},
+    **{f"visits_{c}": f"visits ({c}, date)" for c in AREA_COLUMNS},
+}
+
+LAYERS: dict[str, str | None] = {
+    "streets": "MULTIPOLYGON",
+    "communities": "MULTIPOLYGON",
+    "compounds": "MULTIPOLYGON",
+    "grid_cells": "MULTIPOLYGON",
+    "buildings": "POINT",
+    "roads": "LINESTRING",
+    "compound_grid": None,
+    "organisations": None,
+    "persons": None,
+    "roles": None,
+    "categories": None,
+    "cases": None,
+    "visits": None,
+    "gridboard_meta": None,
+}
+LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
+DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", "categories"))
+
+
+def init_schema(con: sqlite3.Connection) -> None:
+    """Make `con`'s database an empty gridboard GeoPackage (idempotent)."""
+    gp.init(con)
+    con.executescript(_SCHEMA)
+    create_indexes(con)
+    for table, gtype in LAYERS.items():
+        gp.register_layer(con, table, gtype)
+    con.executemany(
+        "INSERT OR REPLACE INTO categories VALUES (?,?,?,?,?)",
+        [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
+    )
+
+
+def create_indexes(con: sqlite3.Connection) -> None:
+    for name, target in INDEXES.items():
+        con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def level_or_error(code: str) -> Level:
+    try:
+        return level_of(code)
+    except CodeError as exc:
+        raise StoreError(str(exc)) from exc
+
+
+def area_select(level: Level) -> str:
+    cols = ["a.geom", "a.code", "a.name"]
+    if level is Level.STREET:
+        cols += ["NULL AS parent_code", "a.code AS street_code", "NULL AS community_code"]
+    elif level is Level.COMMUNITY:
+        cols += ["a.street_code AS parent_code", "a.street_code", "a.code AS community_code"]
+        cols += ["a.hall_lon", "a.hall_lat", "a.hall_address"]
+    else:
+        cols += ["a.community_code AS parent_code", "a.street_code", "a.community_code"]
+    cols.append("a.households")
+    if level is Level.COMPOUND:
+        cols += [
+            "a.property_company_id",
+            "(SELECT name FROM organisations o WHERE o.id = a.property_company_id)"
+            " AS property_company",
+            "a.address",
+        ]
+    return ", ".join(cols)
+
+
+def plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return value
+
+
+def insert(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    cols = list(frame.columns)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    con.executemany(sql, records.rows(frame))
+    if "geom" in cols and table in LAYERS and LAYERS[table]:
+        bounds = frame.attrs.get("bounds")
+        if bounds is not None:
+            gp.update_extent(con, table, bounds)

@@ -1,0 +1,16 @@
+"""GeoPackageStore: the Store in one GeoPackage file, put together from its parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..store import Store
+from .metrics import Metrics
+from .writes import Writes
+
+
+class GeoPackageStore(Metrics, Writes, Store):
+    """A Store in one GeoPackage file (SQLite; QGIS opens it); safe to share between threads."""
+
+    def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:
+        self._open(path, create, readonly)

@@ -1,0 +1,161 @@
+"""The GeoPackage store's writes: a whole city, cases, visits, areas and the staff roster."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import records, rules
+from ..city import CityData
+from ..locate import compound_grid_links
+from ..model import Level
+from ..store import StoreError
+from . import areas as area_writes
+from . import staff as staff_checks
+from .connection import Connection
+from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
+
+ID_TABLES = ("cases", "visits", "persons", "organisations")
+ID_CHUNK = 500  # ids per IN (...) query, well below SQLite's limit on parameters
+# From this many rows on, add_cases drops the case indexes and builds them again after the
+# insert: for 1M new cases that beats updating them row by row several times over.
+BULK_ROWS = 100_000
+_CASE_INDEXES = [n for n, target in INDEXES.items() if target.startswith("cases ")]
+
+
+class Writes(Connection):
+    """Store writes; each is one transaction (all or nothing) that changes the revision."""
+
+    def write_city(self, city: CityData) -> None:
+        try:
+            city.check_columns()
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        prepared, locator = records.prepare_city(city)
+        cases = records.prepare_cases(city.cases, locator) if len(city.cases) else None
+        try:
+            with self._transaction() as con:
+                for name in INDEXES:  # rebuilding beats updating indexes row by row
+                    con.execute(f"DROP INDEX IF EXISTS {name}")
+                for table in DATA_TABLES:
+                    con.execute(f"DELETE FROM {table}")
+                kept = ("schema_version", "revision")
+                con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
+                facts = {k: str(v) for k, v in city.meta.items() if k not in kept}
+                # New data, new identity: caches keyed on the revision never mix two datasets.
+                facts["data_id"] = uuid.uuid4().hex
+                con.executemany(
+                    "INSERT INTO gridboard_meta VALUES (?, ?)",
+                    list(facts.items()),
+                )
+                for table, frame in prepared.items():
+                    insert(con, table, frame)
+                insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
+                if cases is not None:
+                    insert(con, "cases", cases)
+                if len(city.visits):
+                    insert(con, "visits", records.prepare_visits(city.visits, con))
+                create_indexes(con)
+                con.execute("ANALYZE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: city not written ({exc})") from exc
+
+    def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
+        if table not in ID_TABLES:
+            raise ValueError(f"{table!r} is not one of {', '.join(ID_TABLES)}")
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        found: set[str] = set()
+        con = self._connect()
+        for start in range(0, len(wanted), ID_CHUNK):
+            chunk = wanted[start : start + ID_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id FROM {table} WHERE id IN ({marks})"
+            found |= {row[0] for row in con.execute(sql, chunk)}
+        return found
+
+    def add_cases(self, cases: pd.DataFrame | rules.CaseCheck) -> int:
+        checked = cases if isinstance(cases, rules.CaseCheck) else None
+        rows = checked.rows if checked is not None else cases
+        if rows.empty:
+            return 0
+        prepared = records.prepare_cases(rows, self._get_locator()) if checked is None else None
+        bulk = len(rows) >= BULK_ROWS
+        try:
+            with self._transaction() as con:
+                if checked is not None:
+                    prepared = self._checked_cases(checked)
+                records.check_new_ids(con, "cases", prepared["id"])
+                for name in _CASE_INDEXES if bulk else ():  # rebuilt below: faster than row by row
+                    con.execute(f"DROP INDEX IF EXISTS {name}")
+                insert(con, "cases", prepared)
+                if bulk:
+                    create_indexes(con)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cases not written ({exc})") from exc
+        return len(prepared)
+
+    def _checked_cases(self, check: rules.CaseCheck) -> pd.DataFrame:
+        """Rows of a case check, located again only when the areas may have changed since."""
+        refused = [f for f in check.findings if f.rule is not rules.Rule.OUTSIDE]
+        records.refuse("cases", refused)
+        if check.areas_revision is not None and check.areas_revision == self.revision():
+            return records.checked_cases(check)
+        return records.prepare_cases(check.rows, self._get_locator())
+
+    def add_visits(self, visits: pd.DataFrame) -> int:
+        if visits.empty:
+            return 0
+        try:
+            with self._transaction() as con:
+                prepared = records.prepare_visits(visits, con)
+                records.check_new_ids(con, "visits", prepared["id"])
+                insert(con, "visits", prepared)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: visits not written ({exc})") from exc
+        return len(prepared)
+
+    def write_areas(self, level: Level, areas: gpd.GeoDataFrame) -> int:
+        level = Level(level)
+        table = AREA_TABLES[level]
+        frame = area_writes.area_frame(level, areas)
+        if frame.empty:
+            return 0
+        try:
+            with self._transaction() as con:
+                frame = area_writes.fill_from_store(con, level, frame)
+                area_writes.check_parents(con, level, frame)
+                area_writes.replace_rows(con, table, "code", frame["code"])
+                insert(con, table, records.with_blob(frame, multi=True))
+                area_writes.refresh_derived(con)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {table} not written ({exc})") from exc
+        return len(frame)
+
+    def write_staff(
+        self,
+        orgs: pd.DataFrame,
+        people: pd.DataFrame,
+        roles: pd.DataFrame,
+        *,
+        replace: bool = False,
+    ) -> int:
+        orgs, people, roles = staff_checks.staff_frames(orgs, people, roles)
+        try:
+            with self._transaction() as con:
+                if replace:
+                    for table in ("roles", "persons", "organisations"):
+                        con.execute(f"DELETE FROM {table}")
+                else:
+                    records.check_new_ids(con, "organisations", orgs["id"])
+                    records.check_new_ids(con, "persons", people["id"])
+                insert(con, "organisations", orgs)
+                insert(con, "persons", people)
+                staff_checks.check_roles(con, roles)
+                insert(con, "roles", roles)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: staff not written ({exc})") from exc
+        return len(roles)
