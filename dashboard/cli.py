@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
 LEVEL_NAMES = [level.value for level in Level]
-MAX_BUDGET_MIN = 24 * 60.0  # as dashboard.routedata: a route is one day's walk at most
+MAX_BUDGET_MIN = 24 * 60.0  # as dashboard.readers.routes: a route is one day's walk at most
 FIRST_AS_OF, LAST_AS_OF = dt.date(2002, 1, 1), dt.date(2100, 12, 31)  # two years of history fit
 
 
@@ -414,7 +414,8 @@ def route(
     list_workers: bool,
 ) -> None:
     """Plan a grid worker's visit route for a day, or list the grid workers."""
-    from dashboard import routedata
+    from dashboard.readers import export as route_files
+    from dashboard.readers import routes as routedata
 
     if list_workers:
         with _existing_store(data) as store:
@@ -438,9 +439,9 @@ def route(
 
         _write(out, route_sheet_html(plan, lang))
     if gpx is not None:
-        _write(gpx, routedata.gpx_text(plan, lang))
+        _write(gpx, route_files.gpx_text(plan, lang))
     if csv_path is not None:
-        _write(csv_path, routedata.csv_bytes(plan, lang))
+        _write(csv_path, route_files.csv_bytes(plan, lang))
     if as_json:
         click.echo(json.dumps(_route_json(plan, lang), ensure_ascii=False, indent=2))
     else:
@@ -466,7 +467,7 @@ def _print_workers(found: list, as_json: bool) -> None:
 
 
 def _stop_json(stop, lang: str) -> dict:
-    from dashboard.routedata import reason_text
+    from dashboard.routetext import reason_text
 
     return {
         "id": stop.id,
@@ -517,7 +518,7 @@ def _route_json(plan, lang: str) -> dict:
 
 
 def _print_route(plan, lang: str) -> None:
-    from dashboard.routedata import reason_text
+    from dashboard.routetext import reason_text
 
     click.echo(
         f"{plan.worker_name} ({plan.worker_id}), {plan.community_name}, {plan.date.isoformat()}:"

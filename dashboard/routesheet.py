@@ -14,7 +14,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from dashboard.i18n import category_name, format_date, format_number, t
-from dashboard.routedata import distance_text, minutes_text
+from dashboard.routetext import distance_text, minutes_text
 from layers.itinerary import CandidateStop, Itinerary, Network, Place, RouteStop, clock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
