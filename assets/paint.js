@@ -1,5 +1,5 @@
 // Colours the supervisor map and writes its legend from the server's paint message
-// (dashboard/pages/map.py: paint_message), so a recolour carries two bytes per area.
+// (dashboard/mappaint.py: paint_message), so a recolour carries two bytes per area.
 // The class rule and number format mirror layers/mapfig.py (class_index, colours);
 // tests/browser/test_map.py checks that both give the same figure.
 (function () {
@@ -105,9 +105,22 @@
     });
   }
 
-  function paint(message, texts) {
+  // A message describes the view fields in message.view; one that no longer matches the
+  // page's current view (an answer overtaken by a newer choice) must not colour the map.
+  function stale(message, current) {
+    if (!current || !message.view) {
+      return false;
+    }
+    return Object.keys(message.view).some(function (key) {
+      var now = current[key] === undefined ? null : current[key];
+      return message.view[key] !== now;
+    });
+  }
+
+  // `current` (optional): the page's view, for pages whose view can change under a message.
+  function paint(message, texts, current) {
     var clientside = window.dash_clientside;
-    if (!message || !texts) {
+    if (!message || !texts || stale(message, current)) {
       return [clientside.no_update, clientside.no_update];
     }
     var patch = new clientside.Patch();
@@ -130,7 +143,11 @@
     });
     var notes = [texts.method].concat(message.open_note ? [texts.open_note] : []);
     var legend = [
-      element("Div", { className: "gb-legend-title", children: message.title }),
+      element("Div", {
+        className: "gb-legend-title",
+        "data-view": JSON.stringify(message.view || null),
+        children: message.title,
+      }),
       element("Div", { className: "gb-muted", children: message.period }),
     ]
       .concat(blocks)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dashboard import routedata
+from dashboard.readers import routes as routedata
 from geodata.model import LOCAL_TZ
 from geodata.store import Store, open_store
 from layers import plan as lplan

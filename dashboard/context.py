@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 
+from .readers.source import Source
+
 if TYPE_CHECKING:
     from flask_caching import Cache
 
@@ -38,3 +40,8 @@ def settings() -> Settings:
 def cache() -> Cache:
     """The flask-caching Cache of the app serving the current request."""
     return current_app.extensions[CACHE_EXTENSION]
+
+
+def source() -> Source:
+    """The store, settings and cache of the app serving the current request, for a reader."""
+    return Source(store(), settings(), cache())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlencode
@@ -118,9 +119,12 @@ def header(
 
 
 def empty_store_view(
-    lang: str, query: Mapping[str, Any], path: str, command: str, alert_id: str
+    lang: str, query: Mapping[str, Any], path: str, alert_id: str, page_id: str | None = None
 ) -> Component:
-    """A page of a store with no data yet: the header and the `command` that builds the demo."""
+    """A page of a store with no data yet: the header and the command that builds the demo
+    into the app's store file; `page_id` names the page's main element, `alert_id` the hint."""
+    command = DEMO_COMMAND.format(path=shlex.quote(str(context.settings().data)))
+    main_id = {"id": page_id} if page_id else {}
     return html.Main(
         [
             header(lang, query, path, other_pages(path, lang)),
@@ -132,4 +136,5 @@ def empty_store_view(
             ),
         ],
         className="gb-page",
+        **main_id,
     )

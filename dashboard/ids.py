@@ -86,3 +86,27 @@ ROUTES_DOWNLOAD_NOTE: Final = "routes-download-note"
 def route_move(stop_id: str, direction: str) -> dict[str, str]:
     """Id of the button moving stop `stop_id` one place "up" or "down"."""
     return {"type": ROUTES_MOVE, "stop": stop_id, "dir": direction}
+
+
+# Command-centre wall ("/wall", owned by pages/wall.py).
+WALL_MAP: Final = "wall-map"
+WALL_LEGEND: Final = "wall-legend"
+WALL_PAINT: Final = "wall-paint"  # dcc.Store: colours and legend (assets/paint.js)
+WALL_PAINT_TEXTS: Final = "wall-paint-texts"
+WALL_KPIS: Final = "wall-kpis"
+WALL_RANKING: Final = "wall-ranking"
+WALL_FEED: Final = "wall-feed"
+WALL_SPOTLIGHT: Final = "wall-spotlight"
+WALL_STOPS: Final = "wall-stops"  # dcc.Store: the rotation's stops (assets/wall.js)
+WALL_UNIT_STATS: Final = "wall-unit-stats"
+WALL_CONFIG: Final = "wall-config"  # dcc.Store: place, language, rotate and refresh seconds
+WALL_SENT: Final = "wall-sent"  # dcc.Store: fingerprints of what the browser was sent
+WALL_REFRESHED: Final = "wall-refreshed"
+WALL_SEEN: Final = "wall-seen"
+WALL_REFRESH: Final = "wall-refresh"
+WALL_ROTATE: Final = "wall-rotate"
+WALL_TICK: Final = "wall-tick"
+WALL_CLOCK: Final = "wall-clock"
+WALL_UPDATED: Final = "wall-updated"
+WALL_STALE: Final = "wall-stale"
+WALL_NOTICE: Final = "wall-notice"

@@ -13,14 +13,13 @@ from dash.development.base_component import Component
 
 from dashboard import context, ids
 from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
+from dashboard.readers import panel as panel_reader
+from dashboard.readers.panel import PANEL_CASE_LIMIT
 from geodata.model import Level
 from geodata.store import Store, Window
 from layers import panel as rows_of
-from layers.view import CITY, DEFAULTS, ViewState, data_as_of, window_of
+from layers.view import ViewState
 
-PANEL_CASE_LIMIT = 20
-TABLE_ROW_LIMIT = 5000  # newest cases sent to the browser; more would make the page sluggish
-AREA_LEVELS = (Level.COMPOUND, Level.GRID)
 # AG Grid's own words (filter menus, empty grid) in the page's language.
 GRID_TEXT_KEYS = (
     "filterOoo",
@@ -49,9 +48,6 @@ GRID_TEXT_KEYS = (
 
 
 # --- layout pieces -------------------------------------------------------------------------------
-PANEL_LEVELS = (Level.COMPOUND.value, Level.GRID.value)  # what a click on the map selects
-
-
 def side_panel() -> Component:
     """The right-hand panel; its content follows the view (ids.VIEW)."""
     return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
@@ -129,15 +125,6 @@ def view_state(view: Mapping[str, Any] | None) -> ViewState:
     return ViewState(**{**state.as_dict(), "lang": resolve_language(state.lang)})
 
 
-def view_window(store: Store, state: ViewState) -> tuple[Window, dt.date]:
-    """The view's time window, and the data's as-of day."""
-    as_of = data_as_of(store.meta())
-    try:
-        return window_of(state.window, as_of), as_of
-    except ValueError:
-        return window_of(DEFAULTS["window"], as_of), as_of
-
-
 def _period(window: Window, lang: str) -> dict[str, str]:
     last_day = window.end - dt.timedelta(seconds=1)
     return {"start": format_date(window.start, lang), "end": format_date(last_day, lang)}
@@ -150,19 +137,14 @@ def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Compone
     lang = state.lang
     if not state.area:
         return [_notice(t("panel.prompt", lang))]
-    area = store.area(state.area)
-    if area is None or area["level"] not in PANEL_LEVELS:
+    found = panel_reader.area_panel(store, state)
+    if found is None:
         return [_notice(t("panel.unknown_area", lang, code=state.area))]
-    window, as_of = view_window(store, state)
-    at = rows_of.end_of_day(as_of)
-    staff = rows_of.staff_rows(store.staff(state.area))
-    cases = store.recent_cases(state.area, PANEL_CASE_LIMIT, category=state.category)
-    metrics = store.metrics(Level(area["level"]), window, parent=state.area)
     return [
-        panel_header(area, lang),
-        staff_section(staff, lang),
-        cases_section(rows_of.recent_case_rows(cases, at), lang),
-        visits_section(rows_of.visit_summary(metrics, state.area), _period(window, lang), lang),
+        panel_header(found.area, lang),
+        staff_section(found.staff, lang),
+        cases_section(found.cases, lang),
+        visits_section(found.visits, _period(found.window, lang), lang),
     ]
 
 
@@ -320,49 +302,22 @@ def grid_text(lang: str) -> dict[str, str]:
 
 
 # --- case table ----------------------------------------------------------------------------------
-def table_scope(store: Store, state: ViewState) -> tuple[str | None, str | None]:
-    """(code, name) of what the table lists: the selected area, else the street, else the city."""
-    for code in (state.area, None if state.street == CITY else state.street):
-        if code:
-            area = store.area(code)
-            if area is not None:
-                return code, area["name"]
-    return None, None
-
-
-def case_table_rows(
-    store: Store, state: ViewState, window: Window, at: dt.datetime
-) -> tuple[list[dict[str, Any]], bool]:
-    """The table's rows (layers.panel.CASE_COLUMNS, codes not words) and whether the
-    TABLE_ROW_LIMIT cut them short."""
-    code, _ = table_scope(store, state)
-    cases = store.cases(code, window, state.category, limit=TABLE_ROW_LIMIT + 1)
-    street = store.area(code)["street_code"] if code else None
-    names = rows_of.area_names(
-        *(store.areas(level, parent=street) for level in (Level.COMMUNITY, *AREA_LEVELS))
-    )
-    rows = rows_of.case_table_rows(cases.head(TABLE_ROW_LIMIT), names, at)
-    return rows, len(cases) > TABLE_ROW_LIMIT
-
-
 def case_table_content(
     store: Store, view: Mapping[str, Any] | None
 ) -> tuple[list[Component], Component, str]:
     """(title lines, the grid, the CSV button's label) for the view."""
     state = view_state(view)
     lang = state.lang
-    window, as_of = view_window(store, state)
-    rows, cut = case_table_rows(store, state, window, rows_of.end_of_day(as_of))
-    _, scope = table_scope(store, state)
-    title = [
-        dmc.Title(t("casetable.title", lang, scope=scope or t("casetable.city", lang)), order=2)
-    ]
+    table = panel_reader.case_table(store, state)
+    scope = table.scope or t("casetable.city", lang)
+    title = [dmc.Title(t("casetable.title", lang, scope=scope), order=2)]
     if state.category:
         title.append(
             dmc.Text(t("casetable.category", lang, name=category_name(state.category, lang)))
         )
-    title.append(dmc.Text(_summary(len(rows), cut, _period(window, lang), lang), c="dimmed"))
-    grid = _case_grid([_display_case(row, lang) for row in rows], lang)
+    period = _period(table.window, lang)
+    title.append(dmc.Text(_summary(len(table.rows), table.cut, period, lang), c="dimmed"))
+    grid = _case_grid([_display_case(row, lang) for row in table.rows], lang)
     return title, grid, t("casetable.csv", lang)
 
 

@@ -14,7 +14,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from dashboard.i18n import category_name, format_date, format_number, t
-from dashboard.routedata import distance_text, minutes_text
+from dashboard.routetext import distance_text, minutes_text
 from layers.itinerary import CandidateStop, Itinerary, Network, Place, clock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from geodata.model import LOCAL_TZ
 
+MAX_BUDGET_MIN = 24 * 60.0  # a route is one day's walk at most
+
 
 class StopKind(StrEnum):
     """Why a stop is on the list."""

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard import routedata
+from dashboard.readers import routes as routedata
 from geodata.store import open_store
 from tests.conftest import DEMO_AS_OF
 from tests.test_importer import GOOD

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from shapely.geometry import Point
 
-from dashboard import routedata as rd
 from dashboard.i18n import t
+from dashboard.readers import routes as rd
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import open_store
 from tests.conftest import DEMO_AS_OF

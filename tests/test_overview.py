@@ -21,6 +21,7 @@ from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_date, format_num
 from dashboard.settings import Settings
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window, open_store
+from layers.view import data_as_of
 from tests.components import strings
 
 AS_OF = dt.date(2026, 11, 28)  # the demo's as_of (tests/conftest.py)
@@ -34,6 +35,12 @@ STREET_NAME = "水泊街道"
 def overview(app: dash.Dash) -> ModuleType:
     """The page module, as the app loaded it (pages register themselves after the app exists)."""
     return importlib.import_module("dashboard.pages.overview")
+
+
+@pytest.fixture(scope="module")
+def reader() -> ModuleType:
+    """The overview's reader: the street rows the page shows."""
+    return importlib.import_module("dashboard.readers.overview")
 
 
 @pytest.fixture(scope="module")
@@ -59,24 +66,24 @@ def rows_by_name(layout: Component) -> dict[str, dict[str, Any]]:
 
 
 # --- data ---------------------------------------------------------------------------------
-def test_windows_end_with_the_as_of_day_in_china(overview: ModuleType) -> None:
-    since_start, recent = overview.windows(AS_OF)
+def test_windows_end_with_the_as_of_day_in_china(reader: ModuleType) -> None:
+    since_start, recent = reader.windows(AS_OF)
     assert since_start.end == recent.end == END
     assert recent.start == START_30
     assert since_start.start <= dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def test_as_of_comes_from_the_data(overview: ModuleType, street_store: Store) -> None:
-    assert overview.data_as_of(street_store.meta()) == AS_OF
+def test_as_of_comes_from_the_data(reader: ModuleType, street_store: Store) -> None:
+    assert data_as_of(street_store.meta()) == AS_OF
 
 
 @pytest.mark.parametrize("meta", [{}, {"as_of": "soon"}])
-def test_as_of_falls_back_to_today_in_china(overview: ModuleType, meta: dict[str, str]) -> None:
-    assert overview.data_as_of(meta) == dt.datetime.now(LOCAL_TZ).date()
+def test_as_of_falls_back_to_today_in_china(reader: ModuleType, meta: dict[str, str]) -> None:
+    assert data_as_of(meta) == dt.datetime.now(LOCAL_TZ).date()
 
 
-def test_rows_equal_what_the_store_gives(overview: ModuleType, street_store: Store) -> None:
-    rows = overview.street_rows(street_store, AS_OF)
+def test_rows_equal_what_the_store_gives(reader: ModuleType, street_store: Store) -> None:
+    rows = reader.street_rows(street_store, AS_OF)
     streets = street_store.areas(Level.STREET).set_index("code")
     open_now = street_store.metrics(
         Level.STREET, Window(dt.datetime(1970, 1, 1, tzinfo=dt.UTC), END)
@@ -99,41 +106,41 @@ def test_rows_equal_what_the_store_gives(overview: ModuleType, street_store: Sto
 
 
 def test_recent_cases_are_those_reported_in_the_30_days(
-    overview: ModuleType, street_store: Store
+    reader: ModuleType, street_store: Store
 ) -> None:
     cases = street_store.cases()
     reported = pd.to_datetime(cases["reported_at"], utc=True)
     inside = cases[(reported >= START_30) & (reported < END)]
     expected = inside.groupby("street_code").size().to_dict()
-    rows = overview.street_rows(street_store, AS_OF)
+    rows = reader.street_rows(street_store, AS_OF)
     assert {row["code"]: row["cases_30d"] for row in rows if row["cases_30d"]} == expected
     assert sum(row["cases_30d"] for row in rows) > 0
 
 
-def test_total_row_sums_every_street(overview: ModuleType, street_store: Store) -> None:
-    rows = overview.street_rows(street_store, AS_OF)
-    total = overview.total_row(rows)
-    for key in overview.COUNT_COLUMNS:
+def test_total_row_sums_every_street(reader: ModuleType, street_store: Store) -> None:
+    rows = reader.street_rows(street_store, AS_OF)
+    total = reader.total_row(rows)
+    for key in reader.COUNT_COLUMNS:
         assert total[key] == sum(row[key] for row in rows)
     assert total["households"] > 0 and total["grid_cells"] > 0
 
 
 def test_rows_are_cached(
-    app: dash.Dash, overview: ModuleType, street_store: Store, monkeypatch: pytest.MonkeyPatch
+    app: dash.Dash, reader: ModuleType, street_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app.server.app_context():
-        first = overview.cached_street_rows(street_store, context.cache(), AS_OF)
+        first = reader.cached_street_rows(context.source(), AS_OF)
 
         def not_again(*args: object) -> None:
             raise AssertionError("street_rows called although its result is cached")
 
-        monkeypatch.setattr(overview, "street_rows", not_again)
-        assert overview.cached_street_rows(street_store, context.cache(), AS_OF) == first
+        monkeypatch.setattr(reader, "street_rows", not_again)
+        assert reader.cached_street_rows(context.source(), AS_OF) == first
 
 
 # --- the page -----------------------------------------------------------------------------
 def test_chinese_page_lists_the_street(
-    app: dash.Dash, overview: ModuleType, street_store: Store
+    app: dash.Dash, overview: ModuleType, reader: ModuleType, street_store: Store
 ) -> None:
     layout = render(app, overview)
     assert layout[ids.PAGE_TITLE].children == TITLE
@@ -142,8 +149,8 @@ def test_chinese_page_lists_the_street(
     assert headers[:3] == ["街道", "代码", "社区"]
     assert "在办诉求" in headers and "超期诉求" in headers
     row = rows_by_name(layout)[STREET_NAME]
-    expected = {r["code"]: r for r in overview.street_rows(street_store, AS_OF)}[row["code"]]
-    for key in overview.COUNT_COLUMNS:
+    expected = {r["code"]: r for r in reader.street_rows(street_store, AS_OF)}[row["code"]]
+    for key in reader.COUNT_COLUMNS:
         assert row[key] == expected[key]
         assert row[f"{key}_text"] == format_number(expected[key], "zh")
 

@@ -287,13 +287,16 @@ def test_route_page_download_shows_payloads_as_text(city, served) -> None:
 def test_wall_feed_shows_payloads_as_text(city, served) -> None:
     import datetime as dt
 
-    from dashboard.pages.wall import feed_item, wall_data, wall_parts
+    from dashboard.pages.wall import feed_item, wall_parts
+    from dashboard.readers.source import Source
+    from dashboard.readers.wall import wall_data
     from geodata.model import LOCAL_TZ
 
     path, placed = city
     at = dt.datetime(2026, 11, 28, 12, tzinfo=LOCAL_TZ)
     with open_store(path, readonly=True) as store:
-        parts = wall_parts(wall_data(store, tc.STREET, at), "zh")
+        source = Source(store, Settings.from_env({}))
+        parts = wall_parts(wall_data(source, tc.STREET, at), "zh")
     feed = [s for row in parts["feed"] for s in component_strings(feed_item(row, "zh"))]
     texts = [v for k, v in placed.items() if k.startswith(("case_text:", "open311_text:"))]
     shown = [text for text in texts if any(text in s for s in feed)]

@@ -15,12 +15,13 @@ import pytest
 from dash.development.base_component import Component
 
 from dashboard import ids
-from dashboard import routedata as rd
 from dashboard.app import create_app
 from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, t
+from dashboard.readers import routes as rd
+from dashboard.routetext import reason_text
 from dashboard.settings import Settings
 from geodata.store import Store, open_store
-from layers import routeview
+from layers import routemap, routeview
 from layers.routeview import RouteView
 from tests import tiny_city as tc
 from tests.components import strings
@@ -119,7 +120,7 @@ def test_the_route_is_drawn_and_listed(app: dash.Dash, page: ModuleType, street_
     assert t("route.page.summary.stops", "zh", count=len(expected)) in text
     assert f"预计 {route.back.strftime('%H:%M')} 返回服务大厅" in text
     assert t("route.page.dropped.none", "zh") in text_of(dropped) or route.dropped
-    reason = rd.reason_text(route.stops[0].stop, "zh")
+    reason = reason_text(route.stops[0].stop, "zh")
     assert reason in text_of(stops)
 
 
@@ -280,7 +281,7 @@ def test_route_problems_in_the_tiny_city(tiny_routes: Store, page: ModuleType, l
 
 def test_stops_at_one_place_share_a_map_label(street_store: Store) -> None:
     route = rd.itinerary(street_store, WORKER, dt.date.fromisoformat(DAY))
-    labels = routeview.stop_labels(route)
+    labels = routemap.stop_labels(route)
     shown = [label for label in labels if label]
     assert ",".join(shown).split(",") == [str(rs.number) for rs in route.stops]
     places = {(rs.stop.place.lon, rs.stop.place.lat) for rs in route.stops}

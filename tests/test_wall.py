@@ -10,6 +10,7 @@ import dash
 import pandas as pd
 import pytest
 
+from dashboard import ids
 from dashboard.i18n import t
 from geodata.model import OPEN_STATUSES
 from geodata.store import Store
@@ -152,7 +153,7 @@ def test_layout_kpis_match_the_raw_cases(app: dash.Dash, page: ModuleType, stree
     figures = street_store.wall_figures(at)
     assert {k: figures[k] for k in expected} == expected
     assert expected["open_cases"] <= int(cases["status"].isin(list(OPEN_STATUSES)).sum())
-    tiles = layout[page.KPIS].children
+    tiles = layout[ids.WALL_KPIS].children
     assert len(tiles) == 8
     text = " ".join(strings(tiles[0]))
     assert t("wall.kpi.open_cases", "en") in text and f"{expected['open_cases']:,}" in text
@@ -161,15 +162,15 @@ def test_layout_kpis_match_the_raw_cases(app: dash.Dash, page: ModuleType, stree
 def test_layout_feed_is_masked_and_bad_parameters_fall_back(app: dash.Dash, page: ModuleType):
     with app.server.app_context():
         layout = page.layout(rotate="often", refresh="-3", street="999", lang="xx")
-    config = layout[page.CONFIG].data
+    config = layout[ids.WALL_CONFIG].data
     assert (config["rotate"], config["refresh"], config["place"], config["lang"]) == (
         20,
         30,
         "all",
         "zh",
     )
-    assert "rotate=often" in " ".join(strings(layout[page.NOTICE]))
-    feed = " ".join(strings(layout[page.FEED]))
+    assert "rotate=often" in " ".join(strings(layout[ids.WALL_NOTICE]))
+    feed = " ".join(strings(layout[ids.WALL_FEED]))
     assert feed and not MOBILE.search(feed)
     assert not re.search(r"[\u4e00-\u9fff](先生|女士)", feed)
 
@@ -177,7 +178,7 @@ def test_layout_feed_is_masked_and_bad_parameters_fall_back(app: dash.Dash, page
 def test_refresh_sends_only_what_changed(app: dash.Dash, page: ModuleType) -> None:
     with app.server.app_context():
         layout = page.layout(rotate="0", refresh="5")
-        config, sent = layout[page.CONFIG].data, layout[page.SENT].data
+        config, sent = layout[ids.WALL_CONFIG].data, layout[ids.WALL_SENT].data
         again = page.refresh(1, config, sent)
         first = page.refresh(1, config, {})
     assert all(part is dash.no_update for part in again[:5])
@@ -189,7 +190,7 @@ def test_refresh_sends_only_what_changed(app: dash.Dash, page: ModuleType) -> No
 def test_a_forged_config_falls_back_instead_of_failing(app: dash.Dash, page: ModuleType) -> None:
     with app.server.app_context():
         layout = page.layout(rotate="0", refresh="5")
-        config = layout[page.CONFIG].data
+        config = layout[ids.WALL_CONFIG].data
         forged = {**config, "place": "999999999'; DROP TABLE cases", "lang": "xx"}
         parts = page.refresh(1, forged, {})
         honest = page.refresh(1, config, {})

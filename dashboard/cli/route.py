@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from dashboard import routedata
 from dashboard.cli.common import CliError, check_output, existing_store, parse_date, write_file
-from layers.itinerary import CandidateStop, Itinerary, clock
+from dashboard.routetext import csv_bytes, gpx_text, reason_text
+from layers.itinerary import MAX_BUDGET_MIN, CandidateStop, Itinerary, clock
+
+if TYPE_CHECKING:
+    from dashboard.readers.routes import Worker
 
 
 def _parse_route_date(
@@ -52,7 +56,7 @@ def _write(path: Path, content: str | bytes) -> None:
 @click.option("--date", "day", callback=_parse_route_date, help="Visit day (YYYY-MM-DD).")
 @click.option(
     "--budget-min",
-    type=click.FloatRange(0, routedata.MAX_BUDGET_MIN, min_open=True),
+    type=click.FloatRange(0, MAX_BUDGET_MIN, min_open=True),
     default=180.0,
     show_default=True,
     help="Time for walking and visits, in minutes.",
@@ -80,6 +84,8 @@ def route(
     list_workers: bool,
 ) -> None:
     """Plan a grid worker's visit route for a day, or list the grid workers."""
+    from dashboard.readers import routes as routedata  # the planner's imports take a while
+
     if list_workers:
         with existing_store(data) as store:
             _print_workers(routedata.workers(store), as_json)
@@ -98,20 +104,20 @@ def route(
         except routedata.RouteProblem as exc:
             raise CliError(exc.text(lang)) from exc
     if out is not None:
-        from dashboard.routesheet import route_sheet_html  # folium: only when asked for
+        from dashboard.routesheet import route_sheet_html  # Jinja2 and Leaflet: only when asked
 
         _write(out, route_sheet_html(plan, lang))
     if gpx is not None:
-        _write(gpx, routedata.gpx_text(plan, lang))
+        _write(gpx, gpx_text(plan, lang))
     if csv_path is not None:
-        _write(csv_path, routedata.csv_bytes(plan, lang))
+        _write(csv_path, csv_bytes(plan, lang))
     if as_json:
         click.echo(json.dumps(_route_json(plan, lang), ensure_ascii=False, indent=2))
     else:
         _print_route(plan, lang)
 
 
-def _print_workers(found: list[routedata.Worker], as_json: bool) -> None:
+def _print_workers(found: list[Worker], as_json: bool) -> None:
     if as_json:
         rows = [
             {
@@ -138,7 +144,7 @@ def _stop_json(stop: CandidateStop, lang: str) -> dict:
         "lon": round(stop.place.lon, 7),
         "lat": round(stop.place.lat, 7),
         "grid_code": stop.grid_code,
-        "reason": routedata.reason_text(stop, lang),
+        "reason": reason_text(stop, lang),
         "reason_key": stop.reason,
         "reason_args": stop.reason_args,
         "priority": stop.priority,
@@ -185,7 +191,7 @@ def _print_route(plan: Itinerary, lang: str) -> None:
         f" {plan.walk_m / 1000:.1f} km, {plan.walk_min:.0f} min walking"
     )
     for rs in plan.stops:
-        reason = routedata.reason_text(rs.stop, lang)
+        reason = reason_text(rs.stop, lang)
         click.echo(f"{rs.number:>3}  {clock(rs.arrival)}  {rs.stop.place.name}  {reason}")
     for stop in plan.dropped:
-        click.echo(f"  -  --:--  {stop.place.name}  {routedata.reason_text(stop, lang)}")
+        click.echo(f"  -  --:--  {stop.place.name}  {reason_text(stop, lang)}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,9 +12,8 @@ from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
-from dashboard import context, ids, mapdata, panel
+from dashboard import context, ids, panel
 from dashboard.header import (
-    DEMO_COMMAND,
     address_and_links,
     empty_store_view,
     first_value,
@@ -32,7 +30,10 @@ from dashboard.i18n import (
     resolve_language,
     t,
 )
-from dashboard.settings import Settings
+from dashboard.mappaint import map_texts, paint_message, paint_texts
+from dashboard.readers import export as export_reader
+from dashboard.readers import map as map_reader
+from dashboard.readers.source import Source
 from geodata.codes import CodeError, level_of
 from geodata.model import CATEGORIES, Level
 from layers import classify, export, mapfig
@@ -44,7 +45,6 @@ from layers.view import (
     PROBLEMS,
     Problem,
     ViewState,
-    data_as_of,
     layers_text,
     parse_view,
     window_of,
@@ -112,16 +112,6 @@ def clicked_view(view: ViewState, click: Mapping[str, Any] | None) -> ViewState:
 
 
 # --- texts: view → words of the page ---------------------------------------------------------
-def map_texts(metric: str, lang: str) -> mapfig.Texts:
-    """The words and number format the figure needs, in `lang`."""
-    return mapfig.Texts(
-        metric=t(f"metric.{metric}", lang),
-        unit=t(classify.unit_key(metric), lang),
-        no_data=t("legend.no_data", lang),
-        number=lambda value, places: format_number(float(value), lang, places),
-    )
-
-
 def problem_text(problem: Problem, lang: str) -> str:
     """One plain sentence about a query parameter that could not be used."""
     if problem.reason == "unknown_street":
@@ -183,32 +173,6 @@ def notice(
     return None
 
 
-def paint_texts(lang: str) -> dict[str, str]:
-    """The legend's fixed words in `lang`, sent once with the page for assets/paint.js."""
-    keys = ("zero", "no_data", "area", "areas", "method", "open_note")
-    return {key: t(f"legend.{key}", lang, count="{count}") for key in keys}
-
-
-def paint_message(
-    coloured: Sequence[mapfig.Values], view: ViewState, period: tuple[dt.date, dt.date]
-) -> dict[str, Any]:
-    """What assets/paint.js needs to colour the map and write the legend for `view`."""
-    lang = view.lang
-    metric, unit = t(f"metric.{view.metric}", lang), t(classify.unit_key(view.metric), lang)
-    span = {"start": format_date(period[0], lang), "end": format_date(period[1], lang)}
-    return {
-        "places": classify.decimals(view.metric),
-        "title": t("legend.title", lang, metric=metric, unit=unit),
-        "period": t("legend.period", lang, **span),
-        "open_note": view.metric in ("open_cases", "overdue_cases"),
-        "hover": mapfig.hover_template(metric, unit),
-        "levels": [
-            {**mapfig.paint(values, view.metric), "name": t(f"level.{values.level}", lang)}
-            for values in coloured
-        ],
-    }
-
-
 # --- the map: view → figure or patch -----------------------------------------------------------
 def needs_full_figure(view: ViewState, drawn: Mapping[str, Any] | None) -> bool:
     """Geometry is sent again only when the street, the layers or the language change."""
@@ -237,40 +201,32 @@ def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> 
 
 
 def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
-    """(figure or Patch, paint message, notice, drawn view) for `view`: store → layers → parts.
+    """(figure or Patch, paint message, notice, drawn view) for `view`: reader → layers → parts.
 
     A full figure carries geometry and colours; afterwards a change of metric, window or
     category sends only the paint message (about two bytes per area), which assets/paint.js
     turns into new colours, hover texts and legend in the browser."""
-    store, cache, settings = context.store(), context.cache(), context.settings()
-    rev = store.revision()
-    window = window_of(view.window, data_as_of(store.meta()))
-    period = mapdata.period(window)
-    coloured, cases, visits = mapdata.coloured_values(store, cache, view, window, rev)
-    texts = map_texts(view.metric, view.lang)
+    src = context.source()
+    rev = src.revision()
+    coloured = map_reader.coloured(src, view, rev)
     if needs_full_figure(view, drawn):
-        spots = mapdata.problems(settings, cache) if PROBLEMS in view.shown() else None
-        scene = mapfig.Scene(
-            coloured=coloured,
-            shapes=mapdata.shapes(store, cache, view.shown_areas(), view.street, rev, settings),
-            outlines=[layer for layer in view.shown_areas() if layer not in COLOURED],
-            basemap=mapdata.basemap(settings),
-            revision=f"{view.street}|{view.layers}",
-            bounds=mapdata.bounds(store, view.street),
-            problems=spots,
-            problem_texts=problem_texts(spots, view.lang),
+        spots = map_reader.problems(src) if PROBLEMS in view.shown() else None
+        scene = map_reader.scene(
+            src, view, coloured.values, rev, spots, problem_texts(spots, view.lang)
         )
-        figure: Any = mapfig.figure(scene, view.metric, texts, view.area)
+        figure: Any = mapfig.figure(
+            scene, view.metric, map_texts(view.metric, view.lang), view.area
+        )
     else:  # the colours travel in the paint message, assets/paint.js applies them
         figure = Patch()
         if (drawn or {}).get("area") != view.area:
-            patch_of(mapfig.reselect(coloured, view.area), figure)
-    names = dict(mapdata.streets(store, cache))
-    areas = sum(len(v.codes) for v in coloured)
-    message = notice(
-        view, place_name(view.street, names, view.lang), (areas, cases, visits), period
-    )
-    paint = paint_message(coloured, view, period) if repaint(view, drawn) else no_update
+            patch_of(mapfig.reselect(coloured.values, view.area), figure)
+    names = dict(map_reader.streets(src))
+    counts = (sum(len(v.codes) for v in coloured.values), coloured.cases, coloured.visits)
+    place = place_name(view.street, names, view.lang)
+    message = notice(view, place, counts, coloured.period)
+    repainted = repaint(view, drawn)
+    paint = paint_message(coloured.values, view, coloured.period) if repainted else no_update
     return figure, paint, message, view.as_dict()
 
 
@@ -294,6 +250,7 @@ dash.clientside_callback(
     Output(ids.LEGEND, "children"),
     Input(ids.MAP_PAINT, "data"),
     State(ids.PAINT_TEXTS, "data"),
+    State(ids.VIEW, "data"),  # a message for another view than this one is dropped
     prevent_initial_call=True,
 )
 
@@ -369,33 +326,16 @@ def download_metrics(_clicks: int | None, view: dict) -> dict[str, Any]:
 @callback(Output(ids.PROBLEMS_KEY, "children"), Input(ids.VIEW, "data"))
 def problems_key(view: dict) -> list[Component]:
     """VIEW → the problems layer's legend (empty while the layer is off or not offered)."""
-    spots = mapdata.problems(context.settings(), context.cache())
+    spots = map_reader.problems(context.source())
     return problems_key_children(spots, ViewState.from_dict(view))
 
 
-# --- the metrics download: view → store → layers.export → CSV --------------------------------
-def download_levels(view: ViewState) -> list[str]:
-    """The coloured levels the view shows; both when neither is shown."""
-    return [layer for layer in view.shown() if layer in COLOURED] or list(COLOURED)
-
-
+# --- the metrics download: view → export reader → layers.export → CSV ------------------------
 def metrics_csv(view: ViewState) -> dict[str, Any]:
     """dcc.Download data: metrics per area of the view's street, window, category and coloured
     levels (layers.export columns), UTF-8 CSV with a BOM, headers in the page's language."""
-    store, cache = context.store(), context.cache()
-    rev = store.revision()
-    window = window_of(view.window, data_as_of(store.meta()))
-    tables = [
-        export.metrics_table(
-            mapdata.area_table(store, cache, level, view.street, rev),
-            mapdata.metrics(store, cache, level, window, view.category, view.street, rev),
-            level,
-            window,
-            view.category,
-        )
-        for level in download_levels(view)
-    ]
-    content = export.csv_bytes(export.combined(tables), *export_words(view.lang))
+    table = export_reader.view_metrics(context.source(), view)
+    content = export.csv_bytes(table, *export_words(view.lang))
     return dcc.send_bytes(content, metrics_csv_name(view), type="text/csv;charset=utf-8")
 
 
@@ -420,7 +360,7 @@ def controls(
     download; `offered` are the layers that can be switched on (top first in the list)."""
     lang = view.lang
     window = window_of(view.window, as_of)
-    first, last = mapdata.period(window)
+    first, last = map_reader.period(window)
     choice = view.window if view.window in PRESET_WINDOWS else RANGE
     windows = [*PRESET_WINDOWS, RANGE]
     return html.Div(
@@ -572,21 +512,20 @@ def map_view(
 
 def layout(**query: Any) -> Component:
     """The page for `?street=…&metric=…&window=…&category=…&area=…&lang=…`."""
-    settings = context.settings()
-    store = context.store()
+    src = context.source()
     flat = {key: first_value(value) for key, value in query.items()}
-    lang = resolve_language(flat.get("lang"), settings.language)
-    streets = mapdata.streets(store, context.cache())
+    lang = resolve_language(flat.get("lang"), src.settings.language)
+    streets = map_reader.streets(src)
     if not streets:
-        command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
-        return empty_store_view(lang, query, PATH, command, ids.MAP_MESSAGE)
-    view, problems = parse_view({**flat, "lang": lang}, {c for c, _ in streets}, settings.language)
-    as_of = data_as_of(store.meta())
+        return empty_store_view(lang, query, PATH, ids.MAP_MESSAGE)
+    codes = {c for c, _ in streets}
+    view, problems = parse_view({**flat, "lang": lang}, codes, src.settings.language)
     rest = {k: v for k, v in query.items() if k != "lang"}
-    return map_view(view, problems, streets, as_of, rest, offered_layers(settings))
+    offered = offered_layers(src)
+    return map_view(view, problems, streets, map_reader.as_of(src), rest, offered)
 
 
-def offered_layers(settings: Settings) -> tuple[str, ...]:
+def offered_layers(src: Source) -> tuple[str, ...]:
     """Every layer, less the problems layer when there is no problems file to show."""
-    has_problems = mapdata.problems(settings, context.cache()) is not None
+    has_problems = map_reader.problems(src) is not None
     return tuple(layer for layer in LAYERS if layer != PROBLEMS or has_problems)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,10 +11,9 @@ import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import html
 from dash.development.base_component import Component
-from flask_caching import Cache
 
-from dashboard import context, ids, mapdata
-from dashboard.header import DEMO_COMMAND, other_pages, page_title
+from dashboard import context, ids
+from dashboard.header import empty_store_view, other_pages, page_title
 from dashboard.header import header as page_header
 from dashboard.i18n import (
     format_date,
@@ -23,78 +21,13 @@ from dashboard.i18n import (
     resolve_language,
     t,
 )
-from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, Window
+from dashboard.readers import map as map_reader
+from dashboard.readers import overview as overview_reader
+from dashboard.readers.overview import COUNT_COLUMNS, total_row, windows
 from layers.view import data_as_of
 
 PATH = "/overview"
-RECENT_DAYS = 30
-# The start of "all cases ever": open and overdue counts look at every case reported before
-# the end of the as-of day, not only the last 30 days, since old cases stay open too.
-EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-COUNT_COLUMNS = (
-    "communities",
-    "compounds",
-    "grid_cells",
-    "households",
-    "open_cases",
-    "overdue_cases",
-    "cases_30d",
-)
-
 dash.register_page(__name__, path=PATH, name="overview", order=1, title=page_title())
-
-
-# --- data: store → plain rows ------------------------------------------------------------------
-def windows(as_of: dt.date) -> tuple[Window, Window]:
-    """(everything up to the end of the as-of day, the 30 days ending then), in China time."""
-    end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
-    return Window(EPOCH, end), Window(end - dt.timedelta(days=RECENT_DAYS), end)
-
-
-def _children_per_street(store: Store, level: Level) -> Mapping[str, int]:
-    return store.areas(level)["street_code"].value_counts().to_dict()
-
-
-def _count(value: Any) -> int:
-    """A count from a frame cell; a missing value (no records) counts as 0."""
-    return 0 if value is None or value != value else int(value)
-
-
-def street_rows(store: Store, as_of: dt.date) -> list[dict[str, Any]]:
-    """One row per street: code, name and COUNT_COLUMNS; no personal data of anyone."""
-    streets = store.areas(Level.STREET).sort_values("code")
-    if streets.empty:
-        return []
-    since_start, recent = windows(as_of)
-    children = {
-        "communities": _children_per_street(store, Level.COMMUNITY),
-        "compounds": _children_per_street(store, Level.COMPOUND),
-        "grid_cells": _children_per_street(store, Level.GRID),
-    }
-    open_now = store.metrics(Level.STREET, since_start)
-    last_30 = store.metrics(Level.STREET, recent)
-    rows = []
-    for code, name, households in streets[["code", "name", "households"]].itertuples(False):
-        row: dict[str, Any] = {"code": str(code), "name": str(name)}
-        row.update({key: int(counts.get(code, 0)) for key, counts in children.items()})
-        row["households"] = _count(households)
-        row["open_cases"] = _count(open_now.at[code, "open_cases"])
-        row["overdue_cases"] = _count(open_now.at[code, "overdue_cases"])
-        row["cases_30d"] = _count(last_30.at[code, "cases"])
-        rows.append(row)
-    return rows
-
-
-def total_row(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """The sum of every count column over `rows`."""
-    return {key: sum(int(row[key]) for row in rows) for key in COUNT_COLUMNS}
-
-
-def cached_street_rows(store: Store, cache: Cache, as_of: dt.date) -> list[dict[str, Any]]:
-    """street_rows through the cache, keyed by the data's revision and the as-of day."""
-    parts = [store.revision(), as_of.isoformat()]
-    return mapdata.memo(cache, "overview-streets", parts, lambda: street_rows(store, as_of))
 
 
 # --- view: plain rows → components -------------------------------------------------------------
@@ -181,33 +114,14 @@ def overview_view(
     )
 
 
-def empty_view(lang: str, query: Mapping[str, Any], command: str) -> Component:
-    """The overview of a store with no data yet: the `command` that builds the demo."""
-    return html.Main(
-        [
-            header(lang, query),
-            dmc.Alert(
-                [dmc.Text(t("overview.empty.hint", lang)), dmc.Code(command, block=True)],
-                title=t("overview.empty.title", lang),
-                id=ids.OVERVIEW_EMPTY,
-                color="blue",
-            ),
-        ],
-        id=ids.OVERVIEW,
-        className="gb-page",
-    )
-
-
 # --- page ------------------------------------------------------------------------------------
 def layout(lang: str | list[str] | None = None, **query: Any) -> Component:
-    """The page for `?lang=…&…`: store → rows → components."""
-    settings = context.settings()
-    language = resolve_language(lang, settings.language)
-    store = context.store()
-    if not mapdata.streets(store, context.cache()):
-        command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
-        return empty_view(language, query, command)
-    meta = store.meta()
+    """The page for `?lang=…&…`: overview reader → rows → components."""
+    src = context.source()
+    language = resolve_language(lang, src.settings.language)
+    if not map_reader.streets(src):
+        return empty_store_view(language, query, PATH, ids.OVERVIEW_EMPTY, ids.OVERVIEW)
+    meta = src.store.meta()
     as_of = data_as_of(meta)
-    rows = cached_street_rows(store, context.cache(), as_of)
+    rows = overview_reader.cached_street_rows(src, as_of)
     return overview_view(language, query, meta, as_of, rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -14,9 +13,8 @@ from dash import ALL, Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 # Imported with this page, not in layout(): Dash registers @callbacks only at start-up.
-from dashboard import context, ids, mapdata, routedata
+from dashboard import context, ids, routetext
 from dashboard.header import (
-    DEMO_COMMAND,
     address_and_links,
     empty_store_view,
     first_value,
@@ -24,15 +22,15 @@ from dashboard.header import (
     other_pages,
     page_title,
 )
-from dashboard.i18n import format_date, format_number, resolve_language, t
-from dashboard.routedata import RouteProblem, Worker
+from dashboard.i18n import format_date, resolve_language, t
+from dashboard.readers import map as map_reader
+from dashboard.readers import routes as route_reader
+from dashboard.readers.routes import RouteProblem, Worker
+from dashboard.routelist import dropped_list, heading, stop_table, summary
 from dashboard.routesheet import route_sheet_html
-from geodata.model import Level
-from geodata.store import Store
-from layers import geojson, routeview
-from layers.itinerary import CandidateStop, Itinerary, Network, clock
-from layers.routeview import DOWN, UP, Planned, RouteView, Row
-from layers.view import Problem, data_as_of
+from layers import routemap, routeview
+from layers.routeview import RouteView
+from layers.view import Problem
 
 PATH = "/routes"
 DOWNLOADS = {
@@ -86,59 +84,6 @@ def reset_view(view: RouteView) -> RouteView:
     return routeview.with_changes(view, order=None)
 
 
-# --- data: store → itinerary -------------------------------------------------------------------
-def plan(store: Store, view: RouteView, order: Sequence[str] | None = None) -> Planned:
-    """The view's route: in `order` (default: the view's own), else the suggested one.
-
-    Raises RouteProblem when no route can be planned. An order none of whose stops is due
-    any more gives the suggested route.
-    """
-    wanted = view.stop_order() if order is None else list(order)
-
-    def route_in(ids_: Sequence[str] | None) -> Itinerary:
-        return routedata.itinerary(
-            store,
-            str(view.worker),
-            view.day(),
-            float(view.budget),
-            order=ids_,
-            departure=view.departure(),
-        )
-
-    if wanted is None:
-        return Planned(route_in(None))
-    route = route_in(wanted)
-    stale = tuple(routeview.unknown_ids(route, wanted))
-    if len(stale) == len(wanted):
-        return Planned(route_in(None), stale)
-    return Planned(route, stale)
-
-
-def workers(store: Store) -> list[Worker]:
-    """Every grid worker, through the cache (keyed by the data's revision)."""
-    return mapdata.memo(
-        context.cache(), "route-workers", [store.revision()], lambda: routedata.workers(store)
-    )
-
-
-def cell_shapes(store: Store, worker_id: str) -> dict | None:
-    """The worker's grid cells as a FeatureCollection (None if they have none)."""
-    try:
-        who = routedata.worker(store, worker_id)
-    except RouteProblem:
-        return None
-    if not who.grid_codes:
-        return None
-
-    def compute() -> dict:
-        cells = store.areas(Level.GRID, parent=who.community_code)
-        cells = cells[cells["code"].isin(who.grid_codes)]
-        return geojson.feature_collection(cells, "grid")
-
-    parts = [worker_id, ",".join(who.grid_codes), store.revision()]
-    return mapdata.memo(context.cache(), "route-cells", parts, compute)
-
-
 # --- texts ---------------------------------------------------------------------------------
 def problem_text(problem: Problem, lang: str, as_of: dt.date) -> str:
     """One plain sentence about a query parameter that could not be used."""
@@ -157,11 +102,6 @@ def problem_text(problem: Problem, lang: str, as_of: dt.date) -> str:
     return t("route.url.bad_value", lang, param=problem.param, value=problem.value)
 
 
-def weekday_text(day: dt.date, lang: str) -> str:
-    """The weekday of `day` in `lang` (星期三, Wednesday)."""
-    return t(f"sheet.weekday.{day.weekday()}", lang)
-
-
 def worker_label(worker: Worker) -> str:
     """A worker as the picker lists them: name · community."""
     return f"{worker.name} · {worker.community_name}"  # data names only: no words to translate
@@ -173,178 +113,13 @@ def worker_options(workers: Sequence[Worker]) -> list[dict[str, str]]:
     return [{"value": w.id, "label": worker_label(w)} for w in ordered]
 
 
-def map_texts(lang: str) -> routeview.MapTexts:
+def map_texts(lang: str) -> routemap.MapTexts:
     """The words the route map shows, in `lang`."""
-    return routeview.MapTexts(
+    return routemap.MapTexts(
         hall=t("route.page.hall", lang),
         hall_badge=t("sheet.map.hall", lang),
         arrival=t("route.page.arrival_at", lang, time="{time}"),
     )
-
-
-# --- components: itinerary → list, summary, dropped --------------------------------------------
-def heading(route: Itinerary, lang: str) -> str:
-    """The route's heading: worker, community, date and weekday."""
-    day = route.date
-    return t(
-        "route.page.heading",
-        lang,
-        name=route.worker_name,
-        date=format_date(day, lang),
-        weekday=weekday_text(day, lang),
-    )
-
-
-def summary(planned: Planned, view: RouteView) -> list[Component]:
-    """Stops, walking, time against the budget, back at the hall; notes on the user's order."""
-    route, lang = planned.route, view.lang
-    facts = [
-        t("route.page.summary.stops", lang, count=len(route.stops)),
-        t(
-            "route.page.summary.walk",
-            lang,
-            distance=routedata.distance_text(route.walk_m, lang),
-            minutes=routedata.minutes_text(route.walk_min, lang),
-        ),
-        t(
-            "route.page.summary.total",
-            lang,
-            total=routedata.minutes_text(route.total_min, lang),
-            budget=routedata.minutes_text(route.budget_min, lang),
-        ),
-        t("route.page.summary.back", lang, time=clock(route.back)),
-    ]
-    parts: list[Component] = [
-        html.Ul([html.Li(fact) for fact in facts], className="gb-route-facts")
-    ]
-    notes = summary_notes(planned, view)
-    if notes:
-        parts.append(dmc.Alert([dmc.Text(note) for note in notes], color="yellow"))
-    return parts
-
-
-def summary_notes(planned: Planned, view: RouteView) -> list[str]:
-    """What the reader should know about this route beyond its figures."""
-    route, lang = planned.route, view.lang
-    notes = []
-    if planned.stale:
-        notes.append(t("route.page.stale_order", lang, count=len(planned.stale)))
-    if routeview.over_budget(route):
-        over = routedata.minutes_text(route.total_min - route.budget_min, lang)
-        notes.append(
-            t(
-                "route.page.over_budget",
-                lang,
-                total=routedata.minutes_text(route.total_min, lang),
-                over=over,
-            )
-        )
-    if route.network is Network.STRAIGHT_LINE:
-        notes.append(t("route.page.straight_line", lang))
-    return notes
-
-
-def _move_button(row: Row, direction: str, lang: str) -> Component:
-    label = t(f"route.page.move_{direction}", lang, name=row.name)
-    disabled = row.first if direction == UP else row.last
-    return html.Button(
-        "↑" if direction == UP else "↓",
-        id=ids.route_move(row.id, direction),
-        className=f"gb-route-move gb-route-move-{direction}",
-        title=label,
-        disabled=disabled,
-        n_clicks=0,
-        **{"aria-label": label},
-    )
-
-
-def stop_row(row: Row, stop: CandidateStop, lang: str) -> Component:
-    """One stop: number, arrival, place and address, reason, walk from before, move buttons."""
-    walk = t("route.page.walk_min", lang, minutes=format_number(row.walk_min, lang))
-    return html.Tr(
-        [
-            html.Td(html.Span(str(row.number), className="gb-route-num-badge")),
-            html.Td(row.arrival, className="gb-route-arrival"),
-            html.Td(
-                [
-                    html.Div(row.name, className="gb-route-place"),
-                    html.Div(row.address, className="gb-route-address"),
-                ]
-            ),
-            html.Td(routedata.reason_text(stop, lang), className="gb-route-reason"),
-            html.Td(
-                [
-                    walk,
-                    html.Div(
-                        routedata.distance_text(row.walk_m, lang), className="gb-route-address"
-                    ),
-                ],
-                className="gb-route-walk",
-            ),
-            html.Td(
-                [_move_button(row, UP, lang), _move_button(row, DOWN, lang)],
-                className="gb-route-moves",
-            ),
-        ],
-        className="gb-route-row",
-        **{"data-stop": row.id, "data-number": str(row.number)},
-    )
-
-
-def hall_row(route: Itinerary, when: dt.datetime, key: str, lang: str) -> Component:
-    """The service hall as a row of the stop list (leaving from it, or back at it)."""
-    hall = route.start
-    return html.Tr(
-        [
-            html.Td(html.Span(t("route.page.hall", lang), className="gb-route-hall-badge")),
-            html.Td(clock(when), className="gb-route-arrival"),
-            html.Td(
-                [
-                    html.Div(hall.name, className="gb-route-place"),
-                    html.Div(hall.address, className="gb-route-address"),
-                ]
-            ),
-            html.Td(t(key, lang), colSpan=3),
-        ],
-        className="gb-route-hall-row",
-    )
-
-
-def stop_table(route: Itinerary, lang: str) -> Component:
-    """The stops in visiting order between leaving and coming back to the service hall."""
-    heads = ("number", "arrival", "place", "reason", "walk", "move")
-    by_id = {rs.stop.id: rs.stop for rs in route.stops}
-    body = [
-        hall_row(route, route.departure, "route.page.leave_hall", lang),
-        *(stop_row(row, by_id[row.id], lang) for row in routeview.rows(route)),
-        hall_row(route, route.back, "route.page.back_hall", lang),
-    ]
-    return html.Table(
-        [
-            html.Thead(html.Tr([html.Th(t(f"route.page.col.{h}", lang)) for h in heads])),
-            html.Tbody(body),
-        ],
-        className="gb-route-table",
-    )
-
-
-def dropped_list(route: Itinerary, lang: str) -> list[Component]:
-    """The stops that did not fit, lowest priority first, with why they were wanted."""
-    if not route.dropped:
-        return [dmc.Text(t("route.page.dropped.none", lang), className="gb-note")]
-    items = [
-        html.Li(
-            [
-                html.Span(stop.place.name, className="gb-route-place"),
-                html.Span(f" · {stop.place.address}", className="gb-route-address"),
-                html.Div(routedata.reason_text(stop, lang), className="gb-route-reason"),
-            ],
-            **{"data-stop": stop.id},
-        )
-        for stop in route.dropped
-    ]
-    title = t("route.page.dropped.title", lang, count=len(route.dropped))
-    return [dmc.Title(title, order=3), html.Ul(items, className="gb-route-dropped-list")]
 
 
 # --- the route: view → parts of the page ------------------------------------------------------
@@ -382,21 +157,21 @@ def no_route(message: str) -> Parts:
 
 
 def render_route(view: RouteView) -> Parts:
-    """The parts of the page for `view`: store → routedata → layers.routeview → components."""
+    """The parts of the page for `view`: route reader → layers.routeview → components."""
     lang = view.lang
     if not view.worker:
         return no_route(t("route.page.pick_worker", lang))
-    store, settings = context.store(), context.settings()
+    src = context.source()
     try:
-        planned = plan(store, view)
+        planned = route_reader.planned(src, view)
     except RouteProblem as problem:
         return no_route(problem.text(lang))
     route = planned.route
-    basemap = None if mapdata.shift_for(settings) else mapdata.basemap(settings)
-    figure = routeview.route_figure(
+    basemap = None if map_reader.shift_for(src.settings) else map_reader.basemap(src.settings)
+    figure = routemap.route_figure(
         route,
         map_texts(lang),
-        cell_shapes(store, view.worker),
+        route_reader.cell_shapes(src, view.worker),
         basemap,
         revision=f"{view.worker}|{view.date}|{view.budget}",
     )
@@ -419,15 +194,15 @@ def route_download(kind: str | None, view: RouteView, shown: Sequence[str] | Non
     """The file of the route drawn (`shown` order): route sheet HTML, GPX or CSV."""
     if kind not in ("sheet", "gpx", "csv") or not view.worker:
         return None
-    route = plan(context.store(), view, shown).route
+    route = route_reader.planned(context.source(), view, shown).route
     name = f"route-{view.worker}-{view.date}"
     if kind == "sheet":
         html_text = route_sheet_html(route, view.lang)
         return dcc.send_string(html_text, f"{name}.html", type="text/html")
     if kind == "gpx":
-        gpx = routedata.gpx_text(route, view.lang)
+        gpx = routetext.gpx_text(route, view.lang)
         return dcc.send_string(gpx, f"{name}.gpx", type="application/gpx+xml")
-    data = routedata.csv_bytes(route, view.lang)
+    data = routetext.csv_bytes(route, view.lang)
     return dcc.send_bytes(data, f"{name}.csv", type="text/csv")
 
 
@@ -533,66 +308,7 @@ def download(
 
 # The stop numbers over the map, in the browser: MapLibre would fetch fonts for map text.
 dash.clientside_callback(
-    """
-    function (figure, boxId) {
-        function labelsOf(gd) {
-            const labels = [];
-            (gd._fullData || []).filter((tr) => tr.meta === "hall" || tr.meta === "stops")
-                .forEach((tr) => (tr.customdata || []).forEach((c, i) => {
-                    const text = String(c[c.length - 1] || "");
-                    if (text) { labels.push([text, tr.lon[i], tr.lat[i], tr.meta]); }
-                }));
-            return labels;
-        }
-        function attach(tries) {
-            const box = document.getElementById(boxId);
-            const gd = box && box.querySelector(".js-plotly-plot");
-            const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-            const map = sub && sub.map;
-            if (!map) {
-                if (tries > 0) { setTimeout(() => attach(tries - 1), 100); }
-                return;
-            }
-            if (!map._gbNumbers) {
-                const layer = document.createElement("div");
-                layer.className = "gb-route-numbers";
-                map.getContainer().appendChild(layer);
-                map._gbNumbers = () => {
-                    const stops = labelsOf(gd);
-                    const key = JSON.stringify(stops);
-                    if (layer.dataset.key !== key) {
-                        layer.replaceChildren(...stops.map((s) => {
-                            const label = document.createElement("span");
-                            label.className = s[3] === "hall" ? "gb-route-hall-label"
-                                : "gb-route-num";
-                            label.textContent = String(s[0]);
-                            return label;
-                        }));
-                        layer.dataset.key = key;
-                    }
-                    const placed = [];  // labels that would overlap move aside, rightwards
-                    stops.forEach((s, i) => {
-                        const p = map.project([s[1], s[2]]);
-                        const el = layer.children[i];
-                        const width = Math.max(el.offsetWidth, 22);
-                        let x = p.x;
-                        while (placed.some((q) => Math.abs(q[1] - p.y) < 20
-                                && x < q[0] + q[2] / 2 + width / 2 + 2
-                                && x > q[0] - q[2] / 2 - width / 2 - 2)) {
-                            x += 4;
-                        }
-                        placed.push([x, p.y, width]);
-                        el.style.transform = `translate(${x}px, ${p.y}px) translate(-50%, -50%)`;
-                    });
-                };
-                map.on("render", map._gbNumbers);
-            }
-            map._gbNumbers();
-        }
-        attach(100);
-        return window.dash_clientside.no_update;
-    }
-    """,
+    dash.ClientsideFunction(namespace="gridboard_routes", function_name="numbers"),
     Output(ids.ROUTES_LABELS, "data"),
     Input(ids.ROUTES_MAP, "figure"),
     State(ids.ROUTES_MAP, "id"),
@@ -747,15 +463,13 @@ def layout(**query: Any) -> Component:
     There is no login yet: a grid worker's own link is `/routes?worker=ID&self=1`, which
     opens straight on their route (next visit day) with the worker picker hidden.
     """
-    settings = context.settings()
-    store = context.store()
+    src = context.source()
     flat = {key: first_value(value) for key, value in query.items()}
-    lang = resolve_language(flat.get("lang"), settings.language)
-    if not mapdata.streets(store, context.cache()):
-        command = DEMO_COMMAND.format(path=shlex.quote(str(settings.data)))
-        return empty_store_view(lang, query, PATH, command, ids.ROUTES_MESSAGE)
-    as_of = data_as_of(store.meta())
-    view, problems = routeview.parse_route_query(flat, as_of, settings.language)
+    lang = resolve_language(flat.get("lang"), src.settings.language)
+    if not map_reader.streets(src):
+        return empty_store_view(lang, query, PATH, ids.ROUTES_MESSAGE)
+    as_of = map_reader.as_of(src)
+    view, problems = routeview.parse_route_query(flat, as_of, src.settings.language)
     view = routeview.with_changes(view, lang=lang)  # "EN" is English too
     rest = {k: v for k, v in query.items() if k != "lang"}
-    return route_page(view, problems, workers(store), as_of, rest)
+    return route_page(view, problems, route_reader.cached_workers(src), as_of, rest)

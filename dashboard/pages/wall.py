@@ -10,44 +10,23 @@ import dash
 from dash import Input, Output, Patch, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
-from dashboard import context, mapdata
-from dashboard.header import page_title
+from dashboard import context, ids
+from dashboard.header import first_value, page_title
 from dashboard.i18n import category_name, format_number, resolve_language, t
-from dashboard.pages.map import map_texts, paint_message, paint_texts
-from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, Window
+from dashboard.mappaint import map_texts, paint_message, paint_texts
+from dashboard.readers import map as map_reader
+from dashboard.readers.source import Source
+from dashboard.readers.wall import map_values, scene, unit_frame, wall_data, wall_moment, wall_view
+from geodata.model import LOCAL_TZ
 from layers import mapfig, wall
-from layers.view import CITY, ViewState
+from layers.view import CITY
 
 PATH = "/wall"
 dash.register_page(__name__, path=PATH, name="wall", title=page_title("wall.title"))
 
-# Component ids of this page (kept here, not in dashboard/ids.py, while that file is shared).
-MAP = "wall-map"
-LEGEND = "wall-legend"
-PAINT = "wall-paint"
-PAINT_TEXTS = "wall-paint-texts"
-KPIS = "wall-kpis"
-RANKING = "wall-ranking"
-FEED = "wall-feed"
-SPOTLIGHT = "wall-spotlight"
-STOPS = "wall-stops"
-UNIT_STATS = "wall-unit-stats"
-CONFIG = "wall-config"
-SENT = "wall-sent"
-REFRESHED = "wall-refreshed"
-SEEN = "wall-seen"
-REFRESH = "wall-refresh"
-ROTATE = "wall-rotate"
-TICK = "wall-tick"
-CLOCK = "wall-clock"
-UPDATED = "wall-updated"
-STALE = "wall-stale"
-NOTICE = "wall-notice"
-
 DEFAULT_ROTATE, DEFAULT_REFRESH = 20, 30  # seconds
 ROTATE_RANGE, REFRESH_RANGE = (5, 3600), (2, 3600)
-FEED_ROWS, RANKING_ROWS = 8, 8
+RANKING_ROWS = 8
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -87,45 +66,10 @@ def wall_config(query: Mapping[str, Any], streets: Sequence[str], default_lang: 
     }
 
 
-def wall_moment(now: dt.datetime | None = None) -> dt.datetime:
-    """The moment the wall shows: the end of the current minute, local time (one cache key)."""
-    now = (now or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
-    return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-
-
-def _parent(place: str) -> str | None:
-    return None if place == CITY else place
-
-
-# --- store reads, memoised on revision + minute --------------------------------------------------
-def wall_data(store: Store, place: str, at: dt.datetime) -> dict[str, Any]:
-    """Figures, ranking and newest cases of `place` at `at` (aggregates, a few rows)."""
-    rev = store.revision()
-
-    def compute() -> dict[str, Any]:
-        parent = _parent(place)
-        return {
-            "figures": store.wall_figures(at, parent),
-            "ranking": store.overdue_ranking(at, parent),
-            "feed": store.newest_cases(FEED_ROWS, parent, before=at),
-        }
-
-    return mapdata.memo(context.cache(), "wall", [place, rev, at.isoformat()], compute)
-
-
-def map_values(store: Store, place: str, lang: str, at: dt.datetime) -> list[mapfig.Values]:
-    """Grid cells coloured by the cases open at `at`."""
-    view = ViewState(street=place, metric="open_cases", layers="grid", lang=lang)
-    window = Window(at - dt.timedelta(days=7), at)
-    coloured, _, _ = mapdata.coloured_values(store, context.cache(), view, window, store.revision())
-    return coloured
-
-
 def wall_paint(coloured: Sequence[mapfig.Values], place: str, lang: str, at: dt.datetime) -> dict:
-    """The paint message (pages/map.py) for the wall's colours and legend."""
-    view = ViewState(street=place, metric="open_cases", layers="grid", lang=lang)
+    """The paint message (dashboard/mappaint.py) for the wall's colours and legend."""
     day = at.astimezone(LOCAL_TZ).date()
-    return paint_message(coloured, view, (day, day))
+    return paint_message(coloured, wall_view(place, lang), (day, day))
 
 
 # --- pieces of the page: plain data → components ---------------------------------------------
@@ -257,19 +201,19 @@ def changed_feed(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str], lan
 def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """(paint, KPI tiles, ranking, feed, unit stats, refreshed stamp, sent): unchanged parts
     are no_update, the KPI tiles and the feed are Patches of what changed."""
-    store = context.store()
+    src = context.source()
     # The browser's copy of the config is not trusted: checked again like the URL was.
-    streets = [code for code, _ in mapdata.streets(store, context.cache())]
+    streets = [code for code, _ in map_reader.streets(src)]
     checked = wall_config(
         {"street": (config or {}).get("place"), "lang": (config or {}).get("lang")},
         streets,
-        context.settings().language,
+        src.settings.language,
     )
     lang, place = checked["lang"], checked["place"]
     sent = sent or {}
     at = wall_moment()
-    parts = wall_parts(wall_data(store, place, at), lang)
-    paint = wall_paint(map_values(store, place, lang, at), place, lang, at)
+    parts = wall_parts(wall_data(src, place, at), lang)
+    paint = wall_paint(map_values(src, place, lang, at), place, lang, at)
     paint_key = wall.digest(paint)
     stats_key = wall.digest(parts["stats"])
     now = dt.datetime.now(LOCAL_TZ)
@@ -296,16 +240,16 @@ def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> t
 
 
 @callback(
-    Output(PAINT, "data"),
-    Output(KPIS, "children"),
-    Output(RANKING, "children"),
-    Output(FEED, "children"),
-    Output(UNIT_STATS, "data"),
-    Output(REFRESHED, "data"),
-    Output(SENT, "data"),
-    Input(REFRESH, "n_intervals"),
-    State(CONFIG, "data"),
-    State(SENT, "data"),
+    Output(ids.WALL_PAINT, "data"),
+    Output(ids.WALL_KPIS, "children"),
+    Output(ids.WALL_RANKING, "children"),
+    Output(ids.WALL_FEED, "children"),
+    Output(ids.WALL_UNIT_STATS, "data"),
+    Output(ids.WALL_REFRESHED, "data"),
+    Output(ids.WALL_SENT, "data"),
+    Input(ids.WALL_REFRESH, "n_intervals"),
+    State(ids.WALL_CONFIG, "data"),
+    State(ids.WALL_SENT, "data"),
     prevent_initial_call=True,
 )
 def refresh(_: int, config: dict, sent: dict | None) -> tuple[Any, ...]:
@@ -316,82 +260,58 @@ def refresh(_: int, config: dict, sent: dict | None) -> tuple[Any, ...]:
 # Colours and legend from the paint message (assets/paint.js, shared with the map page).
 dash.clientside_callback(
     dash.ClientsideFunction(namespace="gridboard", function_name="paint"),
-    Output(MAP, "figure", allow_duplicate=True),
-    Output(LEGEND, "children"),
-    Input(PAINT, "data"),
-    State(PAINT_TEXTS, "data"),
+    Output(ids.WALL_MAP, "figure", allow_duplicate=True),
+    Output(ids.WALL_LEGEND, "children"),
+    Input(ids.WALL_PAINT, "data"),
+    State(ids.WALL_PAINT_TEXTS, "data"),
     prevent_initial_call="initial_duplicate",
 )
 # The rotation: camera, highlighted outline and spotlight, all in the browser (assets/wall.js).
 dash.clientside_callback(
     dash.ClientsideFunction(namespace="gridboard_wall", function_name="rotate"),
-    Output(MAP, "figure", allow_duplicate=True),
-    Output(SPOTLIGHT, "children"),
-    Input(ROTATE, "n_intervals"),
-    Input(UNIT_STATS, "data"),
-    State(STOPS, "data"),
-    State(CONFIG, "data"),
+    Output(ids.WALL_MAP, "figure", allow_duplicate=True),
+    Output(ids.WALL_SPOTLIGHT, "children"),
+    Input(ids.WALL_ROTATE, "n_intervals"),
+    Input(ids.WALL_UNIT_STATS, "data"),
+    State(ids.WALL_STOPS, "data"),
+    State(ids.WALL_CONFIG, "data"),
     prevent_initial_call="initial_duplicate",
 )
 # A successful refresh is seen now (browser clock) …
 dash.clientside_callback(
     dash.ClientsideFunction(namespace="gridboard_wall", function_name="seen"),
-    Output(SEEN, "data"),
-    Input(REFRESHED, "data"),
+    Output(ids.WALL_SEEN, "data"),
+    Input(ids.WALL_REFRESHED, "data"),
 )
 # … and every tick the clock runs and the stale banner shows when no refresh came lately.
 dash.clientside_callback(
     dash.ClientsideFunction(namespace="gridboard_wall", function_name="tick"),
-    Output(CLOCK, "children"),
-    Output(UPDATED, "children"),
-    Output(STALE, "className"),
-    Input(TICK, "n_intervals"),
-    State(SEEN, "data"),
-    State(REFRESHED, "data"),
-    State(CONFIG, "data"),
+    Output(ids.WALL_CLOCK, "children"),
+    Output(ids.WALL_UPDATED, "children"),
+    Output(ids.WALL_STALE, "className"),
+    Input(ids.WALL_TICK, "n_intervals"),
+    State(ids.WALL_SEEN, "data"),
+    State(ids.WALL_REFRESHED, "data"),
+    State(ids.WALL_CONFIG, "data"),
 )
 
 
 # --- layout ------------------------------------------------------------------------------------
-def unit_frame(store: Store, place: str) -> tuple[str, Any]:
-    """The rotation's level (streets of the city, communities of a street) and their bounds."""
-    level = Level.STREET if place == CITY else Level.COMMUNITY
-    frame = store.areas(level, parent=_parent(place))
-    bounds = frame.geometry.bounds.rename(
-        columns={"minx": "west", "miny": "south", "maxx": "east", "maxy": "north"}
-    )
-    return level.value, frame[["code", "name"]].join(bounds)
-
-
-def wall_figure(store: Store, place: str, lang: str, at: dt.datetime) -> tuple[Any, dict, list]:
+def wall_figure(src: Source, place: str, lang: str, at: dt.datetime) -> tuple[Any, dict, list]:
     """(figure, paint message, rotation stops): geometry is sent here, once."""
-    cache, settings = context.cache(), context.settings()
-    rev = store.revision()
-    coloured = map_values(store, place, lang, at)
-    level, units = unit_frame(store, place)
-    shapes = mapdata.shapes(store, cache, ["grid", level], place, rev, settings)
-    basemap = mapdata.basemap(settings)
-    scene = mapfig.Scene(
-        coloured=coloured,
-        shapes=shapes,
-        basemap=basemap,
-        revision=f"wall|{place}",
-        bounds=mapdata.bounds(store, place),
-    )
-    figure = mapfig.figure(scene, "open_cases", map_texts("open_cases", lang))
-    layers = list(figure.layout.map.layers) + wall.unit_layers(shapes[level])
+    coloured = map_values(src, place, lang, at)
+    level, units = unit_frame(src, place)
+    drawn = scene(src, place, coloured, level)
+    figure = mapfig.figure(drawn, "open_cases", map_texts("open_cases", lang))
+    layers = list(figure.layout.map.layers) + wall.unit_layers(drawn.shapes[level])
     figure.update_layout(map={"layers": layers, "style": wall.DARK_STYLE}, paper_bgcolor="#0b1220")
     figure.update_traces(marker_opacity=1.0)  # see-through colours turn muddy on a dark ground
-    place_name = t("map.city", lang) if place == CITY else _street_name(store, place)
-    stops = wall.rotation_stops(units, (place_name, scene.bounds))
-    offset = len(basemap.tiles)
+    place_name = t("map.city", lang) if place == CITY else map_reader.street_name(src, place)
+    stops = wall.rotation_stops(units, (place_name, drawn.bounds))
+    offset = len(drawn.basemap.tiles)
     for stop in stops:
         stop["layer"] = stop["layer"] + offset if stop["layer"] >= 0 else -1
     return figure, wall_paint(coloured, place, lang, at), stops
-
-
-def _street_name(store: Store, code: str) -> str:
-    return dict(mapdata.streets(store, context.cache())).get(code, code)
 
 
 def header_view(config: Mapping[str, Any], place_name: str) -> Component:
@@ -404,10 +324,15 @@ def header_view(config: Mapping[str, Any], place_name: str) -> Component:
                 [html.H1(t("wall.title", lang)), html.Span(place_name, className="gb-wall-place")],
                 className="gb-wall-titles",
             ),
-            html.Div(t("wall.stale", lang), id=STALE, className="gb-wall-stale", role="alert"),
-            html.Div(notice, id=NOTICE, className="gb-wall-notice"),
             html.Div(
-                [html.Div(id=CLOCK, className="gb-wall-clock"), html.Div(id=UPDATED)],
+                t("wall.stale", lang), id=ids.WALL_STALE, className="gb-wall-stale", role="alert"
+            ),
+            html.Div(notice, id=ids.WALL_NOTICE, className="gb-wall-notice"),
+            html.Div(
+                [
+                    html.Div(id=ids.WALL_CLOCK, className="gb-wall-clock"),
+                    html.Div(id=ids.WALL_UPDATED),
+                ],
                 className="gb-wall-time",
             ),
         ],
@@ -423,10 +348,10 @@ def texts_for_browser(lang: str) -> dict[str, str]:
 
 def layout(**query: Any) -> Component:
     """The wall for `?street=<code>&rotate=<s, 0 off>&refresh=<s>&lang=zh|en`."""
-    store, settings = context.store(), context.settings()
-    flat = {k: (v[0] if isinstance(v, list) and v else v) for k, v in query.items()}
-    streets = mapdata.streets(store, context.cache())
-    config = wall_config(flat, [c for c, _ in streets], settings.language)
+    src = context.source()
+    flat = {k: first_value(v) for k, v in query.items()}
+    streets = map_reader.streets(src)
+    config = wall_config(flat, [c for c, _ in streets], src.settings.language)
     config["texts"] = texts_for_browser(config["lang"])
     lang, place = config["lang"], config["place"]
     if not streets:
@@ -434,8 +359,8 @@ def layout(**query: Any) -> Component:
             html.H1(t("overview.empty.title", lang)), className="gb-wall gb-wall-empty"
         )
     at = wall_moment()
-    figure, paint, stops = wall_figure(store, place, lang, at)
-    parts = wall_parts(wall_data(store, place, at), lang)
+    figure, paint, stops = wall_figure(src, place, lang, at)
+    parts = wall_parts(wall_data(src, place, at), lang)
     now = dt.datetime.now(LOCAL_TZ)
     ranking_title = t("wall.ranking.city" if place == CITY else "wall.ranking.street", lang)
     sent = {
@@ -453,25 +378,25 @@ def layout(**query: Any) -> Component:
                     html.Section(
                         [
                             dcc.Graph(
-                                id=MAP,
+                                id=ids.WALL_MAP,
                                 figure=figure,
                                 className="gb-wall-map",
                                 config={"displayModeBar": False, "staticPlot": False},
                             ),
-                            html.Div(id=SPOTLIGHT, className="gb-wall-spotlight"),
-                            html.Div(id=LEGEND, className="gb-legend gb-wall-legend"),
+                            html.Div(id=ids.WALL_SPOTLIGHT, className="gb-wall-spotlight"),
+                            html.Div(id=ids.WALL_LEGEND, className="gb-legend gb-wall-legend"),
                         ],
                         className="gb-wall-map-box",
                     ),
                     html.Section(
                         [
-                            html.Div(parts["tiles"], id=KPIS, className="gb-wall-kpis"),
+                            html.Div(parts["tiles"], id=ids.WALL_KPIS, className="gb-wall-kpis"),
                             html.Div(
                                 [
                                     html.Section(
                                         [
                                             html.H2(ranking_title),
-                                            html.Ol(parts["ranking"], id=RANKING),
+                                            html.Ol(parts["ranking"], id=ids.WALL_RANKING),
                                         ],
                                         className="gb-wall-ranking",
                                     ),
@@ -480,7 +405,7 @@ def layout(**query: Any) -> Component:
                                             html.H2(t("wall.feed", lang)),
                                             html.Ul(
                                                 [feed_item(r, lang) for r in parts["feed"]],
-                                                id=FEED,
+                                                id=ids.WALL_FEED,
                                             ),
                                         ],
                                         className="gb-wall-feed",
@@ -494,21 +419,24 @@ def layout(**query: Any) -> Component:
                 ],
                 className="gb-wall-body",
             ),
-            dcc.Store(id=CONFIG, data=config),
-            dcc.Store(id=STOPS, data=stops),
-            dcc.Store(id=UNIT_STATS, data=parts["stats"]),
-            dcc.Store(id=PAINT, data=paint),
-            dcc.Store(id=PAINT_TEXTS, data=paint_texts(lang)),
-            dcc.Store(id=SENT, data=sent),
-            dcc.Store(id=REFRESHED, data={"at": now.isoformat(), "text": now.strftime("%H:%M:%S")}),
-            dcc.Store(id=SEEN),
-            dcc.Interval(id=REFRESH, interval=config["refresh"] * 1000),
+            dcc.Store(id=ids.WALL_CONFIG, data=config),
+            dcc.Store(id=ids.WALL_STOPS, data=stops),
+            dcc.Store(id=ids.WALL_UNIT_STATS, data=parts["stats"]),
+            dcc.Store(id=ids.WALL_PAINT, data=paint),
+            dcc.Store(id=ids.WALL_PAINT_TEXTS, data=paint_texts(lang)),
+            dcc.Store(id=ids.WALL_SENT, data=sent),
+            dcc.Store(
+                id=ids.WALL_REFRESHED,
+                data={"at": now.isoformat(), "text": now.strftime("%H:%M:%S")},
+            ),
+            dcc.Store(id=ids.WALL_SEEN),
+            dcc.Interval(id=ids.WALL_REFRESH, interval=config["refresh"] * 1000),
             dcc.Interval(
-                id=ROTATE,
+                id=ids.WALL_ROTATE,
                 interval=max(config["rotate"], 1) * 1000,
                 disabled=config["rotate"] == 0,
             ),
-            dcc.Interval(id=TICK, interval=500),
+            dcc.Interval(id=ids.WALL_TICK, interval=500),
         ],
         className="gb-wall",
         lang="zh-CN" if lang == "zh" else "en",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ from playwright.sync_api import Page, expect
 
 from dashboard import ids
 from dashboard.i18n import LANGUAGE_NAMES, t
+from dashboard.mappaint import painted_view
 from geodata.model import Level
 from geodata.store import Store
 from layers import mapfig
+from layers.view import ViewState
 from tests.browser import pageutil
 from tests.browser.pageutil import Watch, data_names, untranslated
 
@@ -35,6 +38,13 @@ def open_map(page: Page, url: str) -> None:
 def wait_for_map(page: Page) -> None:
     pageutil.wait_for_map(page)
     expect(page.locator(f"#{ids.LEGEND}")).not_to_be_empty()
+
+
+def wait_for_legend(page: Page, view: ViewState) -> None:
+    """Until the legend (and the colours painted with it) describes `view`."""
+    described = json.dumps(painted_view(view), ensure_ascii=False, separators=(",", ":"))
+    title = page.locator(f"#{ids.LEGEND} .gb-legend-title")
+    expect(title).to_have_attribute("data-view", described)
 
 
 def traces(page: Page) -> list[dict[str, Any]]:
@@ -111,6 +121,14 @@ def test_a_copied_url_reopens_the_same_view(
     expect(page).to_have_url(re.compile(r"category=noise"))
     expect(page).to_have_url(re.compile(r"window=90d"))
     expect(page).to_have_url(re.compile(r"layers=compound"))
+    wanted = ViewState(
+        street=STREET,
+        metric="cases_per_1000",
+        window="90d",
+        category="noise",
+        layers="compound,community,street",
+    )
+    wait_for_legend(page, wanted)
     wait_for_map(page)
     legend = page.locator(f"#{ids.LEGEND}").inner_text()
     shown = traces(page)
@@ -129,6 +147,7 @@ def test_a_copied_url_reopens_the_same_view(
     expect(again.locator(f"#{ids.METRIC_SELECT}")).to_have_value(t("metric.cases_per_1000", "zh"))
     expect(again.locator(f"#{ids.CATEGORY_SELECT}")).to_have_value(t("category.noise", "zh"))
     expect(again.get_by_label(t("layer.grid", "zh"), exact=True)).not_to_be_checked()
+    wait_for_legend(again, wanted)
     wait_for_map(again)
     assert again.locator(f"#{ids.LEGEND}").inner_text() == legend
     assert traces(again) == shown

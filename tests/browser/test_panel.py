@@ -78,6 +78,7 @@ def test_url_with_an_area_opens_its_panel(
     page: Page, app_url: str, served_store: Store, garden: str
 ) -> None:
     page.goto(f"{app_url}/?street={STREET}&area={garden}")
+    pageutil.wait_for_map(page)  # the first page of a fresh server: its callbacks take a while
     check_garden_panel(page, served_store, garden)
     expect(page.locator(f"#{ids.CASE_TABLE_TITLE}")).to_contain_text(GARDEN_NAME)
     page.locator(f"#{ids.CASE_TABLE}").scroll_into_view_if_needed()

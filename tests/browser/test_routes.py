@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard import ids
-from dashboard import routedata as rd
 from dashboard.i18n import LANGUAGE_NAMES, t
+from dashboard.readers import routes as rd
 from geodata.store import Store
 from tests.browser import pageutil
 from tests.browser.pageutil import Watch, data_names, untranslated

@@ -1,4 +1,4 @@
-"""What a visit route needs from the store, handed to the pure planners in layers."""
+"""The routes reader: what a visit route needs from the store, handed to the pure planners."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard.i18n import t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
-from layers import plan, routefiles, stops
-from layers.itinerary import CandidateStop, Itinerary, Place
+from layers import geojson, plan, routeview, stops
+from layers.itinerary import MAX_BUDGET_MIN, CandidateStop, Itinerary, Place
+from layers.routeview import Planned, RouteView
 
-from .i18n import format_number, t
-
-MAX_BUDGET_MIN = 24 * 60.0  # a route is one day's walk at most
+from .source import Source
 
 
 class RouteProblem(Exception):
@@ -147,30 +147,52 @@ def _whole(minutes: float, *, up: bool = False) -> int | float:
     return int(minutes) if float(minutes).is_integer() else round(minutes, 1)
 
 
-# --- texts and files ---------------------------------------------------------------------------
-def reason_text(stop: CandidateStop, lang: str) -> str:
-    """Why the stop is on the list, in `lang`."""
-    return routefiles.reason_text(stop, lang, t)
+# --- what the routes page reads, through the cache ---------------------------------------------
+def cached_workers(src: Source) -> list[Worker]:
+    """Every grid worker, through the cache (keyed by the data's revision)."""
+    return src.memo("route-workers", [src.revision()], lambda: workers(src.store))
 
 
-def gpx_text(route: Itinerary, lang: str = "zh") -> str:
-    """The route as GPX 1.1, reasons in `lang`."""
-    return routefiles.gpx_text(route, lambda s: reason_text(s, lang))
+def cell_shapes(src: Source, worker_id: str) -> dict | None:
+    """The worker's grid cells as a FeatureCollection (None if they have none)."""
+    try:
+        who = worker(src.store, worker_id)
+    except RouteProblem:
+        return None
+    if not who.grid_codes:
+        return None
+
+    def compute() -> dict:
+        cells = src.store.areas(Level.GRID, parent=who.community_code)
+        cells = cells[cells["code"].isin(who.grid_codes)]
+        return geojson.feature_collection(cells, "grid")
+
+    parts = [worker_id, ",".join(who.grid_codes), src.revision()]
+    return src.memo("route-cells", parts, compute)
 
 
-def csv_bytes(route: Itinerary, lang: str = "zh") -> bytes:
-    """The route as CSV (UTF-8 with BOM), reasons in `lang`."""
-    headers = tuple(t(f"route.col.{column}", lang) for column in routefiles.CSV_COLUMNS)
-    return routefiles.csv_bytes(route, lambda s: reason_text(s, lang), headers)
+def planned(src: Source, view: RouteView, order: Sequence[str] | None = None) -> Planned:
+    """The view's route: in `order` (default: the view's own), else the suggested one.
 
+    Raises RouteProblem when no route can be planned. An order none of whose stops is due
+    any more gives the suggested route.
+    """
+    wanted = view.stop_order() if order is None else list(order)
 
-def distance_text(metres: float, lang: str) -> str:
-    """A walking distance: 850 米 below a kilometre, else 2.4 公里."""
-    if metres < 1000:
-        return t("route.unit.m", lang, value=format_number(round(metres), lang))
-    return t("route.unit.km", lang, value=format_number(metres / 1000, lang, decimals=1))
+    def route_in(ids_: Sequence[str] | None) -> Itinerary:
+        return itinerary(
+            src.store,
+            str(view.worker),
+            view.day(),
+            float(view.budget),
+            order=ids_,
+            departure=view.departure(),
+        )
 
-
-def minutes_text(minutes: float, lang: str) -> str:
-    """Whole minutes, grouped like every number of the page."""
-    return format_number(round(minutes), lang)
+    if wanted is None:
+        return Planned(route_in(None))
+    route = route_in(wanted)
+    stale = tuple(routeview.unknown_ids(route, wanted))
+    if len(stale) == len(wanted):
+        return Planned(route_in(None), stale)
+    return Planned(route, stale)

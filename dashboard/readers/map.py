@@ -1,27 +1,24 @@
-"""What the map page asks the store for, memoized in the app's cache by a data revision."""
+"""The map reader: what the supervisor map and the wall's map ask the store, memoized."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from flask_caching import Cache
 
+from dashboard.settings import Settings, load_problems
 from geodata.gcj02 import shift_coords
 from geodata.model import Level
-from geodata.store import Store, Window
+from geodata.store import Window
 from layers import geojson
-from layers.mapfig import Basemap, ProblemSpots, Values
-from layers.view import CITY, COLOURED, ViewState
+from layers.mapfig import Basemap, ProblemSpots, Scene, Values
+from layers.view import CITY, COLOURED, ViewState, data_as_of, window_of
 
-from .settings import Settings, load_problems
+from .source import Source
 
-T = TypeVar("T")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # Tianditu web-Mercator vector map and its Chinese annotation layer.
 TIANDITU_TILES = (
@@ -34,14 +31,15 @@ AMAP_TILES = (
 )
 
 
-def memo(cache: Cache, name: str, parts: Sequence[Any], compute: Callable[[], T]) -> T:
-    """`compute()` through the cache, under `name` and a hash of `parts`."""
-    key = f"map-{name}:" + hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value)
-    return value
+@dataclass(frozen=True)
+class Coloured:
+    """What the view's coloured layers show: their values, the window, and what was counted."""
+
+    values: list[Values]
+    window: Window
+    period: tuple[dt.date, dt.date]  # first and last local day of the window
+    cases: int
+    visits: int
 
 
 def parent_of(street: str) -> str | None:
@@ -49,24 +47,34 @@ def parent_of(street: str) -> str | None:
     return None if street == CITY else street
 
 
-def streets(store: Store, cache: Cache) -> list[tuple[str, str]]:
+def as_of(src: Source) -> dt.date:
+    """The day the data runs to (the store's as-of date)."""
+    return data_as_of(src.store.meta())
+
+
+def streets(src: Source) -> list[tuple[str, str]]:
     """(code, name) of every street, by code; read once per data revision."""
 
     def compute() -> list[tuple[str, str]]:
-        frame = store.areas(Level.STREET).sort_values("code")
+        frame = src.store.areas(Level.STREET).sort_values("code")
         return [(str(c), str(n)) for c, n in zip(frame["code"], frame["name"], strict=True)]
 
-    return memo(cache, "streets", [store.revision()], compute)
+    return src.memo("streets", [src.revision()], compute)
 
 
-def area_names(store: Store, cache: Cache, level: str, street: str, rev: str) -> dict:
+def street_name(src: Source, code: str) -> str:
+    """The name of the street `code` (the code itself if there is none)."""
+    return dict(streets(src)).get(code, code)
+
+
+def area_names(src: Source, level: str, street: str, rev: str) -> dict:
     """{"codes": [...], "names": [...]} of a level's areas in the street, by code."""
 
     def compute() -> dict:
-        frame = store.areas(Level(level), parent=parent_of(street))
+        frame = src.store.areas(Level(level), parent=parent_of(street))
         return {"codes": frame["code"].astype(str).tolist(), "names": frame["name"].tolist()}
 
-    return memo(cache, "names", [level, street, rev], compute)
+    return src.memo("names", [level, street, rev], compute)
 
 
 def shift_for(settings: Settings) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -74,34 +82,34 @@ def shift_for(settings: Settings) -> Callable[[np.ndarray], np.ndarray] | None:
     return shift_coords if settings.tiles == "amap" else None
 
 
-def shapes(
-    store: Store, cache: Cache, levels: Sequence[str], street: str, rev: str, settings: Settings
-) -> dict[str, dict]:
+def shapes(src: Source, levels: Sequence[str], street: str, rev: str) -> dict[str, dict]:
     """level → FeatureCollection of the street's areas (rounded, simplified, shifted if asked)."""
+    settings = src.settings
 
     def one(level: str) -> dict:
         def compute() -> dict:
-            areas = store.areas(Level(level), parent=parent_of(street))
+            areas = src.store.areas(Level(level), parent=parent_of(street))
             return geojson.feature_collection(areas, level, shift_for(settings))
 
-        return memo(cache, "shapes", [level, street, rev, settings.tiles], compute)
+        return src.memo("shapes", [level, street, rev, settings.tiles], compute)
 
     return {level: one(level) for level in levels}
 
 
-def area_table(store: Store, cache: Cache, level: str, street: str, rev: str) -> pd.DataFrame:
+def area_table(src: Source, level: str, street: str, rev: str) -> pd.DataFrame:
     """The street's areas of a level without geometry (codes, names, parents, households)."""
 
     def compute() -> pd.DataFrame:
-        frame = store.areas(Level(level), parent=parent_of(street))
+        frame = src.store.areas(Level(level), parent=parent_of(street))
         return pd.DataFrame(frame.drop(columns="geometry"))
 
-    return memo(cache, "area-table", [level, street, rev], compute)
+    return src.memo("area-table", [level, street, rev], compute)
 
 
-def problems(settings: Settings, cache: Cache) -> ProblemSpots | None:
+def problems(src: Source) -> ProblemSpots | None:
     """The spots of the GRIDBOARD_PROBLEMS file, read once per file version (path + mtime);
     None when unset, not written yet, or no longer readable (then the layer is not offered)."""
+    settings = src.settings
     path = settings.problems
     if path is None:
         return None
@@ -116,51 +124,74 @@ def problems(settings: Settings, cache: Cache) -> ProblemSpots | None:
         except ValueError:
             return False  # remembered too, so a bad file is not read on every request
 
-    spots = memo(cache, "problems", [str(path.resolve()), stamp, settings.tiles], compute)
+    spots = src.memo("problems", [str(path.resolve()), stamp, settings.tiles], compute)
     return spots or None
 
 
-def bounds(store: Store, street: str) -> tuple[float, float, float, float] | None:
+def bounds(src: Source, street: str) -> tuple[float, float, float, float] | None:
     """(west, south, east, north) of the street, or of the city."""
-    frame = store.areas(Level.STREET)
+    frame = src.store.areas(Level.STREET)
     if street != CITY:
         frame = frame[frame["code"] == street]
     return geojson.bounds(frame)
 
 
 def metrics(
-    store: Store,
-    cache: Cache,
-    level: str,
-    window: Window,
-    category: str | None,
-    street: str,
-    rev: str,
+    src: Source, level: str, window: Window, category: str | None, street: str, rev: str
 ) -> pd.DataFrame:
     """store.metrics for one level of the street, memoized (aggregates only, never rows)."""
     parts = [level, window.start.isoformat(), window.end.isoformat(), category, street, rev]
-    return memo(
-        cache,
+    return src.memo(
         "metrics",
         parts,
-        lambda: store.metrics(Level(level), window, category=category, parent=parent_of(street)),
+        lambda: src.store.metrics(
+            Level(level), window, category=category, parent=parent_of(street)
+        ),
     )
 
 
 def coloured_values(
-    store: Store, cache: Cache, view: ViewState, window: Window, rev: str
+    src: Source, view: ViewState, window: Window, rev: str
 ) -> tuple[list[Values], int, int]:
     """The shown coloured levels' values, and the cases and visits counted in them."""
     result, cases, visits = [], 0, 0
     for level in (layer for layer in view.shown() if layer in COLOURED):
-        names = area_names(store, cache, level, view.street, rev)
-        frame = metrics(store, cache, level, window, view.category, view.street, rev)
+        names = area_names(src, level, view.street, rev)
+        frame = metrics(src, level, window, view.category, view.street, rev)
         frame = frame.reindex(names["codes"])
         values = frame[view.metric].astype(float).to_numpy()
         result.append(Values(level, names["codes"], names["names"], values))
         cases = max(cases, int(frame["cases"].fillna(0).sum()))
         visits = max(visits, int(frame["visits"].fillna(0).sum()))
     return result, cases, visits
+
+
+def coloured(src: Source, view: ViewState, rev: str) -> Coloured:
+    """The view's coloured layers over the view's window of the data."""
+    window = window_of(view.window, as_of(src))
+    values, cases, visits = coloured_values(src, view, window, rev)
+    return Coloured(values, window, period(window), cases, visits)
+
+
+def scene(
+    src: Source,
+    view: ViewState,
+    values: Sequence[Values],
+    rev: str,
+    spots: ProblemSpots | None = None,
+    problem_texts: Sequence[str] = (),
+) -> Scene:
+    """Everything the full figure of `view` draws: shapes, outlines, tiles, bounds, problems."""
+    return Scene(
+        coloured=list(values),
+        shapes=shapes(src, view.shown_areas(), view.street, rev),
+        outlines=[layer for layer in view.shown_areas() if layer not in COLOURED],
+        basemap=basemap(src.settings),
+        revision=f"{view.street}|{view.layers}",
+        bounds=bounds(src, view.street),
+        problems=spots,
+        problem_texts=list(problem_texts),
+    )
 
 
 def basemap(settings: Settings) -> Basemap:

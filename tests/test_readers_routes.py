@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import routedata as rd
+from dashboard.readers import routes as rd
+from dashboard.routetext import csv_bytes, gpx_text, reason_text
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import open_store
 from layers import plan as lplan
@@ -202,13 +203,13 @@ def test_a_start_other_than_the_hall(street, busy):
 def test_texts_and_files(street, busy):
     route = rd.itinerary(street, busy[0].id, DAY, time_limit_s=0.2)
     stop = route.stops[0].stop
-    assert rd.reason_text(stop, "en") != rd.reason_text(stop, "zh")
-    assert "{" not in rd.reason_text(stop, "en")
+    assert reason_text(stop, "en") != reason_text(stop, "zh")
+    assert "{" not in reason_text(stop, "en")
     case = next((rs.stop for rs in route.stops if rs.stop.kind is StopKind.FOLLOW_UP), None)
     if case is not None:  # the category is named, not coded
-        assert case.reason_args["category"] not in rd.reason_text(case, "en")
-    content = rd.csv_bytes(route, "en")
+        assert case.reason_args["category"] not in reason_text(case, "en")
+    content = csv_bytes(route, "en")
     assert content.startswith(b"\xef\xbb\xbf")
     lines = content.decode("utf-8-sig").strip().split("\r\n")
     assert len(lines) == 1 + len(route.stops) + len(route.dropped)
-    assert rd.gpx_text(route, "en").count("<wpt ") == len(route.stops)
+    assert gpx_text(route, "en").count("<wpt ") == len(route.stops)

@@ -1,0 +1,1 @@
+"""One reader per user task (map, panel, routes, wall, overview, export), read through a Source."""

@@ -1,0 +1,73 @@
+"""The wall reader: figures, ranking, newest cases and map of a place, memoized per minute."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import Window
+from layers import mapfig
+from layers.view import CITY, ViewState
+
+from . import map as map_reader
+from .source import Source
+
+FEED_ROWS = 8  # newest cases on the wall
+
+
+def wall_moment(now: dt.datetime | None = None) -> dt.datetime:
+    """The moment the wall shows: the end of the current minute, local time (one cache key)."""
+    now = (now or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
+    return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+
+def wall_view(place: str, lang: str) -> ViewState:
+    """The map view the wall shows: grid cells of `place` coloured by open cases."""
+    return ViewState(street=place, metric="open_cases", layers="grid", lang=lang)
+
+
+def wall_data(src: Source, place: str, at: dt.datetime) -> dict[str, Any]:
+    """Figures, ranking and newest cases of `place` at `at` (aggregates, a few rows)."""
+    rev = src.revision()
+
+    def compute() -> dict[str, Any]:
+        parent = map_reader.parent_of(place)
+        return {
+            "figures": src.store.wall_figures(at, parent),
+            "ranking": src.store.overdue_ranking(at, parent),
+            "feed": src.store.newest_cases(FEED_ROWS, parent, before=at),
+        }
+
+    return src.memo("wall", [place, rev, at.isoformat()], compute)
+
+
+def map_values(src: Source, place: str, lang: str, at: dt.datetime) -> list[mapfig.Values]:
+    """Grid cells coloured by the cases open at `at`."""
+    window = Window(at - dt.timedelta(days=7), at)
+    coloured, _, _ = map_reader.coloured_values(src, wall_view(place, lang), window, src.revision())
+    return coloured
+
+
+def unit_frame(src: Source, place: str) -> tuple[str, pd.DataFrame]:
+    """The rotation's level (streets of the city, communities of a street) and their bounds."""
+    level = Level.STREET if place == CITY else Level.COMMUNITY
+    frame = src.store.areas(level, parent=map_reader.parent_of(place))
+    bounds = frame.geometry.bounds.rename(
+        columns={"minx": "west", "miny": "south", "maxx": "east", "maxy": "north"}
+    )
+    return level.value, frame[["code", "name"]].join(bounds)
+
+
+def scene(src: Source, place: str, coloured: list[mapfig.Values], level: str) -> mapfig.Scene:
+    """The wall map's geometry: grid cells and the rotation's units of `place`."""
+    rev = src.revision()
+    return mapfig.Scene(
+        coloured=coloured,
+        shapes=map_reader.shapes(src, ["grid", level], place, rev),
+        basemap=map_reader.basemap(src.settings),
+        revision=f"wall|{place}",
+        bounds=map_reader.bounds(src, place),
+    )
