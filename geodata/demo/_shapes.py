@@ -41,16 +41,6 @@ def clip_lines(line: shapely.Geometry, area: shapely.Geometry, min_length: float
     return [p for p in parts if p.geom_type == "LineString" and p.length > min_length]
 
 
-def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of intersection results (touching edges give lines)."""
-    out = np.asarray(geoms, dtype=object).copy()
-    for i in np.flatnonzero(shapely.get_type_id(out) == 7):
-        parts = shapely.get_parts(out[i])
-        polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
-        out[i] = shapely.union_all(polys) if polys else shapely.Polygon()
-    return out
-
-
 def largest(geom: shapely.Geometry) -> shapely.Geometry:
     """The largest part of a (multi)polygon."""
     parts = shapely.get_parts(geom)

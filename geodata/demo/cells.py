@@ -11,9 +11,18 @@ import pandas as pd
 import shapely
 
 from .. import codes
-from ._shapes import frame, polygonal
+from ._shapes import frame
 
 CELL_TARGET = 400  # households per grid cell
+# A cut keeps this far from every building (0.1 m each side): edges that are straight in
+# metres bend by up to millimetres in lon/lat, where the store places points in cells.
+MIN_GAP_M = 0.2
+CUT_STEP_M = 50.0  # a cut line gets a vertex this often, so it bends by < 0.1 mm in lon/lat
+# a detached part of a cell without buildings, smaller or thinner than this, is a speck: it
+# goes to the neighbouring cell it shares most edge with
+SPECK_AREA_M2 = 100.0
+SPECK_WIDTH_M = 2.0
+SNAP_M = 1e-6  # vertices of neighbouring cells this close to an edge are put into it
 
 
 def _order_ok(bounds: np.ndarray, seq: np.ndarray) -> bool:
@@ -35,7 +44,7 @@ def _cuts(
     cum, gaps = np.cumsum(w), np.diff(c)
     # a cut squeezed between two close buildings costs as much as missing the target by 30;
     # the margin keeps every building clearly on one side after reprojection
-    penalty = np.where(gaps <= 0, np.inf, np.where(gaps < min_gap, 30.0, 0.0))
+    penalty = np.where(gaps < MIN_GAP_M, np.inf, np.where(gaps < min_gap, 30.0, 0.0))
     cuts, prev = [], 0
     for p in range(1, pieces):
         split = np.arange(prev + 1, len(c) - (pieces - p) + 1)
@@ -58,24 +67,69 @@ def _partition(
 ):
     """Cut a community into strips (at household quantiles of y), each strip into cells (of x).
 
-    The cutting boxes share their edges exactly, so the cells tile the community. Returns
-    the cells, the cell of each building and the strip of each cell (0 = southernmost).
+    The cells are the faces of the community's boundary and the cut lines noded together, so
+    neighbours share their vertices and tile the community exactly. Returns the cells, the
+    cell of each building and the strip of each cell (0 = southernmost).
     """
     minx, miny, maxx, maxy = shapely.bounds(poly)
     ycuts = _cuts(by, bh, strips, shift)
     yedges = np.concatenate([[miny - 1], ycuts, [maxy + 1]])
     strip = np.searchsorted(ycuts, by)
-    boxes, rows, cell = [], [], np.empty(len(bx), dtype=int)
+    lines = [shapely.boundary(poly), *(_cut_line(minx - 1, y, maxx + 1, y) for y in ycuts)]
+    xcuts, rows, cell = [], [], np.empty(len(bx), dtype=int)
     for j in range(len(yedges) - 1):
         m = strip == j
         k = min(int(m.sum()), _cell_count(bh[m].sum()))
-        xcuts = _cuts(bx[m], bh[m], k)
-        xedges = np.concatenate([[minx - 1], xcuts, [maxx + 1]])
-        cell[m] = len(boxes) + np.searchsorted(xcuts, bx[m])
-        boxes += list(shapely.box(xedges[:-1], yedges[j], xedges[1:], yedges[j + 1]))
-        rows += [j] * (len(xedges) - 1)
-    cells = polygonal(shapely.intersection(poly, np.array(boxes, dtype=object)))
+        cuts = _cuts(bx[m], bh[m], k)
+        cell[m] = len(rows) + np.searchsorted(cuts, bx[m])
+        lines += [_cut_line(x, yedges[j], x, yedges[j + 1]) for x in cuts]
+        xcuts.append(cuts)
+        rows += [j] * (len(cuts) + 1)
+    faces = _faces(poly, lines)
+    owner = _cell_of_face(faces, ycuts, xcuts)
+    holds = np.zeros(len(faces), dtype=bool)
+    holds[shapely.STRtree(faces).query(shapely.points(bx, by), predicate="within")[1]] = True
+    _merge_specks(faces, owner, holds)
+    cells = np.array(
+        [shapely.coverage_union_all(faces[owner == i]) for i in range(len(rows))], dtype=object
+    )
     return cells, cell, np.array(rows)
+
+
+def _cut_line(x0: float, y0: float, x1: float, y1: float) -> shapely.LineString:
+    return shapely.segmentize(shapely.linestrings([[x0, y0], [x1, y1]]), CUT_STEP_M)
+
+
+def _faces(poly: shapely.Geometry, lines: list) -> np.ndarray:
+    """The faces inside `poly` of its boundary and the cut lines, noded where they cross."""
+    noded = shapely.get_parts(shapely.union_all(lines))
+    faces = shapely.get_parts(shapely.polygonize(noded))
+    inside = shapely.contains_xy(poly, *shapely.get_coordinates(shapely.point_on_surface(faces)).T)
+    return faces[inside]
+
+
+def _cell_of_face(faces: np.ndarray, ycuts: np.ndarray, xcuts: list[np.ndarray]) -> np.ndarray:
+    """The cell (numbered strip by strip from the south, west to east) each face lies in."""
+    xy = shapely.get_coordinates(shapely.point_on_surface(faces))
+    strip = np.searchsorted(ycuts, xy[:, 1])
+    first = np.cumsum([0] + [len(c) + 1 for c in xcuts])
+    column = [np.searchsorted(xcuts[s], x) for s, x in zip(strip, xy[:, 0], strict=True)]
+    return first[strip] + np.array(column, dtype=int)
+
+
+def _merge_specks(faces: np.ndarray, owner: np.ndarray, holds: np.ndarray) -> None:
+    """Give each speck (a small or thin face without buildings, detached from the rest of its
+    cell) to the cell whose faces share most edge with it; `owner` is changed in place."""
+    area, length = shapely.area(faces), shapely.length(faces)
+    width = 2 * area / np.maximum(length, 1e-12)
+    parts = np.bincount(owner, minlength=owner.max() + 1)
+    speck = ~holds & (parts[owner] > 1) & ((area < SPECK_AREA_M2) | (width < SPECK_WIDTH_M))
+    rings = shapely.boundary(faces)
+    for f in np.flatnonzero(speck):
+        other = np.flatnonzero(owner != owner[f])
+        shared = shapely.length(shapely.intersection(rings[f], rings[other]))
+        if len(other) and shared.max() > 0:
+            owner[f] = owner[other[np.argmax(shared)]]
 
 
 def _cell_count(households: float) -> int:
@@ -138,4 +192,51 @@ def town_cells(
     buildings["cell_code"] = cell_code
     code, name, community, geoms = zip(*rows, strict=True)
     columns = {"code": code, "name": name, "community_code": community}
+    geoms = _shared_vertices(np.array(geoms, dtype=object))
     return frame(columns | {"street_code": [c[:9] for c in community]}, geoms)
+
+
+def _shared_vertices(cells: np.ndarray) -> np.ndarray:
+    """Cells with every vertex of another cell that lies on their edges put into those edges.
+
+    Where a cut ends on a community's border, the cells across the border get its end too, so
+    neighbours share the same vertices: they still tile exactly once moved into lon/lat.
+    """
+    coords, owner = shapely.get_coordinates(cells, return_index=True)
+    point_id = np.unique(coords, axis=0, return_inverse=True)[1].ravel()
+    n = int(point_id.max()) + 1
+    cell, vertex = shapely.STRtree(shapely.points(coords)).query(
+        shapely.boundary(cells), predicate="dwithin", distance=SNAP_M
+    )
+    missing = ~np.isin(cell * n + point_id[vertex], owner * n + point_id)
+    cell, vertex = cell[missing], vertex[missing]
+    out = cells.copy()
+    for i in np.unique(cell):
+        points = np.unique(coords[vertex[cell == i]], axis=0)
+        out[i] = _with_vertices(out[i], points)
+    return out
+
+
+def _with_vertices(geom: shapely.Geometry, points: np.ndarray) -> shapely.Geometry:
+    """`geom` (a (multi)polygon) with those of `points` that lie on its edges made vertices."""
+    polys = []
+    for part in shapely.get_parts(geom):
+        shell, *holes = (_ring_with(r, points) for r in shapely.get_rings(part))
+        polys.append(shapely.Polygon(shell, holes))
+    return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
+
+
+def _ring_with(ring: shapely.LinearRing, points: np.ndarray) -> np.ndarray:
+    """The coordinates of `ring` with `points` lying on a segment (not at its ends) put in."""
+    c = shapely.get_coordinates(ring)
+    start, step = c[:-1], np.diff(c, axis=0)
+    rel = points[:, None, :] - start[None, :, :]
+    t = np.einsum("psk,sk->ps", rel, step) / np.maximum((step**2).sum(axis=1), 1e-300)
+    t = np.clip(t, 0.0, 1.0)
+    dist = np.linalg.norm(rel - t[..., None] * step, axis=-1)
+    seg = dist.argmin(axis=1)
+    at = np.arange(len(points))
+    ok = (dist[at, seg] < SNAP_M) & (t[at, seg] > 0) & (t[at, seg] < 1)
+    ok &= ~(points[:, None, :] == c[None, :, :]).all(axis=-1).any(axis=1)
+    order = np.lexsort((t[at, seg][ok], seg[ok]))
+    return np.insert(c, seg[ok][order] + 1, points[ok][order], axis=0)
