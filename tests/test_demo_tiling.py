@@ -37,6 +37,17 @@ def test_neighbouring_cells_share_their_edges_exactly(city: CityData) -> None:
     assert overlap.max() == 0.0
 
 
+def test_cells_make_up_their_community_and_communities_their_street_exactly(
+    city: CityData,
+) -> None:
+    cells, communities = city.grid_cells, city.communities
+    for code, community in zip(communities["code"], communities.geometry, strict=True):
+        mine = cells.geometry[cells["community_code"] == code].to_numpy()
+        assert shapely.symmetric_difference(shapely.coverage_union_all(mine), community).area == 0
+    union = shapely.coverage_union_all(communities.geometry.to_numpy())
+    assert shapely.symmetric_difference(union, city.streets.geometry.iloc[0]).area == 0
+
+
 def test_every_building_lies_in_exactly_one_cell_of_its_community(city: CityData) -> None:
     buildings, cells = city.buildings, city.grid_cells
     which, cell = shapely.STRtree(cells.geometry.to_numpy()).query(

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from .. import codes
-from ._shapes import frame
+from ._shapes import frame, with_vertices_of
 
 CELL_TARGET = 400  # households per grid cell
 # A cut keeps this far from every building (0.1 m each side): edges that are straight in
@@ -22,7 +22,6 @@ CUT_STEP_M = 50.0  # a cut line gets a vertex this often, so it bends by < 0.1 m
 # goes to the neighbouring cell it shares most edge with
 SPECK_AREA_M2 = 100.0
 SPECK_WIDTH_M = 2.0
-SNAP_M = 1e-6  # vertices of neighbouring cells this close to an edge are put into it
 
 
 def _order_ok(bounds: np.ndarray, seq: np.ndarray) -> bool:
@@ -192,51 +191,6 @@ def town_cells(
     buildings["cell_code"] = cell_code
     code, name, community, geoms = zip(*rows, strict=True)
     columns = {"code": code, "name": name, "community_code": community}
-    geoms = _shared_vertices(np.array(geoms, dtype=object))
+    geoms = np.array(geoms, dtype=object)
+    geoms = with_vertices_of(geoms, geoms)
     return frame(columns | {"street_code": [c[:9] for c in community]}, geoms)
-
-
-def _shared_vertices(cells: np.ndarray) -> np.ndarray:
-    """Cells with every vertex of another cell that lies on their edges put into those edges.
-
-    Where a cut ends on a community's border, the cells across the border get its end too, so
-    neighbours share the same vertices: they still tile exactly once moved into lon/lat.
-    """
-    coords, owner = shapely.get_coordinates(cells, return_index=True)
-    point_id = np.unique(coords, axis=0, return_inverse=True)[1].ravel()
-    n = int(point_id.max()) + 1
-    cell, vertex = shapely.STRtree(shapely.points(coords)).query(
-        shapely.boundary(cells), predicate="dwithin", distance=SNAP_M
-    )
-    missing = ~np.isin(cell * n + point_id[vertex], owner * n + point_id)
-    cell, vertex = cell[missing], vertex[missing]
-    out = cells.copy()
-    for i in np.unique(cell):
-        points = np.unique(coords[vertex[cell == i]], axis=0)
-        out[i] = _with_vertices(out[i], points)
-    return out
-
-
-def _with_vertices(geom: shapely.Geometry, points: np.ndarray) -> shapely.Geometry:
-    """`geom` (a (multi)polygon) with those of `points` that lie on its edges made vertices."""
-    polys = []
-    for part in shapely.get_parts(geom):
-        shell, *holes = (_ring_with(r, points) for r in shapely.get_rings(part))
-        polys.append(shapely.Polygon(shell, holes))
-    return polys[0] if len(polys) == 1 else shapely.multipolygons(polys)
-
-
-def _ring_with(ring: shapely.LinearRing, points: np.ndarray) -> np.ndarray:
-    """The coordinates of `ring` with `points` lying on a segment (not at its ends) put in."""
-    c = shapely.get_coordinates(ring)
-    start, step = c[:-1], np.diff(c, axis=0)
-    rel = points[:, None, :] - start[None, :, :]
-    t = np.einsum("psk,sk->ps", rel, step) / np.maximum((step**2).sum(axis=1), 1e-300)
-    t = np.clip(t, 0.0, 1.0)
-    dist = np.linalg.norm(rel - t[..., None] * step, axis=-1)
-    seg = dist.argmin(axis=1)
-    at = np.arange(len(points))
-    ok = (dist[at, seg] < SNAP_M) & (t[at, seg] > 0) & (t[at, seg] < 1)
-    ok &= ~(points[:, None, :] == c[None, :, :]).all(axis=-1).any(axis=1)
-    order = np.lexsort((t[at, seg][ok], seg[ok]))
-    return np.insert(c, seg[ok][order] + 1, points[ok][order], axis=0)
