@@ -31,7 +31,10 @@ def naive_metrics(path: Path, cells: gpd.GeoDataFrame, window: Window) -> pd.Dat
     )
     con.close()
     points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(rows.lon, rows.lat), crs=4326)
-    joined = gpd.sjoin(points, cells[["code", "geometry"]], predicate="within")
+    joined = gpd.sjoin(points, cells[["code", "geometry"]], predicate="intersects")
+    # a point on an edge shared by two cells counts once, in the first, as the store counts it
+    joined = joined.sort_values("index_right", kind="stable")
+    joined = joined[~joined.index.duplicated(keep="first")]
     still_open = (joined.closed_at.isna() | (joined.closed_at >= end)) & (
         joined.rejected_at.isna() | (joined.rejected_at >= end)
     )

@@ -11,9 +11,17 @@ import pandas as pd
 import shapely
 
 from .. import codes
-from ._shapes import frame, polygonal
+from ._shapes import frame, with_vertices_of
 
 CELL_TARGET = 400  # households per grid cell
+# A cut keeps this far from every building (0.1 m each side): edges that are straight in
+# metres bend by up to millimetres in lon/lat, where the store places points in cells.
+MIN_GAP_M = 0.2
+CUT_STEP_M = 50.0  # a cut line gets a vertex this often, so it bends by < 0.1 mm in lon/lat
+# a detached part of a cell without buildings, smaller or thinner than this, is a speck: it
+# goes to the neighbouring cell it shares most edge with
+SPECK_AREA_M2 = 100.0
+SPECK_WIDTH_M = 2.0
 
 
 def _order_ok(bounds: np.ndarray, seq: np.ndarray) -> bool:
@@ -35,7 +43,7 @@ def _cuts(
     cum, gaps = np.cumsum(w), np.diff(c)
     # a cut squeezed between two close buildings costs as much as missing the target by 30;
     # the margin keeps every building clearly on one side after reprojection
-    penalty = np.where(gaps <= 0, np.inf, np.where(gaps < min_gap, 30.0, 0.0))
+    penalty = np.where(gaps < MIN_GAP_M, np.inf, np.where(gaps < min_gap, 30.0, 0.0))
     cuts, prev = [], 0
     for p in range(1, pieces):
         split = np.arange(prev + 1, len(c) - (pieces - p) + 1)
@@ -58,24 +66,69 @@ def _partition(
 ):
     """Cut a community into strips (at household quantiles of y), each strip into cells (of x).
 
-    The cutting boxes share their edges exactly, so the cells tile the community. Returns
-    the cells, the cell of each building and the strip of each cell (0 = southernmost).
+    The cells are the faces of the community's boundary and the cut lines noded together, so
+    neighbours share their vertices and tile the community exactly. Returns the cells, the
+    cell of each building and the strip of each cell (0 = southernmost).
     """
     minx, miny, maxx, maxy = shapely.bounds(poly)
     ycuts = _cuts(by, bh, strips, shift)
     yedges = np.concatenate([[miny - 1], ycuts, [maxy + 1]])
     strip = np.searchsorted(ycuts, by)
-    boxes, rows, cell = [], [], np.empty(len(bx), dtype=int)
+    lines = [shapely.boundary(poly), *(_cut_line(minx - 1, y, maxx + 1, y) for y in ycuts)]
+    xcuts, rows, cell = [], [], np.empty(len(bx), dtype=int)
     for j in range(len(yedges) - 1):
         m = strip == j
         k = min(int(m.sum()), _cell_count(bh[m].sum()))
-        xcuts = _cuts(bx[m], bh[m], k)
-        xedges = np.concatenate([[minx - 1], xcuts, [maxx + 1]])
-        cell[m] = len(boxes) + np.searchsorted(xcuts, bx[m])
-        boxes += list(shapely.box(xedges[:-1], yedges[j], xedges[1:], yedges[j + 1]))
-        rows += [j] * (len(xedges) - 1)
-    cells = polygonal(shapely.intersection(poly, np.array(boxes, dtype=object)))
+        cuts = _cuts(bx[m], bh[m], k)
+        cell[m] = len(rows) + np.searchsorted(cuts, bx[m])
+        lines += [_cut_line(x, yedges[j], x, yedges[j + 1]) for x in cuts]
+        xcuts.append(cuts)
+        rows += [j] * (len(cuts) + 1)
+    faces = _faces(poly, lines)
+    owner = _cell_of_face(faces, ycuts, xcuts)
+    holds = np.zeros(len(faces), dtype=bool)
+    holds[shapely.STRtree(faces).query(shapely.points(bx, by), predicate="within")[1]] = True
+    _merge_specks(faces, owner, holds)
+    cells = np.array(
+        [shapely.coverage_union_all(faces[owner == i]) for i in range(len(rows))], dtype=object
+    )
     return cells, cell, np.array(rows)
+
+
+def _cut_line(x0: float, y0: float, x1: float, y1: float) -> shapely.LineString:
+    return shapely.segmentize(shapely.linestrings([[x0, y0], [x1, y1]]), CUT_STEP_M)
+
+
+def _faces(poly: shapely.Geometry, lines: list) -> np.ndarray:
+    """The faces inside `poly` of its boundary and the cut lines, noded where they cross."""
+    noded = shapely.get_parts(shapely.union_all(lines))
+    faces = shapely.get_parts(shapely.polygonize(noded))
+    inside = shapely.contains_xy(poly, *shapely.get_coordinates(shapely.point_on_surface(faces)).T)
+    return faces[inside]
+
+
+def _cell_of_face(faces: np.ndarray, ycuts: np.ndarray, xcuts: list[np.ndarray]) -> np.ndarray:
+    """The cell (numbered strip by strip from the south, west to east) each face lies in."""
+    xy = shapely.get_coordinates(shapely.point_on_surface(faces))
+    strip = np.searchsorted(ycuts, xy[:, 1])
+    first = np.cumsum([0] + [len(c) + 1 for c in xcuts])
+    column = [np.searchsorted(xcuts[s], x) for s, x in zip(strip, xy[:, 0], strict=True)]
+    return first[strip] + np.array(column, dtype=int)
+
+
+def _merge_specks(faces: np.ndarray, owner: np.ndarray, holds: np.ndarray) -> None:
+    """Give each speck (a small or thin face without buildings, detached from the rest of its
+    cell) to the cell whose faces share most edge with it; `owner` is changed in place."""
+    area, length = shapely.area(faces), shapely.length(faces)
+    width = 2 * area / np.maximum(length, 1e-12)
+    parts = np.bincount(owner, minlength=owner.max() + 1)
+    speck = ~holds & (parts[owner] > 1) & ((area < SPECK_AREA_M2) | (width < SPECK_WIDTH_M))
+    rings = shapely.boundary(faces)
+    for f in np.flatnonzero(speck):
+        other = np.flatnonzero(owner != owner[f])
+        shared = shapely.length(shapely.intersection(rings[f], rings[other]))
+        if len(other) and shared.max() > 0:
+            owner[f] = owner[other[np.argmax(shared)]]
 
 
 def _cell_count(households: float) -> int:
@@ -138,4 +191,6 @@ def town_cells(
     buildings["cell_code"] = cell_code
     code, name, community, geoms = zip(*rows, strict=True)
     columns = {"code": code, "name": name, "community_code": community}
+    geoms = np.array(geoms, dtype=object)
+    geoms = with_vertices_of(geoms, geoms)
     return frame(columns | {"street_code": [c[:9] for c in community]}, geoms)

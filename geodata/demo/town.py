@@ -13,7 +13,7 @@ import shapely
 
 from .. import codes
 from ._arrays import ids
-from ._shapes import METRIC_CRS, TO_METRIC, frame, largest_array, unrotate
+from ._shapes import METRIC_CRS, TO_METRIC, frame, largest_array, unrotate, with_vertices_of
 from .buildings import compound_paths, place_compounds, town_buildings
 from .cells import town_cells
 from .names import name_places, road_names
@@ -168,12 +168,25 @@ def _areas(
     name_places(rng, town, communities, compounds, river, community_names)
     buildings = town_buildings(comp, compounds["code"].to_numpy())
     cells = town_cells(communities, compounds, buildings)
+    _share_vertices(streets, communities, cells)
     _place_services(rng, town, streets, communities, compounds, parcels, comm_of, roads)
     paths = roads["kind"] == "path"
     owners = roads.loc[paths, "owner"].to_numpy()
     roads.loc[paths, "name"] = compounds["name"].to_numpy()[owners] + "内部道路"
     geo = TownGeo(streets, communities, compounds, cells, buildings, roads.drop(columns="owner"))
     return _shifted(geo, np.array(TO_METRIC.transform(town.lon, town.lat)))
+
+
+def _share_vertices(
+    streets: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
+) -> None:
+    """Communities get the cells' vertices on their borders, streets the communities', so
+    each level tiles the one above exactly in lon/lat too."""
+    cell_geoms = cells.geometry.to_numpy()
+    communities.geometry = with_vertices_of(communities.geometry.to_numpy(), cell_geoms)
+    streets.geometry = with_vertices_of(
+        streets.geometry.to_numpy(), communities.geometry.to_numpy()
+    )
 
 
 def _street_frames(town: Town, parcels: np.ndarray, street_of: np.ndarray, comm_of: np.ndarray):
