@@ -18,6 +18,7 @@ run: $(VENV)/.installed $(DATA)
 test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
@@ -37,6 +38,7 @@ screenshot: $(VENV)/.installed-dev chromium
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
@@ -93,4 +95,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules data .pytest_cache .ruff_cache tests/output bench/out
+	rm -rf $(VENV) node_modules data .pytest_cache .ruff_cache .import_linter_cache tests/output bench/out

@@ -24,7 +24,7 @@ def main() -> None:
     as_of = dt.datetime.now(LOCAL_TZ).date()
     city, build = ensure_city(as_of)
     results: list[Result] = [build] if build else []
-    from geodata.store import open_store
+    from geodata.backends import open_store
 
     with open_store(city, readonly=True) as store:
         as_of = dt.date.fromisoformat(store.meta()["as_of"])

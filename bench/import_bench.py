@@ -10,10 +10,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geodata.backends import open_store
 from geodata.importer import check_cases
 from geodata.locate import Locator
 from geodata.model import CATEGORIES, Level
-from geodata.store import open_store
 from geodata.tabular import Mapping
 
 ROWS = 1_000_000

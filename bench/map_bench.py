@@ -16,8 +16,9 @@ from plotly.utils import PlotlyJSONEncoder
 from dashboard import panel
 from dashboard.app import create_app
 from dashboard.settings import Settings
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import Store, open_store
+from geodata.store import Store
 from layers.view import CITY, ViewState
 
 from .common import Result

@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from geodata.store import open_store
+from geodata.backends import open_store
 from layers.mask import mask_text
 
 from .common import Result

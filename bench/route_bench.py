@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from dashboard.readers import routes as routedata
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ
-from geodata.store import Store, open_store
+from geodata.store import Store
 from layers import plan as lplan
 from layers import route
 

@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 from dashboard import ids
+from geodata.backends import open_store
 from geodata.demo import build_demo
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import open_store
 from tests.browser.pageutil import served, wait_for_map
 
 SEED = 7  # the seed whose demo street has 运河花园 (the tests use it too)

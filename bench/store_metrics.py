@@ -9,9 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.records import utc_text
-from geodata.store import Window, open_store
+from geodata.store import Window
 
 from .common import Result, median_time
 

@@ -13,8 +13,8 @@ from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
 from dashboard.i18n_wall import WALL_UI
 from geodata.model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, Level, OrgKind, Role
+from layers.view import LANGUAGES
 
-LANGUAGES: tuple[str, ...] = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 # Each language is named in itself (an endonym), the same whatever the page language is,
 # so a reader stuck in the wrong language can still find their own; hence not in t().

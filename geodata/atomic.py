@@ -10,15 +10,19 @@ from pathlib import Path
 
 
 @contextmanager
-def replacing(path: str | Path) -> Iterator[Path]:
+def replacing(path: str | Path, *, absent: bool = False) -> Iterator[Path]:
     """A temporary file beside `path` for the block to write: renamed onto `path` when the
     block succeeds, removed when it fails, so a reader never sees half a file and a failure
     leaves whatever was there before. A folder that cannot take the file raises OSError on
-    entering."""
+    entering. With `absent` the temporary path does not exist yet and ends like `path`: for
+    writers that create the file themselves and choose its format by name (GDAL, SQLite)."""
     path = Path(path)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    suffix = path.suffix if absent else ".tmp"
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
     staged = Path(name)
+    if absent:
+        staged.unlink()
     try:
         yield staged
         os.replace(staged, path)

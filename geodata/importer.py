@@ -18,6 +18,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -130,39 +131,34 @@ def _shown(value: object) -> str:
 
 
 # --- entry points -----------------------------------------------------------------------
+class Options(TypedDict, total=False):
+    """How an import runs: `skip_bad` writes the good rows and the bad ones to `rejects`
+    (default: beside the file); `progress` shows a bar while reading; `log` hears each step."""
+
+    skip_bad: bool
+    rejects: Path | None
+    progress: bool
+    log: Log | None
+
+
 def import_cases(
-    store: Store,
-    path: Path,
-    mapping: Mapping | None = None,
-    *,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    progress: bool = False,
-    log: Log | None = None,
+    store: Store, path: Path, mapping: Mapping | None = None, **options: Unpack[Options]
 ) -> Report:
     """Cases from a CSV or XLSX file; each is placed in its grid cell and compound."""
     mapping = mapping or Mapping()
-    raw, table = _read(path, "cases", mapping, progress, log)
+    raw, table = _read(path, "cases", mapping, options)
     checked = _checked_cases(store, table, mapping)
-    write = _case_writer(store, checked)
-    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log)
+    return _finish("cases", _case_writer(store, checked), path, raw, checked, options)
 
 
 def import_visits(
-    store: Store,
-    path: Path,
-    mapping: Mapping | None = None,
-    *,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    progress: bool = False,
-    log: Log | None = None,
+    store: Store, path: Path, mapping: Mapping | None = None, **options: Unpack[Options]
 ) -> Report:
     """Door-to-door visits from a CSV or XLSX file; areas come from the building or cell."""
     mapping = mapping or Mapping()
-    raw, table = _read(path, "visits", mapping, progress, log)
+    raw, table = _read(path, "visits", mapping, options)
     checked = check_visits(table, store)
-    return _finish("visits", store.add_visits, path, raw, checked, skip_bad, rejects, log)
+    return _finish("visits", store.add_visits, path, raw, checked, options)
 
 
 def import_staff(
@@ -171,32 +167,23 @@ def import_staff(
     mapping: Mapping | None = None,
     *,
     replace: bool = False,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    progress: bool = False,
-    log: Log | None = None,
+    **options: Unpack[Options],
 ) -> Report:
     """A staff roster (one row per person and role) from a CSV or XLSX file; `replace`
     replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
-    raw, table = _read(path, "staff", mapping, progress, None)
+    raw, table = _read(path, "staff", mapping, {**options, "log": None})
     checked = check_staff(table, mapping, store)
 
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
         return store.write_staff(orgs, people, roles, replace=replace)
 
-    return _finish("staff", write, path, raw, checked, skip_bad, rejects, log)
+    return _finish("staff", write, path, raw, checked, options)
 
 
 def import_open311(
-    store: Store,
-    path: Path,
-    mapping: Mapping | None = None,
-    *,
-    skip_bad: bool = False,
-    rejects: Path | None = None,
-    log: Log | None = None,
+    store: Store, path: Path, mapping: Mapping | None = None, **options: Unpack[Options]
 ) -> Report:
     """GeoReport v2 service requests (a JSON array, or an object with service_requests)."""
     mapping = mapping or Mapping()
@@ -207,7 +194,7 @@ def import_open311(
     checked.problems = [open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
     write = _case_writer(store, checked)
-    return _finish("cases", write, path, raw, checked, skip_bad, rejects, log, unit="request")
+    return _finish("cases", write, path, raw, checked, options, unit="request")
 
 
 # --- shared steps -----------------------------------------------------------------------
@@ -217,10 +204,11 @@ def _say(log: Log | None, text: str) -> None:
 
 
 def _read(
-    path: Path, kind: str, mapping: Mapping, progress: bool, log: Log | None
+    path: Path, kind: str, mapping: Mapping, options: Options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The file as read (for the reject file) and as a table in our columns."""
-    raw = read_table(path, mapping, progress)
+    log = options.get("log")
+    raw = read_table(path, mapping, options.get("progress", False))
     if raw.empty:
         raise TabularError(f"{path}: no records below the header row")
     table = recognise(raw, kind, mapping, path)
@@ -268,14 +256,13 @@ def _finish(
     path: Path,
     raw: pd.DataFrame,
     checked: _Checked,
-    skip_bad: bool,
-    rejects: Path | None,
-    log: Log | None,
+    options: Options,
     unit: str = "row",
 ) -> Report:
+    log = options.get("log")
     _whole_row_problems(checked, raw.attrs.get("row_problems", []))
     problems = sorted(checked.problems, key=lambda p: p.row)
-    if problems and not skip_bad:
+    if problems and not options.get("skip_bad", False):
         raise ImportProblems(path, problems, len(raw), unit)
     bad = checked.bad_rows
     good = checked.frame[~checked.frame.index.isin(list(bad))]
@@ -283,7 +270,7 @@ def _finish(
         _say(log, f"writing {len(good):,} {kind}")
         written = write(good) if len(good) else 0
         return Report(kind, path, len(raw), written, problems, None, unit)
-    reject_path = rejects or _default_rejects(path, unit)
+    reject_path = options.get("rejects") or _default_rejects(path, unit)
     _check_reject_path(path, reject_path)
     with ExitStack() as stack:
         try:  # the reject file first: a folder that cannot take it fails before any write

@@ -6,7 +6,6 @@ import abc
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -246,10 +245,3 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(path: str | Path, *, create: bool = False, readonly: bool = False) -> Store:
-    """Open the store at `path` (a GeoPackage file). With `create`, a missing file is made."""
-    from .gpkg import GeoPackageStore
-
-    return GeoPackageStore(Path(path), create=create, readonly=readonly)

@@ -10,7 +10,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geodata.model import LOCAL_TZ
 from geodata.store import Window
 from layers.panel import csv_bytes as _csv_bytes
 
@@ -45,7 +44,7 @@ def metrics_table(
     """One row per area of `areas` (by code) with its metrics and the window's first and last
     local day; a GeoDataFrame when `areas` has geometry. `metrics` is store.metrics() for the
     same window and category (index: code); an area it lacks gets empty metrics."""
-    first, last = period(window)
+    first, last = window.local_days()
     ordered = areas.sort_values("code").reset_index(drop=True)
     codes = ordered["code"].astype(str)
     found = metrics.reindex(codes.to_numpy())
@@ -61,12 +60,6 @@ def metrics_table(
     if isinstance(areas, gpd.GeoDataFrame) and "geometry" in areas:
         return gpd.GeoDataFrame(table, geometry=ordered.geometry.to_numpy(), crs=areas.crs)
     return table
-
-
-def period(window: Window) -> tuple[dt.date, dt.date]:
-    """First and last local (China) day of a window."""
-    last_moment = window.end.astimezone(LOCAL_TZ) - dt.timedelta(microseconds=1)
-    return window.start.astimezone(LOCAL_TZ).date(), last_moment.date()
 
 
 def _metric_column(values: pd.Series, column: str) -> pd.Series:

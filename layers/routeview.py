@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from .itinerary import Itinerary, RouteStop, clock
-from .view import EARLIEST, LANGS, LATEST, Problem
+from .view import EARLIEST, LANGUAGES, LATEST, Problem
 
 DEFAULT_BUDGET = 180
 MIN_BUDGET, MAX_BUDGET = 30, 600  # minutes: half an hour to a ten-hour day
@@ -146,7 +146,9 @@ def parse_route_query(
         problems.append(Problem(param, str(value), reason))
         return fallback
 
-    lang = pick("lang", query.get("lang") if query.get("lang") in LANGS else None, "bad_lang", None)
+    lang = pick(
+        "lang", query.get("lang") if query.get("lang") in LANGUAGES else None, "bad_lang", None
+    )
     day = pick("date", parse_date(query.get("date")), "bad_date", visit_day(as_of))
     budget = pick("budget", parse_budget(query.get("budget")), "bad_budget", DEFAULT_BUDGET)
     clock = pick("depart", parse_clock(query.get("depart")), "bad_depart", None)

@@ -13,7 +13,7 @@ from geodata.store import Window
 
 METRICS = ("open_cases", "overdue_cases", "cases_per_1000", "visits_per_100", "days_since_visit")
 PRESET_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
-LANGS = ("zh", "en")
+LANGUAGES = ("zh", "en")
 CITY = "all"  # the street choice meaning "the whole city"
 # Map layers, drawn bottom to top; grid cells and compounds are coloured, the rest outlined.
 AREA_LAYERS = ("grid", "compound", "community", "street")
@@ -94,7 +94,7 @@ def parse_view(
         problems.append(Problem(param, str(value), reason))
         return fallback
 
-    lang = pick("lang", query.get("lang") in LANGS, "bad_lang", default_lang)
+    lang = pick("lang", query.get("lang") in LANGUAGES, "bad_lang", default_lang)
     street = pick("street", query.get("street") in streets | {CITY}, "unknown_street", CITY)
     metric = pick("metric", query.get("metric") in METRICS, "bad_metric", DEFAULTS["metric"])
     window = pick("window", _window_ok(query.get("window")), "bad_window", DEFAULTS["window"])

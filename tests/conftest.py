@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata.store import Store, open_store
+from geodata.backends import open_store
+from geodata.store import Store
 from tests import tiny_city as tc
 
 DEMO_SEED = 7

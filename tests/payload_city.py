@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from dashboard.cli import main
-from geodata.store import open_store
+from geodata.backends import open_store
 from tests import tiny_city as tc
 
 PAYLOADS: tuple[str, ...] = tuple(

@@ -13,9 +13,9 @@ import shapely
 
 from dashboard.cli import main
 from geodata import boundaries as bd
+from geodata.backends import open_store
 from geodata.gcj02 import shift_coords
 from geodata.model import Level
-from geodata.store import open_store
 
 LEVELS = [Level.STREET, Level.COMMUNITY, Level.COMPOUND, Level.GRID]
 FORMATS = ["geojson", "gpkg", "shp", "zip"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import open_store
 from tests.conftest import DEMO_AS_OF
 from tests.test_store import _digest
 

@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from dashboard.cli import main
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import open_store
 from tests.test_cli import assert_one_line_error, gridboard
 from tests.test_store import _digest
 

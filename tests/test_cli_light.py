@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from dashboard.readers import routes as routedata
-from geodata.store import open_store
+from geodata.backends import open_store
 from tests.conftest import DEMO_AS_OF
 from tests.test_importer import GOOD
 

@@ -16,8 +16,8 @@ import pytest
 import shapely
 
 from dashboard.cli import main
+from geodata.backends import open_store
 from geodata.model import CATEGORIES, Level
-from geodata.store import open_store
 from tests.test_importer import BAD, GOOD, digest
 
 KILL_ROWS = 1_000_000

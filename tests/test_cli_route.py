@@ -13,8 +13,8 @@ from shapely.geometry import Point
 
 from dashboard.i18n import t
 from dashboard.readers import routes as rd
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import open_store
 from tests.conftest import DEMO_AS_OF
 from tests.test_cli import assert_one_line_error, gridboard
 

@@ -13,9 +13,9 @@ import shapely
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from geodata.backends import open_store
 from geodata.city import CityData
 from geodata.demo import build_demo
-from geodata.store import open_store
 from geodata.validate import report_lines, validate_store
 
 AS_OF = dt.date(2026, 11, 28)

@@ -47,7 +47,7 @@ def test_table_equals_store_metrics(
         assert np.allclose(got, expected[column].to_numpy(), equal_nan=True), column
     visited = expected["last_visit"].map(lambda d: d.isoformat() if pd.notna(d) else None)
     assert table["last_visit"].tolist() == visited.tolist()
-    first, last = export.period(window)
+    first, last = window.local_days()
     assert set(table["window_first"]) == {first.isoformat()}
     assert set(table["window_last"]) == {last.isoformat()}
     assert set(table["category"]) == {category or ""}
@@ -58,7 +58,7 @@ def test_table_equals_store_metrics(
 
 def test_period_is_the_first_and_last_local_day(street_store: Store) -> None:
     window = window_of("2026-11-01..2026-11-10", data_as_of(street_store.meta()))
-    assert [d.isoformat() for d in export.period(window)] == ["2026-11-01", "2026-11-10"]
+    assert [d.isoformat() for d in window.local_days()] == ["2026-11-01", "2026-11-10"]
 
 
 def test_area_without_metrics_has_empty_values(street_store: Store) -> None:
@@ -256,3 +256,50 @@ def test_failed_write_leaves_the_old_file(
     cli.replace_atomically(out, lambda tmp: tmp.write_bytes(b"new"))
     assert out.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["m.gpkg"]
+
+
+def _gridboard(*argv: object) -> int:
+    """The exit code of one gridboard command."""
+    from dashboard.cli import main
+
+    try:
+        main([str(a) for a in argv])
+    except SystemExit as exit_:
+        return exit_.code or 0
+    return 0
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_an_area_export_that_fails_half_way_leaves_the_old_file(
+    street_store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """Issue 13: on a full disk `export --level grid` turned a good file into broken JSON."""
+    import geopandas as gpd
+
+    out = tmp_path / f"prev{suffix}"
+    assert _gridboard("export", "--data", street_store_path, "--level", "grid", "--out", out) == 0
+    before = out.read_bytes()
+    real_to_file = gpd.GeoDataFrame.to_file
+
+    def disk_full(self, path, *args, **kwargs):
+        real_to_file(self.iloc[:3], path, *args, **kwargs)  # part of the file is written
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", disk_full)
+    args = ("export", "--data", street_store_path, "--level", "compound", "--out", out)
+    assert _gridboard(*args) != 0
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
+
+
+def test_an_area_export_into_a_geopackage_keeps_its_other_layers(
+    street_store_path: Path, tmp_path: Path
+) -> None:
+    import pyogrio
+
+    out = tmp_path / "areas.gpkg"
+    for level in ("street", "grid"):
+        assert (
+            _gridboard("export", "--data", street_store_path, "--level", level, "--out", out) == 0
+        )
+    assert sorted(name for name, _ in pyogrio.list_layers(out)) == ["grid", "street"]

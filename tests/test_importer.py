@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from geodata import importer
+from geodata.backends import open_store
 from geodata.importer import ImportProblems
-from geodata.store import open_store
 from geodata.tabular import TabularError, load_mapping
 
 GOOD = Path(__file__).parent / "data" / "records"

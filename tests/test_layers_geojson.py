@@ -11,9 +11,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geodata.backends import open_store
 from geodata.gcj02 import shift_coords, wgs84_to_gcj02
 from geodata.model import Level
-from geodata.store import Store, open_store
+from geodata.store import Store
 from layers import geojson
 
 

@@ -20,8 +20,9 @@ from dashboard import ids
 from dashboard.app import create_app
 from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_number, t
 from dashboard.settings import Settings
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import Store, open_store
+from geodata.store import Store
 from layers import classify, mapfig
 from layers.view import CITY, METRICS, ViewState, data_as_of, window_of
 from tests.components import strings

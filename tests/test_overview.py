@@ -19,8 +19,9 @@ from dashboard import context, ids
 from dashboard.app import TITLE, cache_config, create_app
 from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_date, format_number, t
 from dashboard.settings import Settings
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, Window, open_store
+from geodata.store import Store, Window
 from layers.view import data_as_of
 from tests.components import strings
 

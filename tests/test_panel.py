@@ -20,8 +20,9 @@ from dashboard import panel as dpanel
 from dashboard.app import create_app
 from dashboard.i18n import category_name, format_number, t
 from dashboard.settings import Settings
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import Store, open_store
+from geodata.store import Store
 from layers.panel import CASE_COLUMNS, end_of_day
 from layers.view import ViewState, data_as_of, window_of
 from tests import tiny_city as tc

@@ -16,7 +16,8 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
-from geodata.store import Store, open_store
+from geodata.backends import open_store
+from geodata.store import Store
 from layers.routeview import RouteView
 from layers.view import ViewState
 from tests import payload_city as pc

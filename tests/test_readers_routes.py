@@ -11,8 +11,8 @@ import pytest
 
 from dashboard.readers import routes as rd
 from dashboard.routetext import csv_bytes, gpx_text, reason_text
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import open_store
 from layers import plan as lplan
 from layers.itinerary import Network, StopKind
 from tests import tiny_city as tc

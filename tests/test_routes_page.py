@@ -20,7 +20,8 @@ from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, t
 from dashboard.readers import routes as rd
 from dashboard.routetext import reason_text
 from dashboard.settings import Settings
-from geodata.store import Store, open_store
+from geodata.backends import open_store
+from geodata.store import Store
 from layers import routemap, routeview
 from layers.routeview import RouteView
 from tests import tiny_city as tc

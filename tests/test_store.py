@@ -406,7 +406,7 @@ def test_read_only_store_refuses_writes(store, store_factory):
 
 
 def test_odd_characters_in_the_path(tmp_path):
-    from geodata.store import open_store
+    from geodata.backends import open_store
 
     odd = tmp_path / "a#b?c%d.gpkg"
     with open_store(odd, create=True) as store:
@@ -417,7 +417,7 @@ def test_odd_characters_in_the_path(tmp_path):
 
 
 def test_opening_what_is_not_a_store(tmp_path):
-    from geodata.store import open_store
+    from geodata.backends import open_store
 
     with pytest.raises(StoreError, match="no such file"):
         open_store(tmp_path / "missing.gpkg")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
 
-from geodata.atomic import write_atomically
+from geodata.atomic import replacing, write_atomically
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, StoreError, open_store
+from geodata.store import Store, StoreError
 
 LEVEL_NAMES = [level.value for level in Level]
 FIRST_AS_OF, LAST_AS_OF = dt.date(2002, 1, 1), dt.date(2100, 12, 31)  # two years of history fit
@@ -65,22 +65,14 @@ def check_output(path: Path | None) -> None:
 
 @contextmanager
 def file_beside(out: Path) -> Iterator[Path]:
-    """A free, not yet existing path beside `out` to build a file at; renamed onto `out` when
-    the block ends without an exception, removed in any case (readers never see half a file).
-    For files written by a library that wants a path (GIS drivers, SQLite); content already in
-    memory goes through geodata.atomic.write_atomically."""
-    try:
-        fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=out.suffix)
-    except OSError as exc:
-        raise CliError(f"{out}: cannot write in {out.parent} ({exc.strerror})") from exc
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()  # the writer wants to create the file itself
-    try:
+    """geodata.atomic.replacing for a writer that creates the file itself, with the CLI's
+    message when the folder cannot take it."""
+    with ExitStack() as stack:
+        try:
+            tmp = stack.enter_context(replacing(out, absent=True))
+        except OSError as exc:
+            raise CliError(f"{out}: cannot write in {out.parent} ({exc.strerror})") from exc
         yield tmp
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def replace_atomically(out: Path, write: Callable[[Path], object]) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from dashboard.cli.common import check_output, existing_store, file_beside, parse_date
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import open_store
 
 LEVEL_TABLES = {
     Level.STREET: "streets",

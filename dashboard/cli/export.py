@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from dashboard.cli.common import (
 from geodata.model import Level
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     import pandas as pd
 
 EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}
@@ -108,10 +110,7 @@ def _export_areas(data: Path, level: Level, out: Path) -> None:
     check_output(out)
     with existing_store(data) as store:
         areas = store.areas(level)
-    try:  # in place, not replaced: into an existing GeoPackage this adds (or replaces) a layer
-        areas.to_file(out, driver=driver, layer=level.value, engine="pyogrio")
-    except Exception as exc:  # pyogrio raises several types; the message is what matters
-        raise CliError(f"{out}: cannot write ({exc})") from exc
+    write_layer(out, areas, driver, level.value)
     click.echo(f"wrote {len(areas)} {level.value} areas to {out}")
 
 
@@ -147,13 +146,21 @@ def _export_metrics(
     if file_type == "CSV":
         write_file(out, _metrics_csv(table, headers))
     else:
-        frame = table_of.geo_frame(table)
-        layer = f"{level.value}_metrics"
-        replace_atomically(
-            out, lambda tmp: frame.to_file(tmp, driver=file_type, layer=layer, engine="pyogrio")
-        )
-    first, last = table_of.period(window)
+        write_layer(out, table_of.geo_frame(table), file_type, f"{level.value}_metrics")
+    first, last = window.local_days()
     click.echo(f"wrote metrics of {len(table)} {level.value} areas ({first}..{last}) to {out}")
+
+
+def write_layer(out: Path, frame: gpd.GeoDataFrame, driver: str, layer: str) -> None:
+    """`frame` as `layer` of `out`, whole or not at all: a copy is written beside and renamed.
+    Into an existing GeoPackage the layer is added or replaced and the others are kept."""
+
+    def write(tmp: Path) -> None:
+        if driver == "GPKG" and out.is_file():
+            shutil.copyfile(out, tmp)
+        frame.to_file(tmp, driver=driver, layer=layer, engine="pyogrio")
+
+    replace_atomically(out, write)
 
 
 def _metrics_csv(table: pd.DataFrame, headers: str) -> bytes:

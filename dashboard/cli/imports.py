@@ -15,8 +15,9 @@ from dashboard.cli.validate import echo_problems
 from geodata import boundaries as bd
 from geodata import importer
 from geodata import validate as vd
+from geodata.backends import open_store
 from geodata.model import Level
-from geodata.store import Store, StoreError, open_store
+from geodata.store import Store, StoreError
 from geodata.tabular import TabularError, load_mapping
 
 if TYPE_CHECKING:

@@ -360,7 +360,7 @@ def controls(
     download; `offered` are the layers that can be switched on (top first in the list)."""
     lang = view.lang
     window = window_of(view.window, as_of)
-    first, last = map_reader.period(window)
+    first, last = window.local_days()
     choice = view.window if view.window in PRESET_WINDOWS else RANGE
     windows = [*PRESET_WINDOWS, RANGE]
     return html.Div(

@@ -207,18 +207,21 @@ def route_download(kind: str | None, view: RouteView, shown: Sequence[str] | Non
 
 
 # --- callbacks ---------------------------------------------------------------------------------
-@callback(
-    Output(ids.ROUTES_MAP, "figure"),
-    Output(ids.ROUTES_BODY, "className"),
-    Output(ids.ROUTES_HEADING, "children"),
-    Output(ids.ROUTES_SUMMARY, "children"),
-    Output(ids.ROUTES_LIST, "children"),
-    Output(ids.ROUTES_DROPPED, "children"),
-    Output(ids.ROUTES_NOTICE, "children"),
-    Output(ids.ROUTES_SHOWN, "data"),
-    Output(ids.ROUTES_RESET, "disabled"),
-    Input(ids.ROUTES_VIEW, "data"),
+# What draw_route fills, in the order of Parts.outputs().
+DRAWN = (
+    (ids.ROUTES_MAP, "figure"),
+    (ids.ROUTES_BODY, "className"),
+    (ids.ROUTES_HEADING, "children"),
+    (ids.ROUTES_SUMMARY, "children"),
+    (ids.ROUTES_LIST, "children"),
+    (ids.ROUTES_DROPPED, "children"),
+    (ids.ROUTES_NOTICE, "children"),
+    (ids.ROUTES_SHOWN, "data"),
+    (ids.ROUTES_RESET, "disabled"),
 )
+
+
+@callback(*[Output(id_, prop) for id_, prop in DRAWN], Input(ids.ROUTES_VIEW, "data"))
 def draw_route(view: dict) -> tuple[Any, ...]:
     """VIEW → map, heading, summary, list of stops, dropped stops, or why there is no route."""
     return render_route(RouteView.from_dict(view)).outputs()

@@ -170,7 +170,7 @@ def coloured(src: Source, view: ViewState, rev: str) -> Coloured:
     """The view's coloured layers over the view's window of the data."""
     window = window_of(view.window, as_of(src))
     values, cases, visits = coloured_values(src, view, window, rev)
-    return Coloured(values, window, period(window), cases, visits)
+    return Coloured(values, window, window.local_days(), cases, visits)
 
 
 def scene(
@@ -207,8 +207,3 @@ def basemap(settings: Settings) -> Basemap:
     if settings.tiles == "amap":
         return Basemap((AMAP_TILES,), "© 高德地图")
     return Basemap()
-
-
-def period(window: Window) -> tuple[dt.date, dt.date]:
-    """First and last local day of a window."""
-    return window.start.date(), (window.end - dt.timedelta(days=1)).date()

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from geodata.store import Store, open_store
+from geodata.backends import open_store
+from geodata.store import Store
 from tests.browser.pageutil import Watch, guard, served
 
 CHROMIUM = "/usr/bin/chromium"

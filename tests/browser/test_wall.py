@@ -14,8 +14,9 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from dashboard.i18n import t
+from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import Store, StoreError, open_store
+from geodata.store import Store, StoreError
 from tests import tiny_city as tc
 from tests.browser.pageutil import MAP_READY, served
 
