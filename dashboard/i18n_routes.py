@@ -12,6 +12,10 @@ ROUTE_UI: dict[str, tuple[str, str]] = {
         "从未走访，{households} 户",
         "Never visited, {households} households",
     ),
+    "route.reason.not_due": (
+        "{days} 天前走访过，{households} 户（未到期，补满时间）",
+        "Last visited {days} d ago, {households} households (not due yet; fills the day)",
+    ),
     "route.reason.follow_up": ("诉求回访：{category}", "Case follow-up: {category}"),
     "route.reason.overdue_follow_up": (
         "超期 {days} 天的诉求回访：{category}",
@@ -27,8 +31,8 @@ ROUTE_UI: dict[str, tuple[str, str]] = {
         "{name} is responsible for no grid cells, so there is no route to plan",
     ),
     "route.problem.no_stops": (
-        "{date} {name} 的网格里没有需要走访的楼栋或需要回访的诉求",
-        "On {date} no building in {name}'s grid cells is due a visit and no case needs a follow-up",
+        "{name} 的网格里没有楼栋，{date} 也没有需要回访的诉求",
+        "{name}'s grid cells have no buildings and on {date} no case needs a follow-up",
     ),
     "route.problem.budget_too_small": (
         "{minutes} 分钟内一个点位也去不了：最近的点位往返需 {needed} 分钟",

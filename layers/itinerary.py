@@ -16,6 +16,7 @@ class StopKind(StrEnum):
 
     DUE_VISIT = "due_visit"  # a building whose households are due a door-to-door visit
     FOLLOW_UP = "follow_up"  # an open case that needs a follow-up on site
+    NOT_DUE = "not_due"  # a building visited lately: not owed a visit, it fills spare time
 
 
 class Network(StrEnum):
@@ -39,9 +40,9 @@ class Place:
 class CandidateStop:
     """A place worth visiting on the day, with why and how much it matters.
 
-    `reason` is a translation key ("route.reason.due_visit", "route.reason.follow_up",
-    "route.reason.overdue_follow_up") and `reason_args` its values (days since the last
-    visit, households, case category code, days overdue, …): the words are the reader's.
+    `reason` is a translation key ("route.reason.due_visit", "route.reason.not_due",
+    "route.reason.follow_up", …) and `reason_args` its values (days since the last visit,
+    households, case category code, days overdue, …): the words are the reader's.
     """
 
     id: str  # "B:<building id>" or "C:<case id>"; unique in a route
@@ -79,7 +80,7 @@ class Itinerary:
     departure: dt.datetime  # local, aware
     budget_min: float
     stops: tuple[RouteStop, ...]  # in visiting order
-    dropped: tuple[CandidateStop, ...]  # did not fit, lowest priority first
+    dropped: tuple[CandidateStop, ...]  # due or to follow up, did not fit; lowest priority first
     path: tuple[tuple[float, float], ...]  # (lon, lat) walking line hall → stops → hall
     walk_m: float
     walk_min: float

@@ -11,7 +11,7 @@ import numpy as np
 from pyproj import Transformer
 
 from . import walk
-from .itinerary import CandidateStop, Itinerary, Place, RouteStop
+from .itinerary import CandidateStop, Itinerary, Place, RouteStop, StopKind
 from .route import Plan, Stop, cheapest_round_trip, plan_in_order, plan_route
 
 
@@ -75,7 +75,11 @@ def itinerary(
     plan: Plan,
     walks: walk.Walks,
 ) -> Itinerary:
-    """The timed round trip of `plan` (whose stop ids are among `stops`, index i+1 in walks)."""
+    """The timed round trip of `plan` (whose stop ids are among `stops`, index i+1 in walks).
+
+    Its dropped stops are those that were owed a visit: a building not due yet that did not
+    fit was only ever there to fill the day.
+    """
     index = {s.id: i + 1 for i, s in enumerate(stops)}
     by_id = {s.id: s for s in stops}
     nodes = [index[i] for i in plan.order]
@@ -103,7 +107,7 @@ def itinerary(
         departure=departure,
         budget_min=float(budget_min),
         stops=tuple(route),
-        dropped=tuple(by_id[i] for i in plan.dropped),
+        dropped=tuple(by_id[i] for i in plan.dropped if by_id[i].kind is not StopKind.NOT_DUE),
         path=tuple(walks.path(closed)),
         walk_m=walk_m,
         walk_min=float(plan.total_walk_min),

@@ -1,4 +1,4 @@
-"""Candidate stops of a visit route: buildings due a door-to-door visit and cases to follow up."""
+"""Candidate stops of a visit route: buildings to visit, due ones first, and cases to follow up."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ CASE_SERVICE_MIN = 10.0  # a follow-up: find the resident or the spot, look, tal
 CASE_PRIORITY = 20.0
 OVERDUE_PRIORITY = 40.0
 OVERDUE_PER_DAY = 2.0
+# Buildings not due yet score below all of these (see fill_priority): the solver keeps them
+# only in time the due buildings and the cases leave over, and drops them first.
 
 
 def building_priority(days: float | None, households: int) -> float:
@@ -45,31 +47,40 @@ def building_priority(days: float | None, households: int) -> float:
     return round(counted / DUE_AFTER_DAYS * weight, 6)
 
 
+def fill_priority(days: int, households: int) -> float:
+    """Priority of a building visited `days` ago that is not due yet (days < DUE_AFTER_DAYS):
+    those visited longest ago and the largest first, below every due building and case."""
+    # Unscaled it stays under the highest weight; scaled by low/high it stays under the
+    # lowest weight, which is the least a due building scores (days/DUE_AFTER_DAYS >= 1).
+    low, high = WEIGHT_RANGE
+    return round(building_priority(days, households) * low / high, 6)
+
+
 def building_service_min(households: int) -> float:
     """Minutes spent at a building of `households` households."""
     return min(BUILDING_MAX_MIN, BUILDING_BASE_MIN + BUILDING_PER_HOUSEHOLD_MIN * households)
 
 
-def due_buildings(
+def building_stops(
     buildings: pd.DataFrame,
     last_visit: Mapping[str, dt.date] | pd.Series,
     day: dt.date,
     compounds: pd.DataFrame | None = None,
 ) -> list[CandidateStop]:
-    """Buildings not visited in the DUE_AFTER_DAYS days up to `day`, most due first.
+    """Every building as a stop on `day`, most due first: those nobody visited in the
+    DUE_AFTER_DAYS days before it are due, the others (StopKind.NOT_DUE) fill a day that
+    the due ones leave time in.
 
     `buildings` has id, name, compound_code, grid_code, households and lon, lat (or a point
-    geometry); `last_visit` maps building id → date of the latest visit; `compounds` (code,
-    name, address) names the places.
+    geometry); `last_visit` maps building id → date of the latest visit before `day`;
+    `compounds` (code, name, address) names the places.
     """
     names, addresses = _compound_texts(compounds)
     lon, lat = _coordinates(buildings)
     stops = []
     for i, row in enumerate(buildings.to_dict("records")):
         last = last_visit.get(row["id"]) if len(last_visit) else None
-        days = None if last is None or pd.isna(last) else (day - last).days
-        if days is not None and days < DUE_AFTER_DAYS:
-            continue
+        days = None if last is None or pd.isna(last) else max(0, (day - last).days)
         stops.append(_building_stop(row, days, lon[i], lat[i], names, addresses))
     return sorted(stops, key=lambda s: (-s.priority, s.id))
 
@@ -80,16 +91,22 @@ def _building_stop(
     households = int(row["households"])
     compound = names.get(row.get("compound_code"), "")
     name = f"{compound}{row.get('name') or row['id']}"
+    args: dict[str, str | int | float] = {"days": days, "households": households}
     if days is None:
+        kind, priority = StopKind.DUE_VISIT, building_priority(None, households)
         reason, args = "route.reason.never_visited", {"households": households}
+    elif days >= DUE_AFTER_DAYS:
+        kind, priority = StopKind.DUE_VISIT, building_priority(days, households)
+        reason = "route.reason.due_visit"
     else:
-        reason, args = "route.reason.due_visit", {"days": days, "households": households}
+        kind, priority = StopKind.NOT_DUE, fill_priority(days, households)
+        reason = "route.reason.not_due"
     return CandidateStop(
         id=f"B:{row['id']}",
-        kind=StopKind.DUE_VISIT,
+        kind=kind,
         place=Place(name, float(lon), float(lat), addresses.get(row.get("compound_code"), "")),
         grid_code=str(row.get("grid_code") or ""),
-        priority=building_priority(days, households),
+        priority=priority,
         service_min=building_service_min(households),
         reason=reason,
         reason_args=args,
@@ -151,9 +168,11 @@ def candidates(
     at: dt.datetime,
     compounds: pd.DataFrame | None = None,
 ) -> list[CandidateStop]:
-    """Every candidate of the (China) day `at` falls on, highest priority first (ties by id)."""
+    """Every candidate of the (China) day `at` falls on, highest priority first (ties by id):
+    due buildings and cases to follow up, then the buildings not due yet."""
     day = at.astimezone(LOCAL_TZ).date() if at.tzinfo else at.date()
-    stops = due_buildings(buildings, last_visit, day, compounds) + follow_ups(cases, at, compounds)
+    stops = building_stops(buildings, last_visit, day, compounds)
+    stops += follow_ups(cases, at, compounds)
     return sorted(stops, key=lambda s: (-s.priority, s.id))
 
 

@@ -71,13 +71,17 @@ def empty_store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_routes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The tiny city plus P7, a grid worker with no cell (a role on a community), and P2's
-    visits to both buildings of the south cell three days before AS_OF: nothing due there."""
+    """The tiny city plus P7, a grid worker with no cell (a role on a community), P8, the
+    worker of 锦绣社区's east cell (no building, no case), and P2's visits to both buildings
+    of the south cell three days before AS_OF: nothing due there after that day."""
     city = tc.build()
-    person = pd.DataFrame([("P7", "孙丽", "13800000007")], columns=city.persons.columns)
-    city.persons = pd.concat([city.persons, person])
-    role = ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU)
-    city.roles = pd.concat([city.roles, pd.DataFrame([role], columns=city.roles.columns)])
+    people = [("P7", "孙丽", "13800000007"), ("P8", "周强", "13800000008")]
+    city.persons = pd.concat([city.persons, pd.DataFrame(people, columns=city.persons.columns)])
+    roles = [
+        ("P7", "ORG-COM-" + tc.JINXIU, "grid_worker", "community", tc.JINXIU),
+        ("P8", "ORG-COM-" + tc.JINXIU, "grid_worker", "grid", tc.JINXIU + "002"),
+    ]
+    city.roles = pd.concat([city.roles, pd.DataFrame(roles, columns=city.roles.columns)])
     path = tmp_path_factory.mktemp("tiny-routes") / "tiny.gpkg"
     with open_store(path, create=True) as store:
         store.write_city(city)

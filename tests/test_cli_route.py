@@ -82,6 +82,19 @@ def test_english_text_output(street_store_path, worker):
     assert "households" in done.stdout or "follow-up" in done.stdout.lower()
 
 
+def test_buildings_not_due_fill_a_long_day(street_store_path, worker):
+    args = route_args(street_store_path, worker, "--json", "--lang", "en", "--budget-min", "480")
+    done = gridboard(*args)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    fill = [s for s in report["stops"] if s["kind"] == "not_due"]
+    owed = [s for s in report["stops"] if s["kind"] != "not_due"]
+    assert fill and owed
+    assert all("not due yet" in s["reason"] for s in fill)
+    assert max(s["priority"] for s in fill) < min(s["priority"] for s in owed)
+    assert all(s["kind"] != "not_due" for s in report["dropped"])
+
+
 def test_gpx_is_gpx_11_in_order_within_the_workers_cells(street_store_path, worker, tmp_path):
     out = tmp_path / "route.gpx"
     done = gridboard(*route_args(street_store_path, worker, "--gpx", out, "--json"))
@@ -107,7 +120,7 @@ def test_gpx_is_gpx_11_in_order_within_the_workers_cells(street_store_path, work
     area = cells.loc[list(worker.grid_codes)].union_all().buffer(1e-6)
     for w, stop in zip(wpts, report["stops"], strict=True):
         assert float(w.get("lon")) == pytest.approx(stop["lon"], abs=1e-7)
-        if stop["kind"] == "due_visit":
+        if stop["kind"] in ("due_visit", "not_due"):
             assert area.contains(Point(float(w.get("lon")), float(w.get("lat"))))
 
 

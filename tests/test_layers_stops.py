@@ -39,10 +39,17 @@ def days_ago(n: int) -> dt.date:
     return DAY - dt.timedelta(days=n)
 
 
+def due_buildings(
+    frame: pd.DataFrame, last: dict | pd.Series, day: dt.date, compounds=None
+) -> list:
+    found = stops.building_stops(frame, last, day, compounds)
+    return [s for s in found if s.kind is StopKind.DUE_VISIT]
+
+
 def test_only_buildings_unvisited_for_the_threshold_are_due():
     frame = buildings(("b13", 50), ("b14", 50), ("b40", 50), ("never", 50))
     last = {"b13": days_ago(stops.DUE_AFTER_DAYS - 1), "b14": days_ago(14), "b40": days_ago(40)}
-    due = stops.due_buildings(frame, last, DAY, COMPOUNDS)
+    due = due_buildings(frame, last, DAY, COMPOUNDS)
     assert [s.id for s in due] == ["B:never", "B:b40", "B:b14"]  # never visited is most due
     never, b40, b14 = due
     assert never.reason == "route.reason.never_visited"
@@ -56,11 +63,11 @@ def test_only_buildings_unvisited_for_the_threshold_are_due():
 def test_households_weigh_in():
     frame = buildings(("small", 20), ("large", 120))
     last = {"small": days_ago(30), "large": days_ago(30)}
-    assert [s.id for s in stops.due_buildings(frame, last, DAY)] == ["B:large", "B:small"]
+    assert [s.id for s in due_buildings(frame, last, DAY)] == ["B:large", "B:small"]
     # a long-forgotten small building still beats a large one just due
     frame = buildings(("small", 20), ("large", 120))
     last = {"small": days_ago(200), "large": days_ago(15)}
-    assert [s.id for s in stops.due_buildings(frame, last, DAY)] == ["B:small", "B:large"]
+    assert [s.id for s in due_buildings(frame, last, DAY)] == ["B:small", "B:large"]
 
 
 def test_a_never_visited_building_outranks_any_visited_one_of_its_size():
@@ -69,8 +76,32 @@ def test_a_never_visited_building_outranks_any_visited_one_of_its_size():
 
 def test_visits_after_the_day_do_not_count():
     frame = buildings(("b", 50))
-    assert stops.due_buildings(frame, {}, DAY)[0].reason == "route.reason.never_visited"
-    assert stops.due_buildings(frame, pd.Series({"b": days_ago(3)}), DAY) == []
+    assert due_buildings(frame, {}, DAY)[0].reason == "route.reason.never_visited"
+    assert due_buildings(frame, pd.Series({"b": days_ago(3)}), DAY) == []
+
+
+def test_buildings_not_due_are_there_to_fill_the_day():
+    frame = buildings(("b1", 50), ("b13", 20), ("b13big", 200), ("b40", 50))
+    last = {"b1": days_ago(1), "b13": days_ago(13), "b13big": days_ago(13), "b40": days_ago(40)}
+    found = stops.building_stops(frame, last, DAY, COMPOUNDS)
+    assert [s.id for s in found] == ["B:b40", "B:b13big", "B:b13", "B:b1"]
+    b40, big, b13, b1 = found
+    assert b40.kind is StopKind.DUE_VISIT
+    assert {s.kind for s in (big, b13, b1)} == {StopKind.NOT_DUE}
+    assert b1.reason == "route.reason.not_due" and b1.reason_args == {"days": 1, "households": 50}
+    assert b1.service_min == stops.building_service_min(50) and b1.place.name == "运河花园1号楼"
+    assert due_buildings(frame, last, DAY, COMPOUNDS) == [b40]
+
+
+def test_a_building_not_due_ranks_below_every_due_building_and_every_case():
+    highest_fill = max(
+        stops.fill_priority(days, households)
+        for days in range(stops.DUE_AFTER_DAYS)
+        for households in (1, 50, 200, 10_000)
+    )
+    lowest_due = stops.building_priority(stops.DUE_AFTER_DAYS, 1)
+    assert 0 <= stops.fill_priority(0, 1) < highest_fill < lowest_due
+    assert lowest_due < stops.case_priority(None) < stops.case_priority(0)
 
 
 def test_service_time_grows_with_households_and_is_capped():
@@ -120,8 +151,9 @@ def test_candidates_mix_buildings_and_cases_by_priority():
     found = stops.candidates(
         frame, last, cases(("C1", "noise", AT - dt.timedelta(days=1))), AT, COMPOUNDS
     )
-    assert [s.id for s in found] == ["C:C1", "B:old"]
-    assert found[0].priority > found[1].priority
+    assert [s.id for s in found] == ["C:C1", "B:old", "B:recent"]  # recent: not due, fills
+    assert found[0].priority > found[1].priority > found[2].priority
+    assert [s.kind for s in found[1:]] == [StopKind.DUE_VISIT, StopKind.NOT_DUE]
     assert stops.candidates(frame.iloc[:0], {}, cases(), AT) == []
 
 

@@ -29,7 +29,7 @@ def problem(call) -> rd.RouteProblem:
 
 def test_workers_with_cells_and_community(tiny_routes):
     found = {w.id: w for w in rd.workers(tiny_routes)}
-    assert set(found) == {"P1", "P2", "P6", "P7"}
+    assert set(found) == {"P1", "P2", "P6", "P7", "P8"}
     assert found["P1"] == rd.Worker("P1", "王建国", tc.YUNHE, "运河社区", (tc.YUNHE + "001",))
     assert found["P7"].grid_codes == () and found["P7"].community_name == "锦绣社区"
 
@@ -48,15 +48,39 @@ def test_a_worker_with_no_grid_cells(tiny_routes):
     assert "孙丽" in str(err)
 
 
-def test_a_date_with_no_due_stops(tiny_routes):
-    # On that day P2 has just visited both buildings and the south cell's case is not reported yet
+def test_cells_with_nothing_to_visit(tiny_routes):
+    # 锦绣社区's east cell has no building and no case: there is nothing to fill a day with
     day = tc.AS_OF - dt.timedelta(days=3)
-    err = problem(lambda: rd.itinerary(tiny_routes, "P2", day))
+    err = problem(lambda: rd.itinerary(tiny_routes, "P8", day))
     assert err.key == "route.problem.no_stops"
-    assert err.args_map == {"date": day.isoformat(), "name": "李秀英"}
-    # Two days later the case C2 is open: a route with that one stop
-    later = rd.itinerary(tiny_routes, "P2", tc.AS_OF - dt.timedelta(days=1))
-    assert [rs.stop.id for rs in later.stops] == ["C:C2"]
+    assert err.args_map == {"date": day.isoformat(), "name": "周强"}
+
+
+def test_visits_on_the_planned_day_do_not_hide_its_buildings(tiny_routes):
+    # P2 visited both south buildings on `day`: planned for that day, the route is still the
+    # one the morning had: 3号楼 last visited 50 days before AS_OF, 4号楼 never.
+    day = tc.AS_OF - dt.timedelta(days=3)
+    route = rd.itinerary(tiny_routes, "P2", day)
+    found = {rs.stop.id: rs.stop for rs in route.stops}
+    assert set(found) == {f"B:{tc.GARDEN}-03", f"B:{tc.GARDEN}-04"}  # case C2 is not reported yet
+    assert found[f"B:{tc.GARDEN}-03"].reason_args == {"days": 47, "households": 120}
+    assert found[f"B:{tc.GARDEN}-04"].reason == "route.reason.never_visited"
+
+
+def test_buildings_not_due_fill_the_day_after_the_due_stops(tiny_routes):
+    # The day after P2's visits nothing is due but the case C2: the two buildings fill the day.
+    route = rd.itinerary(tiny_routes, "P2", tc.AS_OF - dt.timedelta(days=2))
+    by_kind = {rs.stop.id: rs.stop.kind for rs in route.stops}
+    assert by_kind == {
+        "C:C2": StopKind.FOLLOW_UP,
+        f"B:{tc.GARDEN}-03": StopKind.NOT_DUE,
+        f"B:{tc.GARDEN}-04": StopKind.NOT_DUE,
+    }
+    fill = next(rs.stop for rs in route.stops if rs.stop.kind is StopKind.NOT_DUE)
+    assert fill.reason == "route.reason.not_due" and fill.reason_args["days"] == 1
+    # The case is kept first when time runs short; a building that did not fit is not owed
+    short = rd.itinerary(tiny_routes, "P2", tc.AS_OF - dt.timedelta(days=2), budget_min=20)
+    assert [rs.stop.id for rs in short.stops] == ["C:C2"] and short.dropped == ()
 
 
 def test_a_budget_too_small_for_any_stop(tiny_routes):
@@ -75,8 +99,12 @@ def test_bad_budgets_are_refused(tiny_routes):
 
 def test_tiny_route_by_hand(tiny_routes):
     route = rd.itinerary(tiny_routes, "P6", tc.AS_OF)
-    ids = {rs.stop.id for rs in route.stops}
-    assert ids == {f"B:{tc.XINTIANDI}-02", "C:C4"}  # never visited; the open case
+    kinds = {rs.stop.id: rs.stop.kind for rs in route.stops}
+    assert kinds == {
+        f"B:{tc.XINTIANDI}-02": StopKind.DUE_VISIT,  # never visited
+        "C:C4": StopKind.FOLLOW_UP,  # the open case
+        f"B:{tc.XINTIANDI}-01": StopKind.NOT_DUE,  # visited 2 days before: fills the day
+    }
     assert route.network is Network.ROADS
     assert route.start.address == "锦绣社区党群服务中心"  # no hall coordinates: the middle
     assert route.departure == dt.datetime.combine(tc.AS_OF, dt.time(14), LOCAL_TZ)
@@ -120,7 +148,7 @@ def test_building_stops_lie_in_the_workers_cells(street, busy):
         route = rd.itinerary(street, worker.id, DAY, time_limit_s=0.2)
         for rs in route.stops:
             assert rs.stop.grid_code in worker.grid_codes
-            if rs.stop.kind is StopKind.DUE_VISIT:
+            if rs.stop.building_id:
                 point = pd.Series([rs.stop.place.lon, rs.stop.place.lat])
                 cell = cells.loc[rs.stop.grid_code]
                 assert cell.buffer(1e-6).contains(_point(*point))
@@ -135,6 +163,34 @@ def _point(lon: float, lat: float):
 def _tour_min(nodes: tuple[int, ...], minutes: np.ndarray) -> float:
     closed = (0, *nodes, 0)
     return float(sum(minutes[a, b] for a, b in itertools.pairwise(closed)))
+
+
+def test_a_day_with_time_to_spare_is_filled(street):
+    # Only due buildings used to count: a worker with 180 minutes walked 1 stop and was back
+    # in 37. Now a route uses most of its budget, or visits every building of the cells.
+    filled = 0
+    for worker in rd.workers(street)[::13]:
+        buildings = sum(len(street.buildings(code)) for code in worker.grid_codes)
+        for budget in (120, 180):
+            route = rd.itinerary(street, worker.id, DAY, budget_min=budget, time_limit_s=0.2)
+            visited = [rs.stop for rs in route.stops if rs.stop.building_id]
+            assert route.total_min >= 0.8 * budget or len(visited) == buildings, worker.id
+            fill = [s for s in visited if s.kind is StopKind.NOT_DUE]
+            assert all(s.reason == "route.reason.not_due" for s in fill)
+            assert all(s.kind is not StopKind.NOT_DUE for s in route.dropped)
+            filled += len(fill)
+    assert filled
+
+
+def test_a_visit_on_a_past_day_does_not_hide_its_building_that_day(street, busy):
+    worker = busy[-1]
+    latest = street.last_visits(worker.grid_codes, DAY)
+    building, day = latest.idxmax(), latest.max()  # visited that day, the latest of the cells
+    before = street.last_visits(worker.grid_codes, day - dt.timedelta(days=1)).get(building)
+    route = rd.itinerary(street, worker.id, day, budget_min=480, time_limit_s=0.2)
+    stop = next(rs.stop for rs in route.stops if rs.stop.building_id == building)
+    assert stop.reason_args.get("days") == (None if before is None else (day - before).days)
+    assert stop.reason_args.get("days") != 0
 
 
 def test_dropped_stops_are_the_lowest_priority_ones_that_did_not_fit(street, busy):

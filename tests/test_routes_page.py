@@ -266,15 +266,15 @@ def test_empty_store_says_how_to_get_data(empty_store_path: Path, lang: str) -> 
         layout[ids.ROUTES_MAP]
 
 
-# --- the tiny city: a worker with no grid cells, a day with nothing due -------------------------
+# --- the tiny city: a worker with no grid cells, one with cells holding nothing to visit -------
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_route_problems_in_the_tiny_city(tiny_routes: Store, page: ModuleType, lang: str) -> None:
     app = create_app(Settings.from_env({}), tiny_routes)
     day = tc.AS_OF - dt.timedelta(days=3)
     no_cells = parts(app, page, RouteView("P7", tc.AS_OF.isoformat(), lang=lang))
     assert no_cells.notice.children == t("route.problem.no_cells", lang, name="孙丽")
-    no_stops = parts(app, page, RouteView("P2", day.isoformat(), lang=lang))
-    expected = t("route.problem.no_stops", lang, date=day.isoformat(), name="李秀英")
+    no_stops = parts(app, page, RouteView("P8", day.isoformat(), lang=lang))
+    expected = t("route.problem.no_stops", lang, date=day.isoformat(), name="周强")
     assert no_stops.notice.children == expected
     for out in (no_cells, no_stops):
         assert out.shown is None and "offstage" in out.body_class

@@ -77,7 +77,10 @@ def _workers_of(rows: pd.DataFrame) -> list[Worker]:
 def candidate_stops(
     store: Store, grid_codes: Sequence[str], at: dt.datetime
 ) -> list[CandidateStop]:
-    """Buildings due a visit and open cases of the cells at the local moment `at`, best first."""
+    """The cells' buildings (due first) and open cases at the local moment `at`, best first.
+
+    Only visits before `at`'s day count: a visit made that day is what the route was for.
+    """
     codes = list(dict.fromkeys(grid_codes))
     buildings = pd.concat([store.buildings(code) for code in codes], ignore_index=True)
     communities = {code[:12] for code in codes}
@@ -85,7 +88,8 @@ def candidate_stops(
         [store.areas(Level.COMPOUND, parent=c).drop(columns="geometry") for c in communities],
         ignore_index=True,
     )
-    last = store.last_visits(codes, at.date())
+    day = at.astimezone(LOCAL_TZ).date()
+    last = store.last_visits(codes, day - dt.timedelta(days=1))
     cases = store.open_cases(codes, at)
     return stops.candidates(buildings, last, cases, at, compounds)
 
@@ -116,8 +120,9 @@ def itinerary(
     """The worker's round trip on `date`, leaving at `departure` (local) from the service
     hall (or `start`, lon/lat). With `order` (stop ids), that order exactly, re-timed.
 
-    The history considered is the store's up to `date`: visits on or before it, cases open
-    at the departure. Raises RouteProblem when no route can be planned.
+    The history considered is the store's up to `date`: visits before it, cases open at the
+    departure. Buildings not due yet fill the time the due ones and the cases leave. Raises
+    RouteProblem when no route can be planned.
     """
     if not 0 < budget_min <= MAX_BUDGET_MIN:
         raise ValueError(f"budget {budget_min} min is outside 0..{MAX_BUDGET_MIN:g}")
