@@ -94,7 +94,10 @@ ROUTE_UI: dict[str, tuple[str, str]] = {
         "时间不够、未排入路线的点位（{count} 个）",
         "Stops left out for lack of time ({count})",
     ),
-    "route.page.dropped.none": ("所有点位都已排入路线。", "Every stop fits in the route."),
+    "route.page.dropped.none": (
+        "到期的楼栋和要回访的诉求都已排入路线。",
+        "Every due building and case follow-up fits in the route.",
+    ),
     "route.page.stale_order": (
         "链接中的顺序里有 {count} 个点位已不需要走访，已略去。",
         "{count} stops of the link's order are no longer due and were left out.",

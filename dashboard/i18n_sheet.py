@@ -41,7 +41,10 @@ SHEET_UI: dict[str, tuple[str, str]] = {
         "时间不够、未排入路线的点位（{count} 个）",
         "Stops left out for lack of time ({count})",
     ),
-    "sheet.dropped.none": ("所有点位都已排入路线。", "Every stop fits in the route."),
+    "sheet.dropped.none": (
+        "到期的楼栋和要回访的诉求都已排入路线。",
+        "Every due building and case follow-up fits in the route.",
+    ),
     "sheet.footer": (
         "本路线单可离线打开和打印；到达时间为预计时间。",
         "This sheet opens and prints without a network; arrival times are estimates.",
