@@ -7,10 +7,10 @@ import json
 
 from geodata.model import LOCAL_TZ
 
-from . import import_bench, map_bench, mask_bench, route_bench, store_metrics
+from . import areas_bench, import_bench, map_bench, mask_bench, route_bench, store_metrics
 from .common import OUT, Result, ensure_city
 
-SUITES = (store_metrics, map_bench, route_bench, mask_bench, import_bench)
+SUITES = (store_metrics, map_bench, route_bench, mask_bench, import_bench, areas_bench)
 
 
 def _row(r: Result) -> str:

@@ -219,8 +219,10 @@ class Store(abc.ABC):
         for areas replaced (e.g. a community's hall), else are empty; compounds and cells may
         omit community_code and street_code, communities street_code (taken from the code).
         The parent of every area must be in the store (or the write fails naming the area).
-        What depends on areas is recomputed: compound↔grid links, buildings' areas, households,
-        the areas of cases and visits. All or nothing; returns the number of areas written."""
+        What depends on areas is recomputed where the old and new outlines of the areas written
+        lie (nothing outside them can change): compound↔grid links, buildings' areas,
+        households, the areas of cases and visits. All or nothing; returns the number of areas
+        written."""
 
     @abc.abstractmethod
     def write_staff(

@@ -15,6 +15,7 @@ from geodata.backends import open_store
 from geodata.model import Level
 from tests.test_cli import assert_one_line_error, gridboard
 from tests.test_store import _digest
+from tests.test_store_areas import edge_moved, log_writes, written
 
 BAD = Path(__file__).parent / "data" / "bad" / "boundaries"
 
@@ -160,6 +161,27 @@ def test_reimporting_cells_replaces_them(capsys, store_copy, tmp_path):
         again = store.areas(Level.GRID)
         assert len(again) == len(cells) and again["name"].str.endswith("（新）").all()
         assert (again["households"].to_numpy() == cells["households"].to_numpy()).all()
+
+
+def test_importing_two_cells_reassigns_the_cases_between_them_only(capsys, store_copy, tmp_path):
+    with open_store(store_copy, readonly=True) as store:
+        [(_, pair)] = edge_moved(store)
+        first, second = pair["code"]
+        cases = store.cases(second)
+    strip = shapely.difference(pair.geometry.iloc[0], shapely.buffer(pair.geometry.iloc[1], 1e-7))
+    inside = shapely.contains_xy(strip, cases["lon"], cases["lat"])
+    assert inside.sum() > 0
+    path = tmp_path / "pair.geojson"
+    pair.to_file(path, engine="pyogrio")
+    log_writes(store_copy)
+    code, _, err = run(
+        capsys, "import", "boundaries", path, "--data", store_copy, "--level", "grid"
+    )
+    assert code == 0, err
+    with open_store(store_copy, readonly=True) as store:
+        assert set(cases["id"][inside]) <= set(store.cases(first)["id"])
+        assert set(cases["id"][~inside]) == set(store.cases(second)["id"])
+    assert written(store_copy)["cases"] == set(cases["id"][inside])
 
 
 def test_validate_the_demo_and_a_broken_copy(capsys, street_store_path, store_copy, tmp_path):

@@ -1,4 +1,4 @@
-"""Areas written into the GeoPackage store, and everything that depends on them recomputed."""
+"""Areas to write into the GeoPackage store: checked, completed from the store, replaced."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import geopackage as gp
 from .. import records
 from ..city import COLUMNS
 from ..codes import is_valid
-from ..locate import Locator, compound_grid_links
 from ..model import Level
-from .schema import AREA_COLUMNS, AREA_TABLES, LOCATOR_LEVELS, area_select, insert
+from .schema import AREA_TABLES, key_table
 
 _PARENT: dict[Level, tuple[str, Level] | None] = {
     Level.STREET: None,
@@ -133,89 +131,4 @@ def check_parents(con: sqlite3.Connection, level: Level, frame: pd.DataFrame) ->
 
 
 def replace_rows(con: sqlite3.Connection, table: str, column: str, keys: pd.Series) -> None:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS replaced_keys (key TEXT PRIMARY KEY)")
-    con.execute("DELETE FROM replaced_keys")
-    con.executemany("INSERT OR IGNORE INTO replaced_keys VALUES (?)", ((str(k),) for k in keys))
-    con.execute(f"DELETE FROM {table} WHERE {column} IN (SELECT key FROM replaced_keys)")
-    con.execute("DELETE FROM replaced_keys")
-
-
-def _stored_areas(con: sqlite3.Connection, level: Level) -> gpd.GeoDataFrame:
-    df = pd.read_sql_query(f"SELECT {area_select(level)} FROM {AREA_TABLES[level]} a", con)
-    geom = gp.decode(df.pop("geom")) if len(df) else []
-    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=4326), crs=4326)
-
-
-def refresh_derived(con: sqlite3.Connection) -> None:
-    """After areas changed: links, extents, buildings' areas, households, cases' and visits'
-    areas — all recomputed from the stored areas."""
-    areas = {level: _stored_areas(con, level) for level in LOCATOR_LEVELS}
-    for level, frame in areas.items():
-        if len(frame):
-            gp.update_extent(con, AREA_TABLES[level], frame.total_bounds)
-    con.execute("DELETE FROM compound_grid")
-    insert(con, "compound_grid", compound_grid_links(areas[Level.COMPOUND], areas[Level.GRID]))
-    locator = Locator(*(areas[level] for level in LOCATOR_LEVELS))
-    _relocate_buildings(con, locator, set(areas[Level.COMPOUND]["code"]))
-    _sum_households(con)
-    _relocate_cases(con, locator)
-    con.execute(
-        "UPDATE visits SET grid_code = b.grid_code, compound_code = b.compound_code,"
-        " community_code = b.community_code, street_code = b.street_code"
-        " FROM buildings b WHERE b.id = visits.building_id"
-    )
-
-
-def _relocate_buildings(con: sqlite3.Connection, locator: Locator, compounds: set[str]) -> None:
-    frame = pd.read_sql_query("SELECT id, compound_code, geom FROM buildings", con)
-    if frame.empty:
-        return
-    xy = shapely.get_coordinates(gp.decode(frame["geom"]))
-    where = locator.locate(xy[:, 0], xy[:, 1])
-    kept = frame["compound_code"].where(frame["compound_code"].isin(compounds))
-    compound = kept.where(kept.notna(), where["compound_code"])
-    updates = pd.DataFrame(
-        {
-            "grid_code": where["grid_code"],
-            "community_code": where["community_code"],
-            "street_code": where["street_code"],
-            "compound_code": compound,
-            "id": frame["id"],
-        }
-    )
-    con.executemany(
-        "UPDATE buildings SET grid_code = ?, community_code = ?, street_code = ?,"
-        " compound_code = ? WHERE id = ?",
-        records.rows(updates),
-    )
-
-
-def _sum_households(con: sqlite3.Connection) -> None:
-    con.execute(
-        "UPDATE grid_cells SET households = COALESCE((SELECT SUM(b.households) FROM buildings b"
-        " WHERE b.grid_code = grid_cells.code), 0)"
-    )
-    con.execute(
-        "UPDATE communities SET households = COALESCE((SELECT SUM(g.households) FROM grid_cells g"
-        " WHERE g.community_code = communities.code), 0)"
-    )
-    con.execute(
-        "UPDATE streets SET households = COALESCE((SELECT SUM(c.households) FROM communities c"
-        " WHERE c.street_code = streets.code), 0)"
-    )
-
-
-def _relocate_cases(con: sqlite3.Connection, locator: Locator) -> None:
-    """Cases whose areas changed get the new ones; the others are not touched."""
-    cols = list(AREA_COLUMNS)
-    frame = pd.read_sql_query(f"SELECT fid, lon, lat, {', '.join(cols)} FROM cases", con)
-    if frame.empty:
-        return
-    where = locator.locate(frame["lon"].to_numpy(), frame["lat"].to_numpy())
-    old = frame[cols].fillna("").to_numpy(dtype=object)
-    new = where[cols].fillna("").to_numpy(dtype=object)
-    changed = (old != new).any(axis=1)
-    if changed.any():
-        updates = where.loc[changed, cols].assign(fid=frame.loc[changed, "fid"].to_numpy())
-        sets = ", ".join(f"{c} = ?" for c in cols)
-        con.executemany(f"UPDATE cases SET {sets} WHERE fid = ?", records.rows(updates))
+    con.execute(f"DELETE FROM {table} WHERE {column} IN {key_table(con, 'replaced_keys', keys)}")

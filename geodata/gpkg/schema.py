@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -154,6 +155,15 @@ def area_select(level: Level) -> str:
             "a.address",
         ]
     return ", ".join(cols)
+
+
+def key_table(con: sqlite3.Connection, name: str, keys: Iterable[object]) -> str:
+    """Fill the temporary table `name` with `keys` (as text); returns `(SELECT key FROM name)`
+    for `... IN` clauses."""
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY)")
+    con.execute(f"DELETE FROM {name}")
+    con.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?)", ((str(k),) for k in keys))
+    return f"(SELECT key FROM {name})"
 
 
 def plain(value: object) -> object:

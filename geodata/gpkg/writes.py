@@ -15,6 +15,7 @@ from ..locate import compound_grid_links
 from ..model import Level
 from ..store import StoreError
 from . import areas as area_writes
+from . import derived
 from . import staff as staff_checks
 from .connection import Connection
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
@@ -128,9 +129,10 @@ class Writes(Connection):
             with self._transaction() as con:
                 frame = area_writes.fill_from_store(con, level, frame)
                 area_writes.check_parents(con, level, frame)
+                changed = derived.outlines(con, level, frame["code"]) + list(frame.geometry)
                 area_writes.replace_rows(con, table, "code", frame["code"])
                 insert(con, table, records.with_blob(frame, multi=True))
-                area_writes.refresh_derived(con)
+                derived.refresh_touched(con, level, frame["code"], changed)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: {table} not written ({exc})") from exc
         return len(frame)
