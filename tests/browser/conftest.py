@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from geodata.backends import open_store
 from geodata.store import Store
@@ -24,6 +24,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 OUTPUT = Path(__file__).resolve().parents[1] / "output"
+# How long an assertion waits for what it expects before it fails. Playwright's 5 s is short
+# for a first page on a 2-core machine that is also running the server and Chromium's software
+# WebGL; a test still waits for its condition, never sleeps, and passes as soon as it holds.
+EXPECT_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -55,5 +60,6 @@ def output_dir() -> Path:
 def watch(page: Page, app_url: str) -> Iterator[Watch]:
     """Collects console errors, uncaught page errors and requests off this host (aborted)."""
     seen = Watch()
+    page.set_default_timeout(EXPECT_TIMEOUT_MS)
     guard(page, app_url, seen.problems, seen.outside)
     yield seen
