@@ -1,10 +1,11 @@
 """Record files into the store — cases, visits, staff, Open311 requests — all or nothing.
 
-Every row is checked before anything is written and every problem is collected (row as the
-user sees it, field, value, what is wrong). A file with any bad row writes nothing and
-raises ImportProblems; with `skip_bad` the good rows are written and the bad ones go to a
-reject file (the rows as they were plus a `reason` column). The store's own writes are one
-transaction each, so an import killed mid-way leaves the store as it was.
+Every row is checked before anything is written and every problem is collected (its line as a
+spreadsheet shows it, header = line 1; field, value, what is wrong). A file with any bad row
+writes nothing and raises ImportProblems; with `skip_bad` the good rows are written and the
+bad ones go to a reject file (the rows as they were plus `line` and `reason` columns). The
+store's own writes are one transaction each, so an import killed mid-way leaves the store as
+it was.
 
 due_at is the given due time, else dispatched_at plus the category's time limit; a case
 dispatched or later whose file has no dispatch time is timed from its report.
@@ -69,7 +70,7 @@ ROLE_ORG_KIND = {
 
 
 class ImportProblems(ValueError):
-    """A file with bad rows; nothing was written. `lines()` names every bad row."""
+    """A file with bad rows; nothing was written. `lines()` names every bad row by its line."""
 
     def __init__(self, path: Path, problems: list[Problem], rows: int, unit: str = "row"):
         self.path, self.problems, self.rows, self.unit = path, problems, rows, unit
@@ -106,7 +107,7 @@ class Report:
 
 @dataclass
 class _Checked:
-    """Rows ready for the store (index: row numbers) and the problems found."""
+    """Rows ready for the store (index: lines of the file) and the problems found."""
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
@@ -173,7 +174,7 @@ def import_staff(
     replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
     raw, table = _read(path, "staff", mapping, {**options, "log": None})
-    checked = check_staff(table, mapping, store)
+    checked = check_staff(table, mapping, store, replace=replace)
 
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
@@ -310,7 +311,7 @@ def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit:
         return
     frame = rows.copy()
     frame.columns = raw.attrs.get("headers") or list(raw.columns)
-    frame["row"] = rows.index
+    frame["line"] = rows.index
     frame["reason"] = text
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         frame.to_csv(fh, index=False, lineterminator="\n")
@@ -354,14 +355,19 @@ def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
 
 
 def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.DataFrame) -> None:
-    """The rules' findings, shown with the file's text; a value already reported as unreadable
-    is not reported again (as missing, say)."""
+    """The rules' findings, shown with the file's text and lines; a value already reported as
+    unreadable is not reported again (as missing, say)."""
     reported = {(p.row, p.field) for p in checked.problems}
+    ids = table["id"].dropna() if "id" in table else pd.Series(dtype=object)
+    first_line = pd.Series(ids.index, index=ids.to_numpy()).groupby(level=0).first()
     for f in findings:
         if any((f.row, name) in reported for name in (f.field, *f.about)):
             continue
         value = table.at[f.row, f.field] if f.field in table else f.value
-        checked.problems.append(Problem(int(f.row), f.field, _shown(value), f.message))
+        message = f.message
+        if f.rule is rules.Rule.REPEATED:
+            message = f"appears again (first on line {first_line[value]})"
+        checked.problems.append(Problem(int(f.row), f.field, _shown(value), message))
 
 
 def _mapped(
@@ -445,8 +451,11 @@ def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
 
 
 # --- staff ------------------------------------------------------------------------------
-def check_staff(table: pd.DataFrame, mapping: Mapping, store: Store) -> _Checked:
-    """Roster rows (person, organisation, role, area), every problem named."""
+def check_staff(
+    table: pd.DataFrame, mapping: Mapping, store: Store, *, replace: bool = False
+) -> _Checked:
+    """Roster rows (person, organisation, role, area), every problem named; unless the roster
+    `replace`s the stored one, its people and organisations must be new to the store."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
@@ -462,6 +471,11 @@ def check_staff(table: pd.DataFrame, mapping: Mapping, store: Store) -> _Checked
     key = out[["person_id", "org_id", "role", "area_code"]].astype(str)
     repeated = key.duplicated(keep="first").to_numpy()
     checked.flag(repeated, out["person_id"], "person_id", "has the same role twice in the file")
+    if not replace:
+        for col, table_ in (("person_id", "persons"), ("org_id", "organisations")):
+            stored = _stored_ids(store, table_, out[col])
+            message = f"is in the store's {table_} already (--replace replaces the roster)"
+            checked.flag(out[col].astype(str).isin(stored), out[col], col, message)
     checked.frame = out
     return checked
 
@@ -499,16 +513,12 @@ def _consistent(checked: _Checked, out: pd.DataFrame, key: str, columns: tuple[s
     for col in columns:
         pairs = out[[key, col]].dropna()
         first = pairs.groupby(key, sort=False)[col].transform("first")
+        first_line = pairs.index.to_series().groupby(pairs[key].to_numpy()).transform("first")
         differs = pairs[col] != first
         for row in pairs.index[differs.to_numpy()]:
-            checked.problems.append(
-                Problem(
-                    int(row),
-                    col,
-                    str(out.at[row, col]),
-                    f"differs from {key} {out.at[row, key]}'s first row ({first[row]!r})",
-                )
-            )
+            said = f"{key} {out.at[row, key]}'s first line, line {first_line[row]}"
+            message = f"differs from {said} ({first[row]!r})"
+            checked.problems.append(Problem(int(row), col, str(out.at[row, col]), message))
 
 
 def staff_frames(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -56,7 +56,7 @@ def test_every_bad_row_is_printed_and_the_store_is_unchanged(store_path, capsys)
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert lines[0].startswith("read 3 rows")
-    assert lines[1] == "  row 2: reported_at '2026-02-30 10:00' is not a real date or time" + (
+    assert lines[1] == "  line 2: reported_at '2026-02-30 10:00' is not a real date or time" + (
         " (no such day, hour or minute)"
     )
     assert lines[-1].startswith(f"gridboard: error: {BAD / 'impossible_dates.csv'}: 3 of 3 rows")

@@ -74,17 +74,17 @@ def test_a_mapping_file_names_headers_and_values(store):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("missing_coordinates.csv", ["row 3: lon is missing", "row 4: lat is missing"]),
+        ("missing_coordinates.csv", ["line 3: lon is missing", "line 4: lat is missing"]),
         (
             "impossible_dates.csv",
             [
-                "row 2: reported_at '2026-02-30 10:00' is not a real date or time",
-                "row 3: reported_at '2026-11-25 25:00' is not a real date or time",
-                "row 4: reported_at '昨天下午' is not a date and time in a known form",
+                "line 2: reported_at '2026-02-30 10:00' is not a real date or time",
+                "line 3: reported_at '2026-11-25 25:00' is not a real date or time",
+                "line 4: reported_at '昨天下午' is not a date and time in a known form",
             ],
         ),
-        ("unknown_category.csv", ["row 3: category '独角兽' is not a known category"]),
-        ("duplicate_ids.csv", ["row 4: id 'T1' appears again (first in row 2)"]),
+        ("unknown_category.csv", ["line 3: category '独角兽' is not a known category"]),
+        ("duplicate_ids.csv", ["line 4: id 'T1' appears again (first on line 2)"]),
     ],
 )
 def test_bad_rows_are_all_named_and_nothing_is_written(store, store_path, name, expected):
@@ -142,10 +142,10 @@ def test_ids_in_the_store_and_places_outside_every_cell_are_row_problems(store, 
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, path)
     assert info.value.lines() == [
-        f"row 2: id '{first}' is in the store's cases already",
-        "row 3: lon,lat '116.5,35.5' is outside every grid cell",
-        "row 4: lat '116.0913' is not a latitude (are lon and lat swapped?)",
-        "row 5: reported_at '2030-01-01 10:00' is in the future",
+        f"line 2: id '{first}' is in the store's cases already",
+        "line 3: lon,lat '116.5,35.5' is outside every grid cell",
+        "line 4: lat '116.0913' is not a latitude (are lon and lat swapped?)",
+        "line 5: reported_at '2030-01-01 10:00' is in the future",
     ]
 
 
@@ -161,9 +161,9 @@ def test_status_and_times_must_agree(store, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, path)
     assert info.value.lines() == [
-        "row 2: status 'closed' is closed but closed_at is empty",
-        "row 3: status 'reported' is not closed but closed_at is set",
-        "row 4: status 'lost' is not a known status; map it under [statuses]",
+        "line 2: status 'closed' is closed but closed_at is empty",
+        "line 3: status 'reported' is not closed but closed_at is set",
+        "line 4: status 'lost' is not a known status; map it under [statuses]",
     ]
 
 
@@ -187,7 +187,7 @@ def test_skip_bad_writes_the_good_rows_and_a_reject_file(store, store_path):
     assert report.rejects == store_path.parent / "dates.rejects.csv"
     rejects = pd.read_csv(report.rejects, dtype=str, encoding="utf-8-sig")
     assert list(rejects["工单号"]) == ["B1", "B2", "B3"]
-    assert list(rejects["row"]) == ["2", "3", "4"]
+    assert list(rejects["line"]) == ["2", "3", "4"]
     assert rejects["reason"][0].startswith("reported_at '2026-02-30 10:00' is not a real date")
     assert set(store.cases()["id"]) >= {"T1", "T2", "T3", "T4"}
 
@@ -206,8 +206,8 @@ def test_a_row_with_the_wrong_number_of_fields_is_named_as_such(store, store_pat
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, BAD / "ragged_rows.csv")
     assert info.value.lines() == [
-        "row 3 has 9 fields, the header has 7",
-        "row 4 has 3 fields, the header has 7",
+        "line 3 has 9 fields, the header has 7",
+        "line 4 has 3 fields, the header has 7",
     ]  # not "category '116.0913' is not a known category" or "lon is missing"
     assert digest(store_path) == before
     report = importer.import_cases(
@@ -216,8 +216,8 @@ def test_a_row_with_the_wrong_number_of_fields_is_named_as_such(store, store_pat
     assert (report.written, report.rejected) == (1, 2)
     rejects = pd.read_csv(tmp_path / "r.csv", dtype=str, encoding="utf-8-sig")
     assert list(rejects["reason"]) == [
-        "row has 9 fields, the header has 7",
-        "row has 3 fields, the header has 7",
+        "the line has 9 fields, the header has 7",
+        "the line has 3 fields, the header has 7",
     ]
 
 
@@ -266,10 +266,10 @@ def test_bad_visits_are_named(store, store_path, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_visits(store, path)
     assert info.value.lines() == [
-        "row 2: building_id 'NOPE' is not a building in the store",
-        "row 3: worker_id is missing",
-        "row 3: households_reached '-2' is not a whole number from 0 to 100,000",
-        "row 4: date '2026-13-01' is not a real date or time (no such day, hour or minute)",
+        "line 2: building_id 'NOPE' is not a building in the store",
+        "line 3: worker_id is missing",
+        "line 3: households_reached '-2' is not a whole number from 0 to 100,000",
+        "line 4: date '2026-13-01' is not a real date or time (no such day, hour or minute)",
     ]
     assert digest(store_path) == before
 
@@ -296,9 +296,31 @@ def test_bad_staff_rows_are_named(store, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_staff(store, path)
     lines = info.value.lines()
-    assert lines[0].startswith("row 3: name '王晓明' differs from person_id S1's first row")
-    assert lines[1].startswith("row 4: role '厨师' is not a known role")
-    assert lines[2] == "row 5: area_code '370832001999001' is not an area in the store"
+    assert lines[0].startswith(
+        "line 3: name '王晓明' differs from person_id S1's first line, line 2"
+    )
+    assert lines[1].startswith("line 4: role '厨师' is not a known role")
+    assert lines[2] == "line 5: area_code '370832001999001' is not an area in the store"
+
+
+def test_staff_already_in_the_store_is_named_by_its_line(store, store_path, tmp_path):
+    """The store numbered its own frame ("persons: row 2"); the file's line is 3."""
+    person = store.staff("370832001001001")[0].person_id
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "人员编号,姓名,单位,职务,区域编码\n"
+        "S9,王九,锦绣两委,网格员,370832001001001\n"
+        f"{person},某人,锦绣两委,网格员,370832001001001\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_staff(store, path)
+    assert info.value.lines() == [
+        f"line 3: person_id '{person}' is in the store's persons already"
+        " (--replace replaces the roster)"
+    ]
+    assert digest(store_path) == before
 
 
 def test_open311_requests(store):
