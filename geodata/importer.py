@@ -466,6 +466,8 @@ def check_staff(
     out["role"] = _mapped(checked, get("role"), role_table(mapping), "role")
     out["area_level"] = _area_levels(checked, out["area_code"], store)
     _organisations(checked, out, get, mapping)
+    contacts = rules.check_contacts(out, ids=("person_id",), phones=("phone", "org_phone"))
+    _add_findings(checked, contacts, table)
     _consistent(checked, out, "person_id", ("name",))
     _consistent(checked, out, "org_id", ("org_kind", "org_name"))
     key = out[["person_id", "org_id", "role", "area_code"]].astype(str)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata import importer
+from geodata import importer, rules
 from geodata.backends import open_store
 from geodata.importer import ImportProblems
 from geodata.tabular import TabularError, load_mapping
@@ -319,6 +319,68 @@ def test_staff_already_in_the_store_is_named_by_its_line(store, store_path, tmp_
     assert info.value.lines() == [
         f"line 3: person_id '{person}' is in the store's persons already"
         " (--replace replaces the roster)"
+    ]
+    assert digest(store_path) == before
+
+
+HOSTILE_IDS = ("=XSS-007", "javascript:alert(1)", "<b>1</b>", "{{7*7}}", "-23", "a\x01b", "x" * 65)
+
+
+def test_case_and_visit_ids_outside_the_id_rule_are_named(store, store_path, tmp_path):
+    cases = tmp_path / "c.csv"
+    rows = "".join(
+        f"{case_id},noise,text,116.0913,35.8082,2026-11-20 10:00\n" for case_id in HOSTILE_IDS
+    )
+    cases.write_text("id,category,description,lon,lat,reported_at\n" + rows, encoding="utf-8")
+    visits = tmp_path / "v.csv"
+    visits.write_text(
+        "id,worker_id,date,households_reached,grid_code\n=V1,W1,2026-11-20,3,370832001001001\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, cases)
+    lines = info.value.lines()
+    assert [line.split(":")[0] for line in lines] == [f"line {n}" for n in range(2, 9)]
+    assert lines[0].startswith("line 2: id '=XSS-007' holds '='; an id is letters, digits")
+    assert "starts with '-'" in lines[4] and "is 65 characters" in lines[6]
+    with pytest.raises(ImportProblems) as info:
+        importer.import_visits(store, visits)
+    assert info.value.lines()[0].startswith("line 2: id '=V1' holds '='")
+    assert digest(store_path) == before
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["13812345678", "138 1234 5678", "+86 138-1234-5678", "0537-7321001", "(0537)7321001 转12",
+     "0537 7321001 ext 123", "+86 537 7321001", "400-123-4567"],
+)  # fmt: skip
+def test_staff_phones_people_write(store, tmp_path, phone):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        f"人员编号,姓名,电话,单位,职务,区域编码\nS9,王九,{phone},锦绣两委,网格员,370832001001001\n",
+        encoding="utf-8",
+    )
+    assert importer.import_staff(store, path).written == 1
+
+
+def test_staff_phones_and_ids_outside_the_rules_are_named(store, store_path, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "人员编号,姓名,电话,单位,职务,区域编码,单位电话\n"
+        "S1,王一,javascript:alert(1),锦绣两委,网格员,370832001001001,0537-7321001\n"
+        "S2,王二,138,锦绣两委,网格员,370832001001002,12345\n"
+        "=S3,王三,13812345678,锦绣两委,网格员,370832001001003,\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_staff(store, path)
+    assert info.value.lines() == [
+        f"line 2: phone 'javascript:alert(1)' {rules.PHONE_RULE}",
+        f"line 3: phone '138' {rules.PHONE_RULE}",
+        f"line 3: org_phone '12345' {rules.PHONE_RULE}",
+        f"line 4: person_id '=S3' holds '='; {rules.ID_RULE}",
     ]
     assert digest(store_path) == before
 
