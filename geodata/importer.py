@@ -23,11 +23,13 @@ from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
+import pyproj
 
 from . import rules
 from .atomic import replacing
 from .city import COLUMNS
 from .codes import CodeError, level_of
+from .crs import CrsError, parse_crs, points_to_wgs84
 from .locate import Locator
 from .model import (
     CATEGORY_BY_CODE,
@@ -45,6 +47,7 @@ from .tabular import (
     Problem,
     TabularError,
     category_table,
+    looked_for,
     map_values,
     org_kind_table,
     read_table,
@@ -134,12 +137,14 @@ def _shown(value: object) -> str:
 # --- entry points -----------------------------------------------------------------------
 class Options(TypedDict, total=False):
     """How an import runs: `skip_bad` writes the good rows and the bad ones to `rejects`
-    (default: beside the file); `progress` shows a bar while reading; `log` hears each step."""
+    (default: beside the file); `progress` shows a bar while reading; `log` hears each step;
+    `crs` names the system of a case file's coordinates."""
 
     skip_bad: bool
     rejects: Path | None
     progress: bool
     log: Log | None
+    crs: str | None  # cases: the coordinates' system (EPSG:NNNN, gcj02); default WGS-84
 
 
 def import_cases(
@@ -147,8 +152,9 @@ def import_cases(
 ) -> Report:
     """Cases from a CSV or XLSX file; each is placed in its grid cell and compound."""
     mapping = mapping or Mapping()
+    crs = _crs(options)
     raw, table = _read(path, "cases", mapping, options)
-    checked = _checked_cases(store, table, mapping)
+    checked = _checked_cases(store, table, mapping, crs)
     return _finish("cases", _case_writer(store, checked), path, raw, checked, options)
 
 
@@ -188,9 +194,10 @@ def import_open311(
 ) -> Report:
     """GeoReport v2 service requests (a JSON array, or an object with service_requests)."""
     mapping = mapping or Mapping()
+    crs = _crs(options)
     requests = read_open311(path)
     table, shape_problems = open311_table(requests, mapping)
-    checked = _checked_cases(store, table, mapping)
+    checked = _checked_cases(store, table, mapping, crs)
     checked.problems[:0] = shape_problems
     checked.problems = [open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
@@ -230,10 +237,20 @@ def _locator(store: Store) -> Locator:
     return Locator(*(store.areas(level) for level in levels))
 
 
-def _checked_cases(store: Store, table: pd.DataFrame, mapping: Mapping) -> _Checked:
+def _crs(options: Options) -> pyproj.CRS | str | None:
+    text = options.get("crs")
+    try:
+        return None if text is None else parse_crs(text)
+    except CrsError as exc:
+        raise TabularError(str(exc)) from None
+
+
+def _checked_cases(
+    store: Store, table: pd.DataFrame, mapping: Mapping, crs: pyproj.CRS | str | None = None
+) -> _Checked:
     stored = _stored_ids(store, "cases", table.get("id"))
     revision = store.revision()  # read first: areas changed after it make the store relocate
-    checked = check_cases(table, mapping, _locator(store), stored)
+    checked = check_cases(table, mapping, _locator(store), stored, crs)
     checked.cases = replace(checked.cases, areas_revision=revision)
     return checked
 
@@ -323,10 +340,15 @@ def _now() -> pd.Timestamp:
 
 # --- cases ------------------------------------------------------------------------------
 def check_cases(
-    table: pd.DataFrame, mapping: Mapping, locator: Locator, stored: set[str]
+    table: pd.DataFrame,
+    mapping: Mapping,
+    locator: Locator,
+    stored: set[str],
+    crs: pyproj.CRS | str | None = None,
 ) -> _Checked:
-    """Case rows in the store's columns (times as aware timestamps), every problem named:
-    text that says nothing we know (names, times, numbers), then every broken case rule."""
+    """Case rows in the store's columns (times as aware timestamps, lon/lat brought from `crs`
+    to WGS-84), every problem named: text that says nothing we know (names, times, numbers),
+    then every broken case rule."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
@@ -339,14 +361,29 @@ def check_cases(
     out["status"] = _statuses(checked, get("status"), out, mapping)
     for col in ("lon", "lat"):
         out[col] = _number(checked, get(col), col, "is not a number")
+    if crs is not None:
+        _to_wgs84(checked, out, table, crs)
     for col in ("assignee_id", "reporter_name", "reporter_phone"):
         out[col] = get(col)
     out["due_at"] = _due(out)
     out = out[list(COLUMNS["cases"])]
     checked.cases = rules.check_cases(out, locator, stored)
-    _add_findings(checked, checked.cases.findings, table)
+    _add_findings(checked, checked.cases.findings, table, mapping)
     checked.frame = out
     return checked
+
+
+def _to_wgs84(
+    checked: _Checked, out: pd.DataFrame, table: pd.DataFrame, crs: pyproj.CRS | str
+) -> None:
+    """Coordinates given in `crs` as WGS-84 lon/lat; a point with no place there is named."""
+    given = (out["lon"].notna() & out["lat"].notna()).to_numpy()
+    lon, lat = points_to_wgs84(out["lon"][given], out["lat"][given], crs)
+    out.loc[given, "lon"], out.loc[given, "lat"] = lon, lat
+    name = crs if isinstance(crs, str) else crs.name
+    for row in out.index[given][np.isnan(lon)]:
+        value = f"{table.at[row, 'lon']},{table.at[row, 'lat']}"
+        checked.problems.append(Problem(int(row), "lon,lat", value, f"is not a point in {name}"))
 
 
 def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
@@ -354,7 +391,12 @@ def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
     return lambda col: table.get(col, empty)
 
 
-def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.DataFrame) -> None:
+def _add_findings(
+    checked: _Checked,
+    findings: list[rules.Finding],
+    table: pd.DataFrame,
+    mapping: Mapping | None = None,
+) -> None:
     """The rules' findings, shown with the file's text and lines; a value already reported as
     unreadable is not reported again (as missing, say)."""
     reported = {(p.row, p.field) for p in checked.problems}
@@ -367,7 +409,20 @@ def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.Da
         message = f.message
         if f.rule is rules.Rule.REPEATED:
             message = f"appears again (first on line {first_line[value]})"
+        if f.rule is rules.Rule.UNSTAMPED and "columns" in table.attrs:
+            message = _unstamped(str(f.value), f.about[0], table.attrs["columns"], mapping)
         checked.problems.append(Problem(int(f.row), f.field, _shown(value), message))
+
+
+def _unstamped(status: str, column: str, found: dict[str, str], mapping: Mapping | None) -> str:
+    """A closed (rejected) case without its time, saying where the time was looked for."""
+    if column in found:
+        return f"is {status} but {column} (column {found[column]!r}) is empty"
+    looked = ", ".join(looked_for("cases", column, mapping or Mapping()))
+    return (
+        f"is {status} but the file has no {column} column (looked for headers: {looked});"
+        f' name yours in a mapping file: [columns] {column} = "…"'
+    )
 
 
 def _mapped(

@@ -448,8 +448,9 @@ def _cell_text(value: object) -> str | None:
 
 # --- headers ----------------------------------------------------------------------------
 def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> pd.DataFrame:
-    """The frame's columns renamed to ours (unknown columns dropped, values stripped); a
-    missing required column is a TabularError naming the headers looked for."""
+    """The frame's columns renamed to ours (unknown columns dropped, values stripped;
+    `attrs["columns"]`: our column → the header it was found under); a missing required
+    column is a TabularError naming the headers looked for."""
     names = HEADERS[kind]
     headers = frame.attrs.get("headers") or [str(c) for c in frame.columns]
     by_key: dict[str, list[int]] = {}  # header key → positions of the columns it names
@@ -469,7 +470,7 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
         raise TabularError(f"mapping: [columns] {unknown[0]} is not a {kind} column")
     for ours in REQUIRED[kind]:
         if ours not in chosen:
-            looked = ", ".join((*mapping.columns.get(ours, ()), *names[ours]))
+            looked = ", ".join(looked_for(kind, ours, mapping))
             raise TabularError(
                 f"{path}: no column for {ours} (looked for headers: {looked});"
                 " name it in a mapping file with --mapping"
@@ -477,7 +478,13 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
     out = pd.DataFrame(index=frame.index)
     for ours, position in chosen.items():
         out[ours] = _stripped(frame.iloc[:, position])
+    out.attrs["columns"] = {ours: headers[position] for ours, position in chosen.items()}
     return out
+
+
+def looked_for(kind: str, column: str, mapping: Mapping) -> tuple[str, ...]:
+    """The headers `recognise` looks for as our `column` of `kind`: the mapping's, then ours."""
+    return tuple(dict.fromkeys((*mapping.columns.get(column, ()), *HEADERS[kind][column])))
 
 
 def _refuse_ambiguous(path: Path, ours: str, positions: list[int], headers: list[str]) -> None:

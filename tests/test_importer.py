@@ -161,10 +161,29 @@ def test_status_and_times_must_agree(store, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, path)
     assert info.value.lines() == [
-        "line 2: status 'closed' is closed but closed_at is empty",
+        "line 2: status 'closed' is closed but closed_at (column 'closed_at') is empty",
         "line 3: status 'reported' is not closed but closed_at is set",
         "line 4: status 'lost' is not a known status; map it under [statuses]",
     ]
+
+
+def test_a_closed_case_without_a_closing_time_names_where_it_was_looked_for(store, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "工单号,诉求类型,状态,经度,纬度,受理时间,完结日期\n"
+        "S1,noise,已办结,116.0913,35.8082,2026-11-20 10:00,2026-11-21 10:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, path)
+    assert info.value.lines() == [
+        "line 2: status '已办结' is closed but the file has no closed_at column (looked for"
+        " headers: 办结时间, 结案时间, closed_at); name yours in a mapping file:"
+        ' [columns] closed_at = "…"'
+    ]
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\nclosed_at = "完结日期"\n', encoding="utf-8")
+    assert importer.import_cases(store, path, load_mapping(mapping)).written == 1
 
 
 def test_the_list_of_problems_is_cut_with_a_count_of_the_rest(store, tmp_path):

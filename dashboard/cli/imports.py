@@ -179,13 +179,26 @@ def _record_options(fn: Callable) -> Callable:
     return fn
 
 
+def _crs_option(fn: Callable) -> Callable:
+    return click.option(
+        "--crs",
+        help="The coordinates' system: EPSG:NNNN, or gcj02 (AMap lon/lat); default WGS-84.",
+    )(fn)
+
+
 @import_group.command("cases")
 @_record_options
+@_crs_option
 def import_cases(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
+    file: Path,
+    data: Path,
+    mapping: Path | None,
+    skip_bad: bool,
+    rejects: Path | None,
+    crs: str | None,
 ) -> None:
     """Cases (诉求/事件) from a CSV or XLSX file; each is placed in its grid cell and compound."""
-    options = _options(file, skip_bad, rejects)
+    options = _options(file, skip_bad, rejects) | {"crs": crs}
     _import(data, mapping, lambda store, m: importer.import_cases(store, file, m, **options))
 
 
@@ -217,11 +230,18 @@ def import_staff(
 
 @import_group.command("open311")
 @_record_options
+@_crs_option
 def import_open311(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
+    file: Path,
+    data: Path,
+    mapping: Path | None,
+    skip_bad: bool,
+    rejects: Path | None,
+    crs: str | None,
 ) -> None:
     """GeoReport v2 (Open311) service requests from a JSON file, as cases."""
     options = _options(None, skip_bad, rejects)  # Open311 JSON is read whole: no progress bar
+    options["crs"] = crs
     _import(data, mapping, lambda store, m: importer.import_open311(store, file, m, **options))
 
 
