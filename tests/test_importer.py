@@ -85,6 +85,14 @@ def test_a_mapping_file_names_headers_and_values(store):
         ),
         ("unknown_category.csv", ["line 3: category '独角兽' is not a known category"]),
         ("duplicate_ids.csv", ["line 4: id 'T1' appears again (first on line 2)"]),
+        (
+            "hostile_ids.csv",
+            [
+                "line 2: id '=XSS-007' holds '='",
+                "line 3: status '已办结' is closed but closed_at (column '办结时间') is empty",
+                "line 4: id '<b>2</b>' holds '<'",
+            ],
+        ),
     ],
 )
 def test_bad_rows_are_all_named_and_nothing_is_written(store, store_path, name, expected):
