@@ -15,6 +15,7 @@ import pyproj
 import shapely
 
 from .codes import compound_code, grid_sequence_order, is_valid
+from .crs import GCJ02, CrsError, parse_crs
 from .gcj02 import unshift_coords
 from .model import Level
 
@@ -23,7 +24,6 @@ class BoundaryError(ValueError):
     """A boundary file or option that cannot be used; the message is one line."""
 
 
-GCJ02 = "gcj02"
 SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 PARENT_LEVEL: dict[Level, Level | None] = {
     Level.STREET: None,
@@ -128,14 +128,10 @@ def _zip_source(path: Path) -> str:
 
 
 def _parse_crs(crs: str | None) -> pyproj.CRS | str | None:
-    if crs is None or crs.strip().lower() == GCJ02:
-        return None if crs is None else GCJ02
     try:
-        return pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError:
-        raise BoundaryError(
-            f"--crs {crs!r} is not a coordinate reference system (try EPSG:4549 or gcj02)"
-        ) from None
+        return None if crs is None else parse_crs(crs)
+    except CrsError as exc:
+        raise BoundaryError(str(exc)) from None
 
 
 def _choose_layer(path: Path, source: str, layer: str | None) -> str | None:
@@ -416,7 +412,8 @@ def _parents_for_codes(
     if level is Level.STREET:
         if county is None:
             raise BoundaryError(
-                "streets without codes need a county code: add a code field to the file"
+                "streets without codes need a county code: add a code field to the file,"
+                " or give the county's 6-digit code with --county-code (e.g. 370811)"
             )
         return np.where(blank, county, None).astype(object)
     parent = areas["parent_code"].to_numpy(dtype=object)

@@ -1,10 +1,11 @@
 """Record files into the store — cases, visits, staff, Open311 requests — all or nothing.
 
-Every row is checked before anything is written and every problem is collected (row as the
-user sees it, field, value, what is wrong). A file with any bad row writes nothing and
-raises ImportProblems; with `skip_bad` the good rows are written and the bad ones go to a
-reject file (the rows as they were plus a `reason` column). The store's own writes are one
-transaction each, so an import killed mid-way leaves the store as it was.
+Every row is checked before anything is written and every problem is collected (its line as a
+spreadsheet shows it, header = line 1; field, value, what is wrong). A file with any bad row
+writes nothing and raises ImportProblems; with `skip_bad` the good rows are written and the
+bad ones go to a reject file (the rows as they were plus `line` and `reason` columns). The
+store's own writes are one transaction each, so an import killed mid-way leaves the store as
+it was.
 
 due_at is the given due time, else dispatched_at plus the category's time limit; a case
 dispatched or later whose file has no dispatch time is timed from its report.
@@ -22,11 +23,13 @@ from typing import TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
+import pyproj
 
 from . import rules
 from .atomic import replacing
 from .city import COLUMNS
 from .codes import CodeError, level_of
+from .crs import CrsError, parse_crs, points_to_wgs84
 from .locate import Locator
 from .model import (
     CATEGORY_BY_CODE,
@@ -44,6 +47,7 @@ from .tabular import (
     Problem,
     TabularError,
     category_table,
+    looked_for,
     map_values,
     org_kind_table,
     read_table,
@@ -69,7 +73,7 @@ ROLE_ORG_KIND = {
 
 
 class ImportProblems(ValueError):
-    """A file with bad rows; nothing was written. `lines()` names every bad row."""
+    """A file with bad rows; nothing was written. `lines()` names every bad row by its line."""
 
     def __init__(self, path: Path, problems: list[Problem], rows: int, unit: str = "row"):
         self.path, self.problems, self.rows, self.unit = path, problems, rows, unit
@@ -106,7 +110,7 @@ class Report:
 
 @dataclass
 class _Checked:
-    """Rows ready for the store (index: row numbers) and the problems found."""
+    """Rows ready for the store (index: lines of the file) and the problems found."""
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
@@ -133,12 +137,14 @@ def _shown(value: object) -> str:
 # --- entry points -----------------------------------------------------------------------
 class Options(TypedDict, total=False):
     """How an import runs: `skip_bad` writes the good rows and the bad ones to `rejects`
-    (default: beside the file); `progress` shows a bar while reading; `log` hears each step."""
+    (default: beside the file); `progress` shows a bar while reading; `log` hears each step;
+    `crs` names the system of a case file's coordinates."""
 
     skip_bad: bool
     rejects: Path | None
     progress: bool
     log: Log | None
+    crs: str | None  # cases: the coordinates' system (EPSG:NNNN, gcj02); default WGS-84
 
 
 def import_cases(
@@ -146,8 +152,9 @@ def import_cases(
 ) -> Report:
     """Cases from a CSV or XLSX file; each is placed in its grid cell and compound."""
     mapping = mapping or Mapping()
+    crs = _crs(options)
     raw, table = _read(path, "cases", mapping, options)
-    checked = _checked_cases(store, table, mapping)
+    checked = _checked_cases(store, table, mapping, crs)
     return _finish("cases", _case_writer(store, checked), path, raw, checked, options)
 
 
@@ -173,7 +180,7 @@ def import_staff(
     replaces the stored roster instead of adding to it."""
     mapping = mapping or Mapping()
     raw, table = _read(path, "staff", mapping, {**options, "log": None})
-    checked = check_staff(table, mapping, store)
+    checked = check_staff(table, mapping, store, replace=replace)
 
     def write(rows: pd.DataFrame) -> int:
         orgs, people, roles = staff_frames(rows)
@@ -187,9 +194,10 @@ def import_open311(
 ) -> Report:
     """GeoReport v2 service requests (a JSON array, or an object with service_requests)."""
     mapping = mapping or Mapping()
+    crs = _crs(options)
     requests = read_open311(path)
     table, shape_problems = open311_table(requests, mapping)
-    checked = _checked_cases(store, table, mapping)
+    checked = _checked_cases(store, table, mapping, crs)
     checked.problems[:0] = shape_problems
     checked.problems = [open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
@@ -229,10 +237,20 @@ def _locator(store: Store) -> Locator:
     return Locator(*(store.areas(level) for level in levels))
 
 
-def _checked_cases(store: Store, table: pd.DataFrame, mapping: Mapping) -> _Checked:
+def _crs(options: Options) -> pyproj.CRS | str | None:
+    text = options.get("crs")
+    try:
+        return None if text is None else parse_crs(text)
+    except CrsError as exc:
+        raise TabularError(str(exc)) from None
+
+
+def _checked_cases(
+    store: Store, table: pd.DataFrame, mapping: Mapping, crs: pyproj.CRS | str | None = None
+) -> _Checked:
     stored = _stored_ids(store, "cases", table.get("id"))
     revision = store.revision()  # read first: areas changed after it make the store relocate
-    checked = check_cases(table, mapping, _locator(store), stored)
+    checked = check_cases(table, mapping, _locator(store), stored, crs)
     checked.cases = replace(checked.cases, areas_revision=revision)
     return checked
 
@@ -310,7 +328,7 @@ def _write_rejects(path: Path, raw: pd.DataFrame, problems: list[Problem], unit:
         return
     frame = rows.copy()
     frame.columns = raw.attrs.get("headers") or list(raw.columns)
-    frame["row"] = rows.index
+    frame["line"] = rows.index
     frame["reason"] = text
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         frame.to_csv(fh, index=False, lineterminator="\n")
@@ -322,10 +340,15 @@ def _now() -> pd.Timestamp:
 
 # --- cases ------------------------------------------------------------------------------
 def check_cases(
-    table: pd.DataFrame, mapping: Mapping, locator: Locator, stored: set[str]
+    table: pd.DataFrame,
+    mapping: Mapping,
+    locator: Locator,
+    stored: set[str],
+    crs: pyproj.CRS | str | None = None,
 ) -> _Checked:
-    """Case rows in the store's columns (times as aware timestamps), every problem named:
-    text that says nothing we know (names, times, numbers), then every broken case rule."""
+    """Case rows in the store's columns (times as aware timestamps, lon/lat brought from `crs`
+    to WGS-84), every problem named: text that says nothing we know (names, times, numbers),
+    then every broken case rule."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
@@ -338,14 +361,29 @@ def check_cases(
     out["status"] = _statuses(checked, get("status"), out, mapping)
     for col in ("lon", "lat"):
         out[col] = _number(checked, get(col), col, "is not a number")
+    if crs is not None:
+        _to_wgs84(checked, out, table, crs)
     for col in ("assignee_id", "reporter_name", "reporter_phone"):
         out[col] = get(col)
     out["due_at"] = _due(out)
     out = out[list(COLUMNS["cases"])]
     checked.cases = rules.check_cases(out, locator, stored)
-    _add_findings(checked, checked.cases.findings, table)
+    _add_findings(checked, checked.cases.findings, table, mapping)
     checked.frame = out
     return checked
+
+
+def _to_wgs84(
+    checked: _Checked, out: pd.DataFrame, table: pd.DataFrame, crs: pyproj.CRS | str
+) -> None:
+    """Coordinates given in `crs` as WGS-84 lon/lat; a point with no place there is named."""
+    given = (out["lon"].notna() & out["lat"].notna()).to_numpy()
+    lon, lat = points_to_wgs84(out["lon"][given], out["lat"][given], crs)
+    out.loc[given, "lon"], out.loc[given, "lat"] = lon, lat
+    name = crs if isinstance(crs, str) else crs.name
+    for row in out.index[given][np.isnan(lon)]:
+        value = f"{table.at[row, 'lon']},{table.at[row, 'lat']}"
+        checked.problems.append(Problem(int(row), "lon,lat", value, f"is not a point in {name}"))
 
 
 def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
@@ -353,15 +391,38 @@ def _getter(table: pd.DataFrame) -> Callable[[str], pd.Series]:
     return lambda col: table.get(col, empty)
 
 
-def _add_findings(checked: _Checked, findings: list[rules.Finding], table: pd.DataFrame) -> None:
-    """The rules' findings, shown with the file's text; a value already reported as unreadable
-    is not reported again (as missing, say)."""
+def _add_findings(
+    checked: _Checked,
+    findings: list[rules.Finding],
+    table: pd.DataFrame,
+    mapping: Mapping | None = None,
+) -> None:
+    """The rules' findings, shown with the file's text and lines; a value already reported as
+    unreadable is not reported again (as missing, say)."""
     reported = {(p.row, p.field) for p in checked.problems}
+    ids = table["id"].dropna() if "id" in table else pd.Series(dtype=object)
+    first_line = pd.Series(ids.index, index=ids.to_numpy()).groupby(level=0).first()
     for f in findings:
         if any((f.row, name) in reported for name in (f.field, *f.about)):
             continue
         value = table.at[f.row, f.field] if f.field in table else f.value
-        checked.problems.append(Problem(int(f.row), f.field, _shown(value), f.message))
+        message = f.message
+        if f.rule is rules.Rule.REPEATED:
+            message = f"appears again (first on line {first_line[value]})"
+        if f.rule is rules.Rule.UNSTAMPED and "columns" in table.attrs:
+            message = _unstamped(str(f.value), f.about[0], table.attrs["columns"], mapping)
+        checked.problems.append(Problem(int(f.row), f.field, _shown(value), message))
+
+
+def _unstamped(status: str, column: str, found: dict[str, str], mapping: Mapping | None) -> str:
+    """A closed (rejected) case without its time, saying where the time was looked for."""
+    if column in found:
+        return f"is {status} but {column} (column {found[column]!r}) is empty"
+    looked = ", ".join(looked_for("cases", column, mapping or Mapping()))
+    return (
+        f"is {status} but the file has no {column} column (looked for headers: {looked});"
+        f' name yours in a mapping file: [columns] {column} = "…"'
+    )
 
 
 def _mapped(
@@ -445,8 +506,11 @@ def check_visits(table: pd.DataFrame, store: Store) -> _Checked:
 
 
 # --- staff ------------------------------------------------------------------------------
-def check_staff(table: pd.DataFrame, mapping: Mapping, store: Store) -> _Checked:
-    """Roster rows (person, organisation, role, area), every problem named."""
+def check_staff(
+    table: pd.DataFrame, mapping: Mapping, store: Store, *, replace: bool = False
+) -> _Checked:
+    """Roster rows (person, organisation, role, area), every problem named; unless the roster
+    `replace`s the stored one, its people and organisations must be new to the store."""
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
@@ -457,11 +521,18 @@ def check_staff(table: pd.DataFrame, mapping: Mapping, store: Store) -> _Checked
     out["role"] = _mapped(checked, get("role"), role_table(mapping), "role")
     out["area_level"] = _area_levels(checked, out["area_code"], store)
     _organisations(checked, out, get, mapping)
+    contacts = rules.check_contacts(out, ids=("person_id",), phones=("phone", "org_phone"))
+    _add_findings(checked, contacts, table)
     _consistent(checked, out, "person_id", ("name",))
     _consistent(checked, out, "org_id", ("org_kind", "org_name"))
     key = out[["person_id", "org_id", "role", "area_code"]].astype(str)
     repeated = key.duplicated(keep="first").to_numpy()
     checked.flag(repeated, out["person_id"], "person_id", "has the same role twice in the file")
+    if not replace:
+        for col, table_ in (("person_id", "persons"), ("org_id", "organisations")):
+            stored = _stored_ids(store, table_, out[col])
+            message = f"is in the store's {table_} already (--replace replaces the roster)"
+            checked.flag(out[col].astype(str).isin(stored), out[col], col, message)
     checked.frame = out
     return checked
 
@@ -499,16 +570,12 @@ def _consistent(checked: _Checked, out: pd.DataFrame, key: str, columns: tuple[s
     for col in columns:
         pairs = out[[key, col]].dropna()
         first = pairs.groupby(key, sort=False)[col].transform("first")
+        first_line = pairs.index.to_series().groupby(pairs[key].to_numpy()).transform("first")
         differs = pairs[col] != first
         for row in pairs.index[differs.to_numpy()]:
-            checked.problems.append(
-                Problem(
-                    int(row),
-                    col,
-                    str(out.at[row, col]),
-                    f"differs from {key} {out.at[row, key]}'s first row ({first[row]!r})",
-                )
-            )
+            said = f"{key} {out.at[row, key]}'s first line, line {first_line[row]}"
+            message = f"differs from {said} ({first[row]!r})"
+            checked.problems.append(Problem(int(row), col, str(out.at[row, col]), message))
 
 
 def staff_frames(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -9,7 +9,8 @@ store's. A finding names its row by the frame's index label.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable
+import re
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -22,6 +23,59 @@ from .model import CATEGORY_BY_CODE, FINAL_STATUSES, TIMESTAMP_FIELDS, CaseSourc
 MAX_COUNT = 100_000  # more households than any building, compound or grid cell holds
 AREA_COLUMNS = ("street_code", "community_code", "compound_code", "grid_code")
 VISIT_COUNTS = {"households_reached": True, "needs_found": False, "cases_raised": False}
+
+# Ids (of cases, visits, people) are letters and digits of any script, and these marks; at
+# most MAX_ID_CHARS, never starting with a mark a spreadsheet reads as a formula or with a
+# space. So no markup, quotes, template braces or control characters ever sit in an id.
+MAX_ID_CHARS = 64
+ID_MARKS = "-_./:#（）〔〕【】 "  # ASCII ( ) not: "javascript:alert(1)" is no id
+_ID_CHAR = re.compile(r"[^\W_]|[" + re.escape(ID_MARKS) + "]")
+ID_RULE = (
+    f"an id is letters, digits, spaces and {' '.join(ID_MARKS.strip())},"
+    f" at most {MAX_ID_CHARS} characters, not starting with - or a space"
+)
+# A phone is a mobile (13812345678), a landline with its area code (0537-7321001, (0537)
+# 7321001) or a 400/800 service number, each optionally after +86 (a landline then without
+# its 0) and before an extension (转123, -123, ext 123, x123); spaces and dashes between digits.
+_SEP = r"[ -]?"
+_MOBILE = rf"1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}"
+_LANDLINE = rf"(?:0\d{{2,3}}|\(0\d{{2,3}}\)){_SEP}\d{{3,4}}{_SEP}\d{{4}}"
+_LANDLINE_86 = rf"\(?\d{{2,3}}\)?{_SEP}\d{{3,4}}{_SEP}\d{{4}}"
+_SERVICE = rf"[48]00{_SEP}\d{{3}}{_SEP}\d{{4}}"
+_EXTENSION = r"(?:\s*(?:转|分机|ext\.?|x|-)\s*\d{1,6})?"
+PHONE = re.compile(
+    rf"(?:(?:\+|00)86{_SEP}(?:{_MOBILE}|{_LANDLINE_86})|{_MOBILE}|{_LANDLINE}|{_SERVICE})"
+    rf"{_EXTENSION}",
+    re.IGNORECASE,
+)
+PHONE_RULE = (
+    "is not a phone number: write a mobile (13812345678), a landline with its area code"
+    " (0537-7321001), optionally +86 before and an extension after (转123, ext 123)"
+)
+
+
+def id_problem(value: object) -> str | None:
+    """What makes `value` unfit as an id (see ID_RULE), or None; a missing one is not
+    judged here."""
+    if value is None or value != value:
+        return None
+    text = str(value)
+    if len(text) > MAX_ID_CHARS:
+        return f"is {len(text)} characters; {ID_RULE}"
+    bad = [c for c in text if not _ID_CHAR.fullmatch(c)]
+    if bad:
+        return f"holds {bad[0]!r}; {ID_RULE}"
+    if text[:1] in ("-", " "):
+        return f"starts with {text[0]!r}; {ID_RULE}"
+    return None
+
+
+def phone_problem(value: object) -> str | None:
+    """PHONE_RULE when `value` is not a phone number PHONE knows, else None; a missing one
+    is not judged here."""
+    if value is None or value != value or str(value).strip() == "":
+        return None
+    return None if PHONE.fullmatch(str(value).strip()) else PHONE_RULE
 
 
 class Rule(StrEnum):
@@ -40,6 +94,8 @@ class Rule(StrEnum):
     COUNT = "count"
     UNKNOWN_BUILDING = "unknown_building"
     UNKNOWN_CELL = "unknown_cell"
+    ID_TEXT = "id_text"  # an id with characters or a length ID_RULE does not allow
+    PHONE = "phone"
 
 
 @dataclass(frozen=True)
@@ -97,6 +153,13 @@ class _Findings:
         self.flag(missing, column, "is missing", Rule.MISSING)
         self.flag(blank, column, "is empty", Rule.EMPTY)
 
+    def each(self, column: str, problem: Callable[[object], str | None], rule: Rule) -> None:
+        """A finding for each value of `column` that `problem` finds fault with."""
+        for row, value in self.frame[column].dropna().items():
+            message = problem(value)
+            if message is not None:
+                self.found.append(Finding(row, column, value, message, rule))
+
     def known(self, column: str, allowed: Collection[str], what: str) -> None:
         values = self.frame[column]
         bad = values.notna() & ~values.isin(allowed)
@@ -106,6 +169,7 @@ class _Findings:
 def _check_ids(found: _Findings, stored: Collection[str], what: str) -> None:
     """Ids given, each once, none in the store already (`stored`)."""
     found.required("id")
+    found.each("id", id_problem, Rule.ID_TEXT)
     ids = found.frame["id"]
     present = ids.notna()
     again = present & ids.duplicated(keep="first")
@@ -240,3 +304,17 @@ def _visit_areas(found: _Findings, buildings: pd.DataFrame, cells: set[str]) -> 
     areas.loc[from_cell, "community_code"] = cell.str[:12].to_numpy()
     areas.loc[from_cell, "street_code"] = cell.str[:9].to_numpy()
     return areas.astype(object).where(areas.notna(), None)
+
+
+# --- staff ------------------------------------------------------------------------------
+def check_contacts(
+    frame: pd.DataFrame, ids: tuple[str, ...] = (), phones: tuple[str, ...] = ()
+) -> list[Finding]:
+    """Ids (columns `ids`) and phone numbers (columns `phones`) of a roster's people and
+    organisations that break ID_RULE or PHONE_RULE, row by row."""
+    found = _Findings(frame)
+    for column in ids:
+        found.each(column, id_problem, Rule.ID_TEXT)
+    for column in phones:
+        found.each(column, phone_problem, Rule.PHONE)
+    return sorted(found.found, key=_row_order(frame))

@@ -5,7 +5,8 @@ GBK and GB2312). Text that was GBK read as UTF-8 and saved again ("�", "锟斤
 sequences) is refused with a message saying so. A line longer than MAX_LINE_BYTES is refused
 while the file is scanned, before anything is parsed.
 
-Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+Records are named by their line as a spreadsheet shows it: the header is line 1, the first
+record line 2 (a record whose quoted text spans several lines of the file is one line there).
 
 Headers are recognised from common Chinese and English names (HEADERS), or given in a
 mapping file (`--mapping MAP.toml`), whose tables are all optional:
@@ -67,9 +68,16 @@ class TabularError(ValueError):
     """A file that cannot be read as records at all; the message names the file."""
 
 
+def place(unit: str) -> str:
+    """The word naming where a problem is: a row by its line as a spreadsheet shows it
+    (header = line 1), anything else (an Open311 "request") by its position."""
+    return "line" if unit == "row" else unit
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one value: row as the user sees it (header = 1), field, value."""
+    """One thing wrong with one value: `row`, the line as a spreadsheet shows it (header =
+    1) or the request's position; field, value."""
 
     row: int
     field: str
@@ -77,14 +85,14 @@ class Problem:
     message: str
 
     def text(self, unit: str = "row") -> str:
-        if not self.field:  # the row as a whole: "row 5 has 8 fields, the header has 6"
-            return f"{unit} {self.row} {self.message}"
-        return f"{unit} {self.row}: {self.reason(unit)}"
+        if not self.field:  # the row as a whole: "line 5 has 8 fields, the header has 6"
+            return f"{place(unit)} {self.row} {self.message}"
+        return f"{place(unit)} {self.row}: {self.reason(unit)}"
 
     def reason(self, unit: str = "row") -> str:
-        """The problem without the row number (a reject file's reason)."""
+        """The problem without the line number (a reject file's reason)."""
         if not self.field:
-            return f"{unit} {self.message}"
+            return f"the {place(unit)} {self.message}"
         shown = f" {self.value!r}" if self.value not in ("", None) else ""
         return f"{self.field}{shown} {self.message}"
 
@@ -159,7 +167,7 @@ def _header_key(text: str) -> str:
 
 # --- reading ----------------------------------------------------------------------------
 def read_table(path: Path, mapping: Mapping | None = None, progress: bool = False) -> pd.DataFrame:
-    """Every cell of a CSV or XLSX file as text (None for empty), index = row number (header 1).
+    """Every cell of a CSV or XLSX file as text (None for empty), index = line (header 1).
 
     Rows with no value at all are dropped (their numbers are skipped). `attrs["headers"]`
     holds the header row as written (duplicates unrenamed); `attrs["row_problems"]` a
@@ -327,7 +335,7 @@ def _read_csv(path: Path, progress: bool) -> pd.DataFrame:
 
 
 def _field_counts(path: Path, encoding: str, sep: str) -> tuple[list[str], list[Problem]]:
-    """The header's fields, and a Problem for each record (row 2 on) with more or fewer
+    """The header's fields, and a Problem for each record (line 2 on) with more or fewer
     fields than the header; blank lines are not records and are not counted."""
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, 2 * MAX_LINE_BYTES))
@@ -440,8 +448,9 @@ def _cell_text(value: object) -> str | None:
 
 # --- headers ----------------------------------------------------------------------------
 def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> pd.DataFrame:
-    """The frame's columns renamed to ours (unknown columns dropped, values stripped); a
-    missing required column is a TabularError naming the headers looked for."""
+    """The frame's columns renamed to ours (unknown columns dropped, values stripped;
+    `attrs["columns"]`: our column → the header it was found under); a missing required
+    column is a TabularError naming the headers looked for."""
     names = HEADERS[kind]
     headers = frame.attrs.get("headers") or [str(c) for c in frame.columns]
     by_key: dict[str, list[int]] = {}  # header key → positions of the columns it names
@@ -461,7 +470,7 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
         raise TabularError(f"mapping: [columns] {unknown[0]} is not a {kind} column")
     for ours in REQUIRED[kind]:
         if ours not in chosen:
-            looked = ", ".join((*mapping.columns.get(ours, ()), *names[ours]))
+            looked = ", ".join(looked_for(kind, ours, mapping))
             raise TabularError(
                 f"{path}: no column for {ours} (looked for headers: {looked});"
                 " name it in a mapping file with --mapping"
@@ -469,7 +478,13 @@ def recognise(frame: pd.DataFrame, kind: str, mapping: Mapping, path: Path) -> p
     out = pd.DataFrame(index=frame.index)
     for ours, position in chosen.items():
         out[ours] = _stripped(frame.iloc[:, position])
+    out.attrs["columns"] = {ours: headers[position] for ours, position in chosen.items()}
     return out
+
+
+def looked_for(kind: str, column: str, mapping: Mapping) -> tuple[str, ...]:
+    """The headers `recognise` looks for as our `column` of `kind`: the mapping's, then ours."""
+    return tuple(dict.fromkeys((*mapping.columns.get(column, ()), *HEADERS[kind][column])))
 
 
 def _refuse_ambiguous(path: Path, ours: str, positions: list[int], headers: list[str]) -> None:

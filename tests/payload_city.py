@@ -38,11 +38,12 @@ def run(*argv: object) -> None:
 
 
 def build(folder: Path) -> tuple[Path, dict[str, str]]:
-    """A store of the tiny city whose names, ids and texts are payloads; and where each went.
+    """A store of the tiny city whose names and texts are payloads; and where each went.
 
     Areas are renamed through `import boundaries`, staff, cases, visits and Open311 requests
-    come through their importers. The map names each field ("worker", "case_id:3", …) after
-    the payload it holds.
+    come through their importers. Payloads go where text is allowed (names, descriptions,
+    reporters, agencies); ids and phones follow geodata.rules (so ids are plain). The map
+    names each field ("worker", "case_text:3", …) after the value it holds.
     """
     store = folder / "payloads.gpkg"
     with open_store(store, create=True) as opened:
@@ -81,7 +82,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 
 def _import_staff(store: Path, folder: Path, placed: dict[str, str]) -> None:
-    name, phone, org = payload(8), payload(3), payload(9)
+    name, phone, org = payload(8), "0537-7321001 转8", payload(9)
     placed.update(worker=name, worker_phone=phone, worker_org=org)
     rows = [[WORKER, name, phone, org, "网格员", tc.YUNHE + cell] for cell in ("001", "002")]
     header = ["人员编号", "姓名", "电话", "单位", "职务", "区域编码"]
@@ -102,8 +103,8 @@ def _import_cases(store: Path, folder: Path, placed: dict[str, str]) -> None:
         "联系电话",
     ]
     rows = []
-    for i, text in enumerate(PAYLOADS):
-        placed[f"case_id:{i}"] = text
+    for i, _ in enumerate(PAYLOADS):
+        text = placed[f"case_id:{i}"] = f"PC-{i:03d}"
         placed[f"case_text:{i}"] = payload(i + 1)
         placed[f"case_reporter:{i}"] = payload(i + 2)
         reported = f"2026-11-2{i % 7} 10:{i:02d}"
@@ -124,11 +125,9 @@ def _import_visits(store: Path, folder: Path, placed: dict[str, str]) -> None:
         "收集需求",
         "上报事件数",
     ]
-    rows = [
-        [payload(i) + " #V", WORKER, "2026-11-01", f"{tc.GARDEN}-01", "", 3, 1, 0] for i in range(3)
-    ]
+    rows = [[f"PV-{i}", WORKER, "2026-11-01", f"{tc.GARDEN}-01", "", 3, 1, 0] for i in range(3)]
     for i in range(3):
-        placed[f"visit_id:{i}"] = payload(i) + " #V"
+        placed[f"visit_id:{i}"] = f"PV-{i}"
     run("import", "visits", _write_csv(folder / "visits.csv", header, rows), "--data", store)
 
 
@@ -136,7 +135,7 @@ def _import_open311(store: Path, folder: Path, placed: dict[str, str]) -> None:
     lon, lat = tc.lonlat(300, 300)
     requests = []
     for i in range(4):
-        request_id, text = payload(i + 4) + " #311", payload(i + 5)
+        request_id, text = f"P311-{i}", payload(i + 5)
         placed[f"open311_id:{i}"], placed[f"open311_text:{i}"] = request_id, text
         requests.append(
             {

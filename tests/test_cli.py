@@ -117,6 +117,66 @@ def test_demo_replaces_a_store_only_when_complete(street_store_path, tmp_path):
     assert _digest(target) == before
 
 
+def _small_disk() -> None:
+    """In the child: files may grow to 2 MB only, and going past it is an error (EFBIG, which
+    SQLite reports as a disk I/O error), not a kill."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 << 20, 2 << 20))
+
+
+def test_demo_refused_by_the_disk_keeps_the_store(street_store_path, tmp_path):
+    target = tmp_path / "store.gpkg"
+    shutil.copy(street_store_path, target)
+    before = _digest(target)
+    script = Path(sys.executable).with_name("gridboard")
+    result = subprocess.run(
+        [str(script), "demo", "--as-of", "2026-11-28", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=_small_disk,
+    )
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"gridboard: error: {target}: the disk refused the write (disk I/O")
+    assert last.endswith(f"; {target} is untouched") and "rollback" not in last
+    assert _digest(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["store.gpkg"]  # no temporary file left
+
+
+def test_demo_on_a_full_disk_says_so_and_keeps_the_store(
+    street_store_path, tmp_path, monkeypatch, capsys
+):
+    """SQLite's own SQLITE_FULL, from a page limit on every connection the store opens."""
+    from dashboard.cli import main
+    from geodata.gpkg.connection import Connection
+
+    opened = Connection._open_connection
+
+    def small(self):
+        con = opened(self)
+        con.execute("PRAGMA max_page_count = 300")
+        return con
+
+    monkeypatch.setattr(Connection, "_open_connection", small)
+    target = tmp_path / "store.gpkg"
+    shutil.copy(street_store_path, target)
+    before = _digest(target)
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--as-of", "2026-11-28", "--out", str(target)])
+    assert exit_.value.code != 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == (
+        f"gridboard: error: {target}: the disk is full (database or disk is full);"
+        f" {target} is untouched"
+    )
+    assert _digest(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["store.gpkg"]
+
+
 def test_serve_with_bad_settings(street_store_path):
     result = gridboard("serve", "--data", street_store_path, env={"GRIDBOARD_PORT": "abc"})
     assert_one_line_error(result, "GRIDBOARD_PORT")

@@ -102,6 +102,26 @@ def test_a_shapefile_without_prj_imports_with_crs(capsys, tmp_path):
         assert store.areas(Level.STREET)["name"].tolist() == ["水泊街道"]
 
 
+def test_streets_without_codes_take_the_county_code(capsys, tmp_path):
+    new = tmp_path / "new.gpkg"
+    streets = gpd.GeoDataFrame(
+        {"名称": ["水泊街道", "杏花村街道"]},
+        geometry=[shapely.box(116.0, 35.7, 116.1, 35.8), shapely.box(116.1, 35.7, 116.2, 35.8)],
+        crs=4326,
+    )
+    path = tmp_path / "streets.geojson"
+    streets.to_file(path, engine="pyogrio")
+    args = ("import", "boundaries", path, "--data", new, "--level", "street")
+    code, _, err = run(capsys, *args)
+    assert_one_line(code, err, "streets without codes need a county code", "--county-code")
+    assert not new.exists()
+    assert run(capsys, *args, "--county-code", "37081")[0] != 0
+    code, _, err = run(capsys, *args, "--county-code", "370811")
+    assert code == 0, err
+    with open_store(new, readonly=True) as store:
+        assert sorted(store.areas(Level.STREET)["code"]) == ["370811001", "370811002"]
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [

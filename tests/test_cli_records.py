@@ -40,6 +40,48 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+def _cell_points(store_path: Path, n: int = 3) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Codes and WGS-84 centres (well inside) of the first `n` grid cells."""
+    with open_store(store_path, readonly=True) as store:
+        cells = store.areas(Level.GRID).iloc[:n]
+    inner = shapely.point_on_surface(cells.geometry.values)
+    return list(cells["code"]), shapely.get_x(inner), shapely.get_y(inner)
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "EPSG:4549"])
+def test_cases_in_another_crs_land_in_their_cells(store_path, tmp_path, capsys, crs):
+    import pyproj
+
+    from geodata.gcj02 import wgs84_to_gcj02
+
+    codes, lon, lat = _cell_points(store_path)
+    if crs == "gcj02":
+        x, y = wgs84_to_gcj02(lon, lat)
+    else:
+        x, y = pyproj.Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
+    path = tmp_path / "c.csv"
+    rows = "".join(f"G{i},noise,{x[i]:.6f},{y[i]:.6f},2026-11-20 10:00\n" for i in range(3))
+    path.write_text("id,category,lon,lat,reported_at\n" + rows, encoding="utf-8")
+    argv = ["import", "cases", str(path), "--data", str(store_path), "--crs", crs]
+    code, _, err = run(argv, capsys)
+    assert code == 0, err
+    with open_store(store_path, readonly=True) as store:
+        cases = store.cases().set_index("id").loc[["G0", "G1", "G2"]]
+    assert list(cases["grid_code"]) == codes
+    assert np.allclose(cases["lon"], lon, atol=1e-6) and np.allclose(cases["lat"], lat, atol=1e-6)
+
+
+def test_a_bad_crs_for_records_gives_one_line(store_path, capsys):
+    argv = ["import", "open311", str(GOOD / "open311.json"), "--data", str(store_path)]
+    before = digest(store_path)
+    code, _, err = run([*argv, "--crs", "EPSG:999999"], capsys)
+    assert code != 0 and err.strip().splitlines() == [
+        "gridboard: error: --crs 'EPSG:999999' is not a coordinate reference system"
+        " (try EPSG:4549 or gcj02)"
+    ]
+    assert digest(store_path) == before
+
+
 def test_import_cases(store_path, capsys):
     code, out, _ = run(
         ["import", "cases", str(GOOD / "cases_gbk.csv"), "--data", str(store_path)], capsys
@@ -56,7 +98,7 @@ def test_every_bad_row_is_printed_and_the_store_is_unchanged(store_path, capsys)
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert lines[0].startswith("read 3 rows")
-    assert lines[1] == "  row 2: reported_at '2026-02-30 10:00' is not a real date or time" + (
+    assert lines[1] == "  line 2: reported_at '2026-02-30 10:00' is not a real date or time" + (
         " (no such day, hour or minute)"
     )
     assert lines[-1].startswith(f"gridboard: error: {BAD / 'impossible_dates.csv'}: 3 of 3 rows")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geodata import importer
+from geodata import importer, rules
 from geodata.backends import open_store
 from geodata.importer import ImportProblems
 from geodata.tabular import TabularError, load_mapping
@@ -74,17 +74,25 @@ def test_a_mapping_file_names_headers_and_values(store):
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("missing_coordinates.csv", ["row 3: lon is missing", "row 4: lat is missing"]),
+        ("missing_coordinates.csv", ["line 3: lon is missing", "line 4: lat is missing"]),
         (
             "impossible_dates.csv",
             [
-                "row 2: reported_at '2026-02-30 10:00' is not a real date or time",
-                "row 3: reported_at '2026-11-25 25:00' is not a real date or time",
-                "row 4: reported_at '昨天下午' is not a date and time in a known form",
+                "line 2: reported_at '2026-02-30 10:00' is not a real date or time",
+                "line 3: reported_at '2026-11-25 25:00' is not a real date or time",
+                "line 4: reported_at '昨天下午' is not a date and time in a known form",
             ],
         ),
-        ("unknown_category.csv", ["row 3: category '独角兽' is not a known category"]),
-        ("duplicate_ids.csv", ["row 4: id 'T1' appears again (first in row 2)"]),
+        ("unknown_category.csv", ["line 3: category '独角兽' is not a known category"]),
+        ("duplicate_ids.csv", ["line 4: id 'T1' appears again (first on line 2)"]),
+        (
+            "hostile_ids.csv",
+            [
+                "line 2: id '=XSS-007' holds '='",
+                "line 3: status '已办结' is closed but closed_at (column '办结时间') is empty",
+                "line 4: id '<b>2</b>' holds '<'",
+            ],
+        ),
     ],
 )
 def test_bad_rows_are_all_named_and_nothing_is_written(store, store_path, name, expected):
@@ -142,10 +150,10 @@ def test_ids_in_the_store_and_places_outside_every_cell_are_row_problems(store, 
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, path)
     assert info.value.lines() == [
-        f"row 2: id '{first}' is in the store's cases already",
-        "row 3: lon,lat '116.5,35.5' is outside every grid cell",
-        "row 4: lat '116.0913' is not a latitude (are lon and lat swapped?)",
-        "row 5: reported_at '2030-01-01 10:00' is in the future",
+        f"line 2: id '{first}' is in the store's cases already",
+        "line 3: lon,lat '116.5,35.5' is outside every grid cell",
+        "line 4: lat '116.0913' is not a latitude (are lon and lat swapped?)",
+        "line 5: reported_at '2030-01-01 10:00' is in the future",
     ]
 
 
@@ -161,10 +169,29 @@ def test_status_and_times_must_agree(store, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, path)
     assert info.value.lines() == [
-        "row 2: status 'closed' is closed but closed_at is empty",
-        "row 3: status 'reported' is not closed but closed_at is set",
-        "row 4: status 'lost' is not a known status; map it under [statuses]",
+        "line 2: status 'closed' is closed but closed_at (column 'closed_at') is empty",
+        "line 3: status 'reported' is not closed but closed_at is set",
+        "line 4: status 'lost' is not a known status; map it under [statuses]",
     ]
+
+
+def test_a_closed_case_without_a_closing_time_names_where_it_was_looked_for(store, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "工单号,诉求类型,状态,经度,纬度,受理时间,完结日期\n"
+        "S1,noise,已办结,116.0913,35.8082,2026-11-20 10:00,2026-11-21 10:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, path)
+    assert info.value.lines() == [
+        "line 2: status '已办结' is closed but the file has no closed_at column (looked for"
+        " headers: 办结时间, 结案时间, closed_at); name yours in a mapping file:"
+        ' [columns] closed_at = "…"'
+    ]
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\nclosed_at = "完结日期"\n', encoding="utf-8")
+    assert importer.import_cases(store, path, load_mapping(mapping)).written == 1
 
 
 def test_the_list_of_problems_is_cut_with_a_count_of_the_rest(store, tmp_path):
@@ -187,7 +214,7 @@ def test_skip_bad_writes_the_good_rows_and_a_reject_file(store, store_path):
     assert report.rejects == store_path.parent / "dates.rejects.csv"
     rejects = pd.read_csv(report.rejects, dtype=str, encoding="utf-8-sig")
     assert list(rejects["工单号"]) == ["B1", "B2", "B3"]
-    assert list(rejects["row"]) == ["2", "3", "4"]
+    assert list(rejects["line"]) == ["2", "3", "4"]
     assert rejects["reason"][0].startswith("reported_at '2026-02-30 10:00' is not a real date")
     assert set(store.cases()["id"]) >= {"T1", "T2", "T3", "T4"}
 
@@ -206,8 +233,8 @@ def test_a_row_with_the_wrong_number_of_fields_is_named_as_such(store, store_pat
     with pytest.raises(ImportProblems) as info:
         importer.import_cases(store, BAD / "ragged_rows.csv")
     assert info.value.lines() == [
-        "row 3 has 9 fields, the header has 7",
-        "row 4 has 3 fields, the header has 7",
+        "line 3 has 9 fields, the header has 7",
+        "line 4 has 3 fields, the header has 7",
     ]  # not "category '116.0913' is not a known category" or "lon is missing"
     assert digest(store_path) == before
     report = importer.import_cases(
@@ -216,8 +243,8 @@ def test_a_row_with_the_wrong_number_of_fields_is_named_as_such(store, store_pat
     assert (report.written, report.rejected) == (1, 2)
     rejects = pd.read_csv(tmp_path / "r.csv", dtype=str, encoding="utf-8-sig")
     assert list(rejects["reason"]) == [
-        "row has 9 fields, the header has 7",
-        "row has 3 fields, the header has 7",
+        "the line has 9 fields, the header has 7",
+        "the line has 3 fields, the header has 7",
     ]
 
 
@@ -266,10 +293,10 @@ def test_bad_visits_are_named(store, store_path, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_visits(store, path)
     assert info.value.lines() == [
-        "row 2: building_id 'NOPE' is not a building in the store",
-        "row 3: worker_id is missing",
-        "row 3: households_reached '-2' is not a whole number from 0 to 100,000",
-        "row 4: date '2026-13-01' is not a real date or time (no such day, hour or minute)",
+        "line 2: building_id 'NOPE' is not a building in the store",
+        "line 3: worker_id is missing",
+        "line 3: households_reached '-2' is not a whole number from 0 to 100,000",
+        "line 4: date '2026-13-01' is not a real date or time (no such day, hour or minute)",
     ]
     assert digest(store_path) == before
 
@@ -296,9 +323,93 @@ def test_bad_staff_rows_are_named(store, tmp_path):
     with pytest.raises(ImportProblems) as info:
         importer.import_staff(store, path)
     lines = info.value.lines()
-    assert lines[0].startswith("row 3: name '王晓明' differs from person_id S1's first row")
-    assert lines[1].startswith("row 4: role '厨师' is not a known role")
-    assert lines[2] == "row 5: area_code '370832001999001' is not an area in the store"
+    assert lines[0].startswith(
+        "line 3: name '王晓明' differs from person_id S1's first line, line 2"
+    )
+    assert lines[1].startswith("line 4: role '厨师' is not a known role")
+    assert lines[2] == "line 5: area_code '370832001999001' is not an area in the store"
+
+
+def test_staff_already_in_the_store_is_named_by_its_line(store, store_path, tmp_path):
+    """The store numbered its own frame ("persons: row 2"); the file's line is 3."""
+    person = store.staff("370832001001001")[0].person_id
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "人员编号,姓名,单位,职务,区域编码\n"
+        "S9,王九,锦绣两委,网格员,370832001001001\n"
+        f"{person},某人,锦绣两委,网格员,370832001001001\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_staff(store, path)
+    assert info.value.lines() == [
+        f"line 3: person_id '{person}' is in the store's persons already"
+        " (--replace replaces the roster)"
+    ]
+    assert digest(store_path) == before
+
+
+HOSTILE_IDS = ("=XSS-007", "javascript:alert(1)", "<b>1</b>", "{{7*7}}", "-23", "a\x01b", "x" * 65)
+
+
+def test_case_and_visit_ids_outside_the_id_rule_are_named(store, store_path, tmp_path):
+    cases = tmp_path / "c.csv"
+    rows = "".join(
+        f"{case_id},noise,text,116.0913,35.8082,2026-11-20 10:00\n" for case_id in HOSTILE_IDS
+    )
+    cases.write_text("id,category,description,lon,lat,reported_at\n" + rows, encoding="utf-8")
+    visits = tmp_path / "v.csv"
+    visits.write_text(
+        "id,worker_id,date,households_reached,grid_code\n=V1,W1,2026-11-20,3,370832001001001\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_cases(store, cases)
+    lines = info.value.lines()
+    assert [line.split(":")[0] for line in lines] == [f"line {n}" for n in range(2, 9)]
+    assert lines[0].startswith("line 2: id '=XSS-007' holds '='; an id is letters, digits")
+    assert "starts with '-'" in lines[4] and "is 65 characters" in lines[6]
+    with pytest.raises(ImportProblems) as info:
+        importer.import_visits(store, visits)
+    assert info.value.lines()[0].startswith("line 2: id '=V1' holds '='")
+    assert digest(store_path) == before
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["13812345678", "138 1234 5678", "+86 138-1234-5678", "0537-7321001", "(0537)7321001 转12",
+     "0537 7321001 ext 123", "+86 537 7321001", "400-123-4567"],
+)  # fmt: skip
+def test_staff_phones_people_write(store, tmp_path, phone):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        f"人员编号,姓名,电话,单位,职务,区域编码\nS9,王九,{phone},锦绣两委,网格员,370832001001001\n",
+        encoding="utf-8",
+    )
+    assert importer.import_staff(store, path).written == 1
+
+
+def test_staff_phones_and_ids_outside_the_rules_are_named(store, store_path, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "人员编号,姓名,电话,单位,职务,区域编码,单位电话\n"
+        "S1,王一,javascript:alert(1),锦绣两委,网格员,370832001001001,0537-7321001\n"
+        "S2,王二,138,锦绣两委,网格员,370832001001002,12345\n"
+        "=S3,王三,13812345678,锦绣两委,网格员,370832001001003,\n",
+        encoding="utf-8",
+    )
+    before = digest(store_path)
+    with pytest.raises(ImportProblems) as info:
+        importer.import_staff(store, path)
+    assert info.value.lines() == [
+        f"line 2: phone 'javascript:alert(1)' {rules.PHONE_RULE}",
+        f"line 3: phone '138' {rules.PHONE_RULE}",
+        f"line 3: org_phone '12345' {rules.PHONE_RULE}",
+        f"line 4: person_id '=S3' holds '='; {rules.ID_RULE}",
+    ]
+    assert digest(store_path) == before
 
 
 def test_open311_requests(store):

@@ -294,6 +294,7 @@ def _digest(path) -> bytes:
         ({"reported_at": "yesterday-ish"}, "row 2: reported_at 'yesterday-ish' is not a time"),
         ({"status": "closed"}, "row 2: status 'closed' has no closed_at"),
         ({"closed_at": tc.local(0, 12)}, "row 2: status 'reported' but closed_at is set"),
+        ({"id": "=XSS-007"}, "row 2: id '=XSS-007' holds '='; an id is letters"),
     ],
 )
 def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
@@ -768,6 +769,22 @@ def test_a_roster_is_added_then_replaced(store_factory, tmp_path):
     assert _digest(tmp_path / "store.gpkg") == before
     assert store.write_staff(orgs, people.iloc[:1], roles.iloc[:1], replace=True) == 1
     assert store.counts()["persons"] == 1 and store.counts()["roles"] == 1
+
+
+@pytest.mark.parametrize(
+    ("person", "message"),
+    [
+        (("P9", "孙丽", "javascript:alert(1)"), "persons: 1 bad rows — row 1: phone"),
+        (("=P9", "孙丽", "13800000009"), "persons: 1 bad rows — row 1: id '=P9' holds '='"),
+    ],
+)
+def test_staff_phones_and_ids_follow_the_rules(store, tmp_path, person, message):
+    orgs, people, _ = _roster()
+    before = _digest(tmp_path / "store.gpkg")
+    with pytest.raises(StoreError, match=message):
+        store.write_staff(orgs.iloc[:0], pd.DataFrame([person], columns=people.columns),
+                          _roster()[2].iloc[:0])  # fmt: skip
+    assert _digest(tmp_path / "store.gpkg") == before
 
 
 def test_staff_rows_are_added_to_a_roster(store):

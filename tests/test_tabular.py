@@ -84,7 +84,10 @@ def test_rows_with_more_or_fewer_fields_than_the_header_are_row_problems(tmp_pat
     assert list(frame.columns) == ["id", "category", "lon"]  # no leading fields as an index
     assert frame.loc[2, "id"] == "116.1" and frame.loc[3, "category"] == "noise"
     shown = [p.text() for p in frame.attrs["row_problems"]]
-    assert shown == ["row 2 has 5 fields, the header has 3", "row 5 has 1 field, the header has 3"]
+    assert shown == [
+        "line 2 has 5 fields, the header has 3",
+        "line 5 has 1 field, the header has 3",
+    ]
 
 
 @pytest.mark.parametrize(

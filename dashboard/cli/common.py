@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -16,6 +18,7 @@ from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, StoreError
 
 LEVEL_NAMES = [level.value for level in Level]
+FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}  # no space, file too big, over quota
 FIRST_AS_OF, LAST_AS_OF = dt.date(2002, 1, 1), dt.date(2100, 12, 31)  # two years of history fit
 
 
@@ -93,3 +96,20 @@ def write_file(path: Path, content: str | bytes) -> None:
         write_atomically(path, content)
     except OSError as exc:
         raise CliError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def why_not_written(exc: BaseException) -> str:
+    """What stopped a write, in words that name no temporary file: "the disk is full (…)"
+    when SQLite or the system says so, what SQLite can tell of a failed write, else the
+    first cause's own text."""
+    cause = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode == sqlite3.SQLITE_FULL:
+        return f"the disk is full ({cause})"
+    if isinstance(cause, OSError) and cause.errno in FULL_ERRNOS:
+        return f"the disk is full ({cause.strerror})"
+    if isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode & 0xFF == sqlite3.SQLITE_IOERR:
+        # SQLite keeps the system's reason (no space, a size limit, a failing disk) to itself
+        return f"the disk refused the write ({cause}: full, over a size limit, or failing)"
+    return str(cause)

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import check_output, existing_store, file_beside, parse_date
+from dashboard.cli.common import (
+    CliError,
+    check_output,
+    existing_store,
+    file_beside,
+    parse_date,
+    why_not_written,
+)
 from geodata.backends import open_store
 from geodata.model import Level
+from geodata.store import StoreError
 
 LEVEL_TABLES = {
     Level.STREET: "streets",
@@ -46,13 +54,19 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
     check_output(out)
     if out.exists():
         existing_store(out).close()  # only ever replace a gridboard store
-    with file_beside(out) as tmp:
-        started = time.perf_counter()
-        city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
-        click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
-        with open_store(tmp, create=True) as store:
-            store.write_city(city)
-            counts = store.counts()
+    existed = out.exists()
+    try:
+        with file_beside(out) as tmp:
+            started = time.perf_counter()
+            city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
+            elapsed = time.perf_counter() - started
+            click.echo(f"generated {scale} demo in {elapsed:.1f} s", err=True)
+            with open_store(tmp, create=True) as store:
+                store.write_city(city)
+                counts = store.counts()
+    except (StoreError, OSError) as exc:
+        kept = f"{out} is untouched" if existed else "nothing was written"
+        raise CliError(f"{out}: {why_not_written(exc)}; {kept}") from exc
     click.echo(
         f"wrote {out}: {counts['streets']} streets, {counts['communities']} communities,"
         f" {counts['compounds']} compounds, {counts['grid_cells']} grid cells,"

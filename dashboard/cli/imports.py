@@ -50,6 +50,10 @@ def import_group() -> None:
     "--parent-field", help="Field holding the parent codes or names (default: recognised)."
 )
 @click.option("--layer", help="Layer of a GeoPackage with several.")
+@click.option(
+    "--county-code",
+    help="Streets: the county's 6-digit code (e.g. 370811) for streets the file gives no code.",
+)
 def import_boundaries(
     file: Path,
     data: Path,
@@ -59,11 +63,14 @@ def import_boundaries(
     code_field: str | None,
     parent_field: str | None,
     layer: str | None,
+    county_code: str | None,
 ) -> None:
     """Import the areas of one level from GeoJSON, GeoPackage or Shapefile (also zipped).
 
     Nothing is written when any problem found by validation is left unrepaired."""
     lvl = Level(level)
+    if county_code is not None and not (len(county_code) == 6 and county_code.isdigit()):
+        raise CliError(f"--county-code {county_code!r} is not a 6-digit county code (e.g. 370811)")
     try:
         raw = bd.read_boundaries(file, layer=layer, crs=crs)
         areas = bd.map_fields(
@@ -78,7 +85,7 @@ def import_boundaries(
         raise CliError(str(exc)) from exc
     existing = existing_store(data, readonly=True) if data.exists() else None
     try:
-        areas, problems = _prepare(areas, lvl, existing)
+        areas, problems = _prepare(areas, lvl, existing, county_code)
     except bd.BoundaryError as exc:
         raise CliError(f"{file}: {exc}") from exc
     finally:
@@ -95,14 +102,16 @@ def import_boundaries(
 
 
 def _prepare(
-    areas: gpd.GeoDataFrame, level: Level, store: Store | None
+    areas: gpd.GeoDataFrame, level: Level, store: Store | None, county: str | None = None
 ) -> tuple[gpd.GeoDataFrame, vd.Problems]:
-    """Parents, codes and validation against what the store holds (None: an empty store)."""
+    """Parents, codes (streets without one under `county`, else the store's county) and
+    validation against what the store holds (None: an empty store)."""
     parent_level = bd.PARENT_LEVEL[level]
     parents = _areas(store, parent_level) if parent_level else None
     stored = _areas(store, level)
     areas = bd.assign_parents(areas, level, parents if parents is not None else stored.iloc[:0])
-    areas = bd.generate_codes(areas, level, list(stored["code"]), _county(store, level))
+    county = county or _county(store, level)
+    areas = bd.generate_codes(areas, level, list(stored["code"]), county)
     siblings = None
     if level is Level.GRID and len(stored):
         mine = set(areas["parent_code"].dropna())
@@ -170,13 +179,26 @@ def _record_options(fn: Callable) -> Callable:
     return fn
 
 
+def _crs_option(fn: Callable) -> Callable:
+    return click.option(
+        "--crs",
+        help="The coordinates' system: EPSG:NNNN, or gcj02 (AMap lon/lat); default WGS-84.",
+    )(fn)
+
+
 @import_group.command("cases")
 @_record_options
+@_crs_option
 def import_cases(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
+    file: Path,
+    data: Path,
+    mapping: Path | None,
+    skip_bad: bool,
+    rejects: Path | None,
+    crs: str | None,
 ) -> None:
     """Cases (诉求/事件) from a CSV or XLSX file; each is placed in its grid cell and compound."""
-    options = _options(file, skip_bad, rejects)
+    options = _options(file, skip_bad, rejects) | {"crs": crs}
     _import(data, mapping, lambda store, m: importer.import_cases(store, file, m, **options))
 
 
@@ -208,11 +230,18 @@ def import_staff(
 
 @import_group.command("open311")
 @_record_options
+@_crs_option
 def import_open311(
-    file: Path, data: Path, mapping: Path | None, skip_bad: bool, rejects: Path | None
+    file: Path,
+    data: Path,
+    mapping: Path | None,
+    skip_bad: bool,
+    rejects: Path | None,
+    crs: str | None,
 ) -> None:
     """GeoReport v2 (Open311) service requests from a JSON file, as cases."""
     options = _options(None, skip_bad, rejects)  # Open311 JSON is read whole: no progress bar
+    options["crs"] = crs
     _import(data, mapping, lambda store, m: importer.import_open311(store, file, m, **options))
 
 

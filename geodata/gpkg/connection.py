@@ -139,7 +139,8 @@ class Connection:
             )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # SQLite has rolled back itself after SQLITE_FULL and others
+                con.execute("ROLLBACK")
             raise
         finally:
             self._locator = None

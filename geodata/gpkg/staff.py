@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
-from .. import records
+from .. import records, rules
 from ..city import COLUMNS
 from ..model import Level, OrgKind, Role
 from .schema import AREA_TABLES
@@ -25,7 +25,9 @@ def staff_frames(
         records.require_columns(frame, table, required)
         frame = frame.reset_index(drop=True)
         frames[table] = pd.DataFrame({c: frame.get(c, None) for c in COLUMNS[table]})
-    for table in ("organisations", "persons"):
+    for table, ids in (("organisations", ()), ("persons", ("id",))):
+        numbered = frames[table].set_axis(pd.RangeIndex(1, len(frames[table]) + 1))
+        records.refuse(table, rules.check_contacts(numbered, ids=ids, phones=("phone",)))
         records.check_ids(frames[table], table)
         names = frames[table]["name"]
         blank = names.isna() | (names.astype(str).str.strip() == "")
