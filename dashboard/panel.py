@@ -120,8 +120,7 @@ def download_cases(
 # --- the view ------------------------------------------------------------------------------------
 def view_state(view: Mapping[str, Any] | None) -> ViewState:
     """The ViewState of the store's data (None before the map page has set one)."""
-    known = {k: v for k, v in (view or {}).items() if k in ViewState.__dataclass_fields__}
-    state = ViewState(**known)
+    state = ViewState.from_dict(view)  # whatever the browser sent: a usable view
     return ViewState(**{**state.as_dict(), "lang": resolve_language(state.lang)})
 
 
