@@ -173,11 +173,6 @@ _UI: dict[str, tuple[str, str]] = {
         "{start} 至 {end} 上报的诉求，共 {count} 条。",
         "{count} cases reported from {start} to {end}.",
     ),
-    "casetable.truncated": (
-        "{start} 至 {end} 上报的诉求超过 {count} 条，这里列出最新的 {count} 条。",
-        "More than {count} cases were reported from {start} to {end}; "
-        "the newest {count} are listed.",
-    ),
     "casetable.empty": (
         "{start} 至 {end} 没有上报的诉求。",
         "No cases were reported from {start} to {end}.",
