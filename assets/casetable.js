@@ -7,7 +7,8 @@
       refresh: function (_view, gridId) {
         if (window.dash_ag_grid && window.dash_ag_grid.getApiAsync) {
           window.dash_ag_grid.getApiAsync(gridId).then(function (api) {
-            api.purgeInfiniteCache();
+            // Not while the grid draws (AG Grid error #252).
+            setTimeout(function () { api.purgeInfiniteCache(); }, 0);
           });
         }
         return window.dash_clientside.no_update;

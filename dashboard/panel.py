@@ -55,8 +55,9 @@ def side_panel() -> Component:
     return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
 
 
-def case_table() -> Component:
-    """The case table under the map, with its CSV download; filled from the view."""
+def case_table(lang: str) -> Component:
+    """The case table under the map, with its CSV download. The grid stays for the page's
+    life and asks for its rows (case_rows); a new view empties its cache in the browser."""
     return html.Section(
         [
             dmc.Group(
@@ -68,18 +69,10 @@ def case_table() -> Component:
                 align="flex-start",
             ),
             dcc.Download(id=ids.CASE_CSV_DOWNLOAD),
-            html.Div(_placeholder_grid(), id=ids.CASE_TABLE_BODY),
+            html.Div(_case_grid(lang), id=ids.CASE_TABLE_BODY),
         ],
         className="gb-cases",
     )
-
-
-def _placeholder_grid() -> Component:
-    """The grid before the view's language and rows arrive: same options, no words yet."""
-    grid = _case_grid("zh")
-    grid.columnDefs = [{**column, "headerName": ""} for column in grid.columnDefs]
-    grid.dashGridOptions = {**grid.dashGridOptions, "localeText": {}}
-    return grid
 
 
 # --- callbacks -----------------------------------------------------------------------------------
@@ -91,11 +84,10 @@ def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
 
 @callback(
     Output(ids.CASE_TABLE_TITLE, "children"),
-    Output(ids.CASE_TABLE_BODY, "children"),
     Output(ids.CASE_CSV_BUTTON, "children"),
     Input(ids.VIEW, "data"),
 )
-def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], Component, str]:
+def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
     """VIEW → the case table of the selected area or street."""
     return case_table_content(context.store(), view)
 
@@ -104,9 +96,12 @@ def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], Co
     Output(ids.CASE_TABLE, "getRowsResponse"),
     Input(ids.CASE_TABLE, "getRowsRequest"),
     State(ids.VIEW, "data"),
+    prevent_initial_call=True,  # an answer nobody asked for would fill the grid's first block
 )
 def case_rows(request: Mapping[str, Any] | None, view: Mapping[str, Any] | None) -> Any:
     """A block of rows the grid asks for (sorted, filtered and cut in the store) → the grid."""
+    if request is None:  # the grid clears its request once answered: nothing is asked
+        return no_update
     return case_rows_response(context.store(), request, view)
 
 
@@ -255,8 +250,9 @@ def _column(key: str, lang: str, **extra: Any) -> dict[str, Any]:
     return {"field": key, "headerName": t(f"casecol.{key}", lang), **extra}
 
 
-_DATE = {"valueFormatter": {"function": "params.data.reported_text"}}
-_BADGE = {"cellClassRules": {"gb-overdue": "params.data.overdue_flag"}}
+# Rows of the infinite case table have no data until their block arrives.
+_DATE = {"valueFormatter": {"function": "params.data ? params.data.reported_text : ''"}}
+_BADGE = {"cellClassRules": {"gb-overdue": "params.data ? params.data.overdue_flag : false"}}
 _NUMBER = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
 
 
@@ -315,10 +311,8 @@ def grid_text(lang: str) -> dict[str, str]:
 
 
 # --- case table ----------------------------------------------------------------------------------
-def case_table_content(
-    store: Store, view: Mapping[str, Any] | None
-) -> tuple[list[Component], Component, str]:
-    """(title lines, the grid, the CSV button's label) for the view."""
+def case_table_content(store: Store, view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
+    """(title lines, the CSV button's label) for the view."""
     state = view_state(view)
     lang = state.lang
     table = panel_reader.case_table(store, state, context.settings().max_window_days)
@@ -330,7 +324,7 @@ def case_table_content(
         )
     period = _period(table.window, lang)
     title.append(dmc.Text(_summary(table, period, lang), c="dimmed"))
-    return title, _case_grid(lang), t("casetable.csv", lang)
+    return title, t("casetable.csv", lang)
 
 
 def _summary(table: panel_reader.CaseTable, period: Mapping[str, str], lang: str) -> str:

@@ -182,8 +182,8 @@ def all_rows(the_view: dict[str, Any], **request: Any) -> list[dict[str, Any]]:
 
 
 def test_case_table_of_the_garden(demo_app, demo: Store, garden: str) -> None:
-    title, body, button = dpanel.fill_case_table(view(demo, garden))
-    grid = find(body, ids.CASE_TABLE)
+    title, button = dpanel.fill_case_table(view(demo, garden))
+    grid = find(dpanel.case_table("zh"), ids.CASE_TABLE)
     window = window_of("30d", data_as_of(demo.meta()))
     expected = demo.cases(garden, window)
     rows = all_rows(view(demo, garden))
@@ -247,7 +247,7 @@ def test_a_request_the_table_does_not_offer_gets_nothing(demo_app, demo, request
 
 def test_a_window_longer_than_the_setting_is_refused(demo_app, demo: Store) -> None:
     the_view = ViewState(window="2000-01-01..2100-12-31").as_dict()
-    title, _, _ = dpanel.fill_case_table(the_view)
+    title, _ = dpanel.fill_case_table(the_view)
     assert t(
         "casetable.too_long", "zh", days="1,096", start="2000年1月1日", end="2100年12月31日"
     ) in (text(title))
@@ -257,7 +257,7 @@ def test_a_window_longer_than_the_setting_is_refused(demo_app, demo: Store) -> N
 
 def test_a_period_without_cases_says_so(demo_app, demo: Store, garden: str) -> None:
     quiet = view(demo, garden, window="2001-01-01..2001-01-31")
-    title, _, _ = dpanel.fill_case_table(quiet)
+    title, _ = dpanel.fill_case_table(quiet)
     assert all_rows(quiet) == []
     assert t("casetable.empty", "zh", start="2001年1月1日", end="2001年1月31日") in text(title)
 
@@ -266,7 +266,7 @@ def test_an_empty_store_says_so(empty_store_path: Path) -> None:
     with open_store(empty_store_path, readonly=True) as store:
         app = create_app(Settings.from_env({}), store)
         with app.server.app_context():
-            title, _, _ = dpanel.fill_case_table(ViewState().as_dict())
+            title, _ = dpanel.fill_case_table(ViewState().as_dict())
             panel_tree = dpanel.fill_panel(ViewState().as_dict())
             assert all_rows(ViewState().as_dict()) == []
     assert t("casetable.city", "zh") in text(title)
@@ -339,7 +339,8 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
     the_view = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
     app = create_app(Settings.from_env({}), tiny)
     with app.server.app_context():
-        title, body, _ = dpanel.fill_case_table(the_view)
+        title, _ = dpanel.fill_case_table(the_view)
+        body = dpanel.case_table("zh")
         panel_tree = dpanel.fill_panel(the_view)
         rows = all_rows(the_view)
         download = dpanel.download_cases(1, the_view)

@@ -459,9 +459,9 @@ def problems_alert(problems: Sequence[Problem], lang: str) -> Component | None:
     return dmc.Alert([dmc.Text(problem_text(p, lang)) for p in problems], color="yellow")
 
 
-def panel_pieces() -> tuple[Component, Component]:
+def panel_pieces(lang: str) -> tuple[Component, Component]:
     """The area panel and the case table (dashboard/panel.py reads VIEW itself)."""
-    return panel.side_panel(), panel.case_table()
+    return panel.side_panel(), panel.case_table(lang)
 
 
 def map_view(
@@ -474,7 +474,7 @@ def map_view(
 ) -> Component:
     """The page for a store holding data; `offered`: the layers that can be switched on."""
     lang = view.lang
-    side, table = panel_pieces()
+    side, table = panel_pieces(lang)
     return html.Main(
         [
             header(
