@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from .itinerary import Itinerary, RouteStop, clock
-from .view import EARLIEST, LANGUAGES, LATEST, Problem, checked_fields
+from .view import EARLIEST, LANGUAGES, LATEST, CheckedView, Problem
 
 DEFAULT_BUDGET = 180
 MIN_BUDGET, MAX_BUDGET = 30, 600  # minutes: half an hour to a ten-hour day
@@ -26,7 +26,7 @@ _WORKER = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
 
 
 @dataclass(frozen=True)
-class RouteView:
+class RouteView(CheckedView):
     """One view of the routes page; every field is a URL query parameter (self → `self`)."""
 
     worker: str | None = None
@@ -36,23 +36,18 @@ class RouteView:
     order: str | None = None  # the user's order: stop ids joined by ORDER_SEP; None = suggested
     lang: str = "zh"
     self_view: bool = False  # a grid worker's own link: the worker picker is hidden
+    FIELD_OK: ClassVar[Mapping[str, Any]] = {
+        "worker": lambda v: v is None or (isinstance(v, str) and bool(_WORKER.fullmatch(v))),
+        "date": lambda v: v == "" or parse_date(v) is not None,
+        "budget": lambda v: isinstance(v, int) and parse_budget(v) == v,
+        "depart": lambda v: isinstance(v, str) and parse_clock(v) is not None,
+        "order": lambda v: v is None or parse_order(v) == v,
+        "lang": lambda v: isinstance(v, str) and v in LANGUAGES,
+        "self_view": lambda v: isinstance(v, bool),
+    }
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: object) -> RouteView:
-        """The view of an as_dict() (e.g. from a dcc.Store); see checked()."""
-        return cls.checked(data)[0]
-
-    @classmethod
-    def checked(
-        cls, data: object, fallback: RouteView | None = None
-    ) -> tuple[RouteView, list[Problem]]:
-        """The view of an as_dict() sent by a browser, which is never trusted: a field that is
-        not usable takes `fallback`'s value (default: the default view) and is reported, and
-        anything but a mapping is `fallback`; unknown keys are ignored."""
-        return checked_fields(cls, _FIELD_OK, data, fallback or cls())
 
     def day(self) -> dt.date:
         return dt.date.fromisoformat(self.date)
@@ -137,17 +132,6 @@ def parse_order(text: object) -> str | None:
     if not ids or not all(_ID.fullmatch(s) for s in ids):
         return None
     return ORDER_SEP.join(dict.fromkeys(ids))
-
-
-_FIELD_OK: dict[str, Any] = {
-    "worker": lambda v: v is None or (isinstance(v, str) and bool(_WORKER.fullmatch(v))),
-    "date": lambda v: v == "" or parse_date(v) is not None,
-    "budget": lambda v: isinstance(v, int) and parse_budget(v) == v,
-    "depart": lambda v: isinstance(v, str) and parse_clock(v) is not None,
-    "order": lambda v: v is None or parse_order(v) == v,
-    "lang": lambda v: isinstance(v, str) and v in LANGUAGES,
-    "self_view": lambda v: isinstance(v, bool),
-}
 
 
 def parse_route_query(

@@ -6,7 +6,8 @@ import datetime as dt
 import re
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
+from typing import ClassVar, Self
 from urllib.parse import urlencode
 
 from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ
@@ -34,8 +35,26 @@ _AREA = re.compile(r"[0-9A-Za-z_-]{1,40}")
 BAD_VIEW = "bad_view"  # the reason of a Problem about a view the browser sent
 
 
+class CheckedView:
+    """from_dict() and checked() of a view dataclass whose FIELD_OK checks each field."""
+
+    FIELD_OK: ClassVar[Mapping[str, Callable[[object], bool]]]
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """The view of an as_dict() (e.g. from a dcc.Store); see checked()."""
+        return cls.checked(data)[0]
+
+    @classmethod
+    def checked(cls, data: object, fallback: Self | None = None) -> tuple[Self, list[Problem]]:
+        """The view of an as_dict() sent by a browser, which is never trusted: a field that is
+        not usable takes `fallback`'s value (default: the default view) and is reported, and
+        anything but a mapping is `fallback`; unknown keys are ignored."""
+        return checked_fields(cls, cls.FIELD_OK, data, fallback or cls())
+
+
 @dataclass(frozen=True)
-class ViewState:
+class ViewState(CheckedView):
     """One view of the map; every field is also a URL query parameter of the same name."""
 
     street: str = CITY  # a street code, or CITY
@@ -45,23 +64,18 @@ class ViewState:
     area: str | None = None  # code of the selected compound or grid cell
     lang: str = "zh"
     layers: str = DEFAULTS["layers"]  # shown LAYERS, comma-separated in LAYERS order, or NO_LAYERS
+    FIELD_OK: ClassVar[Mapping[str, Callable[[object], bool]]] = {
+        "street": lambda v: isinstance(v, str) and (v == CITY or bool(_STREET.fullmatch(v))),
+        "metric": lambda v: isinstance(v, str) and v in METRICS,
+        "window": lambda v: isinstance(v, str) and _window_ok(v),
+        "category": lambda v: v is None or (isinstance(v, str) and v in CATEGORY_BY_CODE),
+        "area": lambda v: v is None or (isinstance(v, str) and bool(_AREA.fullmatch(v))),
+        "lang": lambda v: isinstance(v, str) and v in LANGUAGES,
+        "layers": lambda v: isinstance(v, str) and _layers_ok(v),
+    }
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: object) -> ViewState:
-        """The view of an as_dict() (e.g. from a dcc.Store); see checked()."""
-        return cls.checked(data)[0]
-
-    @classmethod
-    def checked(
-        cls, data: object, fallback: ViewState | None = None
-    ) -> tuple[ViewState, list[Problem]]:
-        """The view of an as_dict() sent by a browser, which is never trusted: a field that is
-        not usable takes `fallback`'s value (default: the default view) and is reported, and
-        anything but a mapping is `fallback`; unknown keys are ignored."""
-        return checked_fields(cls, _VIEW_FIELD_OK, data, fallback or cls())
 
     def shown(self) -> tuple[str, ...]:
         """The layers switched on, bottom to top."""
@@ -89,25 +103,6 @@ class Problem:
     reason: str  # a translation key suffix: unknown_street, bad_metric, bad_window, …
 
 
-def _optional(ok: Callable[[object], bool]) -> Callable[[object], bool]:
-    return lambda value: value is None or ok(value)
-
-
-def _text_ok(ok: Callable[[str], bool]) -> Callable[[object], bool]:
-    return lambda value: isinstance(value, str) and ok(value)
-
-
-_VIEW_FIELD_OK: dict[str, Callable[[object], bool]] = {
-    "street": _text_ok(lambda v: v == CITY or bool(_STREET.fullmatch(v))),
-    "metric": _text_ok(lambda v: v in METRICS),
-    "window": _text_ok(lambda v: _window_ok(v)),
-    "category": _optional(_text_ok(lambda v: v in CATEGORY_BY_CODE)),
-    "area": _optional(_text_ok(lambda v: bool(_AREA.fullmatch(v)))),
-    "lang": _text_ok(lambda v: v in LANGUAGES),
-    "layers": _text_ok(lambda v: _layers_ok(v)),
-}
-
-
 def checked_fields(
     cls: type, field_ok: Mapping[str, Callable[[object], bool]], data: object, fallback: object
 ) -> tuple:
@@ -117,7 +112,7 @@ def checked_fields(
         problems = [] if data is None else [Problem("view", reprlib.repr(data), BAD_VIEW)]
         return fallback, problems
     values, problems = {}, []
-    for name in cls.__dataclass_fields__:
+    for name in (f.name for f in fields(cls)):
         value = data.get(name, getattr(fallback, name))
         if field_ok[name](value):
             values[name] = value

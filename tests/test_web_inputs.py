@@ -119,24 +119,26 @@ def test_every_callback_answers_hostile_values_plainly(
     assert not failures
 
 
-def test_a_view_given_as_a_string_is_named_on_the_map(
-    client: Any, server_callbacks: list[dict[str, Any]]
+@pytest.mark.parametrize(
+    ("view", "lang", "param", "shown"),
+    [
+        ("nonsense", "zh", "view", "'nonsense'"),
+        ({"window": -5, "lang": "en"}, "en", "window", "-5"),
+    ],
+)
+def test_a_bad_view_is_named_on_the_map(
+    client: Any,
+    server_callbacks: list[dict[str, Any]],
+    view: Any,
+    lang: str,
+    param: str,
+    shown: str,
 ) -> None:
     [draw] = [d for d in server_callbacks if f"{ids.MAP_NOTICE}.children" in d["output"]]
-    response = post(client, request_body(draw, ["nonsense", None]))
+    response = post(client, request_body(draw, [view, None]))
     assert response.status_code == 200
     notice = response.get_json()["response"][ids.MAP_NOTICE]["children"]
-    assert t("view.problem", "zh", param="view", value="'nonsense'") in notice
-
-
-def test_a_bad_window_in_the_view_is_named_on_the_map(
-    client: Any, server_callbacks: list[dict[str, Any]]
-) -> None:
-    [draw] = [d for d in server_callbacks if f"{ids.MAP_NOTICE}.children" in d["output"]]
-    response = post(client, request_body(draw, [{"window": -5, "lang": "en"}, None]))
-    assert response.status_code == 200
-    notice = response.get_json()["response"][ids.MAP_NOTICE]["children"]
-    assert t("view.problem", "en", param="window", value="-5") in notice
+    assert t("view.problem", lang, param=param, value=shown) in notice
 
 
 def test_a_bad_route_view_is_named_on_the_routes_page(
