@@ -27,6 +27,7 @@ from geodata.store import Store
 from layers.panel import CASE_COLUMNS, PAGE_ROW_LIMIT, end_of_day
 from layers.view import ViewState, data_as_of, window_of
 from tests import tiny_city as tc
+from tests.test_web_inputs import serving_app
 
 GARDEN_NAME = "运河花园"
 SCRIPT = "<script>alert(1)</script>"
@@ -239,6 +240,9 @@ def test_the_store_sorts_and_filters_the_table(demo_app, demo: Store, garden: st
     ],
 )
 def test_a_request_the_table_does_not_offer_gets_nothing(demo_app, demo, request_) -> None:
+    if request_ is None:  # the grid clears its request once answered: nothing to answer
+        assert dpanel.case_rows(request_, ViewState().as_dict()) is dash.no_update
+        return
     answer = dpanel.case_rows(request_, ViewState().as_dict())
     assert len(answer["rowData"]) <= PAGE_ROW_LIMIT
     if not (isinstance(request_, dict) and "sortModel" in request_):
@@ -303,14 +307,14 @@ def test_csv_of_the_garden(demo_app, demo: Store, garden: str, lang: str) -> Non
         assert not (isinstance(name, str) and name and name in line[column]), line
 
 
-def test_csv_comes_from_the_store_never_from_the_browser(app: dash.Dash) -> None:
+def test_csv_comes_from_the_store_never_from_the_browser(demo: Store) -> None:
     """A forged request posting rows of its own gets the view's cases, not its rows."""
-    client = app.server.test_client()
-    [dependency] = [
+    client = serving_app(demo).server.test_client()
+    dependency = next(  # the suite's apps may list it again, with a hash
         d
         for d in client.get("/_dash-dependencies").get_json()
-        if d["output"] == f"{ids.CASE_CSV_DOWNLOAD}.data"
-    ]
+        if d["output"].startswith(f"{ids.CASE_CSV_DOWNLOAD}.data")
+    )
     forged = [{"id": "FORGED", "description": "13812345678"}]
     states = [
         {"id": s["id"], "property": s["property"], "value": forged} for s in dependency["state"]
