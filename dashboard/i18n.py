@@ -173,14 +173,18 @@ _UI: dict[str, tuple[str, str]] = {
         "{start} 至 {end} 上报的诉求，共 {count} 条。",
         "{count} cases reported from {start} to {end}.",
     ),
-    "casetable.truncated": (
-        "{start} 至 {end} 上报的诉求超过 {count} 条，这里列出最新的 {count} 条。",
-        "More than {count} cases were reported from {start} to {end}; "
-        "the newest {count} are listed.",
-    ),
     "casetable.empty": (
         "{start} 至 {end} 没有上报的诉求。",
         "No cases were reported from {start} to {end}.",
+    ),
+    "casetable.too_long": (
+        "{start} 至 {end} 超过 {days} 天：诉求列表最多列出 {days} 天的诉求，请选短一些的时段。",
+        "From {start} to {end} is more than {days} days, the longest period the case table"
+        " lists; choose a shorter period.",
+    ),
+    "view.problem": (
+        "页面状态中的 {param}={value} 无法识别，已改用默认值。",
+        "The page's {param}={value} is not understood; the default is used.",
     ),
     "casetable.category": ("类别：{name}", "Category: {name}"),
     "casetable.csv": ("下载 CSV", "Download CSV"),

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 from dashboard import context, ids
@@ -20,6 +21,7 @@ from geodata.store import Store, Window
 from layers import panel as rows_of
 from layers.view import ViewState
 
+PAGE_BLOCK = 100  # rows the grid asks for at a time (the server answers at most PAGE_ROW_LIMIT)
 # AG Grid's own words (filter menus, empty grid) in the page's language.
 GRID_TEXT_KEYS = (
     "filterOoo",
@@ -53,8 +55,9 @@ def side_panel() -> Component:
     return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
 
 
-def case_table() -> Component:
-    """The case table under the map, with its CSV download; filled from the view."""
+def case_table(lang: str) -> Component:
+    """The case table under the map, with its CSV download. The grid stays for the page's
+    life and asks for its rows (case_rows); a new view empties its cache in the browser."""
     return html.Section(
         [
             dmc.Group(
@@ -66,18 +69,10 @@ def case_table() -> Component:
                 align="flex-start",
             ),
             dcc.Download(id=ids.CASE_CSV_DOWNLOAD),
-            html.Div(_placeholder_grid(), id=ids.CASE_TABLE_BODY),
+            html.Div(_case_grid(lang), id=ids.CASE_TABLE_BODY),
         ],
         className="gb-cases",
     )
-
-
-def _placeholder_grid() -> Component:
-    """The grid before the view's language and rows arrive: same options, no words yet."""
-    grid = _case_grid([], "zh")
-    grid.columnDefs = [{**column, "headerName": ""} for column in grid.columnDefs]
-    grid.dashGridOptions = {**grid.dashGridOptions, "localeText": {}}
-    return grid
 
 
 # --- callbacks -----------------------------------------------------------------------------------
@@ -89,39 +84,52 @@ def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
 
 @callback(
     Output(ids.CASE_TABLE_TITLE, "children"),
-    Output(ids.CASE_TABLE_BODY, "children"),
     Output(ids.CASE_CSV_BUTTON, "children"),
     Input(ids.VIEW, "data"),
 )
-def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], Component, str]:
+def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
     """VIEW → the case table of the selected area or street."""
     return case_table_content(context.store(), view)
 
 
 @callback(
+    Output(ids.CASE_TABLE, "getRowsResponse"),
+    Input(ids.CASE_TABLE, "getRowsRequest"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,  # an answer nobody asked for would fill the grid's first block
+)
+def case_rows(request: Mapping[str, Any] | None, view: Mapping[str, Any] | None) -> Any:
+    """A block of rows the grid asks for (sorted, filtered and cut in the store) → the grid."""
+    if request is None:  # the grid clears its request once answered: nothing is asked
+        return no_update
+    return case_rows_response(context.store(), request, view)
+
+
+# A new view purges the grid's cached blocks in the browser (assets/casetable.js).
+dash.clientside_callback(
+    dash.ClientsideFunction(namespace="gridboard_cases", function_name="refresh"),
+    Output(ids.CASE_TABLE, "getRowsResponse", allow_duplicate=True),
+    Input(ids.VIEW, "data"),
+    State(ids.CASE_TABLE, "id"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
     Output(ids.CASE_CSV_DOWNLOAD, "data"),
     Input(ids.CASE_CSV_BUTTON, "n_clicks"),
-    State(ids.CASE_TABLE, "virtualRowData"),
-    State(ids.CASE_TABLE, "rowData"),
     State(ids.VIEW, "data"),
     prevent_initial_call=True,
 )
-def download_cases(
-    _clicks: int | None,
-    shown: list[dict[str, Any]] | None,
-    rows: list[dict[str, Any]] | None,
-    view: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    # virtualRowData is what the reader sees after their own sorting and filtering.
-    """The case table as CSV (residents' data masked), for the view of the button press."""
-    return case_csv(shown if shown is not None else rows or [], view)
+def download_cases(_clicks: int | None, view: Mapping[str, Any] | None) -> Any:
+    """The view's cases as CSV (residents' data masked), read from the store."""
+    return case_csv(context.store(), view)
 
 
 # --- the view ------------------------------------------------------------------------------------
 def view_state(view: Mapping[str, Any] | None) -> ViewState:
     """The ViewState of the store's data (None before the map page has set one)."""
-    known = {k: v for k, v in (view or {}).items() if k in ViewState.__dataclass_fields__}
-    state = ViewState(**known)
+    state = ViewState.from_dict(view)  # whatever the browser sent: a usable view
     return ViewState(**{**state.as_dict(), "lang": resolve_language(state.lang)})
 
 
@@ -242,8 +250,9 @@ def _column(key: str, lang: str, **extra: Any) -> dict[str, Any]:
     return {"field": key, "headerName": t(f"casecol.{key}", lang), **extra}
 
 
-_DATE = {"valueFormatter": {"function": "params.data.reported_text"}}
-_BADGE = {"cellClassRules": {"gb-overdue": "params.data.overdue_flag"}}
+# Rows of the infinite case table have no data until their block arrives.
+_DATE = {"valueFormatter": {"function": "params.data ? params.data.reported_text : ''"}}
+_BADGE = {"cellClassRules": {"gb-overdue": "params.data ? params.data.overdue_flag : false"}}
 _NUMBER = {"type": "rightAligned", "filter": "agNumberColumnFilter"}
 
 
@@ -302,13 +311,11 @@ def grid_text(lang: str) -> dict[str, str]:
 
 
 # --- case table ----------------------------------------------------------------------------------
-def case_table_content(
-    store: Store, view: Mapping[str, Any] | None
-) -> tuple[list[Component], Component, str]:
-    """(title lines, the grid, the CSV button's label) for the view."""
+def case_table_content(store: Store, view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
+    """(title lines, the CSV button's label) for the view."""
     state = view_state(view)
     lang = state.lang
-    table = panel_reader.case_table(store, state)
+    table = panel_reader.case_table(store, state, context.settings().max_window_days)
     scope = table.scope or t("casetable.city", lang)
     title = [dmc.Title(t("casetable.title", lang, scope=scope), order=2)]
     if state.category:
@@ -316,22 +323,25 @@ def case_table_content(
             dmc.Text(t("casetable.category", lang, name=category_name(state.category, lang)))
         )
     period = _period(table.window, lang)
-    title.append(dmc.Text(_summary(len(table.rows), table.cut, period, lang), c="dimmed"))
-    grid = _case_grid([_display_case(row, lang) for row in table.rows], lang)
-    return title, grid, t("casetable.csv", lang)
+    title.append(dmc.Text(_summary(table, period, lang), c="dimmed"))
+    return title, t("casetable.csv", lang)
 
 
-def _summary(count: int, cut: bool, period: Mapping[str, str], lang: str) -> str:
-    if cut:
-        return t("casetable.truncated", lang, count=format_number(count, lang), **period)
+def _summary(table: panel_reader.CaseTable, period: Mapping[str, str], lang: str) -> str:
+    count = table.total
+    if table.too_long:
+        days = format_number(context.settings().max_window_days, lang)
+        return t("casetable.too_long", lang, days=days, **period)
     if not count:
         return t("casetable.empty", lang, **period)
     return t("casetable.summary", lang, count=format_number(count, lang), **period)
 
 
-def _case_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
+def _case_grid(lang: str) -> Component:
+    # Infinite row model: the grid asks case_rows for blocks, sorted and filtered in the store;
+    # only the columns the store sorts or filters by offer it (layers.panel).
     columns = [
-        _column("id", lang, pinned="left", minWidth=120),
+        _column("id", lang, pinned="left", minWidth=120, filter="agTextColumnFilter"),
         _column("reported", lang, minWidth=140, **_DATE),
         _column("category", lang),
         _column("status", lang),
@@ -342,32 +352,54 @@ def _case_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
         _column("overdue", lang, **_BADGE),
         _column("description", lang, minWidth=320, flex=2),
     ]
+    for column in columns:
+        if column["field"] in rows_of.SORT_COLUMNS:
+            column["sortable"] = True
     return dag.AgGrid(
         id=ids.CASE_TABLE,
-        rowData=list(rows),
+        rowModelType="infinite",
         columnDefs=columns,
         defaultColDef={
-            "sortable": True,
-            "filter": True,
+            "sortable": False,
+            "filter": False,
             "floatingFilter": True,
             "resizable": True,
             "minWidth": 110,
             "flex": 1,
         },
         getRowId="params.data.id",
-        dashGridOptions={"localeText": grid_text(lang), "animateRows": False},
+        dashGridOptions={
+            "localeText": grid_text(lang),
+            "animateRows": False,
+            "cacheBlockSize": PAGE_BLOCK,
+        },
         style={"height": "520px"},
         className="gb-table gb-case-table",
     )
 
 
-def case_csv(rows: Sequence[Mapping[str, Any]], view: Mapping[str, Any] | None) -> dict[str, Any]:
-    """dcc.Download data: the table's rows as UTF-8 CSV with a BOM, headers in the language."""
-    lang = view_state(view).lang
+def case_rows_response(
+    store: Store, request: Mapping[str, Any] | None, view: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """getRowsResponse for a getRowsRequest: at most layers.panel.PAGE_ROW_LIMIT rows, and
+    how many there are (none for a request the table does not offer)."""
+    state = view_state(view)
+    max_days = context.settings().max_window_days
+    rows, total = panel_reader.case_page(store, state, request, max_days)
+    return {"rowData": [_display_case(row, state.lang) for row in rows], "rowCount": total}
+
+
+def case_csv(store: Store, view: Mapping[str, Any] | None) -> Any:
+    """dcc.Download data: the view's newest cases from the store (masked) as UTF-8 CSV with a
+    BOM, headers in the language; nothing for a window longer than the table lists."""
+    state = view_state(view)
+    rows = panel_reader.csv_rows(store, state, context.settings().max_window_days)
+    if rows is None:
+        return no_update  # the table's title already says the period is too long
     columns = rows_of.CASE_COLUMNS
-    headers = [t(f"casecol.{key}", lang) for key in columns]
+    headers = [t(f"casecol.{key}", state.lang) for key in columns]
     content = rows_of.csv_bytes(rows, columns, headers)
-    return dcc.send_bytes(content, csv_name(view_state(view)), type="text/csv;charset=utf-8")
+    return dcc.send_bytes(content, csv_name(state), type="text/csv;charset=utf-8")
 
 
 def csv_name(state: ViewState) -> str:

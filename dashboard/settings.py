@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from .i18n import LANGUAGES
 
@@ -47,6 +48,13 @@ def _seconds(raw: str) -> int:
         raise ValueError("is not a whole number of seconds (0 or more)") from None
 
 
+def _count(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("is not a whole number (1 or more)") from None
+
+
 def _flag(raw: str) -> bool:
     word = raw.strip().lower()
     if word in _TRUE:
@@ -65,6 +73,23 @@ def _check_port(value: Any) -> str | None:
 def _check_seconds(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     return None if ok else "is not a whole number of seconds (0 or more)"
+
+
+def _check_count(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return None if ok else "is not a whole number (1 or more)"
+
+
+def _check_public_url(value: Any) -> str | None:
+    """Empty, or an absolute http(s) URL (it is written into the pages' link-preview tags)."""
+    if value == "":
+        return None
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return "is not an http(s) URL such as https://grid.example.cn"
+    if any(c in value for c in "\"<>' \t\r\n"):
+        return "has characters a URL cannot hold"
+    return None
 
 
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
@@ -217,6 +242,33 @@ class Settings:
             " offers a 问题 / Problems layer (once the file exists). Unset: no such layer.",
             _path,
             _check_problems,
+        ),
+    )
+    public_url: str = field(
+        default="",
+        metadata=_meta(
+            "GRIDBOARD_PUBLIC_URL",
+            "The address people open the dashboard at (e.g. https://grid.example.cn); pages"
+            " name it in their link-preview tags. Empty: no such tags (never the request's Host).",
+            check=_check_public_url,
+        ),
+    )
+    max_window_days: int = field(
+        default=1096,
+        metadata=_meta(
+            "GRIDBOARD_MAX_WINDOW_DAYS",
+            "Longest period, in days, the case table and its CSV list (default about 3 years).",
+            _count,
+            _check_count,
+        ),
+    )
+    max_request_bytes: int = field(
+        default=1_000_000,
+        metadata=_meta(
+            "GRIDBOARD_MAX_REQUEST_BYTES",
+            "Largest request body the server accepts; a bigger one is refused (HTTP 413).",
+            _count,
+            _check_count,
         ),
     )
     debug: bool = field(

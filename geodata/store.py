@@ -42,6 +42,37 @@ class Window:
         return first, last
 
 
+# The case page (Store.case_page): columns it sorts by, and the filters it applies.
+CASE_SORT_COLUMNS = (
+    "id",
+    "reported_at",
+    "category",
+    "status",
+    "community_code",
+    "compound_code",
+    "grid_code",
+)
+TEXT_FILTER_OPS = ("contains", "notContains", "equals", "notEqual", "startsWith", "endsWith")
+TIME_FILTER_OPS = ("after", "until")  # reported_at > value, reported_at <= value
+CASE_FILTER_OPS = {"id": TEXT_FILTER_OPS, "reported_at": TIME_FILTER_OPS}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """One condition of a case page: `column` (a CASE_FILTER_OPS key) `op` `value`."""
+
+    column: str
+    op: str
+    value: str | dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.op not in CASE_FILTER_OPS.get(self.column, ()):
+            raise ValueError(f"cannot filter cases by {self.column} {self.op}")
+        wanted = dt.datetime if self.column == "reported_at" else str
+        if not isinstance(self.value, wanted):
+            raise ValueError(f"a {self.column} filter needs a {wanted.__name__}")
+
+
 METRIC_COLUMNS = (
     "households",  # households living in the area
     "cases",  # cases reported in the window
@@ -150,6 +181,21 @@ class Store(abc.ABC):
         limit: int | None = None,
     ) -> pd.DataFrame:
         """Cases (all columns, area codes included) of an area, newest first."""
+
+    @abc.abstractmethod
+    def case_page(
+        self,
+        code: str | None,
+        window: Window,
+        category: str | None = None,
+        sort: Sequence[tuple[str, bool]] = (),
+        filters: Sequence[Sequence[CaseFilter]] = (),
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of the cases() of an area (None: the city), window and category, and how
+        many there are in all. `sort`: (CASE_SORT_COLUMNS name, descending) pairs, then newest
+        first; `filters`: every group must hold, one condition of a group is enough."""
 
     @abc.abstractmethod
     def visits(

@@ -7,11 +7,13 @@ import datetime as dt
 import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from geodata.model import LOCAL_TZ, Case, CaseStatus, StaffMember
+from geodata.store import TEXT_FILTER_OPS, CaseFilter
 from layers.mask import mask_case_text
 
 # Columns of the case table and its CSV, in order. Reporter name and phone are left out
@@ -158,6 +160,120 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value)
+
+
+# --- the case table's pages: an AG Grid infinite-model request → a store case page ---------------
+PAGE_ROW_LIMIT = 200  # rows in one answer, whatever the request asks
+# Grid column → (store column, reversed): what the table sorts by; age sorts by report time.
+SORT_COLUMNS = {
+    "id": ("id", False),
+    "reported": ("reported_at", False),
+    "category": ("category", False),
+    "status": ("status", False),
+    "community": ("community_code", False),
+    "compound": ("compound_code", False),
+    "grid": ("grid_code", False),
+    "age_days": ("reported_at", True),
+}
+FILTER_COLUMNS = ("id", "age_days")  # what the table filters by: text and number
+MAX_AGE_DAYS = 100_000
+_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the store is asked for one page of the case table."""
+
+    offset: int
+    limit: int
+    sort: list[tuple[str, bool]]
+    filters: list[list[CaseFilter]]
+
+
+def page_request(request: object, at: dt.datetime) -> PageRequest | None:
+    """The store's question for an AG Grid getRowsRequest (ages counted to `at`); None when
+    it asks for something the table does not offer, or is not a request at all."""
+    if not isinstance(request, Mapping):
+        return None
+    start, end = request.get("startRow"), request.get("endRow")
+    if not (_count(start) and _count(end)) or end <= start:
+        return None
+    sort = []
+    for item in _list(request.get("sortModel")):
+        column = SORT_COLUMNS.get(item.get("colId")) if isinstance(item, Mapping) else None
+        if column and item.get("sort") in ("asc", "desc"):
+            sort.append((column[0], (item["sort"] == "desc") != column[1]))
+    filters: list[list[CaseFilter]] = []
+    model = request.get("filterModel") or {}
+    if not isinstance(model, Mapping):
+        return None
+    for column, spec in model.items():
+        groups = _column_filter(column, spec, at)
+        if groups is None:
+            return None
+        filters += groups
+    return PageRequest(start, min(end - start, PAGE_ROW_LIMIT), sort, filters)
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**7
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _column_filter(column: object, spec: object, at: dt.datetime) -> list[list[CaseFilter]] | None:
+    """Groups (all must hold) for one column's filter model, combined conditions included."""
+    if column not in FILTER_COLUMNS or not isinstance(spec, Mapping):
+        return None
+    if "operator" not in spec:
+        return _condition(str(column), spec, at)
+    parts = _list(spec.get("conditions")) or [spec.get("condition1"), spec.get("condition2")]
+    each = [_condition(str(column), part, at) for part in parts]
+    if any(groups is None for groups in each) or spec["operator"] not in ("AND", "OR"):
+        return None
+    if spec["operator"] == "AND":
+        return [group for groups in each for group in groups or ()]
+    if any(len(groups or ()) != 1 for groups in each):
+        return None  # an OR of conditions that are themselves ANDs: not offered
+    return [[f for groups in each for f in (groups or [[]])[0]]]
+
+
+def _condition(column: str, spec: object, at: dt.datetime) -> list[list[CaseFilter]] | None:
+    if not isinstance(spec, Mapping):
+        return None
+    kind, value = spec.get("type"), spec.get("filter")
+    if column == "id":
+        ok = isinstance(value, str) and len(value) <= 80 and kind in TEXT_FILTER_OPS
+        return [[CaseFilter("id", kind, value)]] if ok else None
+    low, high = _age(value), _age(spec.get("filterTo"))
+    if low is None or (kind == "inRange" and high is None):
+        return None
+    at_least = [CaseFilter("reported_at", "until", at - low * _DAY)]  # age >= low
+    bounds = {
+        "equals": [at_least, [_age_at_most(low, at)]],
+        "notEqual": [
+            [_age_at_most(low - 1, at), CaseFilter("reported_at", "until", at - (low + 1) * _DAY)]
+        ],
+        "greaterThanOrEqual": [at_least],
+        "greaterThan": [[CaseFilter("reported_at", "until", at - (low + 1) * _DAY)]],
+        "lessThanOrEqual": [[_age_at_most(low, at)]],
+        "lessThan": [[_age_at_most(low - 1, at)]],
+        "inRange": [at_least, [_age_at_most(high or 0, at)]],
+    }
+    return bounds.get(str(kind))
+
+
+def _age(value: object) -> int | None:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AGE_DAYS
+    return value if ok else None  # type: ignore[return-value]
+
+
+def _age_at_most(days: int, at: dt.datetime) -> CaseFilter:
+    return CaseFilter("reported_at", "after", at - (days + 1) * _DAY)
 
 
 # --- visits --------------------------------------------------------------------------------------

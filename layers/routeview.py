@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from .itinerary import Itinerary, RouteStop, clock
-from .view import EARLIEST, LANGUAGES, LATEST, Problem
+from .view import EARLIEST, LANGUAGES, LATEST, CheckedView, Problem
 
 DEFAULT_BUDGET = 180
 MIN_BUDGET, MAX_BUDGET = 30, 600  # minutes: half an hour to a ten-hour day
@@ -22,10 +22,11 @@ UP, DOWN = "up", "down"
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)(?::[0-5]\d)?")
 _BUDGET = re.compile(r"\d{1,4}")
 _ID = re.compile(r"[BC]:[^,\s]{1,80}")
+_WORKER = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
 
 
 @dataclass(frozen=True)
-class RouteView:
+class RouteView(CheckedView):
     """One view of the routes page; every field is a URL query parameter (self → `self`)."""
 
     worker: str | None = None
@@ -35,15 +36,18 @@ class RouteView:
     order: str | None = None  # the user's order: stop ids joined by ORDER_SEP; None = suggested
     lang: str = "zh"
     self_view: bool = False  # a grid worker's own link: the worker picker is hidden
+    FIELD_OK: ClassVar[Mapping[str, Any]] = {
+        "worker": lambda v: v is None or (isinstance(v, str) and bool(_WORKER.fullmatch(v))),
+        "date": lambda v: v == "" or parse_date(v) is not None,
+        "budget": lambda v: isinstance(v, int) and parse_budget(v) == v,
+        "depart": lambda v: isinstance(v, str) and parse_clock(v) is not None,
+        "order": lambda v: v is None or parse_order(v) == v,
+        "lang": lambda v: isinstance(v, str) and v in LANGUAGES,
+        "self_view": lambda v: isinstance(v, bool),
+    }
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object] | None) -> RouteView:
-        """The view of an as_dict() (e.g. from a dcc.Store); unknown keys are ignored."""
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
 
     def day(self) -> dt.date:
         return dt.date.fromisoformat(self.date)
@@ -89,9 +93,9 @@ def visit_day(as_of: dt.date) -> dt.date:
     return day
 
 
-def parse_clock(text: str | None) -> dt.time | None:
+def parse_clock(text: object) -> dt.time | None:
     """HH:MM (or HH:MM:SS) as a time, seconds dropped; None when it is not one."""
-    m = _CLOCK.fullmatch((text or "").strip())
+    m = _CLOCK.fullmatch(text.strip()) if isinstance(text, str) else None
     return dt.time(int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -100,8 +104,10 @@ def clock_text(when: dt.time) -> str:
     return f"{when.hour:02d}:{when.minute:02d}"
 
 
-def parse_date(text: str | None) -> dt.date | None:
+def parse_date(text: object) -> dt.date | None:
     """A YYYY-MM-DD date between view.EARLIEST and view.LATEST, else None."""
+    if not isinstance(text, str):
+        return None
     try:
         day = dt.date.fromisoformat(str(text or "")[:10])
     except ValueError:
@@ -112,7 +118,7 @@ def parse_date(text: str | None) -> dt.date | None:
 def parse_budget(text: object) -> int | None:
     """Whole minutes within MIN_BUDGET..MAX_BUDGET, else None."""
     raw = str(text).strip() if text is not None else ""
-    if isinstance(text, int | float) and not isinstance(text, bool) and float(text).is_integer():
+    if isinstance(text, float) and text.is_integer():
         raw = str(int(text))
     if not _BUDGET.fullmatch(raw):
         return None
@@ -120,9 +126,9 @@ def parse_budget(text: object) -> int | None:
     return value if MIN_BUDGET <= value <= MAX_BUDGET else None
 
 
-def parse_order(text: str | None) -> str | None:
+def parse_order(text: object) -> str | None:
     """A canonical order text (stop ids, no repeats), or None when it is not one."""
-    ids = [s for s in (text or "").split(ORDER_SEP) if s]
+    ids = [s for s in text.split(ORDER_SEP) if s] if isinstance(text, str) else []
     if not ids or not all(_ID.fullmatch(s) for s in ids):
         return None
     return ORDER_SEP.join(dict.fromkeys(ids))

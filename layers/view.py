@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+import reprlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import ClassVar, Self
 from urllib.parse import urlencode
 
 from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ
@@ -28,10 +30,31 @@ DEFAULTS = {"metric": "open_cases", "window": "30d", "layers": ",".join(AREA_LAY
 # the bounds also keep every window's ends representable in any timezone.
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 _RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})")
+_STREET = re.compile(r"\d{9}")
+_AREA = re.compile(r"[0-9A-Za-z_-]{1,40}")
+BAD_VIEW = "bad_view"  # the reason of a Problem about a view the browser sent
+
+
+class CheckedView:
+    """from_dict() and checked() of a view dataclass whose FIELD_OK checks each field."""
+
+    FIELD_OK: ClassVar[Mapping[str, Callable[[object], bool]]]
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """The view of an as_dict() (e.g. from a dcc.Store); see checked()."""
+        return cls.checked(data)[0]
+
+    @classmethod
+    def checked(cls, data: object, fallback: Self | None = None) -> tuple[Self, list[Problem]]:
+        """The view of an as_dict() sent by a browser, which is never trusted: a field that is
+        not usable takes `fallback`'s value (default: the default view) and is reported, and
+        anything but a mapping is `fallback`; unknown keys are ignored."""
+        return checked_fields(cls, cls.FIELD_OK, data, fallback or cls())
 
 
 @dataclass(frozen=True)
-class ViewState:
+class ViewState(CheckedView):
     """One view of the map; every field is also a URL query parameter of the same name."""
 
     street: str = CITY  # a street code, or CITY
@@ -41,15 +64,18 @@ class ViewState:
     area: str | None = None  # code of the selected compound or grid cell
     lang: str = "zh"
     layers: str = DEFAULTS["layers"]  # shown LAYERS, comma-separated in LAYERS order, or NO_LAYERS
+    FIELD_OK: ClassVar[Mapping[str, Callable[[object], bool]]] = {
+        "street": lambda v: isinstance(v, str) and (v == CITY or bool(_STREET.fullmatch(v))),
+        "metric": lambda v: isinstance(v, str) and v in METRICS,
+        "window": lambda v: isinstance(v, str) and _window_ok(v),
+        "category": lambda v: v is None or (isinstance(v, str) and v in CATEGORY_BY_CODE),
+        "area": lambda v: v is None or (isinstance(v, str) and bool(_AREA.fullmatch(v))),
+        "lang": lambda v: isinstance(v, str) and v in LANGUAGES,
+        "layers": lambda v: isinstance(v, str) and _layers_ok(v),
+    }
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object] | None) -> ViewState:
-        """The view of an as_dict() (e.g. from a dcc.Store); unknown keys are ignored."""
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in (data or {}).items() if k in names})
 
     def shown(self) -> tuple[str, ...]:
         """The layers switched on, bottom to top."""
@@ -75,6 +101,25 @@ class Problem:
     param: str
     value: str
     reason: str  # a translation key suffix: unknown_street, bad_metric, bad_window, …
+
+
+def checked_fields(
+    cls: type, field_ok: Mapping[str, Callable[[object], bool]], data: object, fallback: object
+) -> tuple:
+    """(instance of the dataclass `cls`, problems) from untrusted `data`: each field that
+    `field_ok` refuses takes `fallback`'s value and is reported as a Problem (BAD_VIEW)."""
+    if not isinstance(data, Mapping):
+        problems = [] if data is None else [Problem("view", reprlib.repr(data), BAD_VIEW)]
+        return fallback, problems
+    values, problems = {}, []
+    for name in (f.name for f in fields(cls)):
+        value = data.get(name, getattr(fallback, name))
+        if field_ok[name](value):
+            values[name] = value
+        else:
+            problems.append(Problem(name, reprlib.repr(value), BAD_VIEW))
+            values[name] = getattr(fallback, name)
+    return cls(**values), problems
 
 
 def parse_view(
@@ -112,8 +157,10 @@ def layers_of(text: str | None) -> tuple[str, ...]:
 
 
 def layers_text(layers: Iterable[str] | None) -> str:
-    """The canonical layers text of a selection of layers (NO_LAYERS when empty)."""
-    shown = layers_of(",".join(layers or ()))
+    """The canonical layers text of a selection of layers (NO_LAYERS when empty); items
+    that are not layer names are left out."""
+    named = layers if isinstance(layers, list | tuple) else ()
+    shown = layers_of(",".join(item for item in named if isinstance(item, str)))
     return ",".join(shown) if shown else NO_LAYERS
 
 

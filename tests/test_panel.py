@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +24,10 @@ from dashboard.settings import Settings
 from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
-from layers.panel import CASE_COLUMNS, end_of_day
+from layers.panel import CASE_COLUMNS, PAGE_ROW_LIMIT, end_of_day
 from layers.view import ViewState, data_as_of, window_of
 from tests import tiny_city as tc
+from tests.test_web_inputs import serving_app
 
 GARDEN_NAME = "运河花园"
 SCRIPT = "<script>alert(1)</script>"
@@ -165,31 +167,102 @@ def test_panel_in_english(demo_app, demo: Store, garden: str) -> None:
 
 
 # --- case table ----------------------------------------------------------------------------------
+def ask(start: int = 0, end: int = 100, sort: Any = (), filters: Any = None) -> dict[str, Any]:
+    """A getRowsRequest as AG Grid's infinite row model sends it."""
+    return {"startRow": start, "endRow": end, "sortModel": list(sort), "filterModel": filters or {}}
+
+
+def all_rows(the_view: dict[str, Any], **request: Any) -> list[dict[str, Any]]:
+    """Every row of the case table, block by block as the grid asks for them."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        answer = dpanel.case_rows(ask(len(rows), len(rows) + 100, **request), the_view)
+        rows += answer["rowData"]
+        if len(rows) >= answer["rowCount"] or not answer["rowData"]:
+            return rows
+
+
 def test_case_table_of_the_garden(demo_app, demo: Store, garden: str) -> None:
-    title, body, button = dpanel.fill_case_table(view(demo, garden))
-    grid = find(body, ids.CASE_TABLE)
+    title, button = dpanel.fill_case_table(view(demo, garden))
+    grid = find(dpanel.case_table("zh"), ids.CASE_TABLE)
     window = window_of("30d", data_as_of(demo.meta()))
     expected = demo.cases(garden, window)
-    assert [row["id"] for row in grid.rowData] == expected["id"].tolist()
-    assert {row["compound"] for row in grid.rowData} == {GARDEN_NAME}
+    rows = all_rows(view(demo, garden))
+    assert [row["id"] for row in rows] == expected["id"].tolist()
+    assert {row["compound"] for row in rows} == {GARDEN_NAME}
     assert GARDEN_NAME in text(title)
+    assert format_number(len(expected), "zh") in text(title)
     assert button == t("casetable.csv", "zh")
-    assert grid.defaultColDef["sortable"] and grid.defaultColDef["filter"]
+    assert grid.rowModelType == "infinite" and not getattr(grid, "rowData", None)
     assert [c["field"] for c in grid.columnDefs] == list(CASE_COLUMNS)
 
 
 def test_case_table_of_the_street(demo_app, demo: Store, garden: str) -> None:
     street = demo.area(garden)["street_code"]
-    _, body, _ = dpanel.fill_case_table(ViewState(street=street, window="7d").as_dict())
+    the_view = ViewState(street=street, window="7d").as_dict()
     window = window_of("7d", data_as_of(demo.meta()))
-    rows = find(body, ids.CASE_TABLE).rowData
-    assert [row["id"] for row in rows] == demo.cases(street, window)["id"].tolist()
+    assert [row["id"] for row in all_rows(the_view)] == demo.cases(street, window)["id"].tolist()
+
+
+def test_a_block_is_capped_whatever_the_request_asks(demo_app, demo: Store) -> None:
+    the_view = ViewState(window="2024-01-01..2026-11-28").as_dict()
+    answer = dpanel.case_rows(ask(0, 1_000_000), the_view)
+    assert len(answer["rowData"]) == PAGE_ROW_LIMIT < answer["rowCount"]
+
+
+def test_the_store_sorts_and_filters_the_table(demo_app, demo: Store, garden: str) -> None:
+    the_view = view(demo, garden, window="90d")
+    by_id = all_rows(the_view, sort=[{"colId": "id", "sort": "asc"}])
+    assert [r["id"] for r in by_id] == sorted(r["id"] for r in by_id)
+    oldest = all_rows(the_view, sort=[{"colId": "age_days", "sort": "desc"}])
+    assert [r["age_days"] for r in oldest] == sorted((r["age_days"] for r in oldest), reverse=True)
+    one = by_id[3]["id"]
+    found = all_rows(
+        the_view, filters={"id": {"filterType": "text", "type": "equals", "filter": one}}
+    )
+    assert [r["id"] for r in found] == [one]
+    week = {"age_days": {"filterType": "number", "type": "lessThanOrEqual", "filter": 6}}
+    recent = all_rows(the_view, filters=week)
+    assert recent and all(r["age_days"] <= 6 for r in recent)
+    assert len(recent) == sum(r["age_days"] <= 6 for r in by_id)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        None,
+        "x",
+        {"startRow": -5, "endRow": 10},
+        {"startRow": 0, "endRow": math.nan},
+        {"startRow": 0, "endRow": 10, "filterModel": {"description": {"type": "contains"}}},
+        {"startRow": 0, "endRow": 10, "filterModel": {"id": {"type": "regex", "filter": "."}}},
+        {"startRow": 0, "endRow": 10, "sortModel": [{"colId": "x; DROP TABLE cases"}]},
+    ],
+)
+def test_a_request_the_table_does_not_offer_gets_nothing(demo_app, demo, request_) -> None:
+    if request_ is None:  # the grid clears its request once answered: nothing to answer
+        assert dpanel.case_rows(request_, ViewState().as_dict()) is dash.no_update
+        return
+    answer = dpanel.case_rows(request_, ViewState().as_dict())
+    assert len(answer["rowData"]) <= PAGE_ROW_LIMIT
+    if not (isinstance(request_, dict) and "sortModel" in request_):
+        assert answer == {"rowData": [], "rowCount": 0}
+
+
+def test_a_window_longer_than_the_setting_is_refused(demo_app, demo: Store) -> None:
+    the_view = ViewState(window="2000-01-01..2100-12-31").as_dict()
+    title, _ = dpanel.fill_case_table(the_view)
+    assert t(
+        "casetable.too_long", "zh", days="1,096", start="2000年1月1日", end="2100年12月31日"
+    ) in (text(title))
+    assert dpanel.case_rows(ask(), the_view) == {"rowData": [], "rowCount": 0}
+    assert dpanel.download_cases(1, the_view) is dash.no_update
 
 
 def test_a_period_without_cases_says_so(demo_app, demo: Store, garden: str) -> None:
     quiet = view(demo, garden, window="2001-01-01..2001-01-31")
-    title, body, _ = dpanel.fill_case_table(quiet)
-    assert find(body, ids.CASE_TABLE).rowData == []
+    title, _ = dpanel.fill_case_table(quiet)
+    assert all_rows(quiet) == []
     assert t("casetable.empty", "zh", start="2001年1月1日", end="2001年1月31日") in text(title)
 
 
@@ -197,9 +270,9 @@ def test_an_empty_store_says_so(empty_store_path: Path) -> None:
     with open_store(empty_store_path, readonly=True) as store:
         app = create_app(Settings.from_env({}), store)
         with app.server.app_context():
-            title, body, _ = dpanel.fill_case_table(ViewState().as_dict())
+            title, _ = dpanel.fill_case_table(ViewState().as_dict())
             panel_tree = dpanel.fill_panel(ViewState().as_dict())
-    assert find(body, ids.CASE_TABLE).rowData == []
+            assert all_rows(ViewState().as_dict()) == []
     assert t("casetable.city", "zh") in text(title)
     assert "没有上报的诉求" in text(title)
     assert t("panel.prompt", "zh") in text(panel_tree)
@@ -214,9 +287,7 @@ def _csv(download: dict[str, Any]) -> tuple[bytes, list[list[str]]]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_csv_of_the_garden(demo_app, demo: Store, garden: str, lang: str) -> None:
     the_view = view(demo, garden, lang=lang, window="90d")
-    _, body, _ = dpanel.fill_case_table(the_view)
-    rows = find(body, ids.CASE_TABLE).rowData
-    download = dpanel.download_cases(1, None, rows, the_view)
+    download = dpanel.download_cases(1, the_view)
     data, table = _csv(download)
     assert data.startswith(b"\xef\xbb\xbf")
     assert download["filename"].endswith(".csv")
@@ -236,13 +307,33 @@ def test_csv_of_the_garden(demo_app, demo: Store, garden: str, lang: str) -> Non
         assert not (isinstance(name, str) and name and name in line[column]), line
 
 
-def test_csv_is_what_the_reader_filtered(demo_app, demo: Store, garden: str) -> None:
-    the_view = view(demo, garden)
-    _, body, _ = dpanel.fill_case_table(the_view)
-    rows = find(body, ids.CASE_TABLE).rowData
-    shown = [row for row in rows if row["overdue"]]
-    _, table = _csv(dpanel.download_cases(1, shown, rows, the_view))
-    assert [line[0] for line in table[1:]] == [row["id"] for row in shown]
+def test_csv_comes_from_the_store_never_from_the_browser(demo: Store) -> None:
+    """A forged request posting rows of its own gets the view's cases, not its rows."""
+    client = serving_app(demo).server.test_client()
+    dependency = next(  # the suite's apps may list it again, with a hash
+        d
+        for d in client.get("/_dash-dependencies").get_json()
+        if d["output"].startswith(f"{ids.CASE_CSV_DOWNLOAD}.data")
+    )
+    forged = [{"id": "FORGED", "description": "13812345678"}]
+    states = [
+        {"id": s["id"], "property": s["property"], "value": forged} for s in dependency["state"]
+    ]
+    states[-1]["value"] = ViewState(window="7d").as_dict()
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": dependency["output"],
+            "outputs": {"id": ids.CASE_CSV_DOWNLOAD, "property": "data"},
+            "inputs": [{"id": ids.CASE_CSV_BUTTON, "property": "n_clicks", "value": 1}],
+            "state": states,
+            "changedPropIds": [f"{ids.CASE_CSV_BUTTON}.n_clicks"],
+        },
+    )
+    assert response.status_code == 200
+    download = response.get_json()["response"][ids.CASE_CSV_DOWNLOAD]["data"]
+    _, table = _csv(download)
+    assert len(table) > 1 and "FORGED" not in {line[0] for line in table}
 
 
 # --- residents' text stays text ------------------------------------------------------------------
@@ -252,10 +343,13 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
     the_view = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
     app = create_app(Settings.from_env({}), tiny)
     with app.server.app_context():
-        title, body, _ = dpanel.fill_case_table(the_view)
+        title, _ = dpanel.fill_case_table(the_view)
+        body = dpanel.case_table("zh")
         panel_tree = dpanel.fill_panel(the_view)
+        rows = all_rows(the_view)
+        download = dpanel.download_cases(1, the_view)
     grid = find(body, ids.CASE_TABLE)
-    [row] = [row for row in grid.rowData if row["id"] == "C9"]
+    [row] = [row for row in rows if row["id"] == "C9"]
     assert row["description"] == SCRIPT
     description = next(c for c in grid.columnDefs if c["field"] == "description")
     assert set(description) <= {"field", "headerName", "minWidth", "flex"}  # default renderer
@@ -265,5 +359,4 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
         if isinstance(node, Component):
             assert node._type not in {"Markdown"}
             assert not getattr(node, "dangerously_allow_html", False)
-    download = dpanel.download_cases(1, None, grid.rowData, the_view)
     assert SCRIPT in base64.b64decode(download["content"]).decode("utf-8-sig")

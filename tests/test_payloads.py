@@ -301,13 +301,15 @@ def _PlotlyEncoder():
 
 
 def test_panel_and_case_table_show_payloads_as_text(city, served) -> None:
-    from dashboard.panel import case_table_content, panel_children
+    from dashboard.panel import case_rows_response, case_table_content, panel_children
 
     path, placed = city
     with open_store(path, readonly=True) as store:
         view = ViewState(street=tc.STREET, area=tc.GARDEN, window="90d").as_dict()
         panel = list(component_strings(panel_children(store, view)))
         table = list(component_strings(case_table_content(store, view)))
+        rows = case_rows_response(store, {"startRow": 0, "endRow": 200}, view)["rowData"]
+        table += [value for row in rows for value in row.values() if isinstance(value, str)]
     cases = [v for k, v in placed.items() if k.startswith(("case_id:", "case_text:"))]
     ids = [placed[f"case_id:{i}"] for i in range(10)]  # the panel lists cases by id only
     assert_literal(panel, [placed[f"compound:{tc.GARDEN}"], *ids], "panel")

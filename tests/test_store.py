@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ, Level, Role
-from geodata.store import METRIC_COLUMNS, StoreError, Window
+from geodata.store import METRIC_COLUMNS, CaseFilter, StoreError, Window
 from tests import tiny_city as tc
 
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of AS_OF, local time
@@ -207,6 +207,39 @@ def test_cases_and_visits_tables(store):
     assert list(visits["id"]) == ["V1", "V2"]
     assert visits["grid_code"].tolist() == [tc.YUNHE + "001"] * 2
     assert list(store.visits(tc.JINXIU, window=LAST_30)["id"]) == ["V4"]
+
+
+def test_a_case_page_is_a_slice_of_the_cases_with_the_total(store):
+    every = store.cases(tc.STREET, window=LAST_30)["id"].tolist()
+    page, total = store.case_page(tc.STREET, LAST_30, offset=1, limit=2)
+    assert total == len(every) and page["id"].tolist() == every[1:3]
+    assert store.case_page(tc.STREET, LAST_30, limit=0)[0].empty
+    by_id, _ = store.case_page(tc.STREET, LAST_30, sort=[("id", True)])
+    assert by_id["id"].tolist() == sorted(every, reverse=True)
+    sanitation, count = store.case_page(tc.STREET, LAST_30, category="sanitation")
+    assert count == len(sanitation) and set(sanitation["category"]) == {"sanitation"}
+
+
+def test_a_case_page_filters_in_the_store(store):
+    one = [[CaseFilter("id", "equals", "c2")]]  # AG Grid's text filters ignore case
+    assert store.case_page(tc.STREET, LAST_30, filters=one)[0]["id"].tolist() == ["C2"]
+    either = [[CaseFilter("id", "equals", "C2"), CaseFilter("id", "endsWith", "3")]]
+    assert set(store.case_page(tc.STREET, LAST_30, filters=either)[0]["id"]) == {"C2", "C3"}
+    both = [[CaseFilter("id", "startsWith", "C")], [CaseFilter("id", "notContains", "2")]]
+    page, total = store.case_page(tc.STREET, LAST_30, filters=both)
+    assert "C2" not in set(page["id"]) and total == len(page) > 0
+    wildcard = [[CaseFilter("id", "startsWith", "%")]]  # LIKE's wildcards are plain text
+    assert store.case_page(tc.STREET, LAST_30, filters=wildcard)[1] == 0
+    since = [[CaseFilter("reported_at", "after", tc.local(-3).to_pydatetime())]]
+    newer = store.case_page(tc.STREET, LAST_30, filters=since)[0]
+    assert (newer["reported_at"] > tc.local(-3)).all() and len(newer) > 0
+
+
+def test_a_case_page_refuses_columns_it_does_not_list(store):
+    with pytest.raises(ValueError, match="sort"):
+        store.case_page(tc.STREET, LAST_30, sort=[("description; DROP TABLE cases", False)])
+    with pytest.raises(ValueError, match="filter"):
+        CaseFilter("description", "contains", "x")
 
 
 def test_buildings_and_roads(store):

@@ -38,6 +38,7 @@ from geodata.codes import CodeError, level_of
 from geodata.model import CATEGORIES, Level
 from layers import classify, export, mapfig
 from layers.view import (
+    BAD_VIEW,
     CITY,
     COLOURED,
     LAYERS,
@@ -76,27 +77,31 @@ def controls_view(
 ) -> ViewState:
     """The view the controls show; a new street drops the selected area."""
     window = view.window
-    if window_choice in PRESET_WINDOWS:
+    if isinstance(window_choice, str) and window_choice in PRESET_WINDOWS:
         window = window_choice
-    elif window_choice == RANGE and dates and len(dates) == 2 and all(dates):
+    elif window_choice == RANGE and isinstance(dates, list) and len(dates) == 2 and all(dates):
         first, last = sorted(str(d)[:10] for d in dates)
         window = f"{first}..{last}"
     street = street or CITY
-    return ViewState(
-        street=street,
-        metric=metric or view.metric,
-        window=window,
-        category=category or None,
-        area=view.area if street == view.street else None,
-        lang=view.lang,
-        layers=layers_text(layers),
-    )
+    wanted = {
+        "street": street,
+        "metric": metric or view.metric,
+        "window": window,
+        "category": category or None,
+        "area": view.area if street == view.street else None,
+        "lang": view.lang,
+        "layers": layers_text(layers),
+    }
+    return ViewState.checked(wanted, view)[0]  # what the controls cannot mean keeps its value
 
 
 def clicked_area(click: Mapping[str, Any] | None) -> str | None:
     """The code of the compound or grid cell a map click landed on, if it did."""
-    points = (click or {}).get("points") or []
-    code = str(points[0].get("location") or "") if points else ""
+    points = click.get("points") if isinstance(click, dict) else None
+    first = points[0] if isinstance(points, list) and points else None
+    code = first.get("location") if isinstance(first, dict) else None
+    if not isinstance(code, str):
+        return None
     try:
         return code if level_of(code) in SELECTABLE else None
     except CodeError:
@@ -113,7 +118,9 @@ def clicked_view(view: ViewState, click: Mapping[str, Any] | None) -> ViewState:
 
 # --- texts: view → words of the page ---------------------------------------------------------
 def problem_text(problem: Problem, lang: str) -> str:
-    """One plain sentence about a query parameter that could not be used."""
+    """One plain sentence about a query parameter (or a view field) that could not be used."""
+    if problem.reason == BAD_VIEW:
+        return t("view.problem", lang, param=problem.param, value=problem.value)
     if problem.reason == "unknown_street":
         return t("map.problem.unknown_street", lang, value=problem.value)
     return t("map.problem.bad_value", lang, param=problem.param, value=problem.value)
@@ -200,7 +207,9 @@ def patch_of(updates: Sequence[tuple[int, Mapping[str, Any]]], patch: Patch) -> 
     return patch
 
 
-def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, ...]:
+def render_map(
+    view: ViewState, drawn: Mapping[str, Any] | None, problems: Sequence[Problem] = ()
+) -> tuple[Any, ...]:
     """(figure or Patch, paint message, notice, drawn view) for `view`: reader → layers → parts.
 
     A full figure carries geometry and colours; afterwards a change of metric, window or
@@ -225,6 +234,8 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
     counts = (sum(len(v.codes) for v in coloured.values), coloured.cases, coloured.visits)
     place = place_name(view.street, names, view.lang)
     message = notice(view, place, counts, coloured.period)
+    if problems:  # a view the browser sent that could not be used: say so, show the default
+        message = " ".join([*(problem_text(p, view.lang) for p in problems), message or ""])
     repainted = repaint(view, drawn)
     paint = paint_message(coloured.values, view, coloured.period) if repainted else no_update
     return figure, paint, message, view.as_dict()
@@ -240,7 +251,8 @@ def render_map(view: ViewState, drawn: Mapping[str, Any] | None) -> tuple[Any, .
 )
 def draw_map(view: dict, drawn: dict | None) -> tuple[Any, ...]:
     """VIEW → the map: a full figure for a new street or layers, else the paint message."""
-    return render_map(ViewState.from_dict(view), drawn)
+    state, problems = ViewState.checked(view)
+    return render_map(state, drawn if isinstance(drawn, dict) else None, problems)
 
 
 # Colours, hover texts and legend from the paint message, in the browser (assets/paint.js).
@@ -447,9 +459,9 @@ def problems_alert(problems: Sequence[Problem], lang: str) -> Component | None:
     return dmc.Alert([dmc.Text(problem_text(p, lang)) for p in problems], color="yellow")
 
 
-def panel_pieces() -> tuple[Component, Component]:
+def panel_pieces(lang: str) -> tuple[Component, Component]:
     """The area panel and the case table (dashboard/panel.py reads VIEW itself)."""
-    return panel.side_panel(), panel.case_table()
+    return panel.side_panel(), panel.case_table(lang)
 
 
 def map_view(
@@ -462,7 +474,7 @@ def map_view(
 ) -> Component:
     """The page for a store holding data; `offered`: the layers that can be switched on."""
     lang = view.lang
-    side, table = panel_pieces()
+    side, table = panel_pieces(lang)
     return html.Main(
         [
             header(

@@ -26,6 +26,7 @@ from dashboard.i18n import format_date, resolve_language, t
 from dashboard.readers import map as map_reader
 from dashboard.readers import routes as route_reader
 from dashboard.readers.routes import RouteProblem, Worker
+from dashboard.readers.source import Source
 from dashboard.routelist import dropped_list, heading, stop_table, summary
 from dashboard.routesheet import route_sheet_html
 from layers import routemap, routeview
@@ -156,12 +157,15 @@ def no_route(message: str) -> Parts:
     return Parts(go.Figure(), f"gb-route-body {HIDDEN}", "", [], [], [], notice, None, False)
 
 
-def render_route(view: RouteView) -> Parts:
+def render_route(view: RouteView, problems: Sequence[Problem] = ()) -> Parts:
     """The parts of the page for `view`: route reader → layers.routeview → components."""
     lang = view.lang
+    if problems:  # a view the browser sent that could not be used
+        return no_route(" ".join(t("view.problem", lang, **vars(p)) for p in problems))
     if not view.worker:
         return no_route(t("route.page.pick_worker", lang))
     src = context.source()
+    view = dated(src, view)
     try:
         planned = route_reader.planned(src, view)
     except RouteProblem as problem:
@@ -190,11 +194,27 @@ def render_route(view: RouteView) -> Parts:
     )
 
 
+def dated(src: Source, view: RouteView) -> RouteView:
+    """The view with a date: its own, else the next visit day after the data's as-of day."""
+    if routeview.parse_date(view.date):
+        return view
+    return routeview.with_changes(view, date=routeview.visit_day(map_reader.as_of(src)).isoformat())
+
+
+def stop_ids(shown: object) -> list[str] | None:
+    """The drawn order the browser sent, if it is a list of stop ids; else None."""
+    if isinstance(shown, list) and all(isinstance(s, str) for s in shown):
+        return shown
+    return None
+
+
 def route_download(kind: str | None, view: RouteView, shown: Sequence[str] | None) -> dict | None:
     """The file of the route drawn (`shown` order): route sheet HTML, GPX or CSV."""
     if kind not in ("sheet", "gpx", "csv") or not view.worker:
         return None
-    route = route_reader.planned(context.source(), view, shown).route
+    src = context.source()
+    view = dated(src, view)
+    route = route_reader.planned(src, view, stop_ids(shown)).route
     name = f"route-{view.worker}-{view.date}"
     if kind == "sheet":
         html_text = route_sheet_html(route, view.lang)
@@ -224,7 +244,7 @@ DRAWN = (
 @callback(*[Output(id_, prop) for id_, prop in DRAWN], Input(ids.ROUTES_VIEW, "data"))
 def draw_route(view: dict) -> tuple[Any, ...]:
     """VIEW → map, heading, summary, list of stops, dropped stops, or why there is no route."""
-    return render_route(RouteView.from_dict(view)).outputs()
+    return render_route(*RouteView.checked(view)).outputs()
 
 
 @callback(
@@ -241,7 +261,9 @@ def view_from_controls(
 ) -> dict:
     """Controls → VIEW."""
     current = RouteView.from_dict(view)
-    new = controls_view(current, worker, date, budget, depart)
+    new = RouteView.checked(
+        controls_view(current, worker, date, budget, depart).as_dict(), current
+    )[0]
     return new.as_dict() if new != current else no_update
 
 
@@ -255,10 +277,13 @@ def view_from_controls(
 def view_from_move(clicks: list[int | None], shown: list[str] | None, view: dict) -> dict:
     """An up/down button → VIEW.order (the route is re-timed in that order)."""
     button = dash.ctx.triggered_id
-    if not button or not any(clicks or ()) or not dash.ctx.triggered[0].get("value"):
+    if not isinstance(button, Mapping) or not dash.ctx.triggered[0].get("value"):
+        return no_update
+    stop, direction = button.get("stop"), button.get("dir")
+    if not isinstance(stop, str) or not isinstance(direction, str):
         return no_update
     current = RouteView.from_dict(view)
-    new = moved_view(current, shown or [], button["stop"], button["dir"])
+    new = moved_view(current, stop_ids(shown) or [], stop, direction)
     return new.as_dict() if new != current else no_update
 
 
@@ -302,7 +327,7 @@ def download(
     """A download button → the drawn route as a route sheet, GPX or CSV file."""
     state = RouteView.from_dict(view)
     try:
-        data = route_download(DOWNLOADS.get(str(dash.ctx.triggered_id)), state, shown)
+        data = route_download(DOWNLOADS.get(str(dash.ctx.triggered_id)), state, stop_ids(shown))
     except (RouteProblem, OSError) as error:
         message = error.text(state.lang) if isinstance(error, RouteProblem) else str(error)
         return no_update, t("route.page.download.failed", state.lang, error=message)

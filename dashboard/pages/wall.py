@@ -198,19 +198,25 @@ def changed_feed(rows: Sequence[Mapping[str, Any]], sent_ids: Sequence[str], lan
     return patch
 
 
+def _fingerprint(value: Any) -> bool:
+    """A fingerprint the browser keeps for the wall (a digest, or a list of them)."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
+
+
 def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """(paint, KPI tiles, ranking, feed, unit stats, refreshed stamp, sent): unchanged parts
     are no_update, the KPI tiles and the feed are Patches of what changed."""
     src = context.source()
     # The browser's copy of the config is not trusted: checked again like the URL was.
     streets = [code for code, _ in map_reader.streets(src)]
+    config = config if isinstance(config, Mapping) else {}
     checked = wall_config(
-        {"street": (config or {}).get("place"), "lang": (config or {}).get("lang")},
-        streets,
-        src.settings.language,
+        {"street": config.get("place"), "lang": config.get("lang")}, streets, src.settings.language
     )
     lang, place = checked["lang"], checked["place"]
-    sent = sent or {}
+    sent = {k: v for k, v in sent.items() if _fingerprint(v)} if isinstance(sent, dict) else {}
     at = wall_moment()
     parts = wall_parts(wall_data(src, place, at), lang)
     paint = wall_paint(map_values(src, place, lang, at), place, lang, at)

@@ -16,7 +16,7 @@ from layers import panel as rows_of
 from layers.view import CITY, DEFAULTS, ViewState, data_as_of, window_of
 
 PANEL_CASE_LIMIT = 20
-TABLE_ROW_LIMIT = 5000  # newest cases sent to the browser; more would make the page sluggish
+CSV_ROW_LIMIT = 5000  # newest cases in the case table's CSV
 AREA_LEVELS = (Level.COMPOUND, Level.GRID)
 PANEL_LEVELS = (Level.COMPOUND.value, Level.GRID.value)  # what a click on the map selects
 
@@ -34,12 +34,12 @@ class AreaPanel:
 
 @dataclass(frozen=True)
 class CaseTable:
-    """The case table's rows (codes, not words) and what they cover."""
+    """What the case table lists: how many cases, of what, over which window."""
 
-    rows: list[dict[str, Any]]
-    cut: bool  # TABLE_ROW_LIMIT cut the rows short
+    total: int
     scope: str | None  # name of the area or street listed; None: the whole city
     window: Window
+    too_long: bool  # the window is longer than the table lists (GRIDBOARD_MAX_WINDOW_DAYS)
 
 
 def view_window(store: Store, state: ViewState) -> tuple[Window, dt.date]:
@@ -79,14 +79,46 @@ def table_scope(store: Store, state: ViewState) -> tuple[str | None, str | None]
     return None, None
 
 
-def case_table(store: Store, state: ViewState) -> CaseTable:
-    """The newest cases (at most TABLE_ROW_LIMIT) of the view's scope, window and category."""
-    window, as_of = view_window(store, state)
+def case_table(store: Store, state: ViewState, max_days: int) -> CaseTable:
+    """How many cases of the view's scope, window and category the table lists."""
+    window, _ = view_window(store, state)
     code, name = table_scope(store, state)
-    cases = store.cases(code, window, state.category, limit=TABLE_ROW_LIMIT + 1)
+    if window.end - window.start > dt.timedelta(days=max_days):
+        return CaseTable(0, name, window, True)
+    _, total = store.case_page(code, window, state.category, limit=0)
+    return CaseTable(total, name, window, False)
+
+
+def case_page(
+    store: Store, state: ViewState, request: object, max_days: int
+) -> tuple[list[dict[str, Any]], int]:
+    """(rows, total) of one page of the case table for an AG Grid getRowsRequest; nothing for
+    a request the table does not offer or a window longer than `max_days`."""
+    window, as_of = view_window(store, state)
+    at = rows_of.end_of_day(as_of)
+    asked = rows_of.page_request(request, at)
+    if asked is None or window.end - window.start > dt.timedelta(days=max_days):
+        return [], 0
+    code, _ = table_scope(store, state)
+    cases, total = store.case_page(
+        code, window, state.category, asked.sort, asked.filters, asked.offset, asked.limit
+    )
+    return rows_of.case_table_rows(cases, _names(store, code), at), total
+
+
+def csv_rows(store: Store, state: ViewState, max_days: int) -> list[dict[str, Any]] | None:
+    """The newest CSV_ROW_LIMIT cases of the view for its CSV, read from the store (never from
+    the browser); None when the window is longer than `max_days`."""
+    window, as_of = view_window(store, state)
+    if window.end - window.start > dt.timedelta(days=max_days):
+        return None
+    code, _ = table_scope(store, state)
+    cases, _ = store.case_page(code, window, state.category, limit=CSV_ROW_LIMIT)
+    return rows_of.case_table_rows(cases, _names(store, code), rows_of.end_of_day(as_of))
+
+
+def _names(store: Store, code: str | None) -> dict[str, str]:
     street = store.area(code)["street_code"] if code else None
-    names = rows_of.area_names(
+    return rows_of.area_names(
         *(store.areas(level, parent=street) for level in (Level.COMMUNITY, *AREA_LEVELS))
     )
-    rows = rows_of.case_table_rows(cases.head(TABLE_ROW_LIMIT), names, rows_of.end_of_day(as_of))
-    return CaseTable(rows, len(cases) > TABLE_ROW_LIMIT, name, window)

@@ -12,7 +12,7 @@ from .. import records
 from ..codes import CodeError, level_of
 from ..locate import Locator
 from ..model import Case, Level, StaffMember
-from ..store import Window
+from ..store import CASE_SORT_COLUMNS, CaseFilter, Window
 from .connection import Connection
 from .schema import (
     AREA_COLUMN,
@@ -138,6 +138,36 @@ class Reads(Connection):
             df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
         return df
 
+    def case_page(
+        self,
+        code: str | None,
+        window: Window,
+        category: str | None = None,
+        sort: Sequence[tuple[str, bool]] = (),
+        filters: Sequence[Sequence[CaseFilter]] = (),
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[pd.DataFrame, int]:
+        conds, params = self._record_filters(code, window, category, "reported_at")
+        for group in filters:
+            parts = [_case_condition(f, params) for f in group]
+            conds += (" AND " if conds else "WHERE ") + "(" + " OR ".join(parts or ["0"]) + ")"
+        order = []
+        for column, descending in sort:
+            if column not in CASE_SORT_COLUMNS:  # names become SQL: only the listed ones
+                raise ValueError(f"cannot sort cases by {column!r}")
+            order.append(f"{column} {'DESC' if descending else 'ASC'}")
+        total = self._connect().execute(f"SELECT COUNT(*) FROM cases {conds}", params).fetchone()
+        order += ["reported_at DESC", "id DESC"]
+        sql = (
+            f"SELECT * FROM cases {conds} ORDER BY {', '.join(order)}"
+            f" LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
+        )
+        df = self._frame(sql, params).drop(columns="fid")
+        for col in CASE_TIME_COLUMNS:
+            df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        return df, int(total[0])
+
     def _record_filters(
         self, code: str | None, window: Window | None, category: str | None, time_col: str
     ) -> tuple[str, list]:
@@ -239,6 +269,30 @@ class Reads(Connection):
             if self._locator is None:
                 self._locator = Locator(*(self.areas(lv) for lv in LOCATOR_LEVELS))
             return self._locator
+
+
+_TEXT_SQL = {  # (SQL with ? for the value, value → parameter); case-insensitive like AG Grid's
+    "contains": ("instr(lower(id), ?) > 0", str.lower),
+    "notContains": ("instr(lower(id), ?) = 0", str.lower),
+    "equals": ("lower(id) = ?", str.lower),
+    "notEqual": ("lower(id) <> ?", str.lower),
+    "startsWith": ("lower(id) LIKE ? ESCAPE '\\'", lambda v: _like(v.lower()) + "%"),
+    "endsWith": ("lower(id) LIKE ? ESCAPE '\\'", lambda v: "%" + _like(v.lower())),
+}
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _case_condition(f: CaseFilter, params: list) -> str:
+    """SQL of one checked CaseFilter (its column and op are from CASE_FILTER_OPS)."""
+    if f.column == "reported_at":
+        params.append(records.utc_text(f.value))  # type: ignore[arg-type]
+        return "reported_at > ?" if f.op == "after" else "reported_at <= ?"
+    sql, param = _TEXT_SQL[f.op]
+    params.append(param(str(f.value)))
+    return sql
 
 
 def _drop_cellless_duplicates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -81,10 +81,15 @@ def test_url_with_an_area_opens_its_panel(
     pageutil.wait_for_map(page)  # the first page of a fresh server: its callbacks take a while
     check_garden_panel(page, served_store, garden)
     expect(page.locator(f"#{ids.CASE_TABLE_TITLE}")).to_contain_text(GARDEN_NAME)
+    check_case_table(page, served_store, garden)
+
+
+def check_case_table(page: Page, store: Store, code: str) -> None:
+    """The case table lists the newest cases of `code` (rows come from the server in blocks)."""
     page.locator(f"#{ids.CASE_TABLE}").scroll_into_view_if_needed()
     cells = page.locator(f"#{ids.CASE_TABLE} .ag-pinned-left-cols-container .ag-cell")
-    window = window_of(DEFAULTS["window"], data_as_of(served_store.meta()))
-    newest = served_store.cases(garden, window)["id"].tolist()[:5]
+    window = window_of(DEFAULTS["window"], data_as_of(store.meta()))
+    newest = store.cases(code, window)["id"].tolist()[:5]
     for index, case_id in enumerate(newest):  # rows arrive before their cells are filled
         expect(cells.nth(index)).to_have_text(case_id)
 
@@ -109,3 +114,5 @@ def test_clicking_the_compound_on_the_map_opens_its_panel(
     pageutil.wait_for_map(page)
     pageutil.click_map_at(page, point.x, point.y)
     check_garden_panel(page, served_store, garden)
+    expect(page.locator(f"#{ids.CASE_TABLE_TITLE}")).to_contain_text(GARDEN_NAME)
+    check_case_table(page, served_store, garden)  # the street's rows made way for the garden's
