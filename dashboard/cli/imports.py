@@ -240,8 +240,8 @@ def import_open311(
     crs: str | None,
 ) -> None:
     """GeoReport v2 (Open311) service requests from a JSON file, as cases."""
-    options = _options(None, skip_bad, rejects)  # Open311 JSON is read whole: no progress bar
-    options["crs"] = crs
+    # Open311 JSON is read whole: no progress bar.
+    options = _options(None, skip_bad, rejects) | {"crs": crs}
     _import(data, mapping, lambda store, m: importer.import_open311(store, file, m, **options))
 
 
