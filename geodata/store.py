@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
+from .accounts import AccountStore
 from .city import CityData
 from .model import LOCAL_TZ, Case, Level, StaffMember
 
@@ -105,8 +106,9 @@ WALL_FIGURES = (
 WALL_WINDOW = dt.timedelta(days=7)
 
 
-class Store(abc.ABC):
-    """What gridboard needs from a store. Implementations: GeoPackage (embedded file).
+class Store(AccountStore):
+    """What gridboard needs from a store (its accounts part: geodata.accounts).
+    Implementations: GeoPackage (embedded file).
 
     Area frames have the columns code, name, parent_code, street_code, community_code
     (None for streets), households and geometry (EPSG:4326); compounds add
@@ -185,7 +187,7 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def case_page(
         self,
-        code: str | None,
+        code: str | Sequence[str] | None,
         window: Window,
         category: str | None = None,
         sort: Sequence[tuple[str, bool]] = (),
@@ -193,7 +195,8 @@ class Store(abc.ABC):
         offset: int = 0,
         limit: int = 100,
     ) -> tuple[pd.DataFrame, int]:
-        """One page of the cases() of an area (None: the city), window and category, and how
+        """One page of the cases() of an area (a list: of any of those areas; None: the city),
+        window and category, and how
         many there are in all. `sort`: (CASE_SORT_COLUMNS name, descending) pairs, then newest
         first; `filters`: every group must hold, one condition of a group is enough."""
 
@@ -285,7 +288,7 @@ class Store(abc.ABC):
         at areas, persons and organisations that exist (in the store or in this write). All or
         nothing; returns the number of roles written."""
 
-    def close(self) -> None:  # noqa: B027 - optional for implementations without resources
+    def close(self) -> None:
         """Release the store's resources."""
 
     def __enter__(self) -> Store:

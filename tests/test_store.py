@@ -55,7 +55,7 @@ def naive_case_metrics(store, window: Window, category: str | None = None) -> di
 def test_new_store_is_empty_and_survives_reopen(store_factory):
     store = store_factory(create=True)
     assert set(store.counts().values()) == {0}
-    assert store.meta()["schema_version"] == "1"
+    assert store.meta()["schema_version"] == "2"
     store.close()
     again = store_factory()
     assert set(again.counts().values()) == {0}

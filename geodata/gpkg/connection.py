@@ -16,7 +16,9 @@ import pandas as pd
 from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
-from .schema import SCHEMA_VERSION, init_schema
+from .schema import OLD_SCHEMA_VERSIONS, SCHEMA_VERSION, init_account_tables, init_schema
+
+_VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
 
 
 class Connection:
@@ -25,6 +27,7 @@ class Connection:
 
     path: Path
     readonly: bool
+    schema_version: str  # SCHEMA_VERSION, or an older one in a store opened read-only
 
     def _open(self, path: Path, create: bool, readonly: bool) -> None:
         self.path = Path(path)
@@ -32,6 +35,9 @@ class Connection:
         self._local = threading.local()
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        # This process's account writes queue here, one at a time, rather than in SQLite's
+        # busy loop, whose growing sleeps let newcomers overtake a waiting thread for seconds.
+        self._account_writes = threading.Lock()
         self._locator: Locator | None = None
         if not self.path.exists():
             if not create or readonly:
@@ -92,22 +98,41 @@ class Connection:
         if not gp.is_sqlite_file(head):
             raise StoreError(f"{self.path} is not a gridboard store (not a GeoPackage file)")
         try:
-            row = (
-                self._connect()
-                .execute("SELECT value FROM gridboard_meta WHERE key = 'schema_version'")
-                .fetchone()
-            )
+            row = self._connect().execute(_VERSION_SQL).fetchone()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(
                 f"{self.path} is not a gridboard store (no gridboard_meta table: {exc})"
             ) from exc
-        if row is None or row[0] != SCHEMA_VERSION:
+        found = row[0] if row else "none"
+        if found in OLD_SCHEMA_VERSIONS and not self.readonly:
+            self._upgrade(found)
+            found = SCHEMA_VERSION
+        if found != SCHEMA_VERSION and found not in OLD_SCHEMA_VERSIONS:
             self.close()
-            found = row[0] if row else "none"
             raise StoreError(
                 f"{self.path}: store schema version {found}, this gridboard reads {SCHEMA_VERSION}"
             )
+        self.schema_version = found
+
+    def _upgrade(self, found: str) -> None:
+        """Bring an older store to SCHEMA_VERSION in place, in one transaction. The version
+        is read again inside it: another process may have upgraded the file meanwhile."""
+        try:
+            with self._transaction(data=False) as con:
+                row = con.execute(_VERSION_SQL).fetchone()
+                if row is not None and row[0] in OLD_SCHEMA_VERSIONS:
+                    init_account_tables(con)
+                    con.execute(
+                        "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'",
+                        (SCHEMA_VERSION,),
+                    )
+        except (sqlite3.Error, StoreError) as exc:
+            self.close()
+            raise StoreError(
+                f"{self.path}: cannot upgrade store schema version {found} to {SCHEMA_VERSION}"
+                f" ({exc})"
+            ) from exc
 
     def close(self) -> None:
         lease = getattr(self._local, "lease", None)
@@ -122,8 +147,10 @@ class Connection:
                 break
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; the revision changes with it, or nothing changes at all."""
+    def _transaction(self, *, data: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything changes or nothing does. A data write changes
+        the revision with it; others (accounts, sessions, the audit trail) leave it alone,
+        so the map's caches, keyed on the revision, stay warm while people sign in."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         con = self._connect()
@@ -133,17 +160,19 @@ class Connection:
             raise StoreError(f"{self.path}: cannot write now ({exc}); try again") from exc
         try:
             yield con
-            con.execute(
-                "INSERT INTO gridboard_meta VALUES ('revision', '1') ON CONFLICT (key)"
-                " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-            )
+            if data:
+                con.execute(
+                    "INSERT INTO gridboard_meta VALUES ('revision', '1') ON CONFLICT (key)"
+                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                )
             con.execute("COMMIT")
         except BaseException:
             if con.in_transaction:  # SQLite has rolled back itself after SQLITE_FULL and others
                 con.execute("ROLLBACK")
             raise
         finally:
-            self._locator = None
+            if data:
+                self._locator = None
 
     def _frame(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self._connect(), params=list(params))

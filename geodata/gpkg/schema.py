@@ -14,7 +14,10 @@ from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Versions this gridboard opens: a version-1 store (no accounts) is upgraded in place when
+# opened writable, and read as it is when opened read-only.
+OLD_SCHEMA_VERSIONS = ("1",)
 
 
 AREA_TABLES: dict[Level, str] = {
@@ -108,6 +111,33 @@ LAYERS: dict[str, str | None] = {
     "visits": None,
     "gridboard_meta": None,
 }
+# Accounts, sessions, wall displays and the audit trail (schema version 2). Attribute tables
+# outside DATA_TABLES: counts() and write_city never touch them. A statement each, not a
+# script: executescript() would commit the upgrade's transaction half-way.
+ACCOUNT_TABLES = ("users", "user_grants", "sessions", "displays", "audit")
+ACCOUNT_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS users (login TEXT PRIMARY KEY, name TEXT NOT NULL,
+  password_hash TEXT NOT NULL, person_id TEXT, disabled INTEGER NOT NULL DEFAULT 0,
+  must_change INTEGER NOT NULL DEFAULT 1, failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until TEXT, created_at TEXT NOT NULL)""",
+    # scope '' where the role takes none (NULL would let a primary key repeat)
+    """CREATE TABLE IF NOT EXISTS user_grants (login TEXT NOT NULL, role TEXT NOT NULL,
+  scope TEXT NOT NULL DEFAULT '', PRIMARY KEY (login, role, scope))""",
+    """CREATE TABLE IF NOT EXISTS sessions (key TEXT PRIMARY KEY, kind TEXT NOT NULL,
+  login TEXT NOT NULL, csrf TEXT NOT NULL, created_at TEXT NOT NULL, seen_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sessions_login ON sessions (kind, login)",
+    """CREATE TABLE IF NOT EXISTS displays (name TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE, scope TEXT, created_at TEXT NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,
+  actor TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
+  outcome TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
+)
+
 LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
 DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", "categories"))
 
@@ -123,6 +153,16 @@ def init_schema(con: sqlite3.Connection) -> None:
         "INSERT OR REPLACE INTO categories VALUES (?,?,?,?,?)",
         [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
     )
+    init_account_tables(con)
+
+
+def init_account_tables(con: sqlite3.Connection) -> None:
+    """Add the account tables (schema version 2) to `con`'s database (idempotent); inside
+    the caller's transaction."""
+    for statement in ACCOUNT_SCHEMA:
+        con.execute(statement)
+    for table in ACCOUNT_TABLES:
+        gp.register_layer(con, table, None)
 
 
 def create_indexes(con: sqlite3.Connection) -> None:

@@ -44,7 +44,9 @@ class Writes(Connection):
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 for table in DATA_TABLES:
                     con.execute(f"DELETE FROM {table}")
-                kept = ("schema_version", "revision")
+                # Account tables are not DATA_TABLES: users, sessions and the audit trail
+                # outlive the data, and so does the audit trail's recorded head.
+                kept = ("schema_version", "revision", "audit_head")
                 con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
                 facts = {k: str(v) for k, v in city.meta.items() if k not in kept}
                 # New data, new identity: caches keyed on the revision never mix two datasets.
