@@ -13,6 +13,12 @@ NODE_STAMP := node_modules/.installed
 .PHONY: run test bench lint format demo chromium node_modules screenshot clean
 
 run: $(VENV)/.installed $(DATA)
+	@if [ -f "$(DATA).accounts.txt" ]; then \
+	  echo "demo accounts (login and password per role): $(DATA).accounts.txt"; \
+	else \
+	  echo "no demo accounts beside $(DATA): run 'make demo', or add one with '$(BIN)/gridboard user add'"; \
+	fi
+	@echo "log in at http://$(HOST):$(PORT)/login"
 	$(BIN)/gridboard serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev chromium

@@ -7,10 +7,26 @@ import json
 
 from geodata.model import LOCAL_TZ
 
-from . import areas_bench, import_bench, map_bench, mask_bench, route_bench, store_metrics
+from . import (
+    access_bench,
+    areas_bench,
+    import_bench,
+    map_bench,
+    mask_bench,
+    route_bench,
+    store_metrics,
+)
 from .common import OUT, Result, ensure_city
 
-SUITES = (store_metrics, map_bench, route_bench, mask_bench, import_bench, areas_bench)
+SUITES = (
+    store_metrics,
+    map_bench,
+    access_bench,
+    route_bench,
+    mask_bench,
+    import_bench,
+    areas_bench,
+)
 
 
 def _row(r: Result) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dash
 import dash_mantine_components as dmc
@@ -14,7 +15,7 @@ from flask_caching import Cache
 
 from geodata.store import Store
 
-from . import context
+from . import auditpage, context, gate, signin
 from .settings import Settings
 
 TITLE = "网格治理一张图"
@@ -49,25 +50,6 @@ class _BoundedJSON(DefaultJSONProvider):
             raise ValueError("JSON nested too deep") from None
 
 
-def dash_request_problem(body: object) -> str | None:
-    """Why a /_dash-update-component body is not a callback request Dash can dispatch, or
-    None. Our callbacks check their own values (layers.view, layers.routeview); this checks
-    the envelope, and the page router's pathname and search, which Dash reads unchecked."""
-    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-        return "not a callback request"
-    slots = body.get("inputs")
-    if not isinstance(slots, list) or not isinstance(body.get("state", []), list):
-        return "inputs and state must be lists"
-    if body["output"].startswith(".._pages_content."):
-        address = {s.get("property"): s.get("value") for s in slots if isinstance(s, dict)}
-        path, search = address.get("pathname"), address.get("search")
-        if not (isinstance(path, str) and path.startswith("/")) or not isinstance(
-            search, str | None
-        ):
-            return "the page address must be a path and a query"
-    return None
-
-
 def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
     """The pages' og/twitter tags: the configured public URL or none (Dash's would copy the
     request's Host header into every page)."""
@@ -83,22 +65,37 @@ def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
     return tags
 
 
+def tile_hosts(settings: Settings) -> list[str]:
+    """The hosts the map may load tiles from (none by default: the map works offline)."""
+    from .readers.map import basemap
+
+    return sorted({f"https://{urlsplit(u).netloc}" for u in basemap(settings).tiles})
+
+
+def _attach_context(server: Flask, settings: Settings, store: Store) -> None:
+    """The app's cache, settings and store, kept on its Flask server."""
+    cache = Cache()
+    cache.init_app(server, config=cache_config(settings))
+    context.attach(server, settings, store, cache)
+
+
 def create_app(settings: Settings, store: Store) -> dash.Dash:
     """A Dash app serving `store`; each call makes an independent app (tests make several)."""
     server = Flask("dashboard")
     server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # bigger bodies get 413
     server.json = _BoundedJSON(server)
+    _attach_context(server, settings, store)
+    gate.install(server)  # first: a stranger learns nothing, not even what is malformed
 
     @server.before_request
     def _refuse_malformed_callbacks() -> None:
         if request.method == "POST" and request.path.endswith("/_dash-update-component"):
-            problem = dash_request_problem(request.get_json(silent=True))
+            problem = gate.dash_request_problem(request.get_json(silent=True))
             if problem:
                 abort(400, description=problem)
 
-    cache = Cache()
-    cache.init_app(server, config=cache_config(settings))
-    context.attach(server, settings, store, cache)
+    signin.install(server, settings.login_attempts_per_minute)
+    auditpage.install(server)
     app = dash.Dash(
         # The package name makes Dash load dashboard/pages/*.py as dashboard.pages.<name>,
         # the same module a plain import gives, so no page is registered twice.
@@ -114,6 +111,10 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
         include_pages_meta=False,
         meta_tags=link_preview_tags(settings),
     )
+    hosts = tile_hosts(settings)
+    # Hashed on each answer: Dash adds inline scripts of its own (its clientside callbacks)
+    # when it sets itself up on the first request, after this function has returned.
+    server.config["GRIDBOARD_CSP"] = lambda: gate.content_security_policy(app.csp_hashes(), hosts)
     app.layout = dmc.MantineProvider(
         html.Div(dash.page_container, className="gb-shell"),
         theme={"fontFamily": FONT_STACK, "primaryColor": "blue"},

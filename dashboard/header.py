@@ -102,20 +102,51 @@ def header(
     pages: Sequence[tuple[str, str]] = (),
 ) -> Component:
     """The page title, links to other pages ((path, label) pairs) and the language switch."""
+    who = context.current_principal()
     links = [
         dcc.Link(label, href=href(target, lang, {}), className="gb-nav-link")
         for target, label in pages
+        if who is None or who.may_open(target)
     ]
     return html.Header(
         dmc.Group(
             [
                 dmc.Title(t("app.title", lang), order=1, id=ids.PAGE_TITLE),
-                dmc.Group([*links, language_switch(lang, query, path)], gap="lg"),
+                dmc.Group(
+                    [*links, language_switch(lang, query, path), account_box(lang)], gap="lg"
+                ),
             ],
             justify="space-between",
         ),
         className="gb-header",
     )
+
+
+def account_box(lang: str) -> Component | None:
+    """Who is signed in (name, roles and scopes) and the sign-out button; None for nobody."""
+    who, signed = context.current_principal(), context.signed()
+    if who is None or signed is None:
+        return None
+    roles = "、".join(
+        t(f"account_role.{role}", lang) + (f" · {scope}" if scope else "")
+        for role, scope in who.labels
+    ) or "、".join(t(f"account_role.{role}", lang) for role in who.roles)
+    name = f"{who.name} ({who.login})" if who.name else who.login
+    items: list[Component] = [html.Span(name, id=ids.ACCOUNT_NAME, className="gb-account-name")]
+    items.append(html.Span(roles, id=ids.ACCOUNT_ROLES, className="gb-account-roles"))
+    if who.kind == "user":
+        items.append(
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=signed.session.csrf),
+                    html.Button(t("account.logout", lang), id=ids.LOGOUT, type="submit"),
+                ],
+                method="post",
+                action="/logout",
+                className="gb-logout",
+            )
+        )
+    return html.Div(items, id=ids.ACCOUNT, className="gb-account")
 
 
 def empty_store_view(

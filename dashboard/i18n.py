@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 from types import MappingProxyType
 
+from dashboard.i18n_access import ACCESS_UI
 from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
 from dashboard.i18n_wall import WALL_UI
@@ -166,6 +167,8 @@ _UI: dict[str, tuple[str, str]] = {
     "casecol.grid": ("网格", "Grid cell"),
     "casecol.age_days": ("已过天数", "Age (days)"),
     "casecol.overdue": ("超期", "Overdue"),
+    "casecol.reporter": ("反映人", "Reporter"),
+    "casecol.reporter_phone": ("联系电话", "Reporter's phone"),
     "casecol.description": ("诉求内容", "Description"),
     "casetable.title": ("诉求列表：{scope}", "Cases: {scope}"),
     "casetable.city": ("全市", "whole city"),
@@ -298,6 +301,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     entries.update(ROUTE_UI)
     entries.update(SHEET_UI)
     entries.update(WALL_UI)
+    entries.update(ACCESS_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),

@@ -6,6 +6,10 @@ from typing import Final
 LANG_SWITCH: Final = "lang-switch"
 LANG_LINK_PREFIX: Final = "lang-link-"  # + language code, e.g. "lang-link-en"
 PAGE_TITLE: Final = "page-title"
+ACCOUNT: Final = "account"  # who is signed in, and the sign-out button
+ACCOUNT_NAME: Final = "account-name"
+ACCOUNT_ROLES: Final = "account-roles"
+LOGOUT: Final = "logout"
 
 # Overview page ("/overview").
 OVERVIEW: Final = "overview"

@@ -127,6 +127,13 @@ def download_cases(_clicks: int | None, view: Mapping[str, Any] | None) -> Any:
 
 
 # --- the view ------------------------------------------------------------------------------------
+def audit_personal(what: str, ids_shown: Sequence[str]) -> None:
+    """An audit entry for a response that carries residents' data unmasked (`ids_shown`: the
+    area and case ids whose reporters it shows; nothing when none)."""
+    if ids_shown:
+        context.audit("personal_data", f"{what}: {','.join(ids_shown)}")
+
+
 def view_state(view: Mapping[str, Any] | None) -> ViewState:
     """The ViewState of the store's data (None before the map page has set one)."""
     state = ViewState.from_dict(view)  # whatever the browser sent: a usable view
@@ -145,9 +152,12 @@ def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Compone
     lang = state.lang
     if not state.area:
         return [_notice(t("panel.prompt", lang))]
-    found = panel_reader.area_panel(store, state)
+    who = context.principal()
+    found = panel_reader.area_panel(store, state, who)
     if found is None:
         return [_notice(t("panel.unknown_area", lang, code=state.area))]
+    if found.cases and who.shows_personal(found.area):
+        audit_personal("panel", [str(state.area), *(row["id"] for row in found.cases)])
     return [
         panel_header(found.area, lang),
         staff_section(found.staff, lang),
@@ -202,6 +212,9 @@ def _person(person: Mapping[str, Any], lang: str) -> Component:
         name.append(
             dmc.Badge(t("panel.cross_appointed", lang), color="grape", className="gb-cross")
         )
+    if person.get("account"):
+        account = t("panel.account", lang, login=person["account"])
+        name.append(dmc.Badge(account, color="gray", variant="outline", className="gb-account"))
     roles = [html.Li(_role_text(role, lang)) for role in person["roles"]]
     return html.Div(
         [
@@ -265,6 +278,8 @@ def _recent_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
         _column("status", lang, width=76),
         _column("age_days", lang, type="rightAligned", width=64),
         _column("overdue", lang, width=64, **_BADGE),
+        _column("reporter", lang, width=80),
+        _column("reporter_phone", lang, width=120),
     ]
     return dag.AgGrid(
         id=ids.PANEL_CASES,
@@ -315,7 +330,8 @@ def case_table_content(store: Store, view: Mapping[str, Any] | None) -> tuple[li
     """(title lines, the CSV button's label) for the view."""
     state = view_state(view)
     lang = state.lang
-    table = panel_reader.case_table(store, state, context.settings().max_window_days)
+    who = context.principal()
+    table = panel_reader.case_table(store, state, who, context.settings().max_window_days)
     scope = table.scope or t("casetable.city", lang)
     title = [dmc.Title(t("casetable.title", lang, scope=scope), order=2)]
     if state.category:
@@ -350,6 +366,8 @@ def _case_grid(lang: str) -> Component:
         _column("grid", lang),
         _column("age_days", lang, **_NUMBER),
         _column("overdue", lang, **_BADGE),
+        _column("reporter", lang),
+        _column("reporter_phone", lang, minWidth=130),
         _column("description", lang, minWidth=320, flex=2),
     ]
     for column in columns:
@@ -385,7 +403,9 @@ def case_rows_response(
     how many there are (none for a request the table does not offer)."""
     state = view_state(view)
     max_days = context.settings().max_window_days
-    rows, total = panel_reader.case_page(store, state, request, max_days)
+    who = context.principal()
+    rows, total = panel_reader.case_page(store, state, who, request, max_days)
+    audit_personal("case_table", [row["id"] for row in rows if row["personal"]])
     return {"rowData": [_display_case(row, state.lang) for row in rows], "rowCount": total}
 
 
@@ -393,9 +413,12 @@ def case_csv(store: Store, view: Mapping[str, Any] | None) -> Any:
     """dcc.Download data: the view's newest cases from the store (masked) as UTF-8 CSV with a
     BOM, headers in the language; nothing for a window longer than the table lists."""
     state = view_state(view)
-    rows = panel_reader.csv_rows(store, state, context.settings().max_window_days)
+    rows = panel_reader.csv_rows(
+        store, state, context.principal(), context.settings().max_window_days
+    )
     if rows is None:
         return no_update  # the table's title already says the period is too long
+    audit_personal("case_csv", [row["id"] for row in rows if row["personal"]])
     columns = rows_of.CASE_COLUMNS
     headers = [t(f"casecol.{key}", state.lang) for key in columns]
     content = rows_of.csv_bytes(rows, columns, headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -271,6 +272,34 @@ class Settings:
             _check_count,
         ),
     )
+    session_idle_minutes: int = field(
+        default=480,
+        metadata=_meta(
+            "GRIDBOARD_SESSION_IDLE_MINUTES",
+            "Minutes a signed-in session may stay unused before it ends (default 8 hours).",
+            _count,
+            _check_count,
+        ),
+    )
+    behind_tls: bool = field(
+        default=False,
+        metadata=_meta(
+            "GRIDBOARD_BEHIND_TLS",
+            "The app is served over HTTPS (e.g. behind a TLS proxy): session cookies are sent"
+            " only over HTTPS (Secure).",
+            _flag,
+            _check_flag,
+        ),
+    )
+    login_attempts_per_minute: int = field(
+        default=20,
+        metadata=_meta(
+            "GRIDBOARD_LOGIN_ATTEMPTS_PER_MINUTE",
+            "Sign-in attempts one address may make in a minute; more are refused (HTTP 429).",
+            _count,
+            _check_count,
+        ),
+    )
     debug: bool = field(
         default=False,
         metadata=_meta(
@@ -288,6 +317,10 @@ class Settings:
                 raise SettingsError(f"{f.metadata['env']}={getattr(self, f.name)!r} {problem}")
         if self.tiles == "tianditu" and not self.tianditu_key:
             raise SettingsError("GRIDBOARD_TILES='tianditu' needs GRIDBOARD_TIANDITU_KEY")
+
+    def idle(self) -> dt.timedelta:
+        """How long a session may stay unused."""
+        return dt.timedelta(minutes=self.session_idle_minutes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -14,10 +14,10 @@ import pandas as pd
 
 from geodata.model import LOCAL_TZ, Case, CaseStatus, StaffMember
 from geodata.store import TEXT_FILTER_OPS, CaseFilter
-from layers.mask import mask_case_text
+from layers.mask import mask_case_text, mask_name, mask_phone
 
-# Columns of the case table and its CSV, in order. Reporter name and phone are left out
-# on purpose: the supervisor's job does not need them.
+# Columns of the case table and its CSV, in order. The reporter's name and phone are shown
+# only to roles whose job needs them, within their scope (`personal`); masked for the rest.
 CASE_COLUMNS = (
     "id",
     "reported",
@@ -28,6 +28,8 @@ CASE_COLUMNS = (
     "grid",
     "age_days",
     "overdue",
+    "reporter",
+    "reporter_phone",
     "description",
 )
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
@@ -50,13 +52,17 @@ def local_date(moment: dt.datetime) -> str:
 
 
 # --- staff ---------------------------------------------------------------------------------------
-def staff_rows(staff: Sequence[StaffMember]) -> list[dict[str, Any]]:
-    """One row per person, in the store's order: name, phone, cross-appointed flag, roles.
+def staff_rows(
+    staff: Sequence[StaffMember], accounts: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per person, in the store's order: name, phone, cross-appointed flag, roles,
+    and the login of the account linked to the person (`accounts`: person id → login).
 
     Roles keep the store's order; a role held for the same organisation in several areas
     (a building manager of two compounds) is listed once.
     """
-    return [_staff_row(member) for member in staff]
+    logins = accounts or {}
+    return [{**_staff_row(member), "account": logins.get(member.person_id)} for member in staff]
 
 
 def _staff_row(member: StaffMember) -> dict[str, Any]:
@@ -84,8 +90,11 @@ def _staff_row(member: StaffMember) -> dict[str, Any]:
 
 
 # --- cases ---------------------------------------------------------------------------------------
-def recent_case_rows(cases: Iterable[Case], at: dt.datetime) -> list[dict[str, Any]]:
-    """The panel's latest cases: id, reported (local date), category, status, age, overdue.
+def recent_case_rows(
+    cases: Iterable[Case], at: dt.datetime, personal: bool = False
+) -> list[dict[str, Any]]:
+    """The panel's latest cases: id, reported (local date), category, status, age, overdue,
+    and the reporter (name and phone; masked unless `personal`).
 
     `at` is the as-of moment (end of the as-of day): ages are counted to it, and a case is
     overdue when it is open and its due time has passed by then.
@@ -98,9 +107,18 @@ def recent_case_rows(cases: Iterable[Case], at: dt.datetime) -> list[dict[str, A
             "status": case.status.value,
             "age_days": age_days(case.reported_at, at),
             "overdue": case.is_overdue(at),
+            **reporter(case.reporter_name, case.reporter_phone, personal),
         }
         for case in cases
     ]
+
+
+def reporter(name: object, phone: object, personal: bool) -> dict[str, str]:
+    """The reporter's name and phone as a row shows them: as stored, or masked."""
+    name, phone = _text(name), _text(phone)
+    if personal:
+        return {"reporter": name, "reporter_phone": phone}
+    return {"reporter": mask_name(name), "reporter_phone": mask_phone(phone)}
 
 
 def area_names(*frames: pd.DataFrame) -> dict[str, str]:
@@ -114,9 +132,15 @@ def area_names(*frames: pd.DataFrame) -> dict[str, str]:
 
 
 def case_table_rows(
-    cases: pd.DataFrame, names: Mapping[str, str], at: dt.datetime
+    cases: pd.DataFrame,
+    names: Mapping[str, str],
+    at: dt.datetime,
+    personal: Sequence[bool] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per case of a store.cases() frame, in its order, with CASE_COLUMNS.
+
+    `personal[i]` says whether case i's reporter is shown as stored (default: masked); each
+    row says so in its key "personal" (not a column).
 
     Areas are shown by name where `names` knows the code, else by code ("" when the case
     lies in no such area, e.g. on a road between compounds).
@@ -125,7 +149,8 @@ def case_table_rows(
         return []
     closed = {CaseStatus.CLOSED.value, CaseStatus.REJECTED.value}
     rows = []
-    for case in cases.to_dict("records"):
+    shown = [False] * len(cases) if personal is None else list(personal)
+    for case, unmasked in zip(cases.to_dict("records"), shown, strict=True):
         reported = case["reported_at"].to_pydatetime()
         due = case.get("due_at")
         is_open = case["status"] not in closed
@@ -140,11 +165,13 @@ def case_table_rows(
                 "grid": _area_label(case.get("grid_code"), names),
                 "age_days": age_days(reported, at),
                 "overdue": bool(is_open and pd.notna(due) and due.to_pydatetime() < at),
+                **reporter(case.get("reporter_name"), case.get("reporter_phone"), unmasked),
                 "description": mask_case_text(
                     _text(case.get("description")),
                     _text(case.get("reporter_name")),
                     _text(case.get("reporter_phone")),
                 ),
+                "personal": bool(unmasked),  # whether the reporter is shown as stored
             }
         )
     return rows

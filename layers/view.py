@@ -7,16 +7,18 @@ import re
 import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import urlencode
 
-from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ
+from geodata.codes import CodeError, level_of
+from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ, Level
 from geodata.store import Window
 
 METRICS = ("open_cases", "overdue_cases", "cases_per_1000", "visits_per_100", "days_since_visit")
 PRESET_WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
 LANGUAGES = ("zh", "en")
 CITY = "all"  # the street choice meaning "the whole city"
+CLICKABLE = frozenset({Level.COMPOUND, Level.GRID})  # what a click on the map selects
 # Map layers, drawn bottom to top; grid cells and compounds are coloured, the rest outlined.
 AREA_LAYERS = ("grid", "compound", "community", "street")
 COLOURED = ("grid", "compound")
@@ -208,3 +210,16 @@ def data_as_of(meta: Mapping[str, str]) -> dt.date:
         return dt.date.fromisoformat(meta["as_of"])
     except (KeyError, TypeError, ValueError):
         return dt.datetime.now(LOCAL_TZ).date()
+
+
+def clicked_area(click: Mapping[str, Any] | None) -> str | None:
+    """The code of the compound or grid cell a map click landed on, if it did."""
+    points = click.get("points") if isinstance(click, dict) else None
+    first = points[0] if isinstance(points, list) and points else None
+    code = first.get("location") if isinstance(first, dict) else None
+    if not isinstance(code, str):
+        return None
+    try:
+        return code if level_of(code) in CLICKABLE else None
+    except CodeError:
+        return None

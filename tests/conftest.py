@@ -11,6 +11,7 @@ import pytest
 
 from geodata.backends import open_store
 from geodata.store import Store
+from tests import accounts_city
 from tests import tiny_city as tc
 
 DEMO_SEED = 7
@@ -95,4 +96,17 @@ def tiny_routes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         )
         store.add_visits(visits)
     with open_store(path, readonly=True) as store:
+        yield store
+
+
+@pytest.fixture(scope="session")
+def town(tmp_path_factory: pytest.TempPathFactory) -> accounts_city.Town:
+    """Two streets, one account per role (password accounts_city.PASSWORD)."""
+    return accounts_city.build(tmp_path_factory.mktemp("town"))
+
+
+@pytest.fixture(scope="session")
+def town_store(town: accounts_city.Town) -> Iterator[Store]:
+    """The town, opened writable: signing in writes sessions and the audit trail."""
+    with open_store(town.path) as store:
         yield store

@@ -55,7 +55,8 @@ def test_demo_then_info_reports_every_level(tmp_path):
         assert report["tables"] == store.counts()
     assert report["meta"]["seed"] == "3" and report["meta"]["as_of"] == "2026-11-28"
     assert report["levels"]["street"] == 1 and report["tables"]["cases"] > 1000
-    assert [p.name for p in tmp_path.iterdir()] == ["demo.gpkg"]  # no temporary file left
+    # no temporary file left; the demo accounts' passwords beside the store
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.gpkg", "demo.gpkg.accounts.txt"]
 
 
 def test_info_in_plain_text(street_store_path):

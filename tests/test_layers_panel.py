@@ -78,9 +78,14 @@ def test_an_area_without_staff_has_no_rows(store: Store) -> None:
     assert panel.staff_rows(store.staff(tc.JINXIU + "002")) == []
 
 
+MASKED = {"reporter": "张**", "reporter_phone": "139****5678"}  # 张先生, 13912345678
+
+
 # --- recent cases --------------------------------------------------------------------------------
 def test_recent_cases_of_the_garden(store: Store) -> None:
-    rows = panel.recent_case_rows(store.recent_cases(tc.GARDEN), AT)
+    found = panel.recent_case_rows(store.recent_cases(tc.GARDEN), AT)
+    assert all({k: r[k] for k in MASKED} == MASKED for r in found)  # masked by default
+    rows = [{k: v for k, v in r.items() if k not in MASKED} for r in found]
     assert rows == [
         {
             "id": "C2",
@@ -178,7 +183,7 @@ def test_area_names_cover_every_level(store: Store) -> None:
 def test_case_table_rows_of_the_street(store: Store) -> None:
     rows = panel.case_table_rows(store.cases(tc.STREET), _names(store), AT)
     assert [r["id"] for r in rows] == ["C6", "C2", "C3", "C1", "C4", "C5"]
-    assert all(tuple(r) == panel.CASE_COLUMNS for r in rows)
+    assert all(tuple(r) == (*panel.CASE_COLUMNS, "personal") for r in rows)
     by_id = {r["id"]: r for r in rows}
     assert by_id["C1"] == {
         "id": "C1",
@@ -190,17 +195,33 @@ def test_case_table_rows_of_the_street(store: Store) -> None:
         "grid": "第1网格",
         "age_days": 10,
         "overdue": True,
+        **MASKED,
         "description": "楼道堆放杂物",
+        "personal": False,
     }
     assert by_id["C6"]["compound"] == ""  # on the road: a cell, no compound
     assert by_id["C4"]["compound"] == "东方新天地"
     assert [r["id"] for r in rows if r["overdue"]] == ["C6", "C1", "C4"]
 
 
-def test_case_table_rows_leave_reporters_out(store: Store) -> None:
+def test_case_table_rows_mask_reporters_by_default(store: Store) -> None:
     rows = panel.case_table_rows(store.cases(tc.STREET), _names(store), AT)
     text = repr(rows)
     assert "13912345678" not in text and "张先生" not in text
+
+
+def test_case_table_rows_show_reporters_where_asked(store: Store) -> None:
+    cases = store.cases(tc.STREET)
+    shown = [case_id == "C1" for case_id in cases["id"]]
+    rows = {r["id"]: r for r in panel.case_table_rows(cases, _names(store), AT, shown)}
+    assert rows["C1"]["reporter"] == "张先生" and rows["C1"]["reporter_phone"] == "13912345678"
+    assert rows["C1"]["personal"] is True
+    assert rows["C2"]["reporter"] == "张**" and rows["C2"]["personal"] is False
+
+
+def test_recent_cases_show_reporters_where_asked(store: Store) -> None:
+    rows = panel.recent_case_rows(store.recent_cases(tc.GARDEN), AT, personal=True)
+    assert {r["reporter_phone"] for r in rows} == {"13912345678"}
 
 
 def test_unknown_area_codes_are_shown_as_codes(store: Store) -> None:
@@ -290,3 +311,9 @@ def test_case_table_masks_the_reporter_in_the_description(store: Store) -> None:
     store.add_cases(pd.DataFrame([row]))
     [case] = panel.case_table_rows(store.cases(tc.GARDEN, limit=1), {}, AT)
     assert case["description"] == "张**反映夜间噪音，回电139****5678"
+
+
+def test_staff_rows_name_the_account_linked_to_a_person(store: Store) -> None:
+    rows = panel.staff_rows(store.staff(tc.GARDEN), {"P1": "wang"})
+    accounts = {r["person_id"]: r["account"] for r in rows}
+    assert accounts["P1"] == "wang" and {accounts[p] for p in accounts if p != "P1"} == {None}

@@ -26,6 +26,7 @@ from geodata.store import Store
 from layers import classify, mapfig
 from layers.view import CITY, METRICS, ViewState, data_as_of, window_of
 from tests.components import strings
+from tests.webutil import signed_in
 
 STREET = "370832001"
 STREET_NAME = "水泊街道"
@@ -37,12 +38,12 @@ def page(app: dash.Dash) -> ModuleType:
 
 
 def render(app: dash.Dash, page: ModuleType, **query: Any) -> Component:
-    with app.server.app_context():
+    with signed_in(app):
         return page.layout(**query)
 
 
 def draw(app: dash.Dash, page: ModuleType, view: ViewState, drawn: dict | None = None) -> tuple:
-    with app.server.app_context():
+    with signed_in(app):
         return page.draw_map(view.as_dict(), drawn)
 
 
@@ -245,7 +246,7 @@ def test_clicks_select_and_deselect_compounds_and_grid_cells(page: ModuleType) -
 
 def test_url_follows_the_view_and_language_links_keep_it(app: dash.Dash, page: ModuleType) -> None:
     view = ViewState(STREET, "visits_per_100", "90d", "noise", "370832001001XQ001", "en")
-    with app.server.app_context():
+    with signed_in(app):
         search, links = page.url_from_view(view.as_dict())
     query = dict(parse_qsl(search.lstrip("?")))
     assert query == {
@@ -280,7 +281,7 @@ def metrics_download(app: dash.Dash, page: ModuleType, view: ViewState) -> tuple
 
     import pandas as pd
 
-    with app.server.app_context():
+    with signed_in(app):
         sent = page.download_metrics(1, view.as_dict())
     raw = base64.b64decode(sent["content"])
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
@@ -369,7 +370,7 @@ def test_problems_layer_is_drawn_on_top_when_shown(
     assert [layer.name for layer in layers] == ["street", "problems", "problems", "problems"]
     assert [layer.type for layer in layers[1:]] == ["fill", "line", "circle"]
     assert all(layer.color == mapfig.PROBLEM_COLOUR for layer in layers[1:])
-    with problems_app.server.app_context():
+    with signed_in(problems_app):
         key = page.problems_key(view.as_dict())
         hidden = page.problems_key(ViewState(street=STREET).as_dict())
     text = " ".join(strings(key))
@@ -382,7 +383,7 @@ def test_no_problems_layer_without_the_setting(app: dash.Dash, page: ModuleType)
     figure, *_ = draw(app, page, view)
     assert [trace.meta for trace in figure.data] == ["grid", "compound"]
     assert not figure.layout.map.layers
-    with app.server.app_context():
+    with signed_in(app):
         assert page.problems_key(view.as_dict()) == []
 
 

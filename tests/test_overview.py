@@ -23,7 +23,9 @@ from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, Window
 from layers.view import data_as_of
+from tests.accounts_city import PASSWORD
 from tests.components import strings
+from tests.webutil import login, signed_in
 
 AS_OF = dt.date(2026, 11, 28)  # the demo's as_of (tests/conftest.py)
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of the as-of day in China
@@ -54,7 +56,7 @@ def data_names(street_store: Store) -> set[str]:
 
 
 def render(app: dash.Dash, overview: ModuleType, **query: Any) -> Component:
-    with app.server.app_context():
+    with signed_in(app):
         return overview.layout(**query)
 
 
@@ -129,7 +131,7 @@ def test_total_row_sums_every_street(reader: ModuleType, street_store: Store) ->
 def test_rows_are_cached(
     app: dash.Dash, reader: ModuleType, street_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with app.server.app_context():
+    with signed_in(app):
         first = reader.cached_street_rows(context.source(), AS_OF)
 
         def not_again(*args: object) -> None:
@@ -253,8 +255,9 @@ def test_app_is_registered_with_title_and_assets(app: dash.Dash) -> None:
     assert len(dash.page_registry) == len(paths)
 
 
-def test_app_serves_the_page_and_routes_the_query(app: dash.Dash) -> None:
-    client = app.server.test_client()
+def test_app_serves_the_page_and_routes_the_query(town_store: Store) -> None:
+    client = create_app(Settings.from_env({}), town_store).server.test_client()
+    login(client, "city", PASSWORD)
     index = client.get("/")
     assert index.status_code == 200
     assert TITLE in index.get_data(as_text=True)
@@ -290,7 +293,7 @@ def test_cache_types(cache_type: str, tmp_path: Path, street_store: Store) -> No
     assert config.get("CACHE_DIR") == (str(tmp_path) if cache_type == "FileSystemCache" else None)
     app = create_app(settings, street_store)
     page = importlib.import_module("dashboard.pages.overview")
-    with app.server.app_context():
+    with signed_in(app):
         context.cache().set("probe", [1, 2])
         assert context.cache().get("probe") == (None if cache_type == "NullCache" else [1, 2])
     assert rows_by_name(render(app, page))[STREET_NAME]["households"] > 0

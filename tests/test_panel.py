@@ -27,7 +27,8 @@ from geodata.store import Store
 from layers.panel import CASE_COLUMNS, PAGE_ROW_LIMIT, end_of_day
 from layers.view import ViewState, data_as_of, window_of
 from tests import tiny_city as tc
-from tests.test_web_inputs import serving_app
+from tests.accounts_city import PASSWORD
+from tests.webutil import login, serving_app, signed_in
 
 GARDEN_NAME = "运河花园"
 SCRIPT = "<script>alert(1)</script>"
@@ -68,7 +69,7 @@ def demo(street_store_path: Path) -> Iterator[Store]:
 @pytest.fixture(scope="module")
 def demo_app(demo: Store) -> Iterator[dash.Dash]:
     app = create_app(Settings.from_env({}), demo)
-    with app.server.app_context():
+    with signed_in(app):
         yield app
 
 
@@ -269,7 +270,7 @@ def test_a_period_without_cases_says_so(demo_app, demo: Store, garden: str) -> N
 def test_an_empty_store_says_so(empty_store_path: Path) -> None:
     with open_store(empty_store_path, readonly=True) as store:
         app = create_app(Settings.from_env({}), store)
-        with app.server.app_context():
+        with signed_in(app):
             title, _ = dpanel.fill_case_table(ViewState().as_dict())
             panel_tree = dpanel.fill_panel(ViewState().as_dict())
             assert all_rows(ViewState().as_dict()) == []
@@ -307,9 +308,10 @@ def test_csv_of_the_garden(demo_app, demo: Store, garden: str, lang: str) -> Non
         assert not (isinstance(name, str) and name and name in line[column]), line
 
 
-def test_csv_comes_from_the_store_never_from_the_browser(demo: Store) -> None:
+def test_csv_comes_from_the_store_never_from_the_browser(town_store: Store) -> None:
     """A forged request posting rows of its own gets the view's cases, not its rows."""
-    client = serving_app(demo).server.test_client()
+    client = serving_app(town_store).server.test_client()
+    login(client, "city", PASSWORD)
     dependency = next(  # the suite's apps may list it again, with a hash
         d
         for d in client.get("/_dash-dependencies").get_json()
@@ -342,7 +344,7 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
     tiny.add_cases(pd.DataFrame([{**case, "description": SCRIPT}]))
     the_view = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
     app = create_app(Settings.from_env({}), tiny)
-    with app.server.app_context():
+    with signed_in(app):
         title, _ = dpanel.fill_case_table(the_view)
         body = dpanel.case_table("zh")
         panel_tree = dpanel.fill_panel(the_view)

@@ -22,6 +22,7 @@ from layers.routeview import RouteView
 from layers.view import ViewState
 from tests import payload_city as pc
 from tests import tiny_city as tc
+from tests.webutil import signed_in
 
 RAN = "uid="  # what the os.popen payload prints if it is ever evaluated
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +35,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
 
 @pytest.fixture(scope="module")
 def store(city) -> Iterator[Store]:
-    with open_store(city[0], readonly=True) as opened:
+    with open_store(city[0]) as opened:  # writable, as the app serves it (audit trail)
         yield opened
 
 
@@ -285,7 +286,7 @@ def test_info_prints_without_evaluating(city, capsys) -> None:
 @pytest.fixture(scope="module")
 def served(store: Store):
     app = create_app(Settings.from_env({}), store)
-    with app.server.test_request_context():
+    with signed_in(app):
         yield app
 
 

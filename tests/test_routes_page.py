@@ -26,6 +26,7 @@ from layers import routemap, routeview
 from layers.routeview import RouteView
 from tests import tiny_city as tc
 from tests.components import strings
+from tests.webutil import signed_in
 
 WORKER = "P000060"  # 仲斌, 锦绣社区: six stops on the first visit day
 TIGHT = "P000061"  # no stop of theirs fits in 30 minutes
@@ -38,17 +39,17 @@ def page(app: dash.Dash) -> ModuleType:
 
 
 def render(app: dash.Dash, page: ModuleType, **query: Any) -> Component:
-    with app.server.app_context():
+    with signed_in(app):
         return page.layout(**query)
 
 
 def draw(app: dash.Dash, page: ModuleType, view: RouteView) -> tuple[Any, ...]:
-    with app.server.app_context():
+    with signed_in(app):
         return page.draw_route(view.as_dict())
 
 
 def parts(app: dash.Dash, page: ModuleType, view: RouteView) -> Any:
-    with app.server.app_context():
+    with signed_in(app):
         return page.render_route(view)
 
 
@@ -215,15 +216,24 @@ def test_an_own_order_over_budget_is_flagged(app: dash.Dash, page: ModuleType) -
     assert "超出时间预算" in text_of(over.summary)
 
 
-def test_downloads(app: dash.Dash, page: ModuleType) -> None:
-    view = RouteView(WORKER, DAY, lang="en")
-    shown = parts(app, page, view).shown
-    order = [shown[1], shown[0], *shown[2:]]
-    with app.server.app_context():
-        sheet = page.route_download("sheet", view, order)
-        gpx = page.route_download("gpx", view, order)
-        csv = page.route_download("csv", view, order)
-        assert page.route_download("nonsense", view, order) is None
+def test_downloads(page: ModuleType, street_store_path: Path, tmp_path: Path) -> None:
+    """Each route file, and an audit entry for each (on a writable copy of the demo)."""
+    path = tmp_path / "street.gpkg"
+    path.write_bytes(street_store_path.read_bytes())
+    with open_store(path) as store:
+        app = create_app(Settings.from_env({}), store)
+        view = RouteView(WORKER, DAY, lang="en")
+        shown = parts(app, page, view).shown
+        order = [shown[1], shown[0], *shown[2:]]
+        before = len(store.audit_entries())
+        with signed_in(app):
+            sheet = page.route_download("sheet", view, order)
+            gpx = page.route_download("gpx", view, order)
+            csv = page.route_download("csv", view, order)
+            assert page.route_download("nonsense", view, order) is None
+        logged = store.audit_entries()[before:]
+    assert [(e.actor, e.action) for e in logged] == [("tester", "route_download")] * 3
+    assert all(f"worker={WORKER}" in e.target for e in logged)
     assert sheet["filename"] == f"route-{WORKER}-{DAY}.html"
     assert "<html" in sheet["content"]
     assert not re.search(r"""<(script|link)[^>]+(src|href)=["']?https?://""", sheet["content"])

@@ -17,6 +17,7 @@ from geodata.store import Store
 from layers import wall
 from layers.mask import mask_case_text
 from tests.components import strings
+from tests.webutil import signed_in
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
@@ -134,7 +135,7 @@ def test_rotation_visits_the_whole_place_then_each_unit() -> None:
 
 
 def test_layout_kpis_match_the_raw_cases(app: dash.Dash, page: ModuleType, street_store: Store):
-    with app.server.app_context():
+    with signed_in(app):
         layout = page.layout(lang="en")
     at = page.wall_moment()
     cases = street_store.cases()
@@ -160,7 +161,7 @@ def test_layout_kpis_match_the_raw_cases(app: dash.Dash, page: ModuleType, stree
 
 
 def test_layout_feed_is_masked_and_bad_parameters_fall_back(app: dash.Dash, page: ModuleType):
-    with app.server.app_context():
+    with signed_in(app):
         layout = page.layout(rotate="often", refresh="-3", street="999", lang="xx")
     config = layout[ids.WALL_CONFIG].data
     assert (config["rotate"], config["refresh"], config["place"], config["lang"]) == (
@@ -176,7 +177,7 @@ def test_layout_feed_is_masked_and_bad_parameters_fall_back(app: dash.Dash, page
 
 
 def test_refresh_sends_only_what_changed(app: dash.Dash, page: ModuleType) -> None:
-    with app.server.app_context():
+    with signed_in(app):
         layout = page.layout(rotate="0", refresh="5")
         config, sent = layout[ids.WALL_CONFIG].data, layout[ids.WALL_SENT].data
         again = page.refresh(1, config, sent)
@@ -188,7 +189,7 @@ def test_refresh_sends_only_what_changed(app: dash.Dash, page: ModuleType) -> No
 
 
 def test_a_forged_config_falls_back_instead_of_failing(app: dash.Dash, page: ModuleType) -> None:
-    with app.server.app_context():
+    with signed_in(app):
         layout = page.layout(rotate="0", refresh="5")
         config = layout[ids.WALL_CONFIG].data
         forged = {**config, "place": "999999999'; DROP TABLE cases", "lang": "xx"}

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 from typing import Any
 
-import dash
 import pytest
 
-import dashboard.panel
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.i18n import t
+from dashboard.sessions import COOKIE
 from dashboard.settings import Settings
 from geodata.store import Store
+from tests.accounts_city import PASSWORD
+from tests.webutil import login, post, request_body, serving_app, session_secret
 
 # Values a forged request may put anywhere a callback reads an input or a state.
 HOSTILE = [
@@ -42,59 +42,12 @@ HOSTILE = [
 ]
 
 
-def _outputs(output: str) -> Any:
-    """The outputs part of a request for a dependency's output string (hashes dropped)."""
-    parts = output.strip(".").split("...") if output.startswith("..") else [output]
-    found = []
-    for part in parts:
-        name, prop = part.rsplit(".", 1)
-        found.append({"id": name, "property": prop.split("@")[0]})
-    return found if output.startswith("..") else found[0]
-
-
-def _slot(item: dict[str, Any], value: Any) -> Any:
-    """One input or state of a request; a wildcard (ALL) input is a list of one match."""
-    if item["id"].startswith("{"):
-        pattern = json.loads(item["id"])
-        concrete = {k: ("S1" if v == ["ALL"] else v) for k, v in pattern.items()}
-        return [{"id": concrete, "property": item["property"], "value": value}]
-    return {"id": item["id"], "property": item["property"], "value": value}
-
-
-def _changed(item: dict[str, Any]) -> str:
-    if item["id"].startswith("{"):
-        pattern = json.loads(item["id"])
-        concrete = {k: ("S1" if v == ["ALL"] else v) for k, v in pattern.items()}
-        return json.dumps(concrete, separators=(",", ":"), sort_keys=True) + "." + item["property"]
-    return f"{item['id']}.{item['property']}"
-
-
-def request_body(dependency: dict[str, Any], values: list[Any]) -> dict[str, Any]:
-    """A /_dash-update-component body for `dependency`, its inputs then states set to `values`."""
-    inputs, states = dependency["inputs"], dependency["state"]
-    slots = [_slot(item, value) for item, value in zip([*inputs, *states], values, strict=True)]
-    return {
-        "output": dependency["output"],
-        "outputs": _outputs(dependency["output"]),
-        "inputs": slots[: len(inputs)],
-        "state": slots[len(inputs) :],
-        "changedPropIds": [_changed(inputs[0])],
-    }
-
-
-def serving_app(store: Store) -> dash.Dash:
-    """An app that answers every callback over HTTP. Dash hands the callbacks registered so
-    far to the first app that serves a request; create_app runs the pages again, which
-    registers theirs, the panel's are registered again here, and this app is set up at once."""
-    importlib.reload(dashboard.panel)
-    app = create_app(Settings.from_env({}), store)
-    app.server.test_client().get("/_dash-dependencies")
-    return app
-
-
 @pytest.fixture(scope="module")
-def client(street_store: Store) -> Any:
-    return serving_app(street_store).server.test_client()
+def client(town_store: Store) -> Any:
+    """A test client of an app on the town, signed in as the city's command centre."""
+    client = serving_app(town_store).server.test_client()
+    assert login(client, "city", PASSWORD).status_code == 303
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -116,13 +69,6 @@ def server_callbacks(client: Any) -> list[dict[str, Any]]:
 def callback_of(callbacks: list[dict[str, Any]], output: str) -> dict[str, Any]:
     """The callback filling `output` ("id.property"); the suite's apps may list it again."""
     return next(d for d in callbacks if output in d["output"])
-
-
-def post(client: Any, body: Any) -> Any:
-    text = json.dumps(body)  # NaN and Infinity as a browser-side forger would write them
-    return client.post(
-        "/_dash-update-component", data=text, headers={"Content-Type": "application/json"}
-    )
 
 
 # --- hostile values in every slot of every callback -------------------------------------------
@@ -192,9 +138,11 @@ def test_a_body_that_is_no_callback_request_is_a_bad_request(client: Any, body: 
     assert post(client, body).status_code == 400
 
 
-def test_a_body_over_the_limit_is_refused_with_413(street_store: Store) -> None:
-    app = create_app(Settings.from_env({}, max_request_bytes=1000), street_store)
-    response = app.server.test_client().post(
+def test_a_body_over_the_limit_is_refused_with_413(town_store: Store) -> None:
+    app = create_app(Settings.from_env({}, max_request_bytes=1000), town_store)
+    client = app.server.test_client()
+    login(client, "city", PASSWORD)
+    response = client.post(
         "/_dash-update-component",
         data=json.dumps({"pad": "x" * 2000}),
         headers={"Content-Type": "application/json"},
@@ -214,13 +162,18 @@ def test_the_default_limit_is_one_megabyte(client: Any) -> None:
 # --- the Host header -------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/", "/routes", "/wall", "/overview"])
 def test_a_forged_host_header_is_not_copied_into_the_page(client: Any, path: str) -> None:
-    page = client.get(path, headers={"Host": "evil.example"}).get_data(as_text=True)
-    assert "evil.example" not in page
+    client.set_cookie(COOKIE, session_secret(client), domain="evil.example")
+    page = client.get(path, headers={"Host": "evil.example"})
+    assert page.status_code == 200
+    assert "evil.example" not in page.get_data(as_text=True)
 
 
-def test_the_public_url_names_the_page_in_link_previews(street_store: Store) -> None:
+def test_the_public_url_names_the_page_in_link_previews(town_store: Store) -> None:
     settings = Settings.from_env({"GRIDBOARD_PUBLIC_URL": "https://grid.example.cn"})
-    app = create_app(settings, street_store)
-    page = app.server.test_client().get("/", headers={"Host": "evil.example"})
+    client = create_app(settings, town_store).server.test_client()
+    login(client, "city", PASSWORD)
+    client.set_cookie(COOKIE, session_secret(client), domain="evil.example")
+    page = client.get("/", headers={"Host": "evil.example"})
+    assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert 'content="https://grid.example.cn"' in text and "evil.example" not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,15 +19,28 @@ from dashboard.cli.common import (
     parse_date,
     why_not_written,
 )
+from dashboard.cli.users import grants_text, now, record
+from dashboard.passwords import hash_password, one_time_password
+from geodata.accounts import Grant, User
+from geodata.atomic import replacing
 from geodata.backends import open_store
-from geodata.model import Level
-from geodata.store import StoreError
+from geodata.model import Level, OrgKind, Role
+from geodata.store import Store, StoreError
 
 LEVEL_TABLES = {
     Level.STREET: "streets",
     Level.COMMUNITY: "communities",
     Level.COMPOUND: "compounds",
     Level.GRID: "grid_cells",
+}
+# The name of a demo account that is not linked to a staff person: its role's title.
+DEMO_NAMES = {
+    "city": "指挥中心",
+    "street": "街道主管",
+    "community": "社区工作人员",
+    "property": "物业",
+    "grid_worker": "网格员",
+    "admin": "系统管理员",
 }
 
 
@@ -54,7 +68,8 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
     check_output(out)
     if out.exists():
         existing_store(out).close()  # only ever replace a gridboard store
-    existed = out.exists()
+    kept = f"{out} is untouched" if out.exists() else "nothing was written"
+    accounts_file = accounts_path(out)
     try:
         with file_beside(out) as tmp:
             started = time.perf_counter()
@@ -64,8 +79,12 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
             with open_store(tmp, create=True) as store:
                 store.write_city(city)
                 counts = store.counts()
+                accounts = add_demo_accounts(store)
+            try:
+                write_accounts(accounts_file, out, accounts)
+            except OSError as exc:
+                raise CliError(f"{accounts_file}: cannot write ({exc.strerror}); {kept}") from exc
     except (StoreError, OSError) as exc:
-        kept = f"{out} is untouched" if existed else "nothing was written"
         raise CliError(f"{out}: {why_not_written(exc)}; {kept}") from exc
     click.echo(
         f"wrote {out}: {counts['streets']} streets, {counts['communities']} communities,"
@@ -73,6 +92,94 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
         f" {counts['cases']:,} cases, {counts['visits']:,} visits"
         f" in {time.perf_counter() - started:.1f} s"
     )
+    click.echo(f"wrote {len(accounts)} demo accounts (one per role) to {accounts_file}")
+
+
+def accounts_path(store_path: Path) -> Path:
+    """Where `gridboard demo` writes the demo accounts of the store at `store_path`."""
+    return store_path.with_name(store_path.name + ".accounts.txt")
+
+
+def add_demo_accounts(store: Store) -> list[tuple[User, str]]:
+    """One account per role (see _demo_plans), with a generated password usable at once;
+    (account, password) of each."""
+    made = []
+    for login, role, scope, person_id in _demo_plans(store):
+        person = store.person(person_id) if person_id else None
+        password = one_time_password()
+        account = User(
+            login=login,
+            name=person["name"] if person else DEMO_NAMES[role],
+            grants=(Grant(role, scope),),
+            password_hash=hash_password(password),
+            person_id=person_id,
+            must_change=False,
+            created_at=now(),
+        )
+        store.add_user(account)
+        record(store, "user_change", f"{login} added ({grants_text(account.grants)}) by demo")
+        made.append((account, password))
+    return made
+
+
+def _demo_plans(store: Store) -> list[tuple[str, str, str | None, str | None]]:
+    """(login, role, scope, person id) of the demo accounts. Scopes come from the first street
+    by code: the street, its first community, a property company managing a compound in it,
+    a grid worker of its cells (linked, no scope). A role the data has nothing for is left
+    out."""
+    plans: list[tuple[str, str, str | None, str | None]] = [("city", "city", None, None)]
+    street = min(store.areas(Level.STREET)["code"], default=None)
+    if street is not None:
+        communities = store.areas(Level.COMMUNITY, parent=street)
+        community = min(communities["code"], default=None)
+        compounds = store.areas(Level.COMPOUND, parent=street)
+        company = min(compounds["property_company_id"].dropna(), default=None)
+        workers = store.grid_workers()
+        ours = workers["community_code"].isin(set(communities["code"]))
+        worker = min(workers.loc[ours & workers["grid_code"].notna(), "person_id"], default=None)
+        plans.append(("street", "street", street, _committee_person(store, street)))
+        if community is not None:
+            person = _committee_person(store, community)
+            plans.append(("community", "community", community, person))
+        if company is not None:
+            plans.append(("property", "property", company, None))
+        if worker is not None:
+            plans.append(("gridworker", "grid_worker", None, worker))
+    plans.append(("admin", "admin", None, None))
+    return plans
+
+
+def _committee_person(store: Store, code: str) -> str | None:
+    """A person with a committee role on the area `code` (the highest role first), or None."""
+    rank = {role: i for i, role in enumerate(Role)}
+    found = [
+        (rank[r.role], m.person_id)
+        for m in store.staff(code)
+        for r in m.roles
+        if r.org_kind == OrgKind.COMMITTEE and r.area_code == code
+    ]
+    return min(found)[1] if found else None
+
+
+def write_accounts(path: Path, store_path: Path, accounts: list[tuple[User, str]]) -> None:
+    """The demo accounts and their passwords, as a file only its owner can read, written
+    whole or not at all; OSError when it cannot be."""
+    lines = [
+        f"# gridboard demo accounts of {store_path.name}: sign in at /login.",
+        "# Whoever reads this file can sign in: keep it to yourself.",
+        f"{'login':<12} {'password':<18} {'role':<12} {'scope':<16} person",
+    ]
+    for account, password in accounts:
+        grant = account.grants[0]
+        lines.append(
+            f"{account.login:<12} {password:<18} {grant.role:<12} {grant.scope or '-':<16}"
+            f" {account.person_id or '-'}"
+        )
+    content = ("\n".join(lines) + "\n").encode("utf-8")
+    with replacing(path, absent=True) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
 
 
 @click.command()

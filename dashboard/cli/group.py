@@ -11,6 +11,7 @@ from dashboard.cli.export import export
 from dashboard.cli.imports import import_group
 from dashboard.cli.route import route
 from dashboard.cli.serve import serve
+from dashboard.cli.users import audit_group, display_group, user_group
 from dashboard.cli.validate import validate_command
 from geodata.store import StoreError
 
@@ -21,7 +22,18 @@ def cli() -> None:
     """网格治理一张图 — gridboard: a map dashboard for community grid governance."""
 
 
-for command in (demo, info, export, serve, route, import_group, validate_command):
+for command in (
+    demo,
+    info,
+    export,
+    serve,
+    route,
+    import_group,
+    validate_command,
+    user_group,
+    display_group,
+    audit_group,
+):
     cli.add_command(command)
 
 

@@ -24,7 +24,13 @@ def serve(data: Path | None, host: str | None, port: int | None) -> None:
         settings = Settings.from_env(**overrides)
     except SettingsError as exc:
         raise CliError(str(exc)) from exc
-    store = existing_store(Path(settings.data))
+    store = existing_store(Path(settings.data), readonly=False)  # sessions and audit trail
+    if not store.users():
+        click.echo(
+            f"no accounts in {settings.data} yet, so nobody can sign in: add one with"
+            f" `gridboard user add LOGIN --data {settings.data} --role admin`",
+            err=True,
+        )
     app = create_app(settings, store)
     click.echo(f"serving {settings.data} on http://{settings.host}:{settings.port}/", err=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -34,8 +34,7 @@ from dashboard.mappaint import map_texts, paint_message, paint_texts
 from dashboard.readers import export as export_reader
 from dashboard.readers import map as map_reader
 from dashboard.readers.source import Source
-from geodata.codes import CodeError, level_of
-from geodata.model import CATEGORIES, Level
+from geodata.model import CATEGORIES
 from layers import classify, export, mapfig
 from layers.view import (
     BAD_VIEW,
@@ -46,6 +45,7 @@ from layers.view import (
     PROBLEMS,
     Problem,
     ViewState,
+    clicked_area,
     layers_text,
     parse_view,
     window_of,
@@ -54,7 +54,6 @@ from layers.view import (
 PATH = "/"
 RANGE = "range"  # the window choice "a date range"
 CASE_METRICS = frozenset({"open_cases", "overdue_cases", "cases_per_1000"})
-SELECTABLE = frozenset({Level.COMPOUND, Level.GRID})
 PROBLEM_SWATCH = {
     "background": "rgba(215, 25, 28, 0.2)",
     "border": f"2px solid {mapfig.PROBLEM_COLOUR}",
@@ -93,19 +92,6 @@ def controls_view(
         "layers": layers_text(layers),
     }
     return ViewState.checked(wanted, view)[0]  # what the controls cannot mean keeps its value
-
-
-def clicked_area(click: Mapping[str, Any] | None) -> str | None:
-    """The code of the compound or grid cell a map click landed on, if it did."""
-    points = click.get("points") if isinstance(click, dict) else None
-    first = points[0] if isinstance(points, list) and points else None
-    code = first.get("location") if isinstance(first, dict) else None
-    if not isinstance(code, str):
-        return None
-    try:
-        return code if level_of(code) in SELECTABLE else None
-    except CodeError:
-        return None
 
 
 def clicked_view(view: ViewState, click: Mapping[str, Any] | None) -> ViewState:
@@ -367,9 +353,11 @@ def controls(
     streets: Sequence[tuple[str, str]],
     as_of: dt.date,
     offered: Sequence[str] = LAYERS,
+    whole_city: bool = True,
 ) -> Component:
     """Street, metric, period, category and layer controls showing `view`, and the metrics
     download; `offered` are the layers that can be switched on (top first in the list)."""
+    choices = [(CITY, t("map.city", view.lang)), *streets] if whole_city else list(streets)
     lang = view.lang
     window = window_of(view.window, as_of)
     first, last = window.local_days()
@@ -380,7 +368,7 @@ def controls(
             dmc.Select(
                 id=ids.STREET_SELECT,
                 label=t("map.street", lang),
-                data=_select_data([(CITY, t("map.city", lang)), *streets]),
+                data=_select_data(choices),
                 value=view.street,
                 searchable=True,
                 allowDeselect=False,
@@ -471,8 +459,10 @@ def map_view(
     as_of: dt.date,
     query: Mapping[str, Any],
     offered: Sequence[str] = LAYERS,
+    whole_city: bool = True,
 ) -> Component:
-    """The page for a store holding data; `offered`: the layers that can be switched on."""
+    """The page for a store holding data; `offered`: the layers that can be switched on;
+    `whole_city`: the street choice offers the whole city."""
     lang = view.lang
     side, table = panel_pieces(lang)
     return html.Main(
@@ -488,7 +478,7 @@ def map_view(
                 id=ids.MAP_MESSAGE,
                 role="status",
             ),
-            controls(view, streets, as_of, offered),
+            controls(view, streets, as_of, offered, whole_city),
             html.Div(
                 [
                     html.Div(
@@ -527,14 +517,27 @@ def layout(**query: Any) -> Component:
     src = context.source()
     flat = {key: first_value(value) for key, value in query.items()}
     lang = resolve_language(flat.get("lang"), src.settings.language)
-    streets = map_reader.streets(src)
-    if not streets:
+    if not map_reader.streets(src):
         return empty_store_view(lang, query, PATH, ids.MAP_MESSAGE)
+    streets = map_reader.offered_streets(src)
+    whole_city = src.principal is None or src.principal.street_codes is None
+    if not streets:
+        return nothing_in_scope(lang, query)
     codes = {c for c, _ in streets}
     view, problems = parse_view({**flat, "lang": lang}, codes, src.settings.language)
+    if view.street == CITY and not whole_city:  # the first street of the user's own
+        view = ViewState.from_dict({**view.as_dict(), "street": streets[0][0]})
     rest = {k: v for k, v in query.items() if k != "lang"}
     offered = offered_layers(src)
-    return map_view(view, problems, streets, map_reader.as_of(src), rest, offered)
+    return map_view(view, problems, streets, map_reader.as_of(src), rest, offered, whole_city)
+
+
+def nothing_in_scope(lang: str, query: Mapping[str, Any]) -> Component:
+    """The page of a user whose scope holds no area of this store."""
+    alert = dmc.Alert(t("refused.scope", lang), id=ids.MAP_MESSAGE, color="yellow")
+    return html.Main(
+        [header(lang, query, PATH, other_pages(PATH, lang)), alert], className="gb-page"
+    )
 
 
 def offered_layers(src: Source) -> tuple[str, ...]:

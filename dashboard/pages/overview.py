@@ -123,5 +123,5 @@ def layout(lang: str | list[str] | None = None, **query: Any) -> Component:
         return empty_store_view(language, query, PATH, ids.OVERVIEW_EMPTY, ids.OVERVIEW)
     meta = src.store.meta()
     as_of = data_as_of(meta)
-    rows = overview_reader.cached_street_rows(src, as_of)
+    rows = overview_reader.visible_rows(src, overview_reader.cached_street_rows(src, as_of))
     return overview_view(language, query, meta, as_of, rows)

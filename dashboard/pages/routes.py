@@ -216,6 +216,7 @@ def route_download(kind: str | None, view: RouteView, shown: Sequence[str] | Non
     view = dated(src, view)
     route = route_reader.planned(src, view, stop_ids(shown)).route
     name = f"route-{view.worker}-{view.date}"
+    context.audit("route_download", f"{kind}: worker={view.worker} date={view.date}")
     if kind == "sheet":
         html_text = route_sheet_html(route, view.lang)
         return dcc.send_string(html_text, f"{name}.html", type="text/html")
@@ -488,8 +489,9 @@ def layout(**query: Any) -> Component:
     worker: a grid worker's person ID; date: default the first Wednesday or Thursday on or
     after the data's as-of date; budget: minutes, 30–600 (default 180); depart: leaving the
     service hall, default 14:00; order: the user's own order of stop ids, comma-separated.
-    There is no login yet: a grid worker's own link is `/routes?worker=ID&self=1`, which
-    opens straight on their route (next visit day) with the worker picker hidden.
+    A grid worker signed in opens straight on their own route (next visit day) with the
+    worker picker hidden, as `/routes?worker=ID&self=1` does; others see only the workers
+    whose every cell lies in their scope.
     """
     src = context.source()
     flat = {key: first_value(value) for key, value in query.items()}
@@ -499,5 +501,8 @@ def layout(**query: Any) -> Component:
     as_of = map_reader.as_of(src)
     view, problems = routeview.parse_route_query(flat, as_of, src.settings.language)
     view = routeview.with_changes(view, lang=lang)  # "EN" is English too
+    own = sorted(src.principal.own_workers) if src.principal else []
+    if view.worker is None and own:  # a grid worker opens on their own round
+        view = routeview.with_changes(view, worker=own[0], self_view=True)
     rest = {k: v for k, v in query.items() if k != "lang"}
-    return route_page(view, problems, route_reader.cached_workers(src), as_of, rest)
+    return route_page(view, problems, route_reader.visible_workers(src), as_of, rest)

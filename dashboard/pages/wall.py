@@ -210,12 +210,14 @@ def refresh_wall(config: Mapping[str, Any], sent: Mapping[str, Any] | None) -> t
     are no_update, the KPI tiles and the feed are Patches of what changed."""
     src = context.source()
     # The browser's copy of the config is not trusted: checked again like the URL was.
-    streets = [code for code, _ in map_reader.streets(src)]
+    streets = [code for code, _ in map_reader.offered_streets(src)]
     config = config if isinstance(config, Mapping) else {}
     checked = wall_config(
         {"street": config.get("place"), "lang": config.get("lang")}, streets, src.settings.language
     )
     lang, place = checked["lang"], checked["place"]
+    if place == CITY and src.principal is not None and src.principal.street_codes is not None:
+        place = streets[0] if streets else place  # never the city for a street's wall
     sent = {k: v for k, v in sent.items() if _fingerprint(v)} if isinstance(sent, dict) else {}
     at = wall_moment()
     parts = wall_parts(wall_data(src, place, at), lang)
@@ -356,7 +358,9 @@ def layout(**query: Any) -> Component:
     """The wall for `?street=<code>&rotate=<s, 0 off>&refresh=<s>&lang=zh|en`."""
     src = context.source()
     flat = {k: first_value(v) for k, v in query.items()}
-    streets = map_reader.streets(src)
+    streets = map_reader.offered_streets(src)
+    if src.principal is not None and src.principal.street_codes is not None and streets:
+        flat.setdefault("street", streets[0][0])  # a street's wall opens on its street
     config = wall_config(flat, [c for c, _ in streets], src.settings.language)
     config["texts"] = texts_for_browser(config["lang"])
     lang, place = config["lang"], config["place"]

@@ -62,6 +62,12 @@ def streets(src: Source) -> list[tuple[str, str]]:
     return src.memo("streets", [src.revision()], compute)
 
 
+def offered_streets(src: Source) -> list[tuple[str, str]]:
+    """(code, name) of the streets the asker may choose, by code."""
+    who = src.principal
+    return [s for s in streets(src) if who is None or who.offers_street(s[0])]
+
+
 def street_name(src: Source, code: str) -> str:
     """The name of the street `code` (the code itself if there is none)."""
     return dict(streets(src)).get(code, code)
@@ -71,10 +77,16 @@ def area_names(src: Source, level: str, street: str, rev: str) -> dict:
     """{"codes": [...], "names": [...]} of a level's areas in the street, by code."""
 
     def compute() -> dict:
-        frame = src.store.areas(Level(level), parent=parent_of(street))
+        frame = visible(src, src.store.areas(Level(level), parent=parent_of(street)), level, street)
         return {"codes": frame["code"].astype(str).tolist(), "names": frame["name"].tolist()}
 
-    return src.memo("names", [level, street, rev], compute)
+    return src.memo("names", [level, street, rev, src.reach_key(street)], compute)
+
+
+def visible(src: Source, frame: pd.DataFrame, level: str, street: str) -> pd.DataFrame:
+    """The rows of an area frame of `street` the asker sees."""
+    reach = src.reach_in(street)
+    return frame if reach is None else frame[reach.rows_inside(frame, level)]
 
 
 def shift_for(settings: Settings) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -89,9 +101,12 @@ def shapes(src: Source, levels: Sequence[str], street: str, rev: str) -> dict[st
     def one(level: str) -> dict:
         def compute() -> dict:
             areas = src.store.areas(Level(level), parent=parent_of(street))
+            if level != Level.STREET.value:  # a street's outline is shown whole
+                areas = visible(src, areas, level, street)
             return geojson.feature_collection(areas, level, shift_for(settings))
 
-        return src.memo("shapes", [level, street, rev, settings.tiles], compute)
+        key = [level, street, rev, settings.tiles, src.reach_key(street)]
+        return src.memo("shapes", key, compute)
 
     return {level: one(level) for level in levels}
 
@@ -100,10 +115,10 @@ def area_table(src: Source, level: str, street: str, rev: str) -> pd.DataFrame:
     """The street's areas of a level without geometry (codes, names, parents, households)."""
 
     def compute() -> pd.DataFrame:
-        frame = src.store.areas(Level(level), parent=parent_of(street))
+        frame = visible(src, src.store.areas(Level(level), parent=parent_of(street)), level, street)
         return pd.DataFrame(frame.drop(columns="geometry"))
 
-    return src.memo("area-table", [level, street, rev], compute)
+    return src.memo("area-table", [level, street, rev, src.reach_key(street)], compute)
 
 
 def problems(src: Source) -> ProblemSpots | None:

@@ -75,3 +75,9 @@ def cached_street_rows(src: Source, as_of: dt.date) -> list[dict[str, Any]]:
     """street_rows through the cache, keyed by the data's revision and the as-of day."""
     parts = [src.revision(), as_of.isoformat()]
     return src.memo("overview-streets", parts, lambda: street_rows(src.store, as_of))
+
+
+def visible_rows(src: Source, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows of the streets the asker sees whole (a street's totals tell of all of it)."""
+    who = src.principal
+    return [r for r in rows if who is None or who.sees.whole_street(str(r["code"]))]

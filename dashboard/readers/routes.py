@@ -12,6 +12,7 @@ from dashboard.i18n import t
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
 from layers import geojson, plan, routeview, stops
+from layers.access import cell_area
 from layers.itinerary import MAX_BUDGET_MIN, CandidateStop, Itinerary, Place
 from layers.routeview import Planned, RouteView
 
@@ -156,6 +157,15 @@ def _whole(minutes: float, *, up: bool = False) -> int | float:
 def cached_workers(src: Source) -> list[Worker]:
     """Every grid worker, through the cache (keyed by the data's revision)."""
     return src.memo("route-workers", [src.revision()], lambda: workers(src.store))
+
+
+def visible_workers(src: Source) -> list[Worker]:
+    """The grid workers whose routes the asker may open."""
+    who = src.principal
+    every = cached_workers(src)
+    if who is None:
+        return every
+    return [w for w in every if who.may_route(w.id, [cell_area(c) for c in w.grid_codes])]
 
 
 def cell_shapes(src: Source, worker_id: str) -> dict | None:

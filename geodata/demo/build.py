@@ -28,17 +28,19 @@ def build_demo(
     progress: bool = False,
     *,
     communities: int | None = None,
+    streets: int = 1,
 ) -> CityData:
     """The demo city of `scale` for `seed`, with cases and visits up to and including `as_of`.
 
     street: 梁山县水泊街道 with `communities` communities (default 10; tests pass a small
-    number, 2–30, for a quick build). city: 49 streets and 406 communities over nine counties
-    of 济宁. The same arguments always give the same data.
+    number, 2–30, for a quick build), or the first `streets` (1-3) streets of 梁山县 with as
+    many communities each. city: 49 streets and 406 communities over nine counties of 济宁.
+    The same arguments always give the same data.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown demo scale {scale!r}: expected one of {', '.join(SCALES)}")
     spec, rng = SPECS[scale], np.random.default_rng(seed)
-    towns = plan(scale, rng, communities)
+    towns = plan(scale, rng, communities, streets)
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
     start = end - dt.timedelta(days=spec.days)
     with tqdm(total=len(towns) + 3, desc="demo city", file=sys.stderr, disable=not progress) as bar:

@@ -87,15 +87,20 @@ _CITY_TOWNS = (
 CITY_COMMUNITIES = 406  # the reported coverage: 49 streets, 406 communities
 
 
-def plan(scale: str, rng: np.random.Generator, communities: int | None) -> list[Town]:
+def plan(
+    scale: str, rng: np.random.Generator, communities: int | None, streets: int = 1
+) -> list[Town]:
     """The towns to build, each with the number of communities of each of its streets."""
     if scale == "street":
         n = 10 if communities is None else communities
         if not 2 <= n <= 30:
             raise ValueError(f"communities must be between 2 and 30, got {n}")
-        return [replace(LIANGSHAN, street_names=LIANGSHAN.street_names[:1], communities=(n,))]
-    if communities is not None:
-        raise ValueError("communities= is only for the street scale")
+        if not 1 <= streets <= len(LIANGSHAN.street_names):
+            raise ValueError(f"streets must be between 1 and {len(LIANGSHAN.street_names)}")
+        names = LIANGSHAN.street_names[:streets]
+        return [replace(LIANGSHAN, street_names=names, communities=(n,) * streets)]
+    if communities is not None or streets != 1:
+        raise ValueError("communities= and streets= are only for the street scale")
     n_streets = sum(len(t.street_names) for t in _CITY_TOWNS)
     extra = rng.multinomial(CITY_COMMUNITIES - 5 * n_streets, np.full(n_streets, 1 / n_streets))
     counts = iter(5 + extra)  # at least five communities a street, about eight on average

@@ -140,7 +140,7 @@ class Reads(Connection):
 
     def case_page(
         self,
-        code: str | None,
+        code: str | Sequence[str] | None,
         window: Window,
         category: str | None = None,
         sort: Sequence[tuple[str, bool]] = (),
@@ -169,13 +169,19 @@ class Reads(Connection):
         return df, int(total[0])
 
     def _record_filters(
-        self, code: str | None, window: Window | None, category: str | None, time_col: str
+        self,
+        code: str | Sequence[str] | None,
+        window: Window | None,
+        category: str | None,
+        time_col: str,
     ) -> tuple[str, list]:
         conds: list[str] = []
         params: list = []
-        if code is not None:
+        if isinstance(code, str):
             conds.append(f"{AREA_COLUMN[level_or_error(code)]} = ?")
             params.append(code)
+        elif code is not None:
+            conds.append(_any_area(list(code), params))
         if window is not None and time_col == "reported_at":
             conds += ["reported_at >= ?", "reported_at < ?"]
             params += [records.utc_text(window.start), records.utc_text(window.end)]
@@ -279,6 +285,18 @@ _TEXT_SQL = {  # (SQL with ? for the value, value → parameter); case-insensiti
     "startsWith": ("lower(id) LIKE ? ESCAPE '\\'", lambda v: _like(v.lower()) + "%"),
     "endsWith": ("lower(id) LIKE ? ESCAPE '\\'", lambda v: "%" + _like(v.lower())),
 }
+
+
+def _any_area(codes: list[str], params: list) -> str:
+    """SQL true for a record in any of the areas `codes` (of any levels; none: false)."""
+    by_column: dict[str, list[str]] = {}
+    for code in codes:
+        by_column.setdefault(AREA_COLUMN[level_or_error(code)], []).append(code)
+    parts = []
+    for column, listed in by_column.items():
+        parts.append(f"{column} IN ({','.join('?' * len(listed))})")
+        params += listed
+    return "(" + (" OR ".join(parts) or "0") + ")"
 
 
 def _like(text: str) -> str:

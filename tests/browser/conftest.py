@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from dashboard.passwords import hash_password
+from dashboard.sessions import COOKIE, start
+from geodata.accounts import Grant, User
 from geodata.backends import open_store
 from geodata.store import Store
+from tests.accounts_city import PASSWORD
 from tests.browser.pageutil import Watch, guard, served
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,8 +42,17 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def served_store(street_store_path: Path) -> Iterator[Store]:
-    with open_store(street_store_path, readonly=True) as store:
+def served_store(
+    street_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    """A copy of the street demo with an account of the command centre (role city), which
+    the pages' tests are signed in as; writable: sessions and the audit trail are written."""
+    path = tmp_path_factory.mktemp("served") / "street.gpkg"
+    path.write_bytes(street_store_path.read_bytes())
+    with open_store(path) as store:
+        store.add_user(
+            User("tester", "Tester", (Grant("city"),), hash_password(PASSWORD), must_change=False)
+        )
         yield store
 
 
@@ -48,6 +61,16 @@ def app_url(served_store: Store) -> Iterator[str]:
     """The street demo served by create_app on 127.0.0.1, on a port the OS picks."""
     with served(served_store) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(
+    browser_context_args: dict[str, Any], served_store: Store, app_url: str
+) -> dict[str, Any]:
+    """Every page of the pages' tests opens signed in (a session made in the store, as a
+    sign-in would); the sign-in itself is tested in test_access.py."""
+    cookie = {"name": COOKIE, "value": start(served_store, "user", "tester"), "url": app_url}
+    return {**browser_context_args, "storage_state": {"cookies": [cookie], "origins": []}}
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,10 @@ from playwright.sync_api import Page, Request, Route, expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard import ids
-from dashboard.app import create_app
 from dashboard.i18n import CATALOGUES, contains_cjk
-from dashboard.settings import Settings
 from geodata.model import Level
 from geodata.store import Store
+from tests.webutil import serving_app
 
 # The plotly map's MapLibre instance: ready once loaded and no longer moving.
 MAP_READY = """(id) => {
@@ -64,7 +63,7 @@ class QuietHandler(WSGIRequestHandler):
 @contextmanager
 def served(store: Store, quiet: bool = False) -> Iterator[str]:
     """The dashboard on `store`, served from a thread on 127.0.0.1 at a port the OS picks."""
-    app = create_app(Settings.from_env({}), store)
+    app = serving_app(store)  # owns every callback, whichever app of the run came first
     handler = QuietHandler if quiet else WSGIRequestHandler
     server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=handler)
     thread = threading.Thread(target=server.serve_forever, name="gridboard-test-server")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import shutil
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ import pytest
 from playwright.sync_api import Page, Response, expect
 
 from dashboard.i18n import t
+from dashboard.passwords import token_digest
+from geodata.accounts import Display
 from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, StoreError
@@ -25,6 +28,7 @@ pytestmark = pytest.mark.browser
 MAP = "wall-map"
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 PHONE = "13912345678"
+TOKEN = "wall-test-token-0123456789abcdef"
 
 
 class Switchable:
@@ -48,14 +52,18 @@ def live(street_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     path = tmp_path_factory.mktemp("wall") / "street.gpkg"
     shutil.copy(street_store_path, path)
     with open_store(path) as store:
+        # The wall is a screen's: it signs in with a display link, as `gridboard display add`
+        # makes one.
+        store.add_display(Display("测试大屏", None, dt.datetime.now(dt.UTC)), token_digest(TOKEN))
         switch = Switchable(store)
         with served(switch, quiet=True) as url:  # type: ignore[arg-type]
             yield switch, url
 
 
 def open_wall(page: Page, url: str, width: int = 1920, height: int = 1080) -> None:
+    """Open the wall's display link `url` (+ its token) and wait until the map is drawn."""
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(url)
+    page.goto(f"{url}&token={TOKEN}")
     expect(page.locator("[data-dash-is-loading='true']")).to_have_count(0, timeout=30_000)
     page.wait_for_function(MAP_READY, arg=MAP, timeout=30_000)
 
