@@ -74,7 +74,7 @@ def _csv() -> Response:
         return Response(problem, status=400, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([t(f"audit.col.{key}", language()) for key in CSV_COLUMNS])
     for entry in entries:
         writer.writerow([_cell(v) for v in _row(entry).values()])
     context.audit("audit_export", f"{len(entries)} entries", "ok")

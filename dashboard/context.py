@@ -9,7 +9,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context, r
 
 from .readers.source import Source
 
-AUDIT_TARGET_CHARS = 2000  # an audit entry's target is cut to this length
+AUDIT_TARGET_CHARS = 100_000  # an audit entry's target is cut to this length (a CSV's ids fit)
 
 if TYPE_CHECKING:
     from flask_caching import Cache

@@ -64,6 +64,7 @@ ACCESS_UI: dict[str, tuple[str, str]] = {
     "audit.col.action": ("操作", "Action"),
     "audit.col.target": ("对象", "Target"),
     "audit.col.outcome": ("结果", "Outcome"),
+    "audit.col.hash": ("校验值", "Hash"),
     "audit.bad_date": (
         "“{value}” 不是日期（YYYY-MM-DD）。",
         "“{value}” is not a date (YYYY-MM-DD).",

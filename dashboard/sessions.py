@@ -107,6 +107,9 @@ def attempt(store: Store, login: str, password: str) -> Attempt:
         return Attempt(None, "login_failed", "locked")
     if not verify_password(user.password_hash, password):
         failed = user.failed_logins + 1
+        if user.locked_until is not None and user.locked_until <= at:
+            store.login_succeeded(user.login)  # a lock served in full starts the count afresh
+            failed = 1
         lock = at + LOCK_TIME if failed >= MAX_FAILED else None
         store.login_failed(user.login, at, lock)
         if lock is not None:

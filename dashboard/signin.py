@@ -49,11 +49,17 @@ def render(name: str, status: int = 200, **values: Any) -> Response:
         .render(
             lang=lang,
             text=lambda key, **kw: t(key, lang, **kw),
-            other_languages=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES if c != lang],
+            other_languages=[(_in_language(c), LANGUAGE_NAMES[c]) for c in LANGUAGES if c != lang],
             **values,
         )
     )
     return Response(page, status=status, mimetype="text/html")
+
+
+def _in_language(lang: str) -> str:
+    """This page's address in `lang`, keeping the rest of its query (`next`, say)."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*query, ("lang", lang)])
 
 
 def language() -> str:

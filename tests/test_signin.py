@@ -270,6 +270,11 @@ def test_sign_in_never_sends_anyone_to_another_site(client: Any, target: str) ->
     assert response.location == "/"
 
 
+def test_the_language_switch_keeps_where_sign_in_leads(client: Any) -> None:
+    page = client.get("/login?next=/routes").text
+    assert 'href="/login?next=%2Froutes&amp;lang=en"' in page
+
+
 def test_a_wall_link_opens_the_wall_and_nothing_else(client: Any, store: Store) -> None:
     store.add_display(
         Display("大厅", "370832001", dt.datetime.now(dt.UTC)), token_digest("wall-token-1")
@@ -294,7 +299,9 @@ def test_the_audit_page_and_its_csv_are_for_administrators(client: Any, store: S
     page = client.get("/audit?actor=admin")
     assert page.status_code == 200 and "审计日志" in page.text and "login" in page.text
     csv = client.get("/audit.csv")
-    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("seq,at,actor")
+    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("序号,时间,用户")
+    english = client.get("/audit.csv?lang=en").text.lstrip("\ufeff")
+    assert english.startswith("No.,Time,User") and "login" in english
     assert client.get("/audit?since=yesterday").status_code == 200
     assert "不是日期" in client.get("/audit?since=yesterday").text
     assert first_broken(store.audit_entries(), store.audit_head()) is None
@@ -307,3 +314,14 @@ def test_users_of_the_store_stay_as_they_were_after_bad_input(store: Store) -> N
         client.post("/login", data=form)
     assert [dataclasses.replace(u, failed_logins=0) for u in store.users()] == before
     assert isinstance(store.user("street"), User)
+
+
+def test_after_a_lock_ends_one_wrong_password_does_not_lock_again(
+    client: Any, store: Store
+) -> None:
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    store.login_failed("street", past, past)  # a lock that has run out
+    for _ in range(MAX_FAILED - 1):
+        login(client, "street", "wrong wrong wrong")
+    assert store.user("street").failed_logins == MAX_FAILED - 1
+    assert login(client, "street", PASSWORD).status_code == 303
