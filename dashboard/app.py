@@ -109,6 +109,10 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
         # gzip/brotli responses (needs flask-compress): map geometry shrinks about tenfold.
         compress=True,
         include_pages_meta=False,
+        # No validation layout: Dash would build it by calling every page's layout for the
+        # first request's user and then send it in every page's HTML, to every user (a scope
+        # leak, and 4.8 MB on the city demo). It only checks callback ids in the browser.
+        suppress_callback_exceptions=True,
         meta_tags=link_preview_tags(settings),
     )
     hosts = tile_hosts(settings)

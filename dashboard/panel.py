@@ -214,7 +214,9 @@ def _person(person: Mapping[str, Any], lang: str) -> Component:
         )
     if person.get("account"):
         account = t("panel.account", lang, login=person["account"])
-        name.append(dmc.Badge(account, color="gray", variant="outline", className="gb-account"))
+        name.append(
+            dmc.Badge(account, color="gray", variant="outline", className="gb-person-account")
+        )
     roles = [html.Li(_role_text(role, lang)) for role in person["roles"]]
     return html.Div(
         [

@@ -219,3 +219,19 @@ def test_the_panel_shows_which_staff_person_has_an_account(
     response = post(clients["city"], callback_request(fill, codes, "/"))
     text = json.dumps(response.get_json(), ensure_ascii=False)
     assert t("panel.account", "zh", login="grid_worker") in text
+
+
+def test_no_page_carries_another_scope_in_its_html(town_store: Store, town: Town) -> None:
+    """The page shell is the same for everyone and holds no data: signed in first as the
+    city, then as a property company, the HTML names no street, worker or staff person."""
+    app = serving_app(town_store)
+    city, company = app.server.test_client(), app.server.test_client()
+    login(city, "city", PASSWORD)
+    assert city.get("/overview").status_code == 200
+    login(company, "property", PASSWORD)
+    page = company.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and len(page.data) < 200_000
+    names = [town_store.area(town.street_b)["name"], town.worker]
+    names += [m.name for m in town_store.staff(town.community)]
+    assert not [name for name in names if name in html]
