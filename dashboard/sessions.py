@@ -106,13 +106,10 @@ def attempt(store: Store, login: str, password: str) -> Attempt:
         verify_password(DUMMY_HASH, password)
         return Attempt(None, "login_failed", "locked")
     if not verify_password(user.password_hash, password):
-        failed = user.failed_logins + 1
         if user.locked_until is not None and user.locked_until <= at:
             store.login_succeeded(user.login)  # a lock served in full starts the count afresh
-            failed = 1
-        lock = at + LOCK_TIME if failed >= MAX_FAILED else None
-        store.login_failed(user.login, at, lock)
-        if lock is not None:
+        failed = store.login_failed(user.login, at, at + LOCK_TIME, lock_from=MAX_FAILED)
+        if failed == MAX_FAILED:
             return Attempt(None, "locked", f"{failed} wrong passwords")
         return Attempt(None, "login_failed", "wrong password")
     store.login_succeeded(user.login)

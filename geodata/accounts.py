@@ -155,8 +155,12 @@ class AccountStore(abc.ABC):
         """Replace the account's roles and scopes; ends its sessions."""
 
     @abc.abstractmethod
-    def login_failed(self, login: str, at: dt.datetime, lock_until: dt.datetime | None) -> int:
-        """Count a wrong password (and lock until `lock_until` if given); the new count."""
+    def login_failed(
+        self, login: str, at: dt.datetime, lock_until: dt.datetime | None, lock_from: int = 1
+    ) -> int:
+        """Count a wrong password; the new count. Lock until `lock_until` (if given) when the
+        new count reaches `lock_from`, decided in the same write, so that wrong passwords
+        arriving at once cannot slip past the limit."""
 
     @abc.abstractmethod
     def login_succeeded(self, login: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,21 @@ def test_password_disable_and_grants_end_that_users_sessions_only(store):
     assert store.session("c") is None
     assert store.user("wang").grants == (Grant("city"), Grant("community", tc.YUNHE))
     assert store.session("li-1") is not None and store.session("wall-1") is not None
+
+
+def test_a_lock_is_decided_with_the_count_in_one_write(store):
+    """Wrong passwords arriving at once, each lock-from-5: the account locks at the fifth,
+    whatever the callers read before (8 threads, 10 wrong passwords)."""
+    store.add_user(_user())
+    lock = T0 + dt.timedelta(minutes=15)
+    assert [store.login_failed("wang", T0, lock, lock_from=3) for _ in range(2)] == [1, 2]
+    assert store.user("wang").locked_until is None
+    assert store.login_failed("wang", T0, lock, lock_from=3) == 3
+    assert store.user("wang").locked_until == lock
+    store.login_succeeded("wang")
+    with ThreadPoolExecutor(8) as pool:
+        counts = sorted(pool.map(lambda _: store.login_failed("wang", T0, lock, 5), range(10)))
+    assert counts == list(range(1, 11)) and store.user("wang").locked_until == lock
 
 
 def test_failed_logins_count_and_lock_until_a_good_one_or_a_new_password(store):

@@ -105,15 +105,19 @@ class Accounts(Connection):
             _insert_grants(con, login, checked)
             _end_sessions(con, "user", login)
 
-    def login_failed(self, login: str, at: dt.datetime, lock_until: dt.datetime | None) -> int:
+    def login_failed(
+        self, login: str, at: dt.datetime, lock_until: dt.datetime | None, lock_from: int = 1
+    ) -> int:
         _utc_text(at, "at")  # not kept: the table has no column for it
         locked = _utc_text(lock_until, "lock_until")
         with self._account_write("failed login") as con:
             _update_user(
                 con,
                 login,
-                "failed_logins = failed_logins + 1, locked_until = COALESCE(?, locked_until)",
-                (locked,),
+                "failed_logins = failed_logins + 1, locked_until = CASE"
+                " WHEN failed_logins + 1 >= ? THEN COALESCE(?, locked_until)"
+                " ELSE locked_until END",
+                (lock_from, locked),
             )
             sql = "SELECT failed_logins FROM users WHERE login = ?"
             return con.execute(sql, (login,)).fetchone()[0]
