@@ -13,6 +13,7 @@ from . import (
     import_bench,
     map_bench,
     mask_bench,
+    page_bench,
     route_bench,
     store_metrics,
 )
@@ -22,6 +23,7 @@ SUITES = (
     store_metrics,
     map_bench,
     access_bench,
+    page_bench,
     route_bench,
     mask_bench,
     import_bench,

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import secrets
 import tempfile
 from pathlib import Path
 
 from dashboard import ids
+from dashboard.passwords import hash_password
+from dashboard.sessions import COOKIE, start
+from geodata.accounts import Grant, User
 from geodata.backends import open_store
 from geodata.demo import build_demo
 from geodata.model import LOCAL_TZ, Level
+from geodata.store import Store
 from tests.browser.pageutil import served, wait_for_map
 
 SEED = 7  # the seed whose demo street has 运河花园 (the tests use it too)
@@ -20,13 +25,27 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
 
 
-def shoot(url: str, out: Path) -> None:
-    """Open `url` in Chromium, wait for the map and the panel, save a screenshot."""
+def signed_in_session(store: Store) -> str:
+    """A session of a street supervisor of the demo (made for the picture), as a sign-in
+    would make it; the cookie's secret."""
+    street = str(store.areas(Level.STREET)["code"].iloc[0])
+    hashed = hash_password(secrets.token_urlsafe(16))
+    store.add_user(
+        User("screenshot", "王芳", (Grant("street", street),), hashed, must_change=False)
+    )
+    return start(store, "user", "screenshot")
+
+
+def shoot(url: str, out: Path, secret: str) -> None:
+    """Open `url` in Chromium with the session `secret`, wait for the map and the panel,
+    save a screenshot."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport=SIZE)
+        context = browser.new_context(viewport=SIZE)
+        context.add_cookies([{"name": COOKIE, "value": secret, "url": url}])
+        page = context.new_page()
         page.goto(url)
         wait_for_map(page, timeout=60_000)
         page.locator(f"#{ids.PANEL}", has_text=COMPOUND).wait_for(timeout=30_000)
@@ -44,11 +63,11 @@ def main() -> None:
         today = dt.datetime.now(LOCAL_TZ).date()
         with open_store(path, create=True) as store:
             store.write_city(build_demo("street", seed=SEED, as_of=today))
-        with open_store(path, readonly=True) as store, served(store, quiet=True) as base:
+        with open_store(path) as store, served(store, quiet=True) as base:
             compounds = store.areas(Level.COMPOUND).set_index("name")
             code = compounds.at[COMPOUND, "code"]
             street = compounds.at[COMPOUND, "street_code"]
-            shoot(f"{base}/?street={street}&area={code}", out)
+            shoot(f"{base}/?street={street}&area={code}", out, signed_in_session(store))
     print(out)
 
 
