@@ -31,9 +31,9 @@ def signed_in_session(store: Store) -> str:
     street = str(store.areas(Level.STREET)["code"].iloc[0])
     hashed = hash_password(secrets.token_urlsafe(16))
     store.add_user(
-        User("screenshot", "王芳", (Grant("street", street),), hashed, must_change=False)
+        User("wangfang", "王芳", (Grant("street", street),), hashed, must_change=False)
     )
-    return start(store, "user", "screenshot")
+    return start(store, "user", "wangfang")
 
 
 def shoot(url: str, out: Path, secret: str) -> None:
