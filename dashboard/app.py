@@ -12,6 +12,7 @@ from dash import html
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask_caching import Cache
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geodata.store import Store
 
@@ -83,6 +84,9 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     """A Dash app serving `store`; each call makes an independent app (tests make several)."""
     server = Flask("dashboard")
     server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # bigger bodies get 413
+    if settings.proxy_hops:  # the client's address and scheme as the trusted proxies saw them
+        hops = settings.proxy_hops
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     server.json = _BoundedJSON(server)
     _attach_context(server, settings, store)
     gate.install(server)  # first: a stranger learns nothing, not even what is malformed

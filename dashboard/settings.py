@@ -56,6 +56,13 @@ def _count(raw: str) -> int:
         raise ValueError("is not a whole number (1 or more)") from None
 
 
+def _whole(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("is not a whole number (0 or more)") from None
+
+
 def _flag(raw: str) -> bool:
     word = raw.strip().lower()
     if word in _TRUE:
@@ -79,6 +86,11 @@ def _check_seconds(value: Any) -> str | None:
 def _check_count(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
     return None if ok else "is not a whole number (1 or more)"
+
+
+def _check_whole(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return None if ok else "is not a whole number (0 or more)"
 
 
 def _check_public_url(value: Any) -> str | None:
@@ -289,6 +301,17 @@ class Settings:
             " only over HTTPS (Secure).",
             _flag,
             _check_flag,
+        ),
+    )
+    proxy_hops: int = field(
+        default=0,
+        metadata=_meta(
+            "GRIDBOARD_PROXY_HOPS",
+            "Reverse proxies in front of the app (e.g. 1 behind one nginx) whose X-Forwarded-For"
+            " and X-Forwarded-Proto are trusted: the client's address (audit trail, sign-in"
+            " limit) is read from them. 0: the address the connection comes from.",
+            _whole,
+            _check_whole,
         ),
     )
     login_attempts_per_minute: int = field(

@@ -325,3 +325,26 @@ def test_after_a_lock_ends_one_wrong_password_does_not_lock_again(
         login(client, "street", "wrong wrong wrong")
     assert store.user("street").failed_logins == MAX_FAILED - 1
     assert login(client, "street", PASSWORD).status_code == 303
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(store: Store) -> None:
+    forwarded = {"X-Forwarded-For": "10.1.2.3"}
+    for hops, address in ((1, "10.1.2.3"), (0, "127.0.0.1")):
+        client = app_client(store, proxy_hops=hops)
+        token = form_token(client.get("/login").text)
+        data = {"username": "street", "password": "wrong!", "csrf_token": token}
+        client.post("/login", data=data, headers=forwarded)
+        assert entries(store, "login_failed")[-1].address == address
+
+
+def test_the_sign_in_limit_counts_each_forwarded_client_apart(store: Store) -> None:
+    client = app_client(store, proxy_hops=1, login_attempts_per_minute=2)
+    for who, expected in (("10.0.0.1", [401, 401, 429]), ("10.0.0.2", [401])):
+        codes = []
+        for _ in expected:
+            token = form_token(client.get("/login").text)
+            data = {"username": "nobody", "password": "x" * 12, "csrf_token": token}
+            codes.append(
+                client.post("/login", data=data, headers={"X-Forwarded-For": who}).status_code
+            )
+        assert codes == expected, who
