@@ -30,9 +30,7 @@ def signed_in_session(store: Store) -> str:
     would make it; the cookie's secret."""
     street = str(store.areas(Level.STREET)["code"].iloc[0])
     hashed = hash_password(secrets.token_urlsafe(16))
-    store.add_user(
-        User("wangfang", "王芳", (Grant("street", street),), hashed, must_change=False)
-    )
+    store.add_user(User("wangfang", "王芳", (Grant("street", street),), hashed, must_change=False))
     return start(store, "user", "wangfang")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import cache
 from pathlib import Path
@@ -103,9 +104,11 @@ def _login() -> Response:
     context.audit(tried.action, f"login={login[:LOGIN_CHARS]}", tried.outcome, actor=actor)
     if tried.user is None:
         return _login_form(t("login.failed", language()), 401)
+    store = context.store()
+    store.end_idle_sessions(dt.datetime.now(dt.UTC) - context.settings().idle())  # a sweep
     goal = "/password" if tried.user.must_change else safe_next(request.args.get("next"))
     response = flask.redirect(goal, code=303)
-    set_session_cookie(response, start(context.store(), "user", tried.user.login))
+    set_session_cookie(response, start(store, "user", tried.user.login))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

@@ -187,6 +187,10 @@ class AccountStore(abc.ABC):
     def end_sessions(self, kind: str, login: str) -> int:
         """Forget every session of a user or display; how many there were."""
 
+    @abc.abstractmethod
+    def end_idle_sessions(self, seen_before: dt.datetime) -> int:
+        """Forget every session last used before `seen_before`; how many there were."""
+
     # --- wall displays -----------------------------------------------------------------
     @abc.abstractmethod
     def add_display(self, display: Display, token_hash: str) -> None:

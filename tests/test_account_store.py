@@ -532,3 +532,12 @@ def test_a_store_of_an_unknown_version_is_refused(store, path, version, readonly
     assert _raw(path, "SELECT value FROM gridboard_meta WHERE key = 'schema_version'") == [
         (version,)
     ]
+
+
+def test_idle_sessions_are_swept(store):
+    store.add_user(_user())
+    old, new = T0 - dt.timedelta(hours=9), T0
+    store.add_session(Session("k-old", "user", "wang", "c1", old, old))
+    store.add_session(Session("k-new", "user", "wang", "c2", new, new))
+    assert store.end_idle_sessions(T0 - dt.timedelta(hours=8)) == 1
+    assert store.session("k-old") is None and store.session("k-new") is not None

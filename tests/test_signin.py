@@ -348,3 +348,11 @@ def test_the_sign_in_limit_counts_each_forwarded_client_apart(store: Store) -> N
                 client.post("/login", data=data, headers={"X-Forwarded-For": who}).status_code
             )
         assert codes == expected, who
+
+
+def test_signing_in_sweeps_sessions_idle_too_long(client: Any, store: Store) -> None:
+    login(client, "street", PASSWORD)
+    key = digest(session_secret(client))
+    store.touch_session(key, dt.datetime.now(dt.UTC) - dt.timedelta(hours=9))
+    login(app_client(store), "city", PASSWORD)  # anyone's sign-in sweeps
+    assert store.session(key) is None

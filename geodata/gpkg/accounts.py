@@ -160,6 +160,11 @@ class Accounts(Connection):
         with self._account_write("sessions") as con:
             return _end_sessions(con, kind, login)
 
+    def end_idle_sessions(self, seen_before: dt.datetime) -> int:
+        before = _utc_text(seen_before, "seen_before")
+        with self._account_write("sessions") as con:
+            return con.execute("DELETE FROM sessions WHERE seen_at < ?", (before,)).rowcount
+
     # --- wall displays -----------------------------------------------------------------
     def add_display(self, display: Display, token_hash: str) -> None:
         if not display.name or display.name != display.name.strip():
