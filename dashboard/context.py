@@ -49,9 +49,7 @@ def cache() -> Cache:
 
 def source() -> Source:
     """The store, settings and cache of the app serving the current request, for a reader."""
-    return Source(
-        store(), settings(), cache(), g.get("principal") if has_request_context() else None
-    )
+    return Source(store(), settings(), cache(), current_principal())
 
 
 def principal() -> Principal:

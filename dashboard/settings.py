@@ -252,7 +252,8 @@ class Settings:
         metadata=_meta(
             "GRIDBOARD_PROBLEMS",
             "A problems GeoJSON written by `gridboard validate --out FILE`; when set, the map"
-            " offers a 问题 / Problems layer (once the file exists). Unset: no such layer.",
+            " offers a 问题 / Problems layer (once the file exists) to accounts that see the"
+            " whole city. Unset: no such layer.",
             _path,
             _check_problems,
         ),

@@ -24,6 +24,7 @@ from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
 from layers import classify, mapfig
+from layers.access import Principal, Reach
 from layers.view import CITY, METRICS, ViewState, data_as_of, window_of
 from tests.components import strings
 from tests.webutil import signed_in
@@ -353,6 +354,23 @@ def test_problems_layer_is_offered_only_with_a_problems_file(
     assert offered[0] == "problems"  # listed first: drawn on top
     layout = render(problems_app, page, street=STREET)
     assert "problems" not in layout[ids.LAYER_TOGGLES].value  # off until switched on
+
+
+def test_problems_layer_is_only_for_those_who_see_the_whole_city(
+    problems_app: dash.Dash, page: ModuleType
+) -> None:
+    """The problems file covers every street: a street supervisor is not offered it."""
+    supervisor = Principal(
+        "wang",
+        "user",
+        ("street",),
+        Reach(streets=frozenset({STREET})),
+        street_codes=frozenset({STREET}),
+    )
+    with signed_in(problems_app, supervisor):
+        layout = page.layout(street=STREET)
+        assert "problems" not in layer_values(layout)
+        assert page.problems_key(ViewState(street=STREET, layers="problems").as_dict()) == []
 
 
 def test_problems_layer_is_drawn_on_top_when_shown(

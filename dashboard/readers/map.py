@@ -123,10 +123,11 @@ def area_table(src: Source, level: str, street: str, rev: str) -> pd.DataFrame:
 
 def problems(src: Source) -> ProblemSpots | None:
     """The spots of the GRIDBOARD_PROBLEMS file, read once per file version (path + mtime);
-    None when unset, not written yet, or no longer readable (then the layer is not offered)."""
+    None when unset, not written yet, or no longer readable (then the layer is not offered),
+    and for an asker who does not see the whole city: the file covers every street."""
     settings = src.settings
     path = settings.problems
-    if path is None:
+    if path is None or (src.principal is not None and not src.principal.sees.city):
         return None
     try:
         stamp = path.stat().st_mtime_ns
