@@ -13,17 +13,16 @@ import numpy as np
 
 from dashboard import gate
 from dashboard.app import create_app
-from dashboard.passwords import hash_password
-from dashboard.sessions import COOKIE, start
+from dashboard.sessions import COOKIE
 from dashboard.settings import Settings
-from geodata.accounts import Grant, User
+from geodata.accounts import Grant
 from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
 from layers.routeview import RouteView
 from layers.view import ViewState
 
-from .common import Result
+from .common import Result, signed_session
 
 CHECKS = 300  # access checks timed per callback
 CALLS = 7  # requests without the check timed per callback (some plan a whole route)
@@ -68,14 +67,6 @@ def _codes(store: Store, as_of: dt.date) -> dict[str, str]:
     area = str(store.areas(Level.COMPOUND, parent=street)["code"].iloc[0])
     day = as_of + dt.timedelta(days=(2 - as_of.weekday()) % 7)  # a Wednesday
     return {"street": street, "area": area, "worker": worker, "day": day.isoformat()}
-
-
-def _signed(store: Store, street: str) -> str:
-    if store.user(BENCH_USER) is None:
-        hashed = hash_password("bench password, not a real one")
-        grants = (Grant("street", street),)
-        store.add_user(User(BENCH_USER, "bench", grants, hashed, must_change=False))
-    return start(store, "user", BENCH_USER)
 
 
 def _check_times(server: flask.Flask, body: dict[str, Any], secret: str) -> list[float]:
@@ -124,7 +115,7 @@ def run(city: Path, as_of: dt.date) -> list[Result]:
         app = create_app(Settings.from_env({}, data=city), store)
         server = app.server
         codes = _codes(store, as_of)
-        secret = _signed(store, codes["street"])
+        secret = signed_session(store, BENCH_USER, Grant("street", codes["street"]))
         client = server.test_client()
         client.set_cookie(COOKIE, secret)
         dependencies = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import statistics
 import subprocess
 import sys
@@ -10,6 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from dashboard.passwords import hash_password
+from dashboard.sessions import start
+from geodata.accounts import Grant, User
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = ROOT / "data" / "demo-city.gpkg"
@@ -73,3 +79,12 @@ def ensure_city(as_of: dt.date) -> tuple[Path, Result | None]:
     )
     took = time.perf_counter() - started
     return CITY, Result("demo city build (generate + write)", took, "s", budget=300.0)
+
+
+def signed_session(store: Any, login: str, grant: Grant, name: str = "bench") -> str:
+    """A session of the account `login` (added with `grant` and a random password when the
+    store has none), made as a sign-in would make it; the session cookie's secret."""
+    if store.user(login) is None:
+        hashed = hash_password(secrets.token_urlsafe(16))
+        store.add_user(User(login, name, (grant,), hashed, must_change=False))
+    return start(store, "user", login)

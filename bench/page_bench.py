@@ -4,7 +4,6 @@ visit, against a bare Dash + plotly page drawing the same areas, served in the s
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,16 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from dashboard import ids
-from dashboard.passwords import hash_password
-from dashboard.sessions import COOKIE, start
-from geodata.accounts import Grant, User
+from dashboard.sessions import COOKIE
+from geodata.accounts import Grant
 from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
 from tests.browser.pageutil import MAP_READY, served
 
 from .bare_page import BARE_GRAPH
-from .common import Result
+from .common import Result, signed_session
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
@@ -79,10 +77,7 @@ def _visits(browser: Any, url: str, graph: str, cookie: dict | None) -> list[tup
 
 
 def _session(store: Store) -> str:
-    if store.user(BENCH_USER) is None:
-        hashed = hash_password(secrets.token_urlsafe(16))
-        store.add_user(User(BENCH_USER, "bench", (Grant("city"),), hashed, must_change=False))
-    return start(store, "user", BENCH_USER)
+    return signed_session(store, BENCH_USER, Grant("city"))
 
 
 def _results(label: str, ours: list[tuple[float, int]], bare: list[tuple[float, int]]) -> list:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import secrets
 import tempfile
 from pathlib import Path
 
 from dashboard import ids
-from dashboard.passwords import hash_password
-from dashboard.sessions import COOKIE, start
-from geodata.accounts import Grant, User
+from dashboard.sessions import COOKIE
+from geodata.accounts import Grant
 from geodata.backends import open_store
 from geodata.demo import build_demo
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
 from tests.browser.pageutil import served, wait_for_map
+
+from .common import signed_session
 
 SEED = 7  # the seed whose demo street has 运河花园 (the tests use it too)
 COMPOUND = "运河花园"
@@ -26,12 +26,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
 
 
 def signed_in_session(store: Store) -> str:
-    """A session of a street supervisor of the demo (made for the picture), as a sign-in
-    would make it; the cookie's secret."""
+    """A session of a street supervisor of the demo, made for the picture."""
     street = str(store.areas(Level.STREET)["code"].iloc[0])
-    hashed = hash_password(secrets.token_urlsafe(16))
-    store.add_user(User("wangfang", "王芳", (Grant("street", street),), hashed, must_change=False))
-    return start(store, "user", "wangfang")
+    return signed_session(store, "wangfang", Grant("street", street), "王芳")
 
 
 def shoot(url: str, out: Path, secret: str) -> None:

@@ -18,6 +18,7 @@ LOGIN_CSRF_COOKIE = "gridboard_login"  # the login form's own token, before any 
 MAX_FAILED = 5  # wrong passwords in a row that lock an account …
 LOCK_TIME = dt.timedelta(minutes=15)  # … for this long
 TOUCH_EVERY = dt.timedelta(minutes=1)  # a session's last use is written at most this often
+SECRET_CHARS = 200  # a longer cookie is no secret of ours: not even hashed
 LOGIN_CHARS = 64  # a typed user name is kept in the audit trail cut to this length
 
 
@@ -52,15 +53,20 @@ def start(store: Store, kind: str, login: str) -> str:
     return secret
 
 
+def stored_session(store: Store, secret: str | None) -> Session | None:
+    """The store's session of a cookie secret, as stored (idle or not), or None."""
+    if not secret or len(secret) > SECRET_CHARS:
+        return None
+    return store.session(digest(secret))
+
+
 def resume(store: Store, secret: str | None, idle: dt.timedelta) -> Signed | None:
     """The session of a cookie secret if it is known, not idle too long, and its user is still
     enabled (or its display not revoked); None otherwise (a stale session is forgotten)."""
-    if not secret or len(secret) > 200:
-        return None
-    key = digest(secret)
-    session = store.session(key)
+    session = stored_session(store, secret)
     if session is None:
         return None
+    key = session.key
     at = now()
     holder = _holder(store, session)
     if holder is None or at - session.seen_at > idle:

@@ -23,10 +23,12 @@ from dashboard.sessions import (
     COOKIE,
     LOGIN_CHARS,
     LOGIN_CSRF_COOKIE,
+    SECRET_CHARS,
     attempt,
     digest,
     same_token,
     start,
+    stored_session,
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -160,18 +162,13 @@ def _cookie(response: Response, name: str, value: str, samesite: str, path: str)
 
 # --- /logout -----------------------------------------------------------------------------------
 def _logout() -> Response:
-    signed = _session_of_cookie()
+    signed = stored_session(context.store(), request.cookies.get(COOKIE))
     if signed is not None and same_token(request.form.get("csrf_token"), signed.csrf):
         context.store().end_session(signed.key)
         context.audit("logout", f"{signed.kind}={signed.login}", "ok", actor=signed.login)
     response = flask.redirect("/login?out=1", code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
-
-
-def _session_of_cookie() -> Any:
-    secret = request.cookies.get(COOKIE)
-    return context.store().session(digest(secret)) if secret and len(secret) <= 200 else None
 
 
 # --- /password ---------------------------------------------------------------------------------
@@ -223,7 +220,7 @@ def display_sign_in(token: str) -> Response:
     """A wall link `/wall?token=…`: a display session, then the wall without the token in the
     address; an unknown or revoked token is refused."""
     store = context.store()
-    display = store.display_for(digest(token)) if 0 < len(token) <= 200 else None
+    display = store.display_for(digest(token)) if 0 < len(token) <= SECRET_CHARS else None
     if display is None:
         context.audit("refused", "/wall display token", "refused", actor="-")
         return refused_page("refused.display")

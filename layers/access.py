@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geodata.codes import CodeError, level_of
+from geodata.codes import CodeError, community_of, level_of, street_of
 from geodata.model import Level
 
 # Pages by the path Dash serves them at; the roles (and "display" for a wall token) that may
@@ -22,6 +22,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
 }
 # Roles whose job needs residents' names and phone numbers, within their scope.
 PERSONAL_ROLES = frozenset({"street", "community", "grid_worker"})
+# The area columns of cases and visits, in the order of a Reach's sets.
 AREA_COLUMNS = ("street_code", "community_code", "compound_code", "grid_code")
 
 
@@ -44,9 +45,6 @@ class Reach:
             self.compounds | other.compounds,
             self.grids | other.grids,
         )
-
-    def is_empty(self) -> bool:
-        return not (self.city or self.streets or self.communities or self.compounds or self.grids)
 
     def whole_street(self, street: str) -> bool:
         """Every area of `street` is inside."""
@@ -75,12 +73,8 @@ class Reach:
         if self.city:
             return np.ones(n, dtype=bool)
         inside = np.zeros(n, dtype=bool)
-        columns = {
-            "street_code": self.streets,
-            "community_code": self.communities,
-            "compound_code": self.compounds,
-            "grid_code": self.grids,
-        }
+        sets = (self.streets, self.communities, self.compounds, self.grids)
+        columns = dict(zip(AREA_COLUMNS, sets, strict=True))
         if level == "compound":
             columns["code"] = self.compounds
         elif level == "grid":
@@ -151,35 +145,25 @@ class Principal:
 
 
 def cell_area(code: str) -> dict[str, str]:
-    """A grid cell as Reach.covers reads it, from its code alone (a grid cell's code starts
-    with its community's 12 digits, which start with its street's 9: geodata.codes)."""
-    return {"code": code, "level": "grid", "community_code": code[:12], "street_code": code[:9]}
+    """A grid cell as Reach.covers reads it, from its code alone (the store keeps every
+    area's parents as its code names them: geodata.codes)."""
+    return {
+        "code": code,
+        "level": "grid",
+        "community_code": community_of(code),
+        "street_code": street_of(code),
+    }
 
 
 def code_area(code: str) -> dict[str, str | None] | None:
-    """Any area as Reach.covers reads it, from its code alone (the store keeps every area's
-    parents as its code names them); None for a code of no area."""
+    """Any area as Reach.covers reads it, from its code alone; None for a code of no area."""
     try:
         level = level_of(code)
     except CodeError:
         return None
-    community = {Level.STREET: None, Level.COMMUNITY: code}.get(level, code[:12])
     return {
         "code": code,
         "level": level.value,
-        "street_code": code[:9],
-        "community_code": community,
+        "street_code": street_of(code),
+        "community_code": None if level is Level.STREET else community_of(code),
     }
-
-
-def reach_of_role(role: str, streets: Iterable[str] = (), **codes: Iterable[str]) -> Reach:
-    """The reach one grant gives: city for the city role (and nothing for admin and display
-    principals, whose reach comes from elsewhere); the given codes otherwise."""
-    if role == "city":
-        return Reach(city=True)
-    return Reach(
-        streets=frozenset(streets),
-        communities=frozenset(codes.get("communities", ())),
-        compounds=frozenset(codes.get("compounds", ())),
-        grids=frozenset(codes.get("grids", ())),
-    )

@@ -25,7 +25,7 @@ from geodata.store import Store, Window
 from layers.view import data_as_of
 from tests.accounts_city import PASSWORD
 from tests.components import strings
-from tests.webutil import login, signed_in
+from tests.webutil import login, router_body, signed_in
 
 AS_OF = dt.date(2026, 11, 28)  # the demo's as_of (tests/conftest.py)
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of the as-of day in China
@@ -264,22 +264,8 @@ def test_app_serves_the_page_and_routes_the_query(town_store: Store) -> None:
     assert client.get("/assets/gridboard.css").status_code == 200
     dependencies = client.get("/_dash-dependencies").get_json()
     router = next(d for d in dependencies if "_pages_content" in d["output"])
-    response = client.post(
-        "/_dash-update-component",
-        json={
-            "output": router["output"],
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": "/overview"},
-                {"id": "_pages_location", "property": "search", "value": "?lang=en"},
-            ],
-            "changedPropIds": ["_pages_location.search"],
-            "state": [],
-        },
-    )
+    body = router_body("/overview", "?lang=en", router["output"])
+    response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200
     body = json.dumps(response.get_json(), ensure_ascii=False)
     assert "Streets at a glance" in body and STREET_NAME in body

@@ -20,7 +20,7 @@ from geodata.backends import open_store
 from geodata.store import Store
 from tests import accounts_city
 from tests.accounts_city import PASSWORD, Town
-from tests.webutil import form_token, login, session_secret
+from tests.webutil import form_token, login, router_body, session_secret
 
 STRONG = "Another good passphrase 7"
 
@@ -72,22 +72,7 @@ def test_the_page_says_who_is_signed_in_and_offers_sign_out(client: Any) -> None
     login(client, "street", PASSWORD)
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200
-    page = client.post(
-        "/_dash-update-component",
-        json={
-            "output": ".._pages_content.children..._pages_store.data..",
-            "outputs": [
-                {"id": "_pages_content", "property": "children"},
-                {"id": "_pages_store", "property": "data"},
-            ],
-            "inputs": [
-                {"id": "_pages_location", "property": "pathname", "value": "/"},
-                {"id": "_pages_location", "property": "search", "value": ""},
-            ],
-            "changedPropIds": ["_pages_location.pathname"],
-            "state": [],
-        },
-    )
+    page = client.post("/_dash-update-component", json=router_body("/", ""))
     page = json.dumps(page.get_json(), ensure_ascii=False)
     assert "测试street" in page and "街道主管" in page and "水泊街道" in page
     assert '"action": "/logout"' in page and '"name": "csrf_token"' in page

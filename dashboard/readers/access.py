@@ -3,9 +3,8 @@ a layers.access.Principal (memoized per data revision)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from geodata.accounts import Display, Grant, User
+from geodata.codes import street_of
 from geodata.model import Level
 from geodata.store import Store
 from layers.access import PERSONAL_ROLES, Principal, Reach
@@ -24,9 +23,14 @@ def principal_of_user(src: Source, user: User) -> Principal:
 
 def principal_of_display(src: Source, display: Display) -> Principal:
     """A wall display: the city, or one street; read-only, residents' data masked."""
+    parts = [display.name, display.scope, src.revision()]
+    return src.memo("display-principal", parts, lambda: _resolve_display(src.store, display))
+
+
+def _resolve_display(store: Store, display: Display) -> Principal:
     if display.scope is None:
         return Principal(display.name, "display", ("display",), Reach(city=True), street_codes=None)
-    area = src.store.area(display.scope)
+    area = store.area(display.scope)
     name = area["name"] if area else display.scope
     return Principal(
         display.name,
@@ -56,7 +60,7 @@ def _resolve_user(store: Store, user: User) -> Principal:
         if grant.role == "city":
             streets = None
         elif streets is not None:
-            streets |= _streets_of(store, reach)
+            streets |= _streets_of(reach)
     return Principal(
         login=user.login,
         kind="user",
@@ -99,19 +103,10 @@ def _reach(store: Store, grant: Grant, person_id: str | None) -> tuple[Reach, st
     return Reach(communities=frozenset({scope})), area["name"]
 
 
-def _streets_of(store: Store, reach: Reach) -> set[str]:
-    """Streets in which `reach` holds any area."""
-    streets = set(reach.streets)
-    for code in _codes(reach.communities, reach.compounds, reach.grids):
-        area = store.area(code)
-        if area is not None and area.get("street_code"):
-            streets.add(str(area["street_code"]))
-    return streets
-
-
-def _codes(*sets: Iterable[str]) -> Iterable[str]:
-    for codes in sets:
-        yield from codes
+def _streets_of(reach: Reach) -> set[str]:
+    """Streets in which `reach` holds any area (the store keeps parents as codes name them)."""
+    codes = (*reach.streets, *reach.communities, *reach.compounds, *reach.grids)
+    return {street_of(code) for code in codes}
 
 
 def worker_cells(src: Source, worker: str) -> list[str] | None:

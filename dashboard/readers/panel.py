@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from geodata.codes import street_of
 from geodata.model import Level
 from geodata.store import Store, Window
 from layers import panel as rows_of
@@ -17,7 +18,6 @@ from layers.access import Principal, Reach
 from layers.view import CITY, DEFAULTS, ViewState, data_as_of, window_of
 
 PANEL_CASE_LIMIT = 20
-STREET_CODE_DIGITS = 9  # every area code starts with its street's (geodata.codes)
 CSV_ROW_LIMIT = 5000  # newest cases in the case table's CSV
 AREA_LEVELS = (Level.COMPOUND, Level.GRID)
 PANEL_LEVELS = (Level.COMPOUND.value, Level.GRID.value)  # what a click on the map selects
@@ -147,7 +147,7 @@ def csv_rows(
 def _names(store: Store, codes: Codes) -> dict[str, str]:
     """Names of the areas of the street the codes lie in (of the city when they span more)."""
     listed = [codes] if isinstance(codes, str) else (codes or [])
-    streets = {c[:STREET_CODE_DIGITS] for c in listed}
+    streets = {street_of(c) for c in listed}
     street = streets.pop() if len(streets) == 1 else None
     return rows_of.area_names(
         *(store.areas(level, parent=street) for level in (Level.COMMUNITY, *AREA_LEVELS))
