@@ -123,6 +123,7 @@
     if (!message || !texts || stale(message, current)) {
       return [clientside.no_update, clientside.no_update];
     }
+    // message.painted: the figure came coloured with it (a new map), only the legend is new.
     var patch = new clientside.Patch();
     var blocks = message.levels.map(function (level, trace) {
       var numbers = Array.from(decode(level.numbers));
@@ -156,7 +157,7 @@
           return element("Div", { className: "gb-legend-note", children: note });
         }),
       );
-    return [patch.build(), legend];
+    return [message.painted ? clientside.no_update : patch.build(), legend];
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside, {

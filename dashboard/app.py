@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geodata.store import Store
 
-from . import auditpage, context, gate, signin
+from . import auditpage, context, gate, geometry, signin
 from .settings import Settings
 
 TITLE = "网格治理一张图"
@@ -100,6 +100,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
 
     signin.install(server, settings.login_attempts_per_minute)
     auditpage.install(server)
+    geometry.install(server)
     app = dash.Dash(
         # The package name makes Dash load dashboard/pages/*.py as dashboard.pages.<name>,
         # the same module a plain import gives, so no page is registered twice.

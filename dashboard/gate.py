@@ -15,6 +15,7 @@ from flask import Response, g, request
 from dashboard import context, ids, signin
 from dashboard.i18n import resolve_language, t
 from dashboard.readers import access as access_reader
+from dashboard.readers.map import GEOMETRY_PATH
 from dashboard.sessions import COOKIE, Signed, resume
 from layers.access import PAGE_ROLES, Principal, cell_area, code_area
 from layers.routeview import RouteView
@@ -91,6 +92,7 @@ INPUT_RULES: dict[tuple[str, str], Extract] = {
     (ids.METRICS_CSV_BUTTON, "n_clicks"): _none,
     (ids.CASE_TABLE, "getRowsRequest"): _none,
     (ids.CASE_CSV_BUTTON, "n_clicks"): _none,
+    (ids.CASE_TABLE_START, "data"): _none,  # the map has been drawn
     (ids.ROUTES_VIEW, "data"): _route_view,
     (ids.ROUTES_WORKER, "value"): _worker,
     (ids.ROUTES_DATE, "value"): _none,
@@ -277,8 +279,17 @@ def _must_change(path: str) -> Response:
     return plain(403, "change your one-time password first")
 
 
+def page_of_path(path: str) -> str:
+    """The page whose roles and scope rule an address: a page, or what a page fetches."""
+    if path == "/audit.csv":
+        return "/audit"
+    if path.startswith(GEOMETRY_PATH):  # the map's shapes: the map's roles, its street rule
+        return "/"
+    return path
+
+
 def _check_page(principal: Principal, path: str) -> Response | None:
-    page = "/audit" if path == "/audit.csv" else path
+    page = page_of_path(path)
     if page not in PAGE_ROLES:
         return None  # Dash answers unknown pages with its own "not found"
     if not principal.may_open(page):

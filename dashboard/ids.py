@@ -55,9 +55,11 @@ CASE_TABLE: Final = "case-table"  # dash-ag-grid of the selected area's or stree
 CASE_TABLE_TITLE: Final = "case-table-title"
 CASE_CSV_BUTTON: Final = "case-csv-button"
 CASE_CSV_DOWNLOAD: Final = "case-csv-download"
-# The case table's grid is rebuilt inside this container, so a language change reaches
-# AG Grid's own texts (localeText is read only when a grid is created).
+# The case table's grid is built inside this container once the map is drawn, in the
+# page's language (AG Grid reads localeText only when a grid is created).
 CASE_TABLE_BODY: Final = "case-table-body"
+# Set in the browser once the map is drawn (assets/casetable.js): then the grid is built.
+CASE_TABLE_START: Final = "case-table-start"
 
 # Visit routes page ("/routes", owned by pages/routes.py).
 ROUTES_URL: Final = "routes-url"  # dcc.Location: the query string holds the view

@@ -69,7 +69,8 @@ def case_table(lang: str) -> Component:
                 align="flex-start",
             ),
             dcc.Download(id=ids.CASE_CSV_DOWNLOAD),
-            html.Div(_case_grid(lang), id=ids.CASE_TABLE_BODY),
+            html.Div(id=ids.CASE_TABLE_BODY),
+            dcc.Store(id=ids.CASE_TABLE_START),
         ],
         className="gb-cases",
     )
@@ -90,6 +91,26 @@ def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
 def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
     """VIEW → the case table of the selected area or street."""
     return case_table_content(context.store(), view)
+
+
+# The grid comes after the map has been drawn: its scripts would slow the first paint.
+dash.clientside_callback(
+    dash.ClientsideFunction(namespace="gridboard_cases", function_name="afterMap"),
+    Output(ids.CASE_TABLE_START, "data"),
+    Input(ids.MAP, "id"),
+    State(ids.CASE_TABLE_START, "id"),
+)
+
+
+@callback(
+    Output(ids.CASE_TABLE_BODY, "children"),
+    Input(ids.CASE_TABLE_START, "data"),
+    State(ids.VIEW, "data"),
+    prevent_initial_call=True,
+)
+def start_case_table(_started: Any, view: Mapping[str, Any] | None) -> Component:
+    """The grid of the case table, once the map is drawn (it then asks for its rows)."""
+    return _case_grid(view_state(view).lang)
 
 
 @callback(

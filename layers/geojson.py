@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 
@@ -54,3 +55,9 @@ def bounds(areas: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
         return None
     west, south, east, north = (float(v) for v in areas.total_bounds)
     return west, south, east, north
+
+
+def encoded(collection: dict) -> bytes:
+    """A FeatureCollection as compact JSON, gzip-compressed: the body the geometry route sends."""
+    text = json.dumps(collection, separators=(",", ":"), ensure_ascii=False)
+    return gzip.compress(text.encode(), compresslevel=6, mtime=0)

@@ -88,7 +88,9 @@ class Scene:
     """Everything a full figure holds: geometry per level and what to draw on it."""
 
     coloured: Sequence[Values]  # bottom to top
-    shapes: Mapping[str, dict]  # level → FeatureCollection (coloured and outline levels)
+    # level → FeatureCollection, or the address the browser fetches it from (coloured and
+    # outline levels)
+    shapes: Mapping[str, dict | str]
     outlines: Sequence[str] = ()  # outlined levels, bottom to top
     basemap: Basemap = field(default_factory=Basemap)
     revision: str = ""  # changes when the view should be fitted again
@@ -229,7 +231,7 @@ def outline_widths(values: Values, selected: str | None) -> dict[str, Any]:
     }
 
 
-def _trace(values: Values, shape: dict, metric: str, texts: Texts, selected: str | None):
+def _trace(values: Values, shape: dict | str, metric: str, texts: Texts, selected: str | None):
     paint = colours(values, metric, texts)
     lines = outline_widths(values, selected)
     return go.Choroplethmap(
@@ -248,8 +250,9 @@ def _trace(values: Values, shape: dict, metric: str, texts: Texts, selected: str
     )
 
 
-def line_layer(shape: dict, colour: str, width: float, name: str) -> dict[str, Any]:
-    """A map layer drawing the outlines of a FeatureCollection (no hover, no clicks)."""
+def line_layer(shape: dict | str, colour: str, width: float, name: str) -> dict[str, Any]:
+    """A map layer drawing the outlines of a FeatureCollection, or of the one at an address
+    (no hover, no clicks)."""
     return {
         "sourcetype": "geojson",
         "source": shape,

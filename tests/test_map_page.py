@@ -157,7 +157,7 @@ def test_recolouring_sends_a_patch_without_geometry(app: dash.Dash, page: Module
         assert isinstance(patch, Patch) and patch._operations == []  # the figure is untouched
         body = to_json([patch, paint, notice, drawn_now])
         assert "coordinates" not in body and "geojson" not in body and "Feature" not in body
-        assert len(body) < len(to_json(full)) / 20, change
+        assert len(body) < len(to_json(full)) / 10, change
         assert [level["level"] for level in paint["levels"]] == ["grid", "compound"]
         assert drawn_now == view.as_dict()
 

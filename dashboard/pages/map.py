@@ -222,8 +222,11 @@ def render_map(
     message = notice(view, place, counts, coloured.period)
     if problems:  # a view the browser sent that could not be used: say so, show the default
         message = " ".join([*(problem_text(p, view.lang) for p in problems), message or ""])
-    repainted = repaint(view, drawn)
-    paint = paint_message(coloured.values, view, coloured.period) if repainted else no_update
+    paint: Any = no_update
+    if repaint(view, drawn):
+        paint = paint_message(coloured.values, view, coloured.period)
+        # A full figure is coloured already: the browser only writes the legend from it.
+        paint["painted"] = not isinstance(figure, Patch)
     return figure, paint, message, view.as_dict()
 
 
@@ -234,6 +237,7 @@ def render_map(
     Output(ids.MAP_DRAWN, "data"),
     Input(ids.VIEW, "data"),
     State(ids.MAP_DRAWN, "data"),
+    prevent_initial_call=True,  # the page comes with its map drawn (layout)
 )
 def draw_map(view: dict, drawn: dict | None) -> tuple[Any, ...]:
     """VIEW → the map: a full figure for a new street or layers, else the paint message."""
@@ -249,7 +253,8 @@ dash.clientside_callback(
     Input(ids.MAP_PAINT, "data"),
     State(ids.PAINT_TEXTS, "data"),
     State(ids.VIEW, "data"),  # a message for another view than this one is dropped
-    prevent_initial_call=True,
+    # Also at the start: the legend of the map the page came with (draw_map waits for a change).
+    prevent_initial_call="initial_duplicate",
 )
 
 
@@ -461,10 +466,12 @@ def map_view(
     offered: Sequence[str] = LAYERS,
     whole_city: bool = True,
 ) -> Component:
-    """The page for a store holding data; `offered`: the layers that can be switched on;
-    `whole_city`: the street choice offers the whole city."""
+    """The page for a store holding data, its map drawn (no callback before the first paint:
+    the figure fetches its shapes from the geometry route); `offered`: the layers that can be
+    switched on; `whole_city`: the street choice offers the whole city."""
     lang = view.lang
     side, table = panel_pieces(lang)
+    figure, paint, message, drawn = render_map(view, None)
     return html.Main(
         [
             header(
@@ -474,7 +481,7 @@ def map_view(
                 other_pages(PATH, lang),
             ),
             html.Div(
-                [problems_alert(problems, lang), html.Div(id=ids.MAP_NOTICE)],
+                [problems_alert(problems, lang), html.Div(message, id=ids.MAP_NOTICE)],
                 id=ids.MAP_MESSAGE,
                 role="status",
             ),
@@ -485,6 +492,7 @@ def map_view(
                         [
                             dcc.Graph(
                                 id=ids.MAP,
+                                figure=figure,
                                 className="gb-map",
                                 config={"displaylogo": False, "scrollZoom": True},
                             ),
@@ -504,8 +512,8 @@ def map_view(
             table,
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW, data=view.as_dict()),
-            dcc.Store(id=ids.MAP_DRAWN),
-            dcc.Store(id=ids.MAP_PAINT),
+            dcc.Store(id=ids.MAP_DRAWN, data=drawn),
+            dcc.Store(id=ids.MAP_PAINT, data=paint),
             dcc.Store(id=ids.PAINT_TEXTS, data=paint_texts(lang)),
         ],
         className="gb-page gb-page-wide",

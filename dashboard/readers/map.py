@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,7 @@ TIANDITU_TILES = (
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
     "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 )
+GEOMETRY_PATH = "/geometry/"  # the geometry route: /geometry/<level>.json?street=…&v=…
 AMAP_TILES = (
     "https://webrd01.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 )
@@ -94,21 +98,67 @@ def shift_for(settings: Settings) -> Callable[[np.ndarray], np.ndarray] | None:
     return shift_coords if settings.tiles == "amap" else None
 
 
+def _collection(src: Source, level: str, street: str) -> dict:
+    """The FeatureCollection of the street's areas of `level` the asker sees (rounded,
+    simplified, shifted if asked); a street's outline is shown whole."""
+    areas = src.store.areas(Level(level), parent=parent_of(street))
+    if level != Level.STREET.value:
+        areas = visible(src, areas, level, street)
+    return geojson.feature_collection(areas, level, shift_for(src.settings))
+
+
+def _shape_key(src: Source, level: str, street: str, rev: str) -> list[object]:
+    """Everything a level's shapes depend on: the data, the basemap's shift, the asker's reach."""
+    return [level, street, rev, src.settings.tiles, src.reach_key(street)]
+
+
 def shapes(src: Source, levels: Sequence[str], street: str, rev: str) -> dict[str, dict]:
     """level → FeatureCollection of the street's areas (rounded, simplified, shifted if asked)."""
-    settings = src.settings
 
     def one(level: str) -> dict:
-        def compute() -> dict:
-            areas = src.store.areas(Level(level), parent=parent_of(street))
-            if level != Level.STREET.value:  # a street's outline is shown whole
-                areas = visible(src, areas, level, street)
-            return geojson.feature_collection(areas, level, shift_for(settings))
-
-        key = [level, street, rev, settings.tiles, src.reach_key(street)]
-        return src.memo("shapes", key, compute)
+        key = _shape_key(src, level, street, rev)
+        return src.memo("shapes", key, lambda: _collection(src, level, street))
 
     return {level: one(level) for level in levels}
+
+
+@dataclass(frozen=True)
+class ShapeFile:
+    """One level's shapes as the geometry route sends them (dashboard/geometry.py)."""
+
+    version: str  # names this content: the URL's `v` and the ETag
+    body: bytes  # gzip-compressed GeoJSON
+
+
+def shape_version(src: Source, level: str, street: str, rev: str) -> str:
+    """A short name for the content of a level's shapes as the asker sees them."""
+    text = json.dumps(_shape_key(src, level, street, rev))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def shape_file(src: Source, level: str, street: str, rev: str) -> ShapeFile:
+    """The street's shapes of `level` ready to send; encoded once per data revision."""
+    key = _shape_key(src, level, street, rev)
+
+    def compute() -> ShapeFile:
+        body = geojson.encoded(_collection(src, level, street))
+        return ShapeFile(shape_version(src, level, street, rev), body)
+
+    return src.memo("shape-file", key, compute)
+
+
+def shape_urls(src: Source, levels: Sequence[str], street: str, rev: str) -> dict[str, str]:
+    """level → the address of its shapes: the browser fetches them once and keeps them as
+    long as the address stands (it changes with the data, the basemap and the asker's reach)."""
+    return {
+        level: geometry_url(level, street, shape_version(src, level, street, rev))
+        for level in levels
+    }
+
+
+def geometry_url(level: str, street: str, version: str) -> str:
+    """The geometry route's address of one level's shapes of a street (or the city)."""
+    return f"{GEOMETRY_PATH}{level}.json?" + urlencode({"street": street, "v": version})
 
 
 def area_table(src: Source, level: str, street: str, rev: str) -> pd.DataFrame:
@@ -200,7 +250,7 @@ def scene(
     """Everything the full figure of `view` draws: shapes, outlines, tiles, bounds, problems."""
     return Scene(
         coloured=list(values),
-        shapes=shapes(src, view.shown_areas(), view.street, rev),
+        shapes=shape_urls(src, view.shown_areas(), view.street, rev),
         outlines=[layer for layer in view.shown_areas() if layer not in COLOURED],
         basemap=basemap(src.settings),
         revision=f"{view.street}|{view.layers}",

@@ -18,11 +18,15 @@ from geodata.store import Store
 from tests.webutil import serving_app
 
 # The plotly map's MapLibre instance: ready once loaded and no longer moving.
+# Drawn: the map has loaded every source (shapes fetched from an address included), stands
+# still, and holds a layer for each coloured trace (added once its shapes have arrived).
 MAP_READY = """(id) => {
     const gd = document.querySelector(`#${id} .js-plotly-plot`);
     const map = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
         && gd._fullLayout.map._subplot.map;
-    return Boolean(map && map.loaded() && !map.isMoving());
+    if (!(map && map.loaded() && !map.isMoving())) return false;
+    return gd._fullData.every((trace) => trace.type !== "choroplethmap" || !trace.visible
+        || Boolean(map.getLayer(`plotly-trace-layer-${trace.uid}-fill`)));
 }"""
 # Page coordinates of a lon/lat on the map.
 PROJECT = """([id, lon, lat]) => {
