@@ -117,9 +117,33 @@
     });
   }
 
-  // `current` (optional): the page's view, for pages whose view can change under a message.
-  function paint(message, texts, current) {
+  // The shapes a figure names by address, asked for at once: plotly asks only once its own
+  // script has loaded, and then finds them in its cache (window.PlotlyGeoAssets).
+  function prefetch(figure) {
+    var assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} });
+    ((figure && figure.data) || []).forEach(function (trace) {
+      var url = trace.geojson;
+      if (typeof url !== "string" || assets[url]) {
+        return;
+      }
+      fetch(url, { credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (shapes) {
+          if (shapes && !assets[url]) {
+            assets[url] = shapes;
+          }
+        })
+        .catch(function () {}); // plotly then fetches them itself, and says what went wrong
+    });
+  }
+
+  // `current` (optional): the page's view, for pages whose view can change under a message;
+  // `figure` (optional): the map's figure, whose shapes are fetched at once.
+  function paint(message, texts, current, figure) {
     var clientside = window.dash_clientside;
+    prefetch(figure);
     if (!message || !texts || stale(message, current)) {
       return [clientside.no_update, clientside.no_update];
     }

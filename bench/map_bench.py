@@ -14,8 +14,9 @@ import numpy as np
 from dash import Patch, no_update
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard import panel
+from dashboard import context, panel
 from dashboard.app import create_app
+from dashboard.readers import map as map_reader
 from dashboard.settings import Settings
 from geodata.backends import open_store
 from geodata.model import Level
@@ -41,15 +42,38 @@ def _response(parts: tuple) -> list:
     return [p.to_plotly_json() if isinstance(p, Patch) else p for p in parts if p is not no_update]
 
 
+def _shapes_size(view: ViewState) -> tuple[int, int]:
+    """Bytes of the shapes the view's figure fetches from the geometry route, raw and gzipped."""
+    src = context.source()
+    files = [
+        map_reader.shape_file(src, level, view.street, src.revision())
+        for level in view.shown_areas()
+    ]
+    return sum(len(gzip.decompress(f.body)) for f in files), sum(len(f.body) for f in files)
+
+
 def _payloads(render, view: ViewState, label: str) -> list[Result]:
-    """The whole first response (figure, paint, notice) against the whole recolour response."""
+    """The whole first load (figure, paint, notice, and the shapes the figure fetches) against
+    the whole recolour response."""
     first = render(view, None)
-    full_raw, full_gz = _size(_response(first))
+    figure_raw, figure_gz = _size(_response(first))
+    shapes_raw, shapes_gz = _shapes_size(view)
+    full_raw, full_gz = figure_raw + shapes_raw, figure_gz + shapes_gz
     recoloured = ViewState.from_dict(view.as_dict() | {"metric": "visits_per_100"})
     patch_raw, patch_gz = _size(_response(render(recoloured, first[-1])))
     return [
-        Result(f"first map payload, {label} (raw)", full_raw / 1e3, "KB"),
-        Result(f"first map payload, {label} (gzip)", full_gz / 1e3, "KB"),
+        Result(
+            f"first map payload, {label} (raw)",
+            full_raw / 1e3,
+            "KB",
+            note=f"figure {figure_raw / 1e3:.0f} KB + shapes {shapes_raw / 1e3:.0f} KB",
+        ),
+        Result(
+            f"first map payload, {label} (gzip)",
+            full_gz / 1e3,
+            "KB",
+            note=f"figure {figure_gz / 1e3:.0f} KB + shapes {shapes_gz / 1e3:.0f} KB",
+        ),
         Result(
             f"recolour response, {label} (raw, % of first payload)",
             100 * patch_raw / full_raw,

@@ -130,7 +130,9 @@ def test_the_class_rule_on_shown_numbers_agrees_with_classify(
 def test_reselect_marks_one_area() -> None:
     updates = dict(mapfig.reselect([GRID, COMPOUND], "g2"))
     assert updates[0]["marker.line.width"] == [0.8, 4.0, 0.8]
-    assert updates[1]["marker.line.color"] == [mapfig.TRACE_LINE["compound"][0]] * 2
+    # a trace without the selected area: one colour and width for all, not one per area
+    assert updates[1]["marker.line.color"] == mapfig.TRACE_LINE["compound"][0]
+    assert updates[1]["marker.line.width"] == mapfig.TRACE_LINE["compound"][1]
 
 
 def test_names_from_data_cannot_become_markup_in_the_hover() -> None:

@@ -253,6 +253,7 @@ dash.clientside_callback(
     Input(ids.MAP_PAINT, "data"),
     State(ids.PAINT_TEXTS, "data"),
     State(ids.VIEW, "data"),  # a message for another view than this one is dropped
+    State(ids.MAP, "figure"),  # its shapes are fetched at once, while plotly loads
     # Also at the start: the legend of the map the page came with (draw_map waits for a change).
     prevent_initial_call="initial_duplicate",
 )
