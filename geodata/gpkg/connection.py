@@ -16,7 +16,14 @@ import pandas as pd
 from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
-from .schema import OLD_SCHEMA_VERSIONS, SCHEMA_VERSION, init_account_tables, init_schema
+from . import rollups as rollup_store
+from .schema import (
+    OLD_SCHEMA_VERSIONS,
+    SCHEMA_VERSION,
+    create_indexes,
+    init_account_tables,
+    init_schema,
+)
 
 _VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
 
@@ -114,6 +121,24 @@ class Connection:
                 f"{self.path}: store schema version {found}, this gridboard reads {SCHEMA_VERSION}"
             )
         self.schema_version = found
+        if not self.readonly:
+            self._build_rollups()
+
+    def _build_rollups(self) -> None:
+        """Rollups for a store written before they existed (metrics count raw rows until
+        then): built once, when the store is first opened writable."""
+        con = self._connect()
+        if rollup_store.exists(con) and rollup_store.ready(con):
+            return
+        try:
+            with self._transaction(data=False) as con:
+                rollup_store.init(con)
+                create_indexes(con)  # those added with the rollups too
+                if not rollup_store.ready(con):
+                    rollup_store.rebuild(con)
+        except (sqlite3.Error, StoreError) as exc:
+            self.close()
+            raise StoreError(f"{self.path}: cannot build the rollups ({exc})") from exc
 
     def _upgrade(self, found: str) -> None:
         """Bring an older store to SCHEMA_VERSION in place, in one transaction. The version

@@ -11,9 +11,10 @@ import pandas as pd
 import shapely
 
 from .. import geopackage as gp
-from .. import records
+from .. import records, rollups
 from ..locate import Locator, compound_grid_links
 from ..model import Level
+from . import rollups as rollup_store
 from .schema import AREA_COLUMNS, AREA_TABLES, LOCATOR_LEVELS, area_select, insert, key_table
 
 _AREAS = ", ".join(AREA_COLUMNS)
@@ -57,6 +58,7 @@ def refresh_all(con: sqlite3.Connection) -> None:
     _place_cases(con, locator, pd.read_sql_query(f"SELECT fid, lon, lat, {_AREAS} FROM cases", con))
     sets = ", ".join(f"{c} = b.{c}" for c in AREA_COLUMNS)
     con.execute(f"UPDATE visits SET {sets} FROM buildings b WHERE b.id = visits.building_id")
+    rollup_store.rebuild(con)
 
 
 def refresh_touched(
@@ -168,14 +170,22 @@ def _write_changed(
     changed = (before != new[cols].fillna("").to_numpy(dtype=object)).any(axis=1)
     updates = new.loc[changed, cols].assign(**{key: old.loc[changed, key].to_numpy()})
     sets = ", ".join(f"{c} = ?" for c in cols)
+    keys = updates[key].tolist()
+    counted = table == "cases" and bool(keys)  # cases count in the rollups under their areas
+    if counted:
+        rollup_store.add(con, rollups.case_events(rollup_store.cases_of(con, key, keys), -1))
     con.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", records.rows(updates))
+    if counted:
+        rollup_store.add(con, rollups.case_events(rollup_store.cases_of(con, key, keys)))
     return changed
 
 
 def _move_visits(con: sqlite3.Connection, moved: pd.DataFrame) -> None:
-    """Visits of moved buildings take the buildings' new areas."""
+    """Visits of moved buildings take the buildings' new areas (and count there)."""
     if moved.empty:
         return
+    ids = moved["id"].tolist()
+    rollup_store.add(con, rollups.visit_events(rollup_store.visits_of(con, "building_id", ids), -1))
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS moved_buildings (id TEXT PRIMARY KEY, old_grid TEXT,"
         f" {', '.join(f'{c} TEXT' for c in AREA_COLUMNS)})"
@@ -188,6 +198,7 @@ def _move_visits(con: sqlite3.Connection, moved: pd.DataFrame) -> None:
     con.execute(f"{update} AND visits.grid_code IN (SELECT old_grid FROM moved_buildings)")
     if moved["old_grid"].isna().any():
         con.execute(f"{update} AND visits.grid_code IS NULL")
+    rollup_store.add(con, rollups.visit_events(rollup_store.visits_of(con, "building_id", ids)))
 
 
 def _sum_households(con: sqlite3.Connection, changed: dict[str, set[str]] | None = None) -> None:

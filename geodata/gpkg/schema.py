@@ -13,6 +13,7 @@ from .. import records
 from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
+from . import rollups as rollup_store
 
 SCHEMA_VERSION = "2"
 # Versions this gridboard opens: a version-1 store (no accounts) is upgraded in place when
@@ -90,6 +91,8 @@ INDEXES: dict[str, str] = {
     "cases_backlog": "cases (closed_at, rejected_at, reported_at, due_at, street_code,"
     " community_code)",
     "visits_date": "visits (date)",
+    # Cover the metrics' list of areas and households: no polygon page is read for it.
+    **{f"{table}_households": f"{table} (code, households)" for table in AREA_TABLES.values()},
     "visits_worker": "visits (worker_id, date)",
     **{f"cases_{c}": f"cases ({c}, reported_at)" for c in AREA_COLUMNS},
     **{f"visits_{c}": f"visits ({c}, date)" for c in AREA_COLUMNS},
@@ -154,6 +157,8 @@ def init_schema(con: sqlite3.Connection) -> None:
         [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
     )
     init_account_tables(con)
+    rollup_store.init(con)
+    con.execute("INSERT OR REPLACE INTO gridboard_meta VALUES (?, '1')", (rollup_store.READY,))
 
 
 def init_account_tables(con: sqlite3.Connection) -> None:

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 import geopandas as gpd
 import pandas as pd
 
-from .. import records, rules
+from .. import records, rollups, rules
 from ..city import CityData
 from ..locate import compound_grid_links
 from ..model import Level
 from ..store import StoreError
 from . import areas as area_writes
 from . import derived
+from . import rollups as rollup_store
 from . import staff as staff_checks
 from .connection import Connection
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
@@ -60,8 +61,10 @@ class Writes(Connection):
                 insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
                 if cases is not None:
                     insert(con, "cases", cases)
-                if len(city.visits):
-                    insert(con, "visits", records.prepare_visits(city.visits, con))
+                visits = records.prepare_visits(city.visits, con) if len(city.visits) else None
+                if visits is not None:
+                    insert(con, "visits", visits)
+                rollup_store.rebuild(con, _or_empty(cases), _or_empty(visits))
                 create_indexes(con)
                 con.execute("ANALYZE")
         except sqlite3.Error as exc:
@@ -95,6 +98,7 @@ class Writes(Connection):
                 for name in _CASE_INDEXES if bulk else ():  # rebuilt below: faster than row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 insert(con, "cases", prepared)
+                rollup_store.add(con, rollups.case_events(prepared))
                 if bulk:
                     create_indexes(con)
         except sqlite3.Error as exc:
@@ -117,6 +121,7 @@ class Writes(Connection):
                 prepared = records.prepare_visits(visits, con)
                 records.check_new_ids(con, "visits", prepared["id"])
                 insert(con, "visits", prepared)
+                rollup_store.add(con, rollups.visit_events(prepared))
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: visits not written ({exc})") from exc
         return len(prepared)
@@ -163,3 +168,7 @@ class Writes(Connection):
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: staff not written ({exc})") from exc
         return len(roles)
+
+
+def _or_empty(frame: pd.DataFrame | None) -> pd.DataFrame:
+    return pd.DataFrame() if frame is None else frame

@@ -1,0 +1,219 @@
+"""The GeoPackage store's rollups (geodata.rollups): their tables, their upkeep in every write's
+transaction, and the sums metrics read from them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import geopackage as gp
+from .. import rollups as ru
+from ..model import Level
+
+TABLES = ("rollups", "rollup_codes")
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS rollups (level TEXT NOT NULL, category TEXT NOT NULL,
+  span TEXT NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (level, category, span, start)) WITHOUT ROWID""",
+    # Per level, the codes in the order of the blocks' area indexes (JSON list, only grows).
+    "CREATE TABLE IF NOT EXISTS rollup_codes (level TEXT PRIMARY KEY, codes TEXT NOT NULL)",
+)
+READY = "rollups"  # gridboard_meta key: "1" once the rollups hold every case and visit
+_CASE_COLUMNS = "category, reported_at, closed_at, rejected_at, due_at"
+_AREAS = "street_code, community_code, compound_code, grid_code"
+
+
+def init(con: sqlite3.Connection) -> None:
+    """Add the rollup tables (idempotent), inside the caller's transaction."""
+    for statement in SCHEMA:
+        con.execute(statement)
+    for table in TABLES:
+        gp.register_layer(con, table, None)
+
+
+def exists(con: sqlite3.Connection) -> bool:
+    """Whether the store has the rollup tables (a store written before them has not)."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollups'"
+    return con.execute(sql).fetchone() is not None
+
+
+def ready(con: sqlite3.Connection) -> bool:
+    """Whether the rollups hold every case and visit (else metrics count raw rows)."""
+    row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (READY,)).fetchone()
+    return row is not None and row[0] == "1"
+
+
+def rebuild(
+    con: sqlite3.Connection, cases: pd.DataFrame | None = None, visits: pd.DataFrame | None = None
+) -> None:
+    """The rollups made again from every case and visit: those given (all the store holds,
+    as written), else those read from the store."""
+    con.execute("DELETE FROM rollups")
+    con.execute("DELETE FROM rollup_codes")
+    if cases is None:
+        cases = pd.read_sql_query(f"SELECT {_CASE_COLUMNS}, {_AREAS} FROM cases", con)
+    if visits is None:
+        visits = pd.read_sql_query(f"SELECT date, households_reached, {_AREAS} FROM visits", con)
+    events = []
+    if len(cases):
+        events.append(ru.case_events(cases))
+    if len(visits):
+        events.append(ru.visit_events(visits))
+    if events:
+        add(con, pd.concat(events, ignore_index=True))
+    con.execute("INSERT OR REPLACE INTO gridboard_meta VALUES (?, '1')", (READY,))
+
+
+def cases_of(con: sqlite3.Connection, key: str, values: Iterable[object]) -> pd.DataFrame:
+    """The rollup columns of the cases whose `key` (fid or id) is in `values`."""
+    return _rows(con, "cases", f"{_CASE_COLUMNS}, {_AREAS}", key, values)
+
+
+def visits_of(con: sqlite3.Connection, key: str, values: Iterable[object]) -> pd.DataFrame:
+    """The rollup columns of the visits whose `key` (id or building_id) is in `values`."""
+    return _rows(con, "visits", f"date, households_reached, {_AREAS}", key, values)
+
+
+def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -> pd.DataFrame:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_keys (key PRIMARY KEY)")
+    con.execute("DELETE FROM rollup_keys")
+    con.executemany("INSERT OR IGNORE INTO rollup_keys VALUES (?)", ((v,) for v in values))
+    sql = f"SELECT {columns} FROM {table} WHERE {key} IN (SELECT key FROM rollup_keys)"
+    return pd.read_sql_query(sql, con)
+
+
+# --- upkeep ---------------------------------------------------------------------------------
+def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
+    """Add events (geodata.rollups.case_events/visit_events, any sign) to the day blocks, and
+    to the month and year blocks holding those days."""
+    if events.empty:
+        return
+    codes = _codes(con)
+    before = {level: len(index) for level, index in codes.items()}
+    days = ru.day_deltas(events, codes)
+    _save_codes(con, codes, before)
+    months: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
+    for key, delta in days.items():
+        _write(con, key, ru.merged_day(_read(con, key), delta, key.start))
+        month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start))
+        months[month].append(_with_last(delta, key.start))
+    quarters = _roll_up(con, months, ru.DAY, ru.next_month, ru.QUARTER, ru.quarter_of)
+    years = _roll_up(con, quarters, ru.MONTH, ru.next_quarter, ru.YEAR, ru.year_of)
+    _roll_up(con, years, ru.QUARTER, ru.next_year, None, None)
+
+
+def _roll_up(con, spans, part, end_of, upper, start_of) -> dict[ru.Key, list[np.ndarray]]:
+    """Write each block of `spans` with its deltas added (its parts of span `part`); return
+    the deltas of the blocks of span `upper` holding them."""
+    out: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
+    for key, deltas in spans.items():
+        delta = ru.combined(deltas)
+        _write(con, key, _summed(con, key, delta, part, end_of(key.start)))
+        if upper is not None:
+            out[ru.Key(key.level, key.category, upper, start_of(key.start))].append(delta)
+    return out
+
+
+def _with_last(delta: np.ndarray, day: int) -> np.ndarray:
+    """Delta rows (area index, ADDITIVE) with last_visit: the day where it adds a visit."""
+    visits = delta[:, 1 + ru.FIELDS.index("visits")]
+    return np.column_stack([delta, np.where(visits > 0, day + 1, 0)])
+
+
+def _summed(
+    con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, part: str, end: int
+) -> np.ndarray:
+    """A month or year block with `delta` added. Its last_visit is the latest of its parts:
+    only when visits were taken away is it read again from the parts."""
+    if (delta[:, 1 + ru.FIELDS.index("visits")] >= 0).all():
+        return ru.combined([b for b in (_read(con, key), delta) if b is not None])
+    parts = [
+        ru.decode(data)
+        for (data,) in con.execute(
+            "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ?"
+            " AND start >= ? AND start < ?",
+            (key.level, key.category, part, key.start, end),
+        )
+    ]
+    return ru.combined(parts)
+
+
+def _read(con: sqlite3.Connection, key: ru.Key) -> np.ndarray | None:
+    row = con.execute(
+        "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?",
+        (key.level, key.category, key.span, key.start),
+    ).fetchone()
+    return ru.decode(row[0]) if row else None
+
+
+def _write(con: sqlite3.Connection, key: ru.Key, rows: np.ndarray) -> None:
+    where = (key.level, key.category, key.span, key.start)
+    if not len(rows):
+        con.execute(
+            "DELETE FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?",
+            where,
+        )
+        return
+    data = ru.encode(rows, key.span)
+    con.execute("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?)", (*where, data))
+
+
+def _codes(con: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for level, text in con.execute("SELECT level, codes FROM rollup_codes"):
+        out[level] = {code: i for i, code in enumerate(json.loads(text))}
+    return out
+
+
+def _save_codes(con: sqlite3.Connection, codes: dict[str, dict[str, int]], before: dict) -> None:
+    for level, index in codes.items():
+        if len(index) != before.get(level, 0):
+            ordered = sorted(index, key=index.__getitem__)
+            con.execute(
+                "INSERT OR REPLACE INTO rollup_codes VALUES (?, ?)", (level, json.dumps(ordered))
+            )
+
+
+# --- reading --------------------------------------------------------------------------------
+def codes(con: sqlite3.Connection, level: Level) -> list[str]:
+    """The codes of `level` in the order of the blocks' area indexes."""
+    row = con.execute("SELECT codes FROM rollup_codes WHERE level = ?", (level.value,)).fetchone()
+    return json.loads(row[0]) if row else []
+
+
+def sums_before(
+    con: sqlite3.Connection, level: Level, category: str, day: int, index: pd.Index
+) -> pd.DataFrame:
+    """FIELDS summed over every day before `day`, per area code of `level` (`index`: codes())."""
+    ranges = ru.before(day)
+    clauses = " OR ".join("(span = ? AND start >= ? AND start < ?)" for _ in ranges)
+    params = [v for r in ranges for v in r]
+    return _summed_blocks(con, level, category, clauses, params, index)
+
+
+def sums_between(
+    con: sqlite3.Connection, level: Level, category: str, start: int, end: int, index: pd.Index
+) -> pd.DataFrame:
+    """FIELDS summed over the days from `start` up to `end` (last_visit: within them)."""
+    blocks = ru.between(start, end)
+    clauses = " OR ".join("(span = ? AND start = ?)" for _ in blocks) or "0"
+    params = [v for b in blocks for v in b]
+    return _summed_blocks(con, level, category, clauses, params, index)
+
+
+def _summed_blocks(
+    con: sqlite3.Connection,
+    level: Level,
+    category: str,
+    clauses: str,
+    params: list,
+    index: pd.Index,
+) -> pd.DataFrame:
+    sql = f"SELECT data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
+    blocks = [ru.decode(data) for (data,) in con.execute(sql, [level.value, category, *params])]
+    return pd.DataFrame(ru.totals(blocks, len(index)), index=index, columns=ru.FIELDS)

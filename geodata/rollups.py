@@ -1,0 +1,290 @@
+"""Rollups: per area, local day and category, the counts every metric is a sum of (pure part).
+
+A case adds to the day it was reported (reported), the day it stopped being open (open_out),
+the day it became overdue (overdue_in) and the day that ended (overdue_out), and the days it
+was closed or rejected; a visit adds to its day (visits, households_reached). A case is open
+at a local midnight when reported before it and not closed or rejected before it, so the
+backlog at midnight D is the sum of reported − open_out over the days before D; overdue the
+same with overdue_in − overdue_out. Windows from midnight to midnight are differences of two
+such sums: rollups answer exactly what the raw group-bys answer for them.
+
+Blocks hold one span of days (a day, a month or a year) of one level and category: for each
+area with anything in it, its index in the level's code list and the FIELDS. Days are the
+truth; months are sums of their days, quarters of their months and years of their quarters,
+kept with them; a sum over any days reads at most a year, three quarters, two months and a
+month's days per end.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .model import LOCAL_TZ, Level
+
+FIELDS = (
+    "reported",
+    "open_out",
+    "overdue_in",
+    "overdue_out",
+    "closed",
+    "rejected",
+    "visits",
+    "households_reached",
+    "last_visit",  # the latest day with a visit (day number + 1; 0: none), the one maximum
+)
+ADDITIVE = len(FIELDS) - 1
+LAST = ADDITIVE  # column of last_visit
+CASE_FIELDS = FIELDS[:6]
+TOTAL = ""  # the category of the blocks over all categories
+DAY, MONTH, QUARTER, YEAR = "d", "m", "q", "y"
+LEVEL_COLUMN = {
+    Level.STREET: "street_code",
+    Level.COMMUNITY: "community_code",
+    Level.COMPOUND: "compound_code",
+    Level.GRID: "grid_code",
+}
+_NONE = np.iinfo(np.int64).min  # a missing day
+_LOCAL_OFFSET = np.timedelta64(8, "h")  # China Standard Time, no daylight saving
+
+
+@dataclass(frozen=True)
+class Key:
+    """Which block: level, category (TOTAL for all), span and first day (days since 1970)."""
+
+    level: str
+    category: str
+    span: str
+    start: int
+
+
+def local_days(times: pd.Series) -> np.ndarray:
+    """Local calendar day (days since 1970-01-01) of UTC times or their stored text; _NONE
+    where missing."""
+    parsed = pd.to_datetime(times, utc=True, format="ISO8601")
+    naive = parsed.dt.tz_localize(None).to_numpy("datetime64[s]")
+    days = (naive + _LOCAL_OFFSET).astype("datetime64[D]").astype(np.int64)
+    return np.where(np.isnat(naive), _NONE, days)
+
+
+def date_days(dates: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 of local dates (date objects or ISO text)."""
+    return pd.to_datetime(dates).to_numpy("datetime64[D]").astype(np.int64)
+
+
+def case_events(cases: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
+    """What cases add to the rollups (`sign` -1: what they take away): rows of day, category,
+    the area columns and FIELDS, one per case and kind of event."""
+    r = local_days(cases["reported_at"])
+    closed = local_days(cases["closed_at"])
+    rejected = local_days(cases["rejected_at"])
+    ended = np.where(
+        closed == _NONE, rejected, np.where(rejected == _NONE, closed, np.minimum(closed, rejected))
+    )
+    due = local_days(cases["due_at"])
+    over = np.where(due == _NONE, _NONE, np.maximum(due, r))
+    has_end = ended != _NONE
+    parts = [
+        (r, "reported", np.ones(len(r), bool)),
+        (np.maximum(ended, r), "open_out", has_end),
+        (over, "overdue_in", over != _NONE),
+        (np.maximum(ended, over), "overdue_out", (over != _NONE) & has_end),
+        (closed, "closed", closed != _NONE),
+        (rejected, "rejected", rejected != _NONE),
+    ]
+    frames = [_events(cases, days, field, keep, sign) for days, field, keep in parts]
+    return pd.concat(frames, ignore_index=True)
+
+
+def visit_events(visits: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
+    """What visits add to the rollups (`sign` -1: take away), as case_events."""
+    days = date_days(visits["date"])
+    out = _events(visits, days, "visits", np.ones(len(days), bool), sign)
+    out["households_reached"] = sign * visits["households_reached"].to_numpy(np.int64)
+    out["category"] = TOTAL
+    return out
+
+
+def _events(
+    rows: pd.DataFrame, days: np.ndarray, field: str, keep: np.ndarray, sign: int
+) -> pd.DataFrame:
+    out = pd.DataFrame({"day": days[keep]})
+    out["category"] = rows["category"].to_numpy(object)[keep] if "category" in rows else TOTAL
+    for column in LEVEL_COLUMN.values():
+        out[column] = rows[column].to_numpy(object)[keep]
+    for name in FIELDS[:ADDITIVE]:
+        out[name] = sign if name == field else 0
+    return out
+
+
+def day_deltas(events: pd.DataFrame, codes: dict[str, dict[str, int]]) -> dict[Key, np.ndarray]:
+    """Events summed into per-day blocks of every level, per category and over all: Key →
+    rows of (area index, ADDITIVE fields). `codes`: per level, code → index (grown here for
+    codes not listed yet)."""
+    out: dict[Key, np.ndarray] = {}
+    if events.empty:
+        return out
+    totals = events.assign(category=TOTAL)
+    both = pd.concat([events[events["category"] != TOTAL], totals], ignore_index=True)
+    fields = list(FIELDS[:ADDITIVE])
+    for level, column in LEVEL_COLUMN.items():
+        rows = both.dropna(subset=[column])
+        if rows.empty:
+            continue
+        index = codes.setdefault(level.value, {})
+        for code in pd.unique(rows[column]):
+            index.setdefault(str(code), len(index))
+        summed = rows.groupby([column, "category", "day"], sort=False)[fields].sum()
+        summed = summed[(summed.to_numpy() != 0).any(axis=1)].reset_index()
+        summed["idx"] = summed[column].map(index).astype(np.int64)
+        summed = summed.sort_values(["category", "day"], kind="stable")
+        categories = summed["category"].to_numpy(object)
+        day = summed["day"].to_numpy(np.int64)
+        values = summed[["idx", *fields]].to_numpy(np.int64)
+        edges = np.flatnonzero((categories[1:] != categories[:-1]) | (day[1:] != day[:-1])) + 1
+        for first, end in zip([0, *edges], [*edges, len(values)], strict=True):
+            out[Key(level.value, str(categories[first]), DAY, int(day[first]))] = values[first:end]
+    return out
+
+
+# --- blocks ---------------------------------------------------------------------------------
+def encode(rows: np.ndarray, span: str) -> bytes:
+    """A block: rows of (area index, FIELDS), sorted by index, as little-endian int32 columns;
+    day blocks (many, small, mostly zeros) compressed, month and year blocks (read by every
+    metric) plain."""
+    rows = rows[np.argsort(rows[:, 0], kind="stable")]
+    data = np.ascontiguousarray(rows.T).astype("<i4").tobytes()
+    return b"z" + zlib.compress(data, 1) if span == DAY else b"r" + data
+
+
+def decode(data: bytes) -> np.ndarray:
+    """The rows of (area index, FIELDS) of a block."""
+    body = zlib.decompress(data[1:]) if data[:1] == b"z" else memoryview(data)[1:]
+    return np.frombuffer(body, dtype="<i4").reshape(len(FIELDS) + 1, -1).T
+
+
+def merged_day(old: np.ndarray | None, delta: np.ndarray, day: int) -> np.ndarray:
+    """A day block after adding `delta` rows (area index, ADDITIVE fields): areas with
+    nothing left are dropped; last_visit is the day where the day has a visit."""
+    parts = [delta] if old is None else [old[:, : ADDITIVE + 1], delta]
+    rows = np.concatenate(parts)
+    idx, inverse = np.unique(rows[:, 0], return_inverse=True)
+    sums = np.zeros((len(idx), ADDITIVE), dtype=np.int64)
+    np.add.at(sums, inverse, rows[:, 1:])
+    keep = (sums != 0).any(axis=1)
+    last = np.where(sums[:, FIELDS.index("visits")] > 0, day + 1, 0)
+    return np.column_stack([idx, sums, last])[keep]
+
+
+def combined(blocks: Iterable[np.ndarray]) -> np.ndarray:
+    """Blocks of shorter spans summed into one (last_visit: the latest)."""
+    rows = [b for b in blocks if len(b)]
+    if not rows:
+        return np.zeros((0, len(FIELDS) + 1), dtype=np.int64)
+    stacked = np.concatenate(rows)
+    idx, inverse = np.unique(stacked[:, 0], return_inverse=True)
+    sums = np.zeros((len(idx), ADDITIVE), dtype=np.int64)
+    np.add.at(sums, inverse, stacked[:, 1 : ADDITIVE + 1])
+    last = np.zeros(len(idx), dtype=np.int64)
+    np.maximum.at(last, inverse, stacked[:, LAST + 1])
+    keep = (sums != 0).any(axis=1) | (last > 0)
+    return np.column_stack([idx, sums, last])[keep]
+
+
+def _start(day: int, unit: str, step: int = 0) -> int:
+    """First day (since 1970) of the month ("M") or year ("Y") of `day`, `step` units on."""
+    period = np.datetime64(day, "D").astype(f"datetime64[{unit}]") + step
+    return int(period.astype("datetime64[D]").astype(np.int64))
+
+
+def month_of(day: int) -> int:
+    """First day of the month of `day` (days since 1970)."""
+    return _start(day, "M")
+
+
+def year_of(day: int) -> int:
+    """First day of the year of `day`."""
+    return _start(day, "Y")
+
+
+def next_month(start: int) -> int:
+    return _start(start, "M", 1)
+
+
+def quarter_of(day: int) -> int:
+    """First day of the quarter of `day`."""
+    month = np.datetime64(day, "D").astype("datetime64[M]")
+    return int((month - month.astype(np.int64) % 3).astype("datetime64[D]").astype(np.int64))
+
+
+def next_quarter(start: int) -> int:
+    return _start(quarter_of(start), "M", 3)
+
+
+def next_year(start: int) -> int:
+    return _start(start, "Y", 1)
+
+
+def before(day: int) -> tuple[tuple[str, int, int], ...]:
+    """The (span, first start, end start) ranges of blocks covering every day before `day`:
+    whole years, whole quarters of its year, whole months of its quarter, days of its month."""
+    month, quarter, year = month_of(day), quarter_of(day), year_of(day)
+    return (
+        (YEAR, _FAR_PAST, year),
+        (QUARTER, year, quarter),
+        (MONTH, quarter, month),
+        (DAY, month, day),
+    )
+
+
+def between(start: int, end: int) -> list[tuple[str, int]]:
+    """The fewest (span, start) blocks covering the days from `start` up to `end`."""
+    out, day = [], start
+    while day < end:
+        if day == year_of(day) and next_year(day) <= end:
+            out.append((YEAR, day))
+            day = next_year(day)
+        elif day == quarter_of(day) and next_quarter(day) <= end:
+            out.append((QUARTER, day))
+            day = next_quarter(day)
+        elif day == month_of(day) and next_month(day) <= end:
+            out.append((MONTH, day))
+            day = next_month(day)
+        else:
+            out.append((DAY, day))
+            day += 1
+    return out
+
+
+_FAR_PAST = -(10**9)
+
+
+def totals(blocks: Sequence[np.ndarray], size: int) -> np.ndarray:
+    """Blocks summed into one dense array (size × FIELDS) by area index; last_visit the latest."""
+    out = np.zeros((size, len(FIELDS)), dtype=np.int64)
+    for rows in blocks:
+        if not len(rows):
+            continue
+        idx = rows[:, 0]  # unique within a block
+        out[idx, :ADDITIVE] += rows[:, 1 : ADDITIVE + 1]
+        out[idx, LAST] = np.maximum(out[idx, LAST], rows[:, LAST + 1])
+    return out
+
+
+def local_midnight_day(moment: pd.Timestamp) -> int | None:
+    """The day (since 1970) a local midnight starts, or None for any other moment."""
+    local = pd.Timestamp(moment).tz_convert(LOCAL_TZ)
+    if local != local.normalize():
+        return None
+    return int(np.datetime64(local.date(), "D").astype(np.int64))
+
+
+def last_visit_dates(last: pd.Series) -> pd.Series:
+    """last_visit values (day number + 1; 0: none) as dates (NaT for none)."""
+    days = last.to_numpy(np.int64) - 1
+    dates = np.where(days >= 0, days, np.iinfo(np.int64).min).astype("datetime64[D]")
+    return pd.Series(dates.astype("datetime64[ns]"), index=last.index)
