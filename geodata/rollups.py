@@ -52,14 +52,20 @@ _NONE = np.iinfo(np.int64).min  # a missing day
 _LOCAL_OFFSET = np.timedelta64(8, "h")  # China Standard Time, no daylight saving
 
 
+PART_AREAS = 1024  # a block is stored in parts of this many area indexes: a write to a few
+# areas rewrites only their parts
+
+
 @dataclass(frozen=True)
 class Key:
-    """Which block: level, category (TOTAL for all), span and first day (days since 1970)."""
+    """Which block: level, category (TOTAL for all), span, first day (days since 1970) and
+    part (area index // PART_AREAS)."""
 
     level: str
     category: str
     span: str
     start: int
+    part: int
 
 
 def local_days(times: pd.Series) -> np.ndarray:
@@ -140,14 +146,19 @@ def day_deltas(events: pd.DataFrame, codes: dict[str, dict[str, int]]) -> dict[K
             index.setdefault(str(code), len(index))
         summed = rows.groupby([column, "category", "day"], sort=False)[fields].sum()
         summed = summed[(summed.to_numpy() != 0).any(axis=1)].reset_index()
+        if summed.empty:  # what was taken away here was put back
+            continue
         summed["idx"] = summed[column].map(index).astype(np.int64)
-        summed = summed.sort_values(["category", "day"], kind="stable")
+        summed["part"] = summed["idx"] // PART_AREAS
+        summed = summed.sort_values(["category", "day", "part", "idx"], kind="stable")
         categories = summed["category"].to_numpy(object)
-        day = summed["day"].to_numpy(np.int64)
+        day, part = summed["day"].to_numpy(np.int64), summed["part"].to_numpy(np.int64)
         values = summed[["idx", *fields]].to_numpy(np.int64)
-        edges = np.flatnonzero((categories[1:] != categories[:-1]) | (day[1:] != day[:-1])) + 1
+        new = (categories[1:] != categories[:-1]) | (day[1:] != day[:-1]) | (part[1:] != part[:-1])
+        edges = np.flatnonzero(new) + 1
         for first, end in zip([0, *edges], [*edges, len(values)], strict=True):
-            out[Key(level.value, str(categories[first]), DAY, int(day[first]))] = values[first:end]
+            key = Key(level.value, str(categories[first]), DAY, int(day[first]), int(part[first]))
+            out[key] = values[first:end]
     return out
 
 
@@ -168,16 +179,30 @@ def decode(data: bytes) -> np.ndarray:
 
 
 def merged_day(old: np.ndarray | None, delta: np.ndarray, day: int) -> np.ndarray:
-    """A day block after adding `delta` rows (area index, ADDITIVE fields): areas with
-    nothing left are dropped; last_visit is the day where the day has a visit."""
-    parts = [delta] if old is None else [old[:, : ADDITIVE + 1], delta]
-    rows = np.concatenate(parts)
-    idx, inverse = np.unique(rows[:, 0], return_inverse=True)
-    sums = np.zeros((len(idx), ADDITIVE), dtype=np.int64)
-    np.add.at(sums, inverse, rows[:, 1:])
-    keep = (sums != 0).any(axis=1)
-    last = np.where(sums[:, FIELDS.index("visits")] > 0, day + 1, 0)
-    return np.column_stack([idx, sums, last])[keep]
+    """A day block after adding `delta` rows (area index, ADDITIVE fields; unique indexes):
+    areas with nothing left are dropped; last_visit is the day where the day has a visit."""
+    rows = added(old, np.column_stack([delta, np.zeros(len(delta), dtype=np.int64)]))
+    rows[:, LAST + 1] = np.where(rows[:, 1 + FIELDS.index("visits")] > 0, day + 1, 0)
+    return rows[(rows[:, 1 : ADDITIVE + 1] != 0).any(axis=1)]
+
+
+def added(old: np.ndarray | None, delta: np.ndarray) -> np.ndarray:
+    """Block rows `old` (sorted by area index) with `delta` rows (unique area indexes) added:
+    sums, the later last_visit; areas left with nothing are dropped. Sorted by area index."""
+    if old is None or not len(old):
+        out = delta.astype(np.int64)
+    else:
+        out = old.astype(np.int64)
+        pos = np.minimum(np.searchsorted(out[:, 0], delta[:, 0]), len(out) - 1)
+        hit = out[pos, 0] == delta[:, 0]
+        at = pos[hit]
+        out[at, 1 : ADDITIVE + 1] += delta[hit, 1 : ADDITIVE + 1]
+        out[at, LAST + 1] = np.maximum(out[at, LAST + 1], delta[hit, LAST + 1])
+        if not hit.all():
+            out = np.concatenate([out, delta[~hit]])
+    out = out[np.argsort(out[:, 0], kind="stable")]
+    keep = (out[:, 1 : ADDITIVE + 1] != 0).any(axis=1) | (out[:, LAST + 1] > 0)
+    return out[keep]
 
 
 def combined(blocks: Iterable[np.ndarray]) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import sqlite3
 import threading
@@ -26,6 +27,9 @@ from .schema import (
 )
 
 _VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
+
+
+log = logging.getLogger(__name__)
 
 
 class Connection:
@@ -130,6 +134,7 @@ class Connection:
         con = self._connect()
         if rollup_store.exists(con) and rollup_store.ready(con):
             return
+        log.warning("%s: building the metrics' rollups (once; minutes for a city)", self.path)
         try:
             with self._transaction(data=False) as con:
                 rollup_store.init(con)

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from .. import geopackage as gp
-from .. import records, rollups
+from .. import records
 from ..locate import Locator, compound_grid_links
 from ..model import Level
 from . import rollups as rollup_store
@@ -170,13 +170,9 @@ def _write_changed(
     changed = (before != new[cols].fillna("").to_numpy(dtype=object)).any(axis=1)
     updates = new.loc[changed, cols].assign(**{key: old.loc[changed, key].to_numpy()})
     sets = ", ".join(f"{c} = ?" for c in cols)
-    keys = updates[key].tolist()
-    counted = table == "cases" and bool(keys)  # cases count in the rollups under their areas
-    if counted:
-        rollup_store.add(con, rollups.case_events(rollup_store.cases_of(con, key, keys), -1))
+    if table == "cases":  # cases count in the rollups under their areas
+        rollup_store.move(con, table, key, updates)
     con.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", records.rows(updates))
-    if counted:
-        rollup_store.add(con, rollups.case_events(rollup_store.cases_of(con, key, keys)))
     return changed
 
 
@@ -184,8 +180,6 @@ def _move_visits(con: sqlite3.Connection, moved: pd.DataFrame) -> None:
     """Visits of moved buildings take the buildings' new areas (and count there)."""
     if moved.empty:
         return
-    ids = moved["id"].tolist()
-    rollup_store.add(con, rollups.visit_events(rollup_store.visits_of(con, "building_id", ids), -1))
     con.execute(
         "CREATE TEMP TABLE IF NOT EXISTS moved_buildings (id TEXT PRIMARY KEY, old_grid TEXT,"
         f" {', '.join(f'{c} TEXT' for c in AREA_COLUMNS)})"
@@ -193,12 +187,21 @@ def _move_visits(con: sqlite3.Connection, moved: pd.DataFrame) -> None:
     con.execute("DELETE FROM moved_buildings")
     insert(con, "moved_buildings", moved)
     sets = ", ".join(f"{c} = m.{c}" for c in AREA_COLUMNS)
-    update = f"UPDATE visits SET {sets} FROM moved_buildings m WHERE m.id = visits.building_id"
     # A visit holds its building's cell: the grid_code index finds the visits to move.
-    con.execute(f"{update} AND visits.grid_code IN (SELECT old_grid FROM moved_buildings)")
+    olds = ["visits.grid_code IN (SELECT old_grid FROM moved_buildings)"]
     if moved["old_grid"].isna().any():
-        con.execute(f"{update} AND visits.grid_code IS NULL")
-    rollup_store.add(con, rollups.visit_events(rollup_store.visits_of(con, "building_id", ids)))
+        olds.append("visits.grid_code IS NULL")
+    new_areas = ", ".join(f"m.{c}" for c in AREA_COLUMNS)
+    found = " UNION ALL ".join(
+        f"SELECT visits.id, {new_areas} FROM visits JOIN moved_buildings m"
+        f" ON m.id = visits.building_id WHERE {old}"
+        for old in olds
+    )
+    # visits count in the rollups under their areas
+    rollup_store.move(con, "visits", "id", pd.read_sql_query(found, con))
+    update = f"UPDATE visits SET {sets} FROM moved_buildings m WHERE m.id = visits.building_id"
+    for old in olds:
+        con.execute(f"{update} AND {old}")
 
 
 def _sum_households(con: sqlite3.Connection, changed: dict[str, set[str]] | None = None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,8 @@ from ..model import Level
 TABLES = ("rollups", "rollup_codes")
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS rollups (level TEXT NOT NULL, category TEXT NOT NULL,
-  span TEXT NOT NULL, start INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY (level, category, span, start)) WITHOUT ROWID""",
+  span TEXT NOT NULL, start INTEGER NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (level, category, span, start, part)) WITHOUT ROWID""",
     # Per level, the codes in the order of the blocks' area indexes (JSON list, only grows).
     "CREATE TABLE IF NOT EXISTS rollup_codes (level TEXT PRIMARY KEY, codes TEXT NOT NULL)",
 )
@@ -69,14 +69,18 @@ def rebuild(
     con.execute("INSERT OR REPLACE INTO gridboard_meta VALUES (?, '1')", (READY,))
 
 
-def cases_of(con: sqlite3.Connection, key: str, values: Iterable[object]) -> pd.DataFrame:
-    """The rollup columns of the cases whose `key` (fid or id) is in `values`."""
-    return _rows(con, "cases", f"{_CASE_COLUMNS}, {_AREAS}", key, values)
-
-
-def visits_of(con: sqlite3.Connection, key: str, values: Iterable[object]) -> pd.DataFrame:
-    """The rollup columns of the visits whose `key` (id or building_id) is in `values`."""
-    return _rows(con, "visits", f"date, households_reached, {_AREAS}", key, values)
+def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -> None:
+    """Rollup upkeep for rows of `table` (cases or visits) about to take the areas in
+    `updates` (columns `key` and the area columns): out of their old areas, into the new, in
+    one step, so that levels whose area stays the same see no change at all."""
+    if updates.empty:
+        return
+    columns = _CASE_COLUMNS if table == "cases" else "date, households_reached"
+    old = _rows(con, table, f"{key}, {columns}, {_AREAS}", key, updates[key].tolist())
+    areas = [c for c in _AREAS.split(", ")]
+    new = old.drop(columns=areas).merge(updates[[key, *areas]], on=key, how="inner")
+    events = ru.case_events if table == "cases" else ru.visit_events
+    add(con, pd.concat([events(old, -1), events(new)], ignore_index=True))
 
 
 def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -> pd.DataFrame:
@@ -100,22 +104,30 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     months: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
     for key, delta in days.items():
         _write(con, key, ru.merged_day(_read(con, key), delta, key.start))
-        month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start))
+        month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start), key.part)
         months[month].append(_with_last(delta, key.start))
     quarters = _roll_up(con, months, ru.DAY, ru.next_month, ru.QUARTER, ru.quarter_of)
     years = _roll_up(con, quarters, ru.MONTH, ru.next_quarter, ru.YEAR, ru.year_of)
     _roll_up(con, years, ru.QUARTER, ru.next_year, None, None)
 
 
-def _roll_up(con, spans, part, end_of, upper, start_of) -> dict[ru.Key, list[np.ndarray]]:
-    """Write each block of `spans` with its deltas added (its parts of span `part`); return
-    the deltas of the blocks of span `upper` holding them."""
+def _roll_up(
+    con: sqlite3.Connection,
+    spans: dict[ru.Key, list[np.ndarray]],
+    below: str,
+    end_of: Callable[[int], int],
+    upper: str | None,
+    start_of: Callable[[int], int] | None,
+) -> dict[ru.Key, list[np.ndarray]]:
+    """Write each block of `spans` with its deltas added (made of blocks of span `below`);
+    return the deltas of the blocks of span `upper` holding them."""
     out: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
     for key, deltas in spans.items():
         delta = ru.combined(deltas)
-        _write(con, key, _summed(con, key, delta, part, end_of(key.start)))
-        if upper is not None:
-            out[ru.Key(key.level, key.category, upper, start_of(key.start))].append(delta)
+        _write(con, key, _summed(con, key, delta, below, end_of(key.start)))
+        if upper is not None and start_of is not None:
+            up = ru.Key(key.level, key.category, upper, start_of(key.start), key.part)
+            out[up].append(delta)
     return out
 
 
@@ -126,18 +138,18 @@ def _with_last(delta: np.ndarray, day: int) -> np.ndarray:
 
 
 def _summed(
-    con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, part: str, end: int
+    con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, below: str, end: int
 ) -> np.ndarray:
     """A month or year block with `delta` added. Its last_visit is the latest of its parts:
     only when visits were taken away is it read again from the parts."""
     if (delta[:, 1 + ru.FIELDS.index("visits")] >= 0).all():
-        return ru.combined([b for b in (_read(con, key), delta) if b is not None])
+        return ru.added(_read(con, key), delta)
     parts = [
         ru.decode(data)
         for (data,) in con.execute(
             "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ?"
-            " AND start >= ? AND start < ?",
-            (key.level, key.category, part, key.start, end),
+            " AND start >= ? AND start < ? AND part = ?",
+            (key.level, key.category, below, key.start, end, key.part),
         )
     ]
     return ru.combined(parts)
@@ -145,22 +157,24 @@ def _summed(
 
 def _read(con: sqlite3.Connection, key: ru.Key) -> np.ndarray | None:
     row = con.execute(
-        "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?",
-        (key.level, key.category, key.span, key.start),
+        "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?"
+        " AND part = ?",
+        (key.level, key.category, key.span, key.start, key.part),
     ).fetchone()
     return ru.decode(row[0]) if row else None
 
 
 def _write(con: sqlite3.Connection, key: ru.Key, rows: np.ndarray) -> None:
-    where = (key.level, key.category, key.span, key.start)
+    where = (key.level, key.category, key.span, key.start, key.part)
     if not len(rows):
         con.execute(
-            "DELETE FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?",
+            "DELETE FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?"
+            " AND part = ?",
             where,
         )
         return
     data = ru.encode(rows, key.span)
-    con.execute("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?)", (*where, data))
+    con.execute("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?)", (*where, data))
 
 
 def _codes(con: sqlite3.Connection) -> dict[str, dict[str, int]]:
