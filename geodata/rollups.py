@@ -289,14 +289,19 @@ _FAR_PAST = -(10**9)
 
 
 def totals(blocks: Sequence[np.ndarray], size: int) -> np.ndarray:
-    """Blocks summed into one dense array (size × FIELDS) by area index; last_visit the latest."""
+    """Blocks of days that do not overlap, in the order of their days, summed into one dense
+    array (size × FIELDS) by area index; last_visit the latest."""
     out = np.zeros((size, len(FIELDS)), dtype=np.int64)
-    for rows in blocks:
-        if not len(rows):
-            continue
-        idx = rows[:, 0]  # unique within a block
-        out[idx, :ADDITIVE] += rows[:, 1 : ADDITIVE + 1]
-        out[idx, LAST] = np.maximum(out[idx, LAST], rows[:, LAST + 1])
+    rows = [b for b in blocks if len(b)]
+    if not rows:
+        return out
+    stacked = np.concatenate(rows)
+    idx = stacked[:, 0]
+    for column in range(ADDITIVE):
+        out[:, column] = np.bincount(idx, weights=stacked[:, 1 + column], minlength=size)
+    for block in rows:  # a later block's visit is later than any of an earlier one
+        seen = block[:, LAST + 1] > 0
+        out[block[seen, 0], LAST] = block[seen, LAST + 1]
     return out
 
 

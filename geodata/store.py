@@ -147,6 +147,17 @@ class Store(AccountStore):
         """METRIC_COLUMNS per area of `level` (index: code), every area present."""
 
     @abc.abstractmethod
+    def raw_metrics(
+        self,
+        level: Level,
+        window: Window,
+        category: str | None = None,
+        parent: str | None = None,
+    ) -> pd.DataFrame:
+        """metrics() counted from the case and visit rows, never from the rollups (that
+        metrics() reads for periods from midnight to midnight): what they must agree with."""
+
+    @abc.abstractmethod
     def wall_figures(self, at: dt.datetime, parent: str | None = None) -> dict[str, float]:
         """WALL_FIGURES at the aware moment `at` and one week earlier ("<name>_prev"), plus
         grid_workers (grid workers with a cell in the area, for the weekly visit target).

@@ -17,7 +17,14 @@ from geodata.store import Store
 from layers.routeview import RouteView
 from layers.view import ViewState
 from tests.accounts_city import PASSWORD, Town
-from tests.webutil import login, post, request_body, server_callbacks, serving_app
+from tests.webutil import (
+    login,
+    post,
+    request_body,
+    server_callbacks,
+    serving_app,
+    signed_clients,
+)
 
 ROLES = ("city", "street", "community", "property", "grid_worker", "admin")
 # Who may open each page: the table, written out here (not read from the app).
@@ -94,12 +101,7 @@ def app(town_store: Store) -> dash.Dash:
 
 @pytest.fixture(scope="module")
 def clients(app: dash.Dash) -> dict[str, Any]:
-    signed = {}
-    for role in ROLES:
-        client = app.server.test_client()
-        assert login(client, role, PASSWORD).status_code == 303, role
-        signed[role] = client
-    return signed
+    return signed_clients(app, ROLES, PASSWORD)
 
 
 @pytest.fixture(scope="module")

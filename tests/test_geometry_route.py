@@ -16,7 +16,7 @@ from dashboard.readers import map as map_reader
 from geodata.model import Level
 from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
-from tests.webutil import login, post, router_body, serving_app
+from tests.webutil import post, router_body, serving_app, signed_clients
 
 MAP_ROLES = ("city", "street", "community", "property", "grid_worker")
 
@@ -28,12 +28,7 @@ def app(town_store: Store) -> dash.Dash:
 
 @pytest.fixture(scope="module")
 def clients(app: dash.Dash) -> dict[str, Any]:
-    signed = {}
-    for role in (*MAP_ROLES, "admin"):
-        client = app.server.test_client()
-        assert login(client, role, PASSWORD).status_code == 303, role
-        signed[role] = client
-    return signed
+    return signed_clients(app, (*MAP_ROLES, "admin"), PASSWORD)
 
 
 def fetch(client: Any, url: str, **headers: str) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -141,3 +141,13 @@ def serving_app(store: Store) -> dash.Dash:
     app = create_app(Settings.from_env({}), store)
     app.server.test_client().get("/_dash-dependencies")
     return app
+
+
+def signed_clients(app: dash.Dash, logins: Iterable[str], password: str) -> dict[str, Any]:
+    """A test client of `app` signed in as each of `logins` (all with `password`)."""
+    signed = {}
+    for name in logins:
+        client = app.server.test_client()
+        assert login(client, name, password).status_code == 303, name
+        signed[name] = client
+    return signed

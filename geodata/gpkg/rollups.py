@@ -229,5 +229,6 @@ def _summed_blocks(
     index: pd.Index,
 ) -> pd.DataFrame:
     sql = f"SELECT data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
+    sql += " ORDER BY start"  # spans of blocks summed never overlap: in the order of days
     blocks = [ru.decode(data) for (data,) in con.execute(sql, [level.value, category, *params])]
     return pd.DataFrame(ru.totals(blocks, len(index)), index=index, columns=ru.FIELDS)
