@@ -61,7 +61,8 @@ class Metrics(Reads):
         self, level: Level, days: tuple[int, int], category: str | None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Case and visit counts of the midnight-to-midnight window `days` from the rollups:
-        sums before its end less sums before its start."""
+        the backlog and the last visit from the sums before its end, the rest from the sums
+        over its days."""
         con = self._connect()
         start, end = days
         index = pd.Index(rollup_store.codes(con, level), name="code")
