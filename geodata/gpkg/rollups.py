@@ -77,7 +77,7 @@ def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -
         return
     columns = _CASE_COLUMNS if table == "cases" else "date, households_reached"
     old = _rows(con, table, f"{key}, {columns}, {_AREAS}", key, updates[key].tolist())
-    areas = [c for c in _AREAS.split(", ")]
+    areas = _AREAS.split(", ")
     new = old.drop(columns=areas).merge(updates[[key, *areas]], on=key, how="inner")
     events = ru.case_events if table == "cases" else ru.visit_events
     add(con, pd.concat([events(old, -1), events(new)], ignore_index=True))
@@ -94,7 +94,7 @@ def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -
 # --- upkeep ---------------------------------------------------------------------------------
 def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     """Add events (geodata.rollups.case_events/visit_events, any sign) to the day blocks, and
-    to the month and year blocks holding those days."""
+    to the month, quarter and year blocks holding those days."""
     if events.empty:
         return
     codes = _codes(con)
