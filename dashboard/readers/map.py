@@ -29,10 +29,10 @@ TIANDITU_TILES = (
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
     "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 )
-GEOMETRY_PATH = "/geometry/"  # the geometry route: /geometry/<level>.json?street=…&v=…
 AMAP_TILES = (
     "https://webrd01.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
 )
+GEOMETRY_PATH = "/geometry/"  # the geometry route: /geometry/<level>.json?street=…&v=…
 
 
 @dataclass(frozen=True)
