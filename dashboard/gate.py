@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
 # Open to anyone: signing in, and its stylesheet.
 PUBLIC_PATHS = frozenset({"/login", "/login/style.css", "/logout"})
-# Dash's own requests and our static files: any signed-in principal.
-INTERNAL_PREFIXES = ("/_dash-", "/_reload-hash", "/assets/", "/_favicon.ico")
+# Code and styles, ours and the libraries': no data in them, and a page that signs out while
+# a lazy chunk (AG Grid's) is on its way must still get script, not a 401 it cannot run.
+STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+# Dash's own requests (layout, dependencies, callbacks): any signed-in principal.
+INTERNAL_PREFIXES = ("/_dash-", "/_reload-hash")
 # Pages a user who must change a one-time password may still open.
 PASSWORD_PATHS = frozenset({"/password"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -241,7 +244,7 @@ def _gate() -> Response | None:
     if request.method not in SAFE_METHODS and not same_origin():
         return plain(403, "cross-origin request refused")
     path = request.path
-    if path in PUBLIC_PATHS:
+    if path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES):
         return None
     if path == "/wall" and "token" in request.args:
         return signin.display_sign_in(request.args["token"])
@@ -350,9 +353,7 @@ def _headers(response: Response) -> Response:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
-    if request.path not in ("/login/style.css",) and not request.path.startswith(
-        ("/assets/", "/_dash-component-suites/")
-    ):
+    if request.path != "/login/style.css" and not request.path.startswith(STATIC_PREFIXES):
         headers.setdefault("Cache-Control", "no-store")
     return response
 

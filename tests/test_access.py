@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
+import dash_ag_grid as dag
 import pytest
 from dash import Input, Output
 
@@ -118,7 +119,7 @@ def _refusals(store: Store) -> int:
 # --- strangers -----------------------------------------------------------------------------------
 def test_every_route_refuses_an_anonymous_request(app: dash.Dash) -> None:
     client = app.server.test_client()
-    public = {"/login", "/logout", "/login/style.css"}
+    public = {"/login", "/logout", "/login/style.css", "/_favicon.ico"}
     checked = 0
     for rule in app.server.url_map.iter_rules():
         if rule.arguments or rule.rule in public:
@@ -129,9 +130,18 @@ def test_every_route_refuses_an_anonymous_request(app: dash.Dash) -> None:
             if response.status_code == 302:
                 assert response.location.startswith("/login?next=")
             checked += 1
-    for path in [*PAGES, "/assets/gridboard.css", "/_dash-component-suites/x.js"]:
+    for path in [*PAGES, "/_dash-layout", "/_dash-dependencies"]:
         assert client.get(path).status_code in (302, 401), path
     assert checked >= 8
+
+
+def test_code_and_styles_are_served_to_anyone(app: dash.Dash) -> None:
+    """A page signing out while AG Grid's lazy chunk is on its way still gets script."""
+    client = app.server.test_client()
+    assert client.get("/assets/gridboard.css").status_code == 200
+    chunk = f"/_dash-component-suites/dash_ag_grid/async-community.js?v={dag.__version__}"
+    response = client.get(chunk)
+    assert response.status_code == 200 and "javascript" in response.mimetype
 
 
 def test_every_callback_refuses_an_anonymous_request(
