@@ -317,16 +317,9 @@ def rows(frame: pd.DataFrame) -> Iterator[tuple]:
     for name in frame.columns:
         col = frame[name]
         values = col.to_numpy(dtype=object, copy=True)
-        mask = pd.isna(col).to_numpy() if col.dtype != object else _object_na(values)
-        values[mask] = None
+        values[pd.isna(values)] = None
         columns.append(values.tolist())
     return zip(*columns, strict=True)
-
-
-def _object_na(values: np.ndarray) -> np.ndarray:
-    return np.fromiter(
-        (v is None or (isinstance(v, float) and v != v) for v in values), bool, len(values)
-    )
 
 
 # --- reading back -----------------------------------------------------------------------

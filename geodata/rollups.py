@@ -20,6 +20,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ FIELDS = (
 )
 ADDITIVE = len(FIELDS) - 1
 LAST = ADDITIVE  # column of last_visit
+VISITS = FIELDS.index("visits")
 CASE_FIELDS = FIELDS[:6]
 TOTAL = ""  # the category of the blocks over all categories
 DAY, MONTH, QUARTER, YEAR = "d", "m", "q", "y"
@@ -49,6 +51,7 @@ LEVEL_COLUMN = {
     Level.GRID: "grid_code",
 }
 _NONE = np.iinfo(np.int64).min  # a missing day
+_EMPTY = np.zeros((0, len(FIELDS) + 1), dtype=np.int64)
 _LOCAL_OFFSET = np.timedelta64(8, "h")  # China Standard Time, no daylight saving
 
 
@@ -84,7 +87,8 @@ def date_days(dates: pd.Series) -> np.ndarray:
 
 def case_events(cases: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
     """What cases add to the rollups (`sign` -1: what they take away): rows of day, category,
-    the area columns and FIELDS, one per case and kind of event."""
+    the area columns, field (its index in FIELDS) and weight, one per case and kind of
+    event."""
     r = local_days(cases["reported_at"])
     closed = local_days(cases["closed_at"])
     rejected = local_days(cases["rejected_at"])
@@ -102,64 +106,127 @@ def case_events(cases: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
         (closed, "closed", closed != _NONE),
         (rejected, "rejected", rejected != _NONE),
     ]
-    frames = [_events(cases, days, field, keep, sign) for days, field, keep in parts]
+    labels = _labels(cases)
+    frames = [_events(labels, days, field, keep, sign) for days, field, keep in parts]
     return pd.concat(frames, ignore_index=True)
 
 
 def visit_events(visits: pd.DataFrame, sign: int = 1) -> pd.DataFrame:
     """What visits add to the rollups (`sign` -1: take away), as case_events."""
     days = date_days(visits["date"])
-    out = _events(visits, days, "visits", np.ones(len(days), bool), sign)
-    out["households_reached"] = sign * visits["households_reached"].to_numpy(np.int64)
-    out["category"] = TOTAL
-    return out
+    labels = _labels(visits)
+    every = np.ones(len(days), bool)
+    households = sign * visits["households_reached"].to_numpy(np.int64)
+    return pd.concat(
+        [
+            _events(labels, days, "visits", every, sign),
+            _events(labels, days, "households_reached", every, households),
+        ],
+        ignore_index=True,
+    )
+
+
+def _labels(rows: pd.DataFrame) -> dict[str, pd.Categorical]:
+    """Category (TOTAL for visits) and area codes, as categoricals: each event copies small
+    integer codes, and summing factorizes the codes once, not each event's text."""
+    category = rows["category"] if "category" in rows else pd.Series(TOTAL, index=rows.index)
+    columns = {"category": category, **{c: rows[c] for c in LEVEL_COLUMN.values()}}
+    return {name: pd.Categorical(values.to_numpy(object)) for name, values in columns.items()}
 
 
 def _events(
-    rows: pd.DataFrame, days: np.ndarray, field: str, keep: np.ndarray, sign: int
+    labels: dict[str, pd.Categorical],
+    days: np.ndarray,
+    field: str,
+    keep: np.ndarray,
+    weight: int | np.ndarray,
 ) -> pd.DataFrame:
     out = pd.DataFrame({"day": days[keep]})
-    out["category"] = rows["category"].to_numpy(object)[keep] if "category" in rows else TOTAL
-    for column in LEVEL_COLUMN.values():
-        out[column] = rows[column].to_numpy(object)[keep]
-    for name in FIELDS[:ADDITIVE]:
-        out[name] = sign if name == field else 0
+    for name, values in labels.items():
+        out[name] = values[keep]
+    out["field"] = np.int8(FIELDS.index(field))
+    out["weight"] = weight if np.isscalar(weight) else np.asarray(weight)[keep]
     return out
 
 
 def day_deltas(events: pd.DataFrame, codes: dict[str, dict[str, int]]) -> dict[Key, np.ndarray]:
     """Events summed into per-day blocks of every level, per category and over all: Key →
-    rows of (area index, ADDITIVE fields). `codes`: per level, code → index (grown here for
-    codes not listed yet)."""
+    rows of (area index, FIELDS), last_visit the day where the sum adds a visit. `codes`:
+    per level, code → index (grown here for codes not listed yet)."""
     out: dict[Key, np.ndarray] = {}
     if events.empty:
         return out
-    totals = events.assign(category=TOTAL)
-    both = pd.concat([events[events["category"] != TOTAL], totals], ignore_index=True)
-    fields = list(FIELDS[:ADDITIVE])
+    categories, category = pd.factorize(events["category"])
+    names = [str(c) for c in category]
+    total = names.index(TOTAL) if TOTAL in names else len(names)
+    names += [TOTAL] if total == len(names) else []
+    day = events["day"].to_numpy(np.int64)
+    field = events["field"].to_numpy(np.int64)
+    weight = events["weight"].to_numpy(np.int64)
     for level, column in LEVEL_COLUMN.items():
-        rows = both.dropna(subset=[column])
-        if rows.empty:
-            continue
-        index = codes.setdefault(level.value, {})
-        for code in pd.unique(rows[column]):
-            index.setdefault(str(code), len(index))
-        summed = rows.groupby([column, "category", "day"], sort=False)[fields].sum()
-        summed = summed[(summed.to_numpy() != 0).any(axis=1)].reset_index()
-        if summed.empty:  # what was taken away here was put back
-            continue
-        summed["idx"] = summed[column].map(index).astype(np.int64)
-        summed["part"] = summed["idx"] // PART_AREAS
-        summed = summed.sort_values(["category", "day", "part", "idx"], kind="stable")
-        categories = summed["category"].to_numpy(object)
-        day, part = summed["day"].to_numpy(np.int64), summed["part"].to_numpy(np.int64)
-        values = summed[["idx", *fields]].to_numpy(np.int64)
-        new = (categories[1:] != categories[:-1]) | (day[1:] != day[:-1]) | (part[1:] != part[:-1])
-        edges = np.flatnonzero(new) + 1
-        for first, end in zip([0, *edges], [*edges, len(values)], strict=True):
-            key = Key(level.value, str(categories[first]), DAY, int(day[first]), int(part[first]))
-            out[key] = values[first:end]
+        idx = _area_indexes(events[column], codes.setdefault(level.value, {}))
+        here = idx >= 0
+        split = here & (categories != total)  # counted in their category and in the total
+        summed = _summed_events(
+            np.concatenate([categories[split], np.full(here.sum(), total)]),
+            np.concatenate([day[split], day[here]]),
+            np.concatenate([idx[split], idx[here]]),
+            np.concatenate([field[split], field[here]]),
+            np.concatenate([weight[split], weight[here]]),
+        )
+        for (cat, first_day, part), rows in summed:
+            out[Key(level.value, names[cat], DAY, first_day, part)] = rows
     return out
+
+
+def _area_indexes(column: pd.Series, index: dict[str, int]) -> np.ndarray:
+    """Each row's area index in `index` (grown for new codes); -1 where no area."""
+    found, uniques = pd.factorize(column)
+    for code in uniques:
+        index.setdefault(str(code), len(index))
+    table = np.array([index[str(code)] for code in uniques], dtype=np.int64)
+    return np.where(found >= 0, table[np.maximum(found, 0)] if len(table) else -1, -1)
+
+
+def _summed_events(
+    category: np.ndarray, day: np.ndarray, idx: np.ndarray, field: np.ndarray, weight: np.ndarray
+) -> list[tuple[tuple[int, int, int], np.ndarray]]:
+    """Weights summed per category, day, area index and field (areas whose sums are all zero
+    dropped), in runs of one (category, day, part): ((category, day, part), rows of (index,
+    FIELDS))."""
+    if not len(day):
+        return []
+    low, areas = day.min(), idx.max() + 1
+    span = day.max() - low + 1
+    place = (category * span + (day - low)) * areas + idx
+    key = place * ADDITIVE + field
+    order = np.argsort(key)
+    key = key[order]
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    sums = np.add.reduceat(weight[order], starts)
+    key = key[starts]
+    place = key // ADDITIVE
+    first = np.concatenate([[True], place[1:] != place[:-1]])
+    row = np.cumsum(first) - 1
+    matrix = np.zeros((row[-1] + 1, ADDITIVE), dtype=np.int64)
+    matrix[row, key % ADDITIVE] = sums
+    place = place[first]
+    keep = (matrix != 0).any(axis=1)
+    matrix, place = matrix[keep], place[keep]
+    days = place // areas
+    return _runs(days // span, days % span + low, place % areas, matrix)
+
+
+def _runs(
+    category: np.ndarray, day: np.ndarray, idx: np.ndarray, sums: np.ndarray
+) -> list[tuple[tuple[int, int, int], np.ndarray]]:
+    """Summed rows cut into runs of one (category, day, part), with last_visit."""
+    part = idx // PART_AREAS
+    rows = np.column_stack([idx, sums, _last_visit(sums[:, VISITS], day)])
+    run = np.ones(len(day), dtype=bool)
+    run[1:] = (category[1:] != category[:-1]) | (day[1:] != day[:-1]) | (part[1:] != part[:-1])
+    edges = [*np.flatnonzero(run), len(day)]
+    return [((int(category[a]), int(day[a]), int(part[a])), rows[a:b]) for a, b in pairwise(edges)]
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -178,12 +245,37 @@ def decode(data: bytes) -> np.ndarray:
     return np.frombuffer(body, dtype="<i4").reshape(len(FIELDS) + 1, -1).T
 
 
-def merged_day(old: np.ndarray | None, delta: np.ndarray, day: int) -> np.ndarray:
-    """A day block after adding `delta` rows (area index, ADDITIVE fields; unique indexes):
-    areas with nothing left are dropped; last_visit is the day where the day has a visit."""
-    rows = added(old, np.column_stack([delta, np.zeros(len(delta), dtype=np.int64)]))
-    rows[:, LAST + 1] = np.where(rows[:, 1 + FIELDS.index("visits")] > 0, day + 1, 0)
-    return rows[(rows[:, 1 : ADDITIVE + 1] != 0).any(axis=1)]
+def merged_days(
+    olds: Sequence[np.ndarray | None], deltas: Sequence[np.ndarray], days: Sequence[int]
+) -> list[np.ndarray]:
+    """Day blocks after adding `deltas` (rows of day_deltas) to the stored `olds` (None:
+    none yet), all at once: areas with nothing left are dropped; last_visit is the day where
+    the sum has a visit. Sorted by area index."""
+    stored = [old for old in olds if old is not None]
+    block = np.repeat(
+        np.arange(len(olds) * 2),
+        [0 if old is None else len(old) for old in olds] + [len(d) for d in deltas],
+    ) % max(len(olds), 1)
+    # int32, as blocks are stored: half the memory of a city's worth of blocks at once
+    rows = np.concatenate([*stored, *deltas], dtype=np.int32) if len(block) else _EMPTY
+    order = np.argsort(block * (int(rows[:, 0].max(initial=0)) + 1) + rows[:, 0], kind="stable")
+    block, rows = block[order], rows[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (block[1:] != block[:-1]) | (rows[1:, 0] != rows[:-1, 0])
+    starts = np.flatnonzero(new)
+    fields = rows[:, 1 : ADDITIVE + 1]
+    sums = np.add.reduceat(fields, starts, axis=0) if len(starts) else fields
+    block, idx = block[starts], rows[starts, 0]
+    keep = (sums != 0).any(axis=1)
+    block, idx, sums = block[keep], idx[keep], sums[keep]
+    day = np.asarray(days, dtype=np.int64)[block] if len(block) else block
+    merged = np.column_stack([idx, sums, _last_visit(sums[:, VISITS], day)])
+    edges = np.searchsorted(block, np.arange(len(olds) + 1))
+    return [merged[a:b] for a, b in pairwise(edges)]
+
+
+def _last_visit(visits: np.ndarray, day: np.ndarray) -> np.ndarray:
+    return np.where(visits > 0, day + 1, 0)
 
 
 def added(old: np.ndarray | None, delta: np.ndarray) -> np.ndarray:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geodata import importer, rules
 from geodata.backends import open_store
@@ -455,3 +458,16 @@ def test_open311_skip_bad_writes_json_rejects(store, store_path, tmp_path):
 
     rejected = json.loads((tmp_path / "req.rejects.json").read_text(encoding="utf-8"))
     assert rejected[0]["service_request_id"] == "311-a" and "pending" in rejected[0]["reason"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=70)
+    | st.text(alphabet="ab1-_ .:#（=<{\u3000\u200b", max_size=70)
+)
+def test_an_id_the_fast_match_passes_is_one_id_problem_passes(text: str) -> None:
+    """ID_FINE lets checks skip id_problem: every id it matches must be one id_problem takes."""
+    if re.fullmatch(rules.ID_FINE, text):
+        assert rules.id_problem(text) is None
+    if rules.id_problem(text) is None and len(text) <= rules.MAX_ID_CHARS:
+        assert re.fullmatch(rules.ID_FINE, text)  # and the fast path skips no good id

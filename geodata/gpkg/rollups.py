@@ -26,6 +26,7 @@ SCHEMA = (
 READY = "rollups"  # gridboard_meta key: "1" once the rollups hold every case and visit
 _CASE_COLUMNS = "category, reported_at, closed_at, rejected_at, due_at"
 _AREAS = "street_code, community_code, compound_code, grid_code"
+_BATCH = 4096  # day blocks merged at once: few numpy calls, bounded memory
 
 
 def init(con: sqlite3.Connection) -> None:
@@ -101,11 +102,18 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     before = {level: len(index) for level, index in codes.items()}
     days = ru.day_deltas(events, codes)
     _save_codes(con, codes, before)
+    keys = list(days)
+    deltas = list(days.values())
+    for at in range(0, len(keys), _BATCH):
+        batch = keys[at : at + _BATCH]
+        olds = [_read(con, k) for k in batch]
+        _write_all(
+            con, batch, ru.merged_days(olds, deltas[at : at + _BATCH], [k.start for k in batch])
+        )
     months: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
-    for key, delta in days.items():
-        _write(con, key, ru.merged_day(_read(con, key), delta, key.start))
+    for key, delta in zip(keys, deltas, strict=True):
         month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start), key.part)
-        months[month].append(_with_last(delta, key.start))
+        months[month].append(delta)
     quarters = _roll_up(con, months, ru.DAY, ru.next_month, ru.QUARTER, ru.quarter_of)
     years = _roll_up(con, quarters, ru.MONTH, ru.next_quarter, ru.YEAR, ru.year_of)
     _roll_up(con, years, ru.QUARTER, ru.next_year, None, None)
@@ -131,18 +139,12 @@ def _roll_up(
     return out
 
 
-def _with_last(delta: np.ndarray, day: int) -> np.ndarray:
-    """Delta rows (area index, ADDITIVE) with last_visit: the day where it adds a visit."""
-    visits = delta[:, 1 + ru.FIELDS.index("visits")]
-    return np.column_stack([delta, np.where(visits > 0, day + 1, 0)])
-
-
 def _summed(
     con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, below: str, end: int
 ) -> np.ndarray:
     """A month or year block with `delta` added. Its last_visit is the latest of its parts:
     only when visits were taken away is it read again from the parts."""
-    if (delta[:, 1 + ru.FIELDS.index("visits")] >= 0).all():
+    if (delta[:, 1 + ru.VISITS] >= 0).all():
         return ru.added(_read(con, key), delta)
     parts = [
         ru.decode(data)
@@ -165,16 +167,21 @@ def _read(con: sqlite3.Connection, key: ru.Key) -> np.ndarray | None:
 
 
 def _write(con: sqlite3.Connection, key: ru.Key, rows: np.ndarray) -> None:
-    where = (key.level, key.category, key.span, key.start, key.part)
-    if not len(rows):
-        con.execute(
-            "DELETE FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?"
-            " AND part = ?",
-            where,
-        )
-        return
-    data = ru.encode(rows, key.span)
-    con.execute("INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?)", (*where, data))
+    _write_all(con, [key], [rows])
+
+
+def _write_all(con: sqlite3.Connection, keys: list[ru.Key], blocks: list[np.ndarray]) -> None:
+    """Store each block under its key; a block with no rows is deleted."""
+    where = [(k.level, k.category, k.span, k.start, k.part) for k in keys]
+    con.executemany(
+        "DELETE FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?"
+        " AND part = ?",
+        (w for w, rows in zip(where, blocks, strict=True) if not len(rows)),
+    )
+    con.executemany(
+        "INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?)",
+        ((*w, ru.encode(rows, w[2])) for w, rows in zip(where, blocks, strict=True) if len(rows)),
+    )
 
 
 def _codes(con: sqlite3.Connection) -> dict[str, dict[str, int]]:
