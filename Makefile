@@ -9,8 +9,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
 NODE_STAMP := node_modules/.installed
+REDIS_PING := $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null
 
-.PHONY: run test bench lint format demo chromium node_modules screenshot clean
+.PHONY: run test bench lint format demo chromium redis node_modules screenshot clean
 
 run: $(VENV)/.installed $(DATA)
 	@if [ -f "$(DATA).accounts.txt" ]; then \
@@ -21,7 +22,7 @@ run: $(VENV)/.installed $(DATA)
 	@echo "log in at http://$(HOST):$(PORT)/login"
 	$(BIN)/gridboard serve --data $(DATA) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium redis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -98,6 +99,22 @@ chromium:
 	  else \
 	    echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium'"; exit 1; \
 	  fi; \
+	fi
+
+# The tests' Redis: the machine's on 127.0.0.1:6379, else Debian's redis-server started here
+# (no persistence); one test also starts and stops a Redis of its own, so the program is needed.
+redis: $(VENV)/.installed-dev
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; \
+	  else \
+	    echo "the tests need Redis: run 'sudo apt-get install redis-server'"; exit 1; \
+	  fi; \
+	fi
+	@if ! $(REDIS_PING); then \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no; \
+	  for i in $$(seq 50); do $(REDIS_PING) && break; sleep 0.2; done; \
+	  $(REDIS_PING) || { echo "Redis did not start on 127.0.0.1:6379"; exit 1; }; \
 	fi
 
 clean:

@@ -16,7 +16,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geodata.store import Store
 
-from . import auditpage, context, gate, geometry, signin
+from . import auditpage, context, gate, geometry, health, signin
+from .cache import AppCache
 from .settings import Settings
 
 TITLE = "网格治理一张图"
@@ -26,16 +27,19 @@ FONT_STACK = '"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 
 
 def cache_config(settings: Settings) -> dict[str, Any]:
-    """flask-caching configuration for `settings` (CACHE_TYPE is a class name, as 2.5 wants)."""
+    """flask-caching configuration for `settings` (CACHE_TYPE is a class name, as 2.5 wants):
+    Redis, shared by every app process, when a Redis URL is set."""
     config: dict[str, Any] = {
-        "CACHE_TYPE": settings.cache_type,
+        "CACHE_TYPE": "RedisCache" if settings.redis_url else settings.cache_type,
         "CACHE_DEFAULT_TIMEOUT": settings.cache_timeout,
         "CACHE_KEY_PREFIX": "gridboard:",
     }
-    if settings.cache_type == "FileSystemCache":
+    if settings.redis_url:
+        config["CACHE_REDIS_URL"] = settings.redis_url
+        # A Redis that stops answering costs a request at most this long (then uncached).
+        config["CACHE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 1.0}
+    elif settings.cache_type == "FileSystemCache":
         config["CACHE_DIR"] = str(settings.cache_dir)
-    elif settings.cache_type == "RedisCache":
-        config["CACHE_REDIS_URL"] = settings.cache_redis_url
     elif settings.cache_type == "NullCache":
         config["CACHE_NO_NULL_WARNING"] = True  # chosen on purpose, e.g. to measure
     return config
@@ -77,7 +81,7 @@ def _attach_context(server: Flask, settings: Settings, store: Store) -> None:
     """The app's cache, settings and store, kept on its Flask server."""
     cache = Cache()
     cache.init_app(server, config=cache_config(settings))
-    context.attach(server, settings, store, cache)
+    context.attach(server, settings, store, AppCache(cache))
 
 
 def create_app(settings: Settings, store: Store) -> dash.Dash:
@@ -98,9 +102,10 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
             if problem:
                 abort(400, description=problem)
 
-    signin.install(server, settings.login_attempts_per_minute)
+    signin.install(server, settings.login_attempts_per_minute, settings.redis_url)
     auditpage.install(server)
     geometry.install(server)
+    health.install(server)
     app = dash.Dash(
         # The package name makes Dash load dashboard/pages/*.py as dashboard.pages.<name>,
         # the same module a plain import gives, so no page is registered twice.

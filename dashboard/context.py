@@ -12,11 +12,10 @@ from .readers.source import Source
 AUDIT_TARGET_CHARS = 100_000  # an audit entry's target is cut to this length (a CSV's ids fit)
 
 if TYPE_CHECKING:
-    from flask_caching import Cache
-
     from geodata.store import Store
     from layers.access import Principal
 
+    from .cache import AppCache
     from .sessions import Signed
     from .settings import Settings
 
@@ -25,7 +24,7 @@ SETTINGS_KEY = "GRIDBOARD_SETTINGS"
 CACHE_EXTENSION = "gridboard_cache"
 
 
-def attach(server: Flask, settings: Settings, store: Store, cache: Cache) -> None:
+def attach(server: Flask, settings: Settings, store: Store, cache: AppCache) -> None:
     """Keep the app's settings, store and cache on its Flask server, for this app only."""
     server.config[SETTINGS_KEY] = settings
     server.config[STORE_KEY] = store
@@ -42,8 +41,8 @@ def settings() -> Settings:
     return current_app.config[SETTINGS_KEY]
 
 
-def cache() -> Cache:
-    """The flask-caching Cache of the app serving the current request."""
+def cache() -> AppCache:
+    """The cache of the app serving the current request."""
     return current_app.extensions[CACHE_EXTENSION]
 
 

@@ -24,8 +24,8 @@ from layers.view import CITY, ViewState, clicked_area
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/_dash-update-component"
-# Open to anyone: signing in, and its stylesheet.
-PUBLIC_PATHS = frozenset({"/login", "/login/style.css", "/logout"})
+# Open to anyone: signing in, its stylesheet, and the load balancer's health check.
+PUBLIC_PATHS = frozenset({"/login", "/login/style.css", "/logout", "/healthz"})
 # Code and styles, ours and the libraries': no data in them, and a page that signs out while
 # a lazy chunk (AG Grid's) is on its way must still get script, not a 401 it cannot run.
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")

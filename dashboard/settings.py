@@ -16,7 +16,7 @@ from .i18n import LANGUAGES
 if TYPE_CHECKING:
     from layers.mapfig import ProblemSpots
 
-CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
+CACHE_TYPES = ("SimpleCache", "FileSystemCache", "NullCache")  # without Redis
 TILE_PROVIDERS = ("none", "osm", "tianditu", "amap")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -102,6 +102,16 @@ def _check_public_url(value: Any) -> str | None:
         return "is not an http(s) URL such as https://grid.example.cn"
     if any(c in value for c in "\"<>' \t\r\n"):
         return "has characters a URL cannot hold"
+    return None
+
+
+def _check_redis_url(value: Any) -> str | None:
+    """Empty, or a redis:// (rediss:// for TLS, unix:// for a socket) URL."""
+    if value == "":
+        return None
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("redis", "rediss", "unix"):
+        return "is not a Redis URL such as redis://127.0.0.1:6379/0"
     return None
 
 
@@ -193,13 +203,25 @@ class Settings:
         default=8050,
         metadata=_meta("GRIDBOARD_PORT", "Port the web server listens on.", _port, _check_port),
     )
+    workers: int = field(
+        default=2,
+        metadata=_meta(
+            "GRIDBOARD_WORKERS",
+            "App processes `gridboard serve` runs (gunicorn workers; a dead one is replaced).",
+            _count,
+            _check_count,
+        ),
+    )
+    threads: int = field(
+        default=4,
+        metadata=_meta("GRIDBOARD_THREADS", "Threads of each app process.", _count, _check_count),
+    )
     cache_type: str = field(
         default="SimpleCache",
         metadata=_meta(
             "GRIDBOARD_CACHE_TYPE",
-            "Cache of aggregated metrics (flask-caching class name): "
-            + ", ".join(CACHE_TYPES)
-            + ". Use FileSystemCache or RedisCache with several workers.",
+            "Cache of aggregated metrics when GRIDBOARD_REDIS_URL is not set (flask-caching"
+            " class name): " + ", ".join(CACHE_TYPES) + ".",
             check=_one_of(CACHE_TYPES),
         ),
     )
@@ -209,10 +231,16 @@ class Settings:
             "GRIDBOARD_CACHE_DIR", "Directory of the FileSystemCache.", _path, _check_path
         ),
     )
-    cache_redis_url: str = field(
-        default="redis://localhost:6379/0",
+    redis_url: str = field(
+        default="",
         repr=False,  # may hold a password
-        metadata=_meta("GRIDBOARD_CACHE_REDIS_URL", "Server of the RedisCache."),
+        metadata=_meta(
+            "GRIDBOARD_REDIS_URL",
+            "Redis server (redis://host:6379/0) that every app process shares for the cache;"
+            " if it goes away the app serves uncached and says so in its log. Empty: each"
+            " process keeps its own cache (GRIDBOARD_CACHE_TYPE).",
+            check=_check_redis_url,
+        ),
     )
     cache_timeout: int = field(
         default=300,
@@ -328,7 +356,8 @@ class Settings:
         default=False,
         metadata=_meta(
             "GRIDBOARD_DEBUG",
-            "Dash debug mode (dev tools, reloading); never on a public server.",
+            "Debug mode: `gridboard serve` runs Flask's development server with Dash's dev"
+            " tools and reloading instead of gunicorn; never on a public server.",
             _flag,
             _check_flag,
         ),

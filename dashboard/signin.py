@@ -69,9 +69,18 @@ def language() -> str:
     return resolve_language(request.args.get("lang"), context.settings().language)
 
 
-def install(server: flask.Flask, attempts_per_minute: int) -> Limiter:
-    """Add the sign-in routes to `server`; sign-in attempts are limited per address."""
-    limiter = Limiter(get_remote_address, app=server, storage_uri="memory://")
+def install(server: flask.Flask, attempts_per_minute: int, redis_url: str = "") -> Limiter:
+    """Add the sign-in routes to `server`; sign-in attempts are limited per address, counted
+    in Redis when there is one (shared by every app process; each process's own memory while
+    Redis is not answering)."""
+    limiter = Limiter(
+        get_remote_address,
+        app=server,
+        storage_uri=redis_url or "memory://",
+        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 1.0} if redis_url else {},
+        in_memory_fallback_enabled=bool(redis_url),
+        swallow_errors=True,
+    )
     limit = limiter.limit(
         f"{attempts_per_minute} per minute",
         methods=["POST"],

@@ -119,7 +119,7 @@ def _refusals(store: Store) -> int:
 # --- strangers -----------------------------------------------------------------------------------
 def test_every_route_refuses_an_anonymous_request(app: dash.Dash) -> None:
     client = app.server.test_client()
-    public = {"/login", "/logout", "/login/style.css", "/_favicon.ico"}
+    public = {"/login", "/logout", "/login/style.css", "/_favicon.ico", "/healthz"}
     checked = 0
     for rule in app.server.url_map.iter_rules():
         if rule.arguments or rule.rule in public:

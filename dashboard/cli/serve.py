@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+from gunicorn.app.base import BaseApplication
 
 from dashboard.cli.common import CliError, existing_store
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from dashboard.settings import Settings
 
 
 @click.command()
 @click.option("--data", type=click.Path(path_type=Path), help="Store file [GRIDBOARD_DATA].")
 @click.option("--host", help="Address to listen on [GRIDBOARD_HOST].")
 @click.option("--port", type=int, help="Port [GRIDBOARD_PORT].")
-def serve(data: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the dashboard on a store."""
+@click.option("--workers", type=int, help="App processes [GRIDBOARD_WORKERS].")
+@click.option("--threads", type=int, help="Threads per process [GRIDBOARD_THREADS].")
+@click.option(
+    "--debug",
+    is_flag=True,
+    default=None,
+    help="Flask's development server with Dash's dev tools [GRIDBOARD_DEBUG].",
+)
+def serve(**given: Any) -> None:
+    """Serve the dashboard on a store: gunicorn, several processes (the development server
+    only with --debug)."""
+    # Dash first: workers forked from here share its imported code instead of each loading it.
     from dashboard.app import create_app
     from dashboard.settings import Settings, SettingsError
 
-    given = {"data": data, "host": host, "port": port}
     overrides = {k: v for k, v in given.items() if v is not None}
     try:
         settings = Settings.from_env(**overrides)
@@ -31,6 +47,48 @@ def serve(data: Path | None, host: str | None, port: int | None) -> None:
             f" `gridboard user add LOGIN --data {settings.data} --role admin`",
             err=True,
         )
-    app = create_app(settings, store)
-    click.echo(f"serving {settings.data} on http://{settings.host}:{settings.port}/", err=True)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    click.echo(f"serving {settings.data} on http://{_bind(settings)}/", err=True)
+    if settings.debug:
+        create_app(settings, store).run(host=settings.host, port=settings.port, debug=True)
+        return
+    store.close()  # each worker opens its own: a SQLite connection must not cross a fork
+    _Gunicorn(settings).run()
+
+
+def _bind(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"{host}:{settings.port}"
+
+
+def _app(settings: Settings) -> Flask:
+    """One worker's app, on a store connection of its own."""
+    from dashboard.app import create_app
+    from geodata.backends import open_store
+
+    return create_app(settings, open_store(Path(settings.data), readonly=False)).server
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn run from here: settings in, one app per worker (built after the fork)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self.settings
+        options = {
+            "bind": _bind(s),
+            "workers": s.workers,
+            "threads": s.threads,
+            "worker_class": "gthread",
+            # Long enough for a city's first map of a new revision (shapes encoded once).
+            "timeout": 120,
+            "graceful_timeout": 10,
+            "proc_name": "gridboard",
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return _app(self.settings)

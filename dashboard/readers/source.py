@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from flask_caching import Cache
-
+    from dashboard.cache import AppCache
     from dashboard.settings import Settings
     from geodata.store import Store
     from layers.access import Principal, Reach
@@ -25,7 +24,7 @@ class Source:
 
     store: Store
     settings: Settings
-    cache: Cache | None = None
+    cache: AppCache | None = None
     principal: Principal | None = None
 
     def reach_in(self, street: str) -> Reach | None:
