@@ -11,7 +11,7 @@ PORT   ?= 8050
 NODE_STAMP := node_modules/.installed
 REDIS_PING := $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null
 
-.PHONY: run test bench lint format demo chromium redis node_modules screenshot clean
+.PHONY: run test bench loadtest lint format demo chromium redis node_modules screenshot clean
 
 run: $(VENV)/.installed $(DATA)
 	@if [ -f "$(DATA).accounts.txt" ]; then \
@@ -30,6 +30,11 @@ test: $(VENV)/.installed-dev chromium redis
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# 200 users for 60 s against one server, then two sharing a Redis (a worker killed, Redis
+# stopped and started meanwhile); loopback only; the report goes to bench/out/loadtest.md.
+loadtest: $(VENV)/.installed-dev redis
+	$(BIN)/python -m bench.load
 
 # The README's screenshot; Chinese glyphs need a CJK font (Debian's fonts-noto-cjk).
 screenshot: $(VENV)/.installed-dev chromium

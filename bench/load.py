@@ -1,0 +1,263 @@
+"""`make loadtest`: the locust scenario against (a) one server and (b) two sharing a store and a
+Redis, with a worker killed and Redis stopped and started during (b); what users saw, by phase.
+
+Loopback only; bounded (USERS users for SECONDS seconds per run). The report is printed and
+written to bench/out/loadtest.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from geodata.backends import open_store
+from geodata.model import Level
+
+from .common import OUT, ROOT
+
+USERS, SECONDS, SPAWN_RATE = 200, 60, 20
+AS_OF = "2026-11-30"
+# Every user signs in from 127.0.0.1: the sign-in limit per address is lifted for the run.
+SERVER_ENV = {"GRIDBOARD_LOGIN_ATTEMPTS_PER_MINUTE": "1000000"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    at: float  # seconds into the run
+    name: str  # the phase it starts
+    act: Callable[[], None]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", choices=("street", "city"), default="street")
+    parser.add_argument("--users", type=int, default=USERS)
+    parser.add_argument("--seconds", type=int, default=SECONDS)
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    store = _demo(args.scale)
+    plan = _plan(store)
+    reports = [_run_single(store, plan, args), _run_pair(store, plan, args)]
+    text = "\n\n".join(reports) + "\n"
+    print(text)
+    (OUT / "loadtest.md").write_text(text, encoding="utf-8")
+
+
+# --- the store and what users do in it ------------------------------------------------------------
+def _demo(scale: str) -> Path:
+    """A demo store of its own for the load test (sessions and audit entries pile up in it)."""
+    path = OUT / f"load-{scale}.gpkg"
+    if not path.exists():
+        _gridboard("demo", "--scale", scale, "--seed", "1", "--as-of", AS_OF, "--out", str(path))
+    return path
+
+
+def _plan(store: Path) -> dict:
+    accounts = {}
+    for line in Path(f"{store}.accounts.txt").read_text(encoding="utf-8").splitlines():
+        words = line.split()
+        if words and not line.startswith("#") and words[0] != "login":
+            accounts[words[0]] = words[1]
+    said = _gridboard("display", "add", f"load-{time.time_ns()}", "--data", str(store))
+    wall = "/wall?" + said.split("/wall?", 1)[1].split()[0]
+    with open_store(store, readonly=True) as opened:
+        street = opened.areas(Level.STREET)["code"].iloc[0]
+        areas = [
+            *opened.areas(Level.COMPOUND, parent=street)["code"].head(40),
+            *opened.areas(Level.GRID, parent=street)["code"].head(40),
+        ]
+    return {"accounts": accounts, "wall": wall, "street": street, "areas": areas}
+
+
+def _gridboard(*argv: str) -> str:
+    command = [sys.executable, "-m", "dashboard.cli", *argv]
+    return subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+
+
+# --- runs ---------------------------------------------------------------------------------------
+def _run_single(store: Path, plan: dict, args: argparse.Namespace) -> str:
+    with _server(store, workers=1, env={}) as (url, _):
+        rows = _locust({**plan, "hosts": [url]}, args, faults=[])
+    head = "## (a) one process: `gridboard serve --workers 1`, GeoPackage, its own cache"
+    return head + "\n\n" + _table(rows, [(0.0, "steady")])
+
+
+def _run_pair(store: Path, plan: dict, args: argparse.Namespace) -> str:
+    with _redis() as (redis_url, redis), contextlib.ExitStack() as stack:
+        env = {"GRIDBOARD_REDIS_URL": redis_url}
+        first, first_server = stack.enter_context(_server(store, workers=2, env=env))
+        second, _ = stack.enter_context(_server(store, workers=2, env=env))
+        third = args.seconds / 4
+        faults = [
+            Fault(third, "one worker killed (kill -9)", lambda: _kill_a_worker(first_server)),
+            Fault(2 * third, "Redis stopped", redis.stop),
+            Fault(3 * third, "Redis started again", redis.start),
+        ]
+        rows = _locust({**plan, "hosts": [first, second]}, args, faults)
+    phases = [(0.0, "steady"), *[(f.at, f.name) for f in faults]]
+    head = (
+        "## (b) two `gridboard serve --workers 2` on two ports, one GeoPackage, one Redis"
+        " (PostGIS: not built yet)"
+    )
+    return head + "\n\n" + _table(rows, phases)
+
+
+def _locust(plan: dict, args: argparse.Namespace, faults: list[Fault]) -> list[list]:
+    """The scenario for args.seconds with args.users; each fault acted at its time. Returns the
+    request log: [time since start, name, ms, status, failed]."""
+    log = OUT / "loadtest-requests.jsonl"
+    log.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "loadtest.py")]
+    command += ["--headless", "--only-summary", "-u", str(args.users), "-r", str(SPAWN_RATE)]
+    command += ["-t", f"{args.seconds}s", "--host", plan["hosts"][0], "--stop-timeout", "10"]
+    env = {**os.environ, "GRIDBOARD_LOAD": json.dumps({**plan, "log": str(log)})}
+    started = time.time()
+    runner = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    for fault in faults:
+        time.sleep(max(0.0, started + fault.at - time.time()))
+        fault.act()
+    runner.wait(timeout=args.seconds + 120)
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return [[t - started, *rest] for t, *rest in rows]
+
+
+def _table(rows: list[list], phases: list[tuple[float, str]]) -> str:
+    lines = [
+        "| phase | requests | failed | per s | p50 ms | p95 ms | worst |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ends = [at for at, _ in phases[1:]] + [float("inf")]
+    for (start, name), end in zip(phases, ends, strict=True):
+        chunk = [r for r in rows if start <= r[0] < end]
+        span = (min(end, max((r[0] for r in rows), default=start)) - start) or 1.0
+        times = sorted(r[2] for r in chunk) or [0.0]
+        failed = [r for r in chunk if r[4] or r[3] >= 400 or r[3] == 0]
+        worst = _worst(failed)
+        p95 = times[int(0.95 * (len(times) - 1))]
+        lines.append(
+            f"| {name} | {len(chunk):,} | {len(failed):,} | {len(chunk) / span:,.1f}"
+            f" | {statistics.median(times):,.0f} | {p95:,.0f} | {worst} |"
+        )
+    return "\n".join(lines)
+
+
+def _worst(failed: list[list]) -> str:
+    if not failed:
+        return "–"
+    counts: dict[str, int] = {}
+    for r in failed:
+        key = f"{r[1]} ({r[3] or 'no answer'})"
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} ×{v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:3])
+
+
+# --- the parts: servers and a Redis of the run's own -------------------------------------------
+@contextlib.contextmanager
+def _server(
+    store: Path, workers: int, env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    port = _free_port()
+    command = [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(store)]
+    command += ["--port", str(port), "--workers", str(workers), "--threads", "8"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOARD_")}
+    log = (OUT / f"loadtest-server-{port}.log").open("w")  # gunicorn's and the app's log
+    server = subprocess.Popen(
+        command, env={**clean, **SERVER_ENV, **env}, cwd=ROOT, stdout=log, stderr=log
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: _healthy(url), f"{url}/healthz")
+        yield url, server
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+class _Redis:
+    def __init__(self, port: int, folder: Path) -> None:
+        self.command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+        self.command += ["--save", "", "--appendonly", "no", "--dir", str(folder)]
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@contextlib.contextmanager
+def _redis() -> Iterator[tuple[str, _Redis]]:
+    if shutil.which("redis-server") is None:
+        raise SystemExit("the load test needs redis-server (`make loadtest` installs it)")
+    port = _free_port()
+    redis = _Redis(port, OUT)
+    redis.start()
+    try:
+        yield f"redis://127.0.0.1:{port}/0", redis
+    finally:
+        redis.stop()
+
+
+def _kill_a_worker(server: subprocess.Popen) -> None:
+    workers = _children(server.pid)
+    if workers:
+        os.kill(min(workers), signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=5) as answer:
+            return json.loads(answer.read()).get("ok") is True
+    except OSError:
+        return False
+
+
+def _wait(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"not within {seconds} s: {what}")
+        time.sleep(0.2)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    main()
