@@ -50,20 +50,22 @@ GRID_TEXT_KEYS = (
 
 
 # --- layout pieces -------------------------------------------------------------------------------
-def side_panel() -> Component:
-    """The right-hand panel; its content follows the view (ids.VIEW)."""
-    return html.Aside(id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
+def side_panel(children: list[Component]) -> Component:
+    """The right-hand panel with `children` (panel_children of the page's view); then its
+    content follows the view (ids.VIEW)."""
+    return html.Aside(children, id=ids.PANEL, className="gb-panel", **{"aria-live": "polite"})
 
 
-def case_table(lang: str) -> Component:
-    """The case table under the map, with its CSV download. The grid stays for the page's
-    life and asks for its rows (case_rows); a new view empties its cache in the browser."""
+def case_table(title: list[Component], button: str) -> Component:
+    """The case table under the map, with its CSV download (`title` and the `button`'s label:
+    case_table_content of the page's view). The grid stays for the page's life and asks for
+    its rows (case_rows); a new view empties its cache in the browser."""
     return html.Section(
         [
             dmc.Group(
                 [
-                    html.Div(id=ids.CASE_TABLE_TITLE, className="gb-case-title"),
-                    dmc.Button(id=ids.CASE_CSV_BUTTON, variant="light", n_clicks=0),
+                    html.Div(title, id=ids.CASE_TABLE_TITLE, className="gb-case-title"),
+                    dmc.Button(button, id=ids.CASE_CSV_BUTTON, variant="light", n_clicks=0),
                 ],
                 justify="space-between",
                 align="flex-start",
@@ -77,7 +79,8 @@ def case_table(lang: str) -> Component:
 
 
 # --- callbacks -----------------------------------------------------------------------------------
-@callback(Output(ids.PANEL, "children"), Input(ids.VIEW, "data"))
+# The page comes with both filled for its view (no callback before the first paint).
+@callback(Output(ids.PANEL, "children"), Input(ids.VIEW, "data"), prevent_initial_call=True)
 def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
     """VIEW → the side panel of the selected area."""
     return panel_children(context.store(), view)
@@ -87,6 +90,7 @@ def fill_panel(view: Mapping[str, Any] | None) -> list[Component]:
     Output(ids.CASE_TABLE_TITLE, "children"),
     Output(ids.CASE_CSV_BUTTON, "children"),
     Input(ids.VIEW, "data"),
+    prevent_initial_call=True,
 )
 def fill_case_table(view: Mapping[str, Any] | None) -> tuple[list[Component], str]:
     """VIEW → the case table of the selected area or street."""

@@ -271,7 +271,9 @@ def test_english_page_has_no_chinese_ui_text(
         names |= set(street_store.areas(level)["name"].astype(str))
     layout = render(app, page, street=STREET, lang="en")
     _, paint, *_ = draw(app, page, ViewState(street=STREET, lang="en"))
-    texts = [s for s in strings(layout) + strings(paint) if s not in names]
+    texts = strings(layout) + strings(paint)  # the case table's title names the street
+    for name in sorted(names, key=len, reverse=True):  # data names stay Chinese
+        texts = [text.replace(name, "") for text in texts]
     assert [s for s in texts if contains_cjk(s)] == []
 
 

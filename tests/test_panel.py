@@ -185,7 +185,7 @@ def all_rows(the_view: dict[str, Any], **request: Any) -> list[dict[str, Any]]:
 
 def test_case_table_of_the_garden(demo_app, demo: Store, garden: str) -> None:
     title, button = dpanel.fill_case_table(view(demo, garden))
-    shell = dpanel.case_table("zh")  # the page's table: no grid until the map is drawn
+    shell = dpanel.case_table(title, button)  # the page's table: no grid until the map is drawn
     assert not [n for n in walk(shell) if getattr(n, "id", None) == ids.CASE_TABLE]
     grid = find(dpanel.start_case_table(1, view(demo, garden)), ids.CASE_TABLE)
     window = window_of("30d", data_as_of(demo.meta()))
@@ -347,8 +347,8 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
     the_view = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
     app = create_app(Settings.from_env({}), tiny)
     with signed_in(app):
-        title, _ = dpanel.fill_case_table(the_view)
-        body = [dpanel.case_table("zh"), dpanel.start_case_table(1, the_view)]
+        title, button = dpanel.fill_case_table(the_view)
+        body = [dpanel.case_table(title, button), dpanel.start_case_table(1, the_view)]
         panel_tree = dpanel.fill_panel(the_view)
         rows = all_rows(the_view)
         download = dpanel.download_cases(1, the_view)

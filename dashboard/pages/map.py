@@ -310,7 +310,11 @@ def url_from_view(view: dict) -> tuple[str, list]:
     return address_and_links(state.query(context.settings().language), state.lang, PATH)
 
 
-@callback(Output(ids.DATE_RANGE, "disabled"), Input(ids.WINDOW_SELECT, "value"))
+@callback(
+    Output(ids.DATE_RANGE, "disabled"),
+    Input(ids.WINDOW_SELECT, "value"),
+    prevent_initial_call=True,  # controls() sets it for the page's window
+)
 def date_range_disabled(window_choice: str | None) -> bool:
     """The date range is picked only when the period is a custom range."""
     return window_choice != RANGE
@@ -327,7 +331,7 @@ def download_metrics(_clicks: int | None, view: dict) -> dict[str, Any]:
     return metrics_csv(ViewState.from_dict(view))
 
 
-@callback(Output(ids.PROBLEMS_KEY, "children"), Input(ids.VIEW, "data"))
+@callback(Output(ids.PROBLEMS_KEY, "children"), Input(ids.VIEW, "data"), prevent_initial_call=True)
 def problems_key(view: dict) -> list[Component]:
     """VIEW → the problems layer's legend (empty while the layer is off or not offered)."""
     spots = map_reader.problems(context.source())
@@ -453,9 +457,11 @@ def problems_alert(problems: Sequence[Problem], lang: str) -> Component | None:
     return dmc.Alert([dmc.Text(problem_text(p, lang)) for p in problems], color="yellow")
 
 
-def panel_pieces(lang: str) -> tuple[Component, Component]:
-    """The area panel and the case table (dashboard/panel.py reads VIEW itself)."""
-    return panel.side_panel(), panel.case_table(lang)
+def panel_pieces(view: ViewState) -> tuple[Component, Component]:
+    """The area panel and the case table of `view` (then dashboard/panel.py follows VIEW)."""
+    store, as_dict = context.store(), view.as_dict()
+    side = panel.side_panel(panel.panel_children(store, as_dict))
+    return side, panel.case_table(*panel.case_table_content(store, as_dict))
 
 
 def map_view(
@@ -471,7 +477,7 @@ def map_view(
     the figure fetches its shapes from the geometry route); `offered`: the layers that can be
     switched on; `whole_city`: the street choice offers the whole city."""
     lang = view.lang
-    side, table = panel_pieces(lang)
+    side, table = panel_pieces(view)
     figure, paint, message, drawn = render_map(view, None)
     return html.Main(
         [
@@ -499,7 +505,10 @@ def map_view(
                             ),
                             html.Div(id=ids.LEGEND, className="gb-legend"),
                             html.Div(
-                                id=ids.PROBLEMS_KEY, className="gb-legend", style=PROBLEMS_KEY_STYLE
+                                problems_key_children(map_reader.problems(context.source()), view),
+                                id=ids.PROBLEMS_KEY,
+                                className="gb-legend",
+                                style=PROBLEMS_KEY_STYLE,
                             ),
                         ],
                         className="gb-map-box",
