@@ -8,6 +8,7 @@ from typing import Any
 Prop = tuple[str, str]  # (component id, property)
 Post = Callable[[dict[str, Any], str], dict[str, Any] | None]  # body, name → response JSON
 ROUTER = "_pages_content"
+ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 CASCADE_ROUNDS = 4  # a change fires callbacks, whose outputs fire more, this deep at most
 
 
@@ -84,10 +85,10 @@ class DashPage:
         }
 
 
-def router_body(pathname: str, search: str) -> dict[str, Any]:
+def router_body(pathname: str, search: str, output: str = ROUTER_OUTPUT) -> dict[str, Any]:
     """Dash's pages router asked for the page at `pathname` + `search`."""
     return {
-        "output": ".._pages_content.children..._pages_store.data..",
+        "output": output,
         "outputs": [
             {"id": "_pages_content", "property": "children"},
             {"id": "_pages_store", "property": "data"},

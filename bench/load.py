@@ -24,6 +24,7 @@ from pathlib import Path
 
 from geodata.backends import open_store
 from geodata.model import Level
+from tests.procutil import children, free_port, stop, wait_for
 
 from .common import OUT, ROOT
 
@@ -168,7 +169,7 @@ def _worst(failed: list[list]) -> str:
 def _server(
     store: Path, workers: int, env: dict[str, str]
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(store)]
     command += ["--port", str(port), "--workers", str(workers), "--threads", "8"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOARD_")}
@@ -178,14 +179,10 @@ def _server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: _healthy(url), f"{url}/healthz")
+        wait_for(lambda: _healthy(url), f"{url}/healthz", seconds=120)
         yield url, server
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
 
 
@@ -209,7 +206,7 @@ class _Redis:
 def _redis() -> Iterator[tuple[str, _Redis]]:
     if shutil.which("redis-server") is None:
         raise SystemExit("the load test needs redis-server (`make loadtest` installs it)")
-    port = _free_port()
+    port = free_port()
     redis = _Redis(port, OUT)
     redis.start()
     try:
@@ -219,20 +216,9 @@ def _redis() -> Iterator[tuple[str, _Redis]]:
 
 
 def _kill_a_worker(server: subprocess.Popen) -> None:
-    workers = _children(server.pid)
+    workers = children(server.pid)
     if workers:
         os.kill(min(workers), signal.SIGKILL)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                stat = (entry / "stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry.name))
-    return found
 
 
 def _healthy(url: str) -> bool:
@@ -241,22 +227,6 @@ def _healthy(url: str) -> bool:
             return json.loads(answer.read()).get("ok") is True
     except OSError:
         return False
-
-
-def _wait(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"not within {seconds} s: {what}")
-        time.sleep(0.2)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 if __name__ == "__main__":

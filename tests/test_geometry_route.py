@@ -11,12 +11,13 @@ from urllib.parse import parse_qs, urlsplit
 import dash
 import pytest
 
+from bench.dashclient import router_body
 from dashboard import geometry
 from dashboard.readers import map as map_reader
 from geodata.model import Level
 from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
-from tests.webutil import post, router_body, serving_app, signed_clients
+from tests.webutil import post, serving_app, signed_clients
 
 MAP_ROLES = ("city", "street", "community", "property", "grid_worker")
 

@@ -15,6 +15,7 @@ import pytest
 from dash import html
 from dash.development.base_component import Component
 
+from bench.dashclient import router_body
 from dashboard import context, ids
 from dashboard.app import TITLE, cache_config, create_app
 from dashboard.i18n import LANGUAGE_NAMES, contains_cjk, format_date, format_number, t
@@ -25,7 +26,7 @@ from geodata.store import Store, Window
 from layers.view import data_as_of
 from tests.accounts_city import PASSWORD
 from tests.components import strings
-from tests.webutil import login, router_body, signed_in
+from tests.webutil import login, signed_in
 
 AS_OF = dt.date(2026, 11, 28)  # the demo's as_of (tests/conftest.py)
 END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)  # the end of the as-of day in China

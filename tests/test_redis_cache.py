@@ -23,7 +23,8 @@ from dashboard.settings import Settings
 from geodata.backends import open_store
 from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
-from tests.test_serve import free_port, wait_for
+from tests.procutil import free_port
+from tests.test_serve import wait_for
 from tests.webutil import form_token, signed_clients
 
 # Database 15 of the machine's Redis: the tests' own (`make test` starts a Redis if none runs).

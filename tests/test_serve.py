@@ -6,21 +6,20 @@ import http.cookiejar
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
+from tests import procutil
 from tests.accounts_city import PASSWORD, Town
+from tests.procutil import children, free_port
 from tests.webutil import form_token
 
 T = TypeVar("T")
@@ -58,35 +57,12 @@ class Browserless:
             return Answer(exc.code, exc.read().decode(), exc.url)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def children(pid: int) -> set[int]:
-    """The processes whose parent is `pid` (gunicorn's workers)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry.name))
-    return found
-
-
 def wait_for(condition: Callable[[], T], what: str, seconds: float = START_SECONDS) -> T:
-    """Poll `condition` until it gives a true value; fail naming `what` after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"not within {seconds} s: {what}")
+    """procutil.wait_for, failing the test when the time is up."""
+    try:
+        return procutil.wait_for(condition, what, seconds)
+    except TimeoutError as exc:
+        pytest.fail(str(exc))
 
 
 def _health(base: str) -> dict | None:
@@ -111,12 +87,7 @@ def served(town: Town) -> Iterator[tuple[str, subprocess.Popen]]:
         assert server.poll() is None, server.stdout.read().decode() if server.stdout else ""
         yield base, server
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        procutil.stop(server)
 
 
 def test_serve_runs_gunicorn_workers_and_replaces_a_killed_one(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.dashclient import router_body
 from dashboard.app import create_app
 from dashboard.passwords import hash_password, token_digest
 from dashboard.sessions import COOKIE, MAX_FAILED, digest
@@ -20,7 +21,7 @@ from geodata.backends import open_store
 from geodata.store import Store
 from tests import accounts_city
 from tests.accounts_city import PASSWORD, Town
-from tests.webutil import form_token, login, router_body, session_secret
+from tests.webutil import form_token, login, session_secret
 
 STRONG = "Another good passphrase 7"
 

@@ -34,7 +34,6 @@ def signed_in(app: Any, principal: Principal = CITY_VIEWER) -> Iterator[None]:
         yield
 
 
-ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -100,23 +99,6 @@ def request_body(dependency: dict[str, Any], values: list[Any]) -> dict[str, Any
         "inputs": slots[: len(inputs)],
         "state": slots[len(inputs) :],
         "changedPropIds": [_changed(inputs[0])],
-    }
-
-
-def router_body(pathname: str, search: str, output: str = ROUTER_OUTPUT) -> dict[str, Any]:
-    """A request to Dash's pages router for the page at `pathname` + `search`."""
-    return {
-        "output": output,
-        "outputs": [
-            {"id": "_pages_content", "property": "children"},
-            {"id": "_pages_store", "property": "data"},
-        ],
-        "inputs": [
-            {"id": "_pages_location", "property": "pathname", "value": pathname},
-            {"id": "_pages_location", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["_pages_location.search"],
-        "state": [],
     }
 
 
