@@ -236,9 +236,10 @@ class Settings:
         repr=False,  # may hold a password
         metadata=_meta(
             "GRIDBOARD_REDIS_URL",
-            "Redis server (redis://host:6379/0) that every app process shares for the cache;"
-            " if it goes away the app serves uncached and says so in its log. Empty: each"
-            " process keeps its own cache (GRIDBOARD_CACHE_TYPE).",
+            "Redis server (redis://host:6379/0) that every app process shares for the cache and"
+            " the sign-in limit's counters; if it goes away the app serves uncached (and counts"
+            " sign-ins per process) and says so in its log. Empty: each process keeps its own"
+            " (GRIDBOARD_CACHE_TYPE).",
             check=_check_redis_url,
         ),
     )
