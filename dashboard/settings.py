@@ -115,6 +115,12 @@ def _check_redis_url(value: Any) -> str | None:
     return None
 
 
+def _check_cache_type(value: Any) -> str | None:
+    if value == "RedisCache":  # how Redis was chosen before GRIDBOARD_REDIS_URL
+        return "is chosen by setting GRIDBOARD_REDIS_URL=redis://host:6379/0 instead"
+    return _one_of(CACHE_TYPES)(value)
+
+
 def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
         return None if value in choices else f"is not one of {', '.join(choices)}"
@@ -222,7 +228,7 @@ class Settings:
             "GRIDBOARD_CACHE_TYPE",
             "Cache of aggregated metrics when GRIDBOARD_REDIS_URL is not set (flask-caching"
             " class name): " + ", ".join(CACHE_TYPES) + ".",
-            check=_one_of(CACHE_TYPES),
+            check=_check_cache_type,
         ),
     )
     cache_dir: Path = field(
