@@ -11,7 +11,7 @@ PORT   ?= 8050
 NODE_STAMP := node_modules/.installed
 REDIS_PING := $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null
 
-.PHONY: run test bench loadtest lint format demo chromium redis node_modules screenshot clean
+.PHONY: run test bench loadtest lint format demo chromium redis postgis node_modules screenshot clean
 
 run: $(VENV)/.installed $(DATA)
 	@if [ -f "$(DATA).accounts.txt" ]; then \
@@ -22,7 +22,7 @@ run: $(VENV)/.installed $(DATA)
 	@echo "log in at http://$(HOST):$(PORT)/login"
 	$(BIN)/gridboard serve --data $(DATA) --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev chromium redis
+test: $(VENV)/.installed-dev chromium redis postgis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -120,6 +120,19 @@ redis: $(VENV)/.installed-dev
 	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no; \
 	  for i in $$(seq 50); do $(REDIS_PING) && break; sleep 0.2; done; \
 	  $(REDIS_PING) || { echo "Redis did not start on 127.0.0.1:6379"; exit 1; }; \
+	fi
+
+# The tests' PostgreSQL 15 + PostGIS 3 (Debian's packages, installed when missing): they use
+# the server GRIDBOARD_TEST_PG names, else 127.0.0.1:5432 if it offers PostGIS, else a
+# throwaway cluster of their own (tests/pgserver.py).
+postgis:
+	@if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      postgresql-15 postgresql-15-postgis-3; \
+	  else \
+	    echo "the tests need PostGIS: run 'sudo apt-get install postgresql-15-postgis-3'"; exit 1; \
+	  fi; \
 	fi
 
 clean:

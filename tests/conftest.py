@@ -11,7 +11,7 @@ import pytest
 
 from geodata.backends import open_store
 from geodata.store import Store
-from tests import accounts_city
+from tests import accounts_city, pgserver
 from tests import tiny_city as tc
 
 DEMO_SEED = 7
@@ -110,3 +110,15 @@ def town_store(town: accounts_city.Town) -> Iterator[Store]:
     """The town, opened writable: signing in writes sessions and the audit trail."""
     with open_store(town.path) as store:
         yield store
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostGIS database of this test run's own (tests/pgserver.py), dropped at the end."""
+    import os
+
+    with (
+        pgserver.server() as admin,
+        pgserver.database(admin, f"gridboard_test_{os.getpid()}") as url,
+    ):
+        yield url

@@ -1,0 +1,90 @@
+"""The tests' PostgreSQL + PostGIS: GRIDBOARD_TEST_PG, else 127.0.0.1:5432, else a throwaway one."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from tests.procutil import free_port
+
+MACHINE = "postgresql://postgres@127.0.0.1:5432/postgres"  # trust on loopback here and in CI
+BIN = Path("/usr/lib/postgresql/15/bin")  # Debian's postgresql-15 (make postgis installs it)
+
+
+@contextlib.contextmanager
+def server() -> Iterator[str]:
+    """An admin URL of a server with PostGIS available: the one GRIDBOARD_TEST_PG names, the
+    machine's, or a cluster started here in a temporary folder (stopped and removed after)."""
+    named = os.environ.get("GRIDBOARD_TEST_PG")
+    if named:
+        yield named
+    elif has_postgis(MACHINE):
+        yield MACHINE
+    else:
+        with _throwaway() as url:
+            yield url
+
+
+def has_postgis(url: str) -> bool:
+    """Whether `url` answers and its server offers the postgis extension."""
+    try:
+        with psycopg.connect(url, connect_timeout=3) as con:
+            sql = "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+            return con.execute(sql).fetchone() is not None
+    except psycopg.Error:
+        return False
+
+
+@contextlib.contextmanager
+def database(admin: str, name: str) -> Iterator[str]:
+    """A database `name` with PostGIS on the server of `admin`, byte-ordered text (as SQLite
+    orders it), dropped afterwards; yields its URL."""
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        con.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8'
+            " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
+    url = psycopg.conninfo.make_conninfo(admin, dbname=name)
+    try:
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("CREATE EXTENSION postgis")
+        yield url
+    finally:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def _throwaway() -> Iterator[str]:
+    """initdb + pg_ctl on a free port, as the postgres user when run as root (both refuse
+    root); no fsync: the cluster lives as long as the test run."""
+    if not (BIN / "initdb").exists():
+        raise RuntimeError(f"no PostgreSQL at {BIN} and none on 127.0.0.1:5432: run `make postgis`")
+    folder = Path(tempfile.mkdtemp(prefix="gridboard-pg-"))
+    data, port = folder / "data", free_port()
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    try:
+        _as_owner([BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"])
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        _as_owner([BIN / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"])
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _as_owner([BIN / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as_owner(command: list) -> None:
+    argv = [str(part) for part in command]
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    subprocess.run(argv, check=True, capture_output=True, cwd="/")
