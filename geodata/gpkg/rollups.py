@@ -106,7 +106,7 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     deltas = list(days.values())
     for at in range(0, len(keys), _BATCH):
         batch = keys[at : at + _BATCH]
-        olds = [_read(con, k) for k in batch]
+        olds = _read_days(con, batch)
         _write_all(
             con, batch, ru.merged_days(olds, deltas[at : at + _BATCH], [k.start for k in batch])
         )
@@ -130,12 +130,14 @@ def _roll_up(
     """Write each block of `spans` with its deltas added (made of blocks of span `below`);
     return the deltas of the blocks of span `upper` holding them."""
     out: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
+    blocks = []
     for key, deltas in spans.items():
         delta = ru.combined(deltas)
-        _write(con, key, _summed(con, key, delta, below, end_of(key.start)))
+        blocks.append(_summed(con, key, delta, below, end_of(key.start)))
         if upper is not None and start_of is not None:
             up = ru.Key(key.level, key.category, upper, start_of(key.start), key.part)
             out[up].append(delta)
+    _write_all(con, list(spans), blocks)  # read by the next span up: written before it
     return out
 
 
@@ -157,6 +159,24 @@ def _summed(
     return ru.combined(parts)
 
 
+def _read_days(con: sqlite3.Connection, keys: list[ru.Key]) -> list[np.ndarray | None]:
+    """The stored day blocks of `keys` (None where there is none): one query per level,
+    category and part, over the days between the first and the last asked for."""
+    runs: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for key in keys:
+        runs[(key.level, key.category, key.part)].append(key.start)
+    found: dict[ru.Key, np.ndarray] = {}
+    sql = (
+        "SELECT start, data FROM rollups WHERE level = ? AND category = ? AND span = ?"
+        " AND part = ? AND start BETWEEN ? AND ?"
+    )
+    for (level, category, part), days in runs.items():
+        asked = (level, category, ru.DAY, part, min(days), max(days))
+        for start, data in con.execute(sql, asked):
+            found[ru.Key(level, category, ru.DAY, start, part)] = data
+    return [ru.decode(found[k]) if k in found else None for k in keys]
+
+
 def _read(con: sqlite3.Connection, key: ru.Key) -> np.ndarray | None:
     row = con.execute(
         "SELECT data FROM rollups WHERE level = ? AND category = ? AND span = ? AND start = ?"
@@ -164,10 +184,6 @@ def _read(con: sqlite3.Connection, key: ru.Key) -> np.ndarray | None:
         (key.level, key.category, key.span, key.start, key.part),
     ).fetchone()
     return ru.decode(row[0]) if row else None
-
-
-def _write(con: sqlite3.Connection, key: ru.Key, rows: np.ndarray) -> None:
-    _write_all(con, [key], [rows])
 
 
 def _write_all(con: sqlite3.Connection, keys: list[ru.Key], blocks: list[np.ndarray]) -> None:
