@@ -317,7 +317,7 @@ def _checked_grants(login: str, grants: Sequence[Grant]) -> list[Grant]:
 
 def _insert_grants(con: sqlite3.Connection, login: str, grants: Sequence[Grant]) -> None:
     con.executemany(
-        "INSERT OR IGNORE INTO user_grants (login, role, scope) VALUES (?,?,?)",
+        "INSERT INTO user_grants (login, role, scope) VALUES (?,?,?) ON CONFLICT DO NOTHING",
         [(login, g.role, g.scope or "") for g in grants],
     )
 

@@ -18,6 +18,7 @@ from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
 from . import rollups as rollup_store
+from .meta import META_UPSERT
 from .schema import (
     OLD_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
@@ -92,7 +93,7 @@ class Connection:
             with con:
                 init_schema(con)
                 con.executemany(
-                    "INSERT OR REPLACE INTO gridboard_meta VALUES (?, ?)",
+                    META_UPSERT,
                     [("schema_version", SCHEMA_VERSION), ("data_id", uuid.uuid4().hex)],
                 )
         except (sqlite3.Error, OSError) as exc:
@@ -192,8 +193,9 @@ class Connection:
             yield con
             if data:
                 con.execute(
-                    "INSERT INTO gridboard_meta VALUES ('revision', '1') ON CONFLICT (key)"
-                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+                    "INSERT INTO gridboard_meta (key, value) VALUES ('revision', '1')"
+                    " ON CONFLICT (key)"
+                    " DO UPDATE SET value = CAST(CAST(gridboard_meta.value AS INTEGER) + 1 AS TEXT)"
                 )
             con.execute("COMMIT")
         except BaseException:

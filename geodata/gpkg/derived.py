@@ -29,7 +29,8 @@ _SUMS = (
 
 def stored_areas(con: sqlite3.Connection, level: Level) -> gpd.GeoDataFrame:
     """The stored areas of `level` in table order (the order a Locator breaks ties in)."""
-    df = pd.read_sql_query(f"SELECT {area_select(level)} FROM {AREA_TABLES[level]} a", con)
+    sql = f"SELECT {area_select(level)} FROM {AREA_TABLES[level]} a ORDER BY a.fid"
+    df = pd.read_sql_query(sql, con)
     geom = gp.decode(df.pop("geom")) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=4326), crs=4326)
 

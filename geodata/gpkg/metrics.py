@@ -115,7 +115,7 @@ class Metrics(Reads):
         # cases, while the area and time indexes would walk through every case ever reported.
         backlog = self._frame(
             f"SELECT {col} AS code, COUNT(*) AS open_cases,"
-            " SUM(due_at IS NOT NULL AND due_at < ?2) AS overdue_cases FROM cases"
+            f" {_counted('due_at IS NOT NULL AND due_at < ?2', 'overdue_cases')} FROM cases"
             " WHERE (closed_at IS NULL OR closed_at >= ?2) AND +reported_at < ?2"
             f" AND (rejected_at IS NULL OR rejected_at >= ?2) AND ?1 = ?1{extra}"
             f" AND +{col} IS NOT NULL GROUP BY +{col}",
@@ -207,12 +207,14 @@ class Metrics(Reads):
         )
         now = "(reported_at < :t AND (rejected_at IS NULL OR rejected_at >= :t))"
         prev = "(reported_at < :p AND (rejected_at IS NULL OR rejected_at >= :p))"
+        is_open = f"{now} AND (closed IS NULL OR closed >= :t)"
         # Every case read was open a week ago or later; open at the moment: not closed by it.
         return self._named(
-            f"SELECT code, SUM({now} AND (closed IS NULL OR closed >= :t)) AS open_cases,"
-            f" SUM({now} AND (closed IS NULL OR closed >= :t) AND due_at < :t) AS overdue_cases,"
-            f" SUM({prev}) AS open_cases_prev, SUM({prev} AND due_at < :p) AS overdue_cases_prev"
-            f" FROM ({union}) GROUP BY code",
+            f"SELECT code, {_counted(is_open, 'open_cases')},"
+            f" {_counted(f'{is_open} AND due_at < :t', 'overdue_cases')},"
+            f" {_counted(prev, 'open_cases_prev')},"
+            f" {_counted(f'{prev} AND due_at < :p', 'overdue_cases_prev')}"
+            f" FROM ({union}) AS u GROUP BY code",
             params,
         ).fillna(0)
 
@@ -221,9 +223,10 @@ class Metrics(Reads):
         extra = self._area_condition(parent, params)
         source = "cases INDEXED BY cases_reported" if parent is None else "cases"
         row = self._named(
-            "SELECT SUM(reported_at >= :d) AS new_today,"
-            " SUM(reported_at >= :dp AND reported_at < :p) AS new_today_prev,"
-            " SUM(reported_at >= :p) AS reported_7d, SUM(reported_at < :p) AS reported_7d_prev"
+            f"SELECT {_counted('reported_at >= :d', 'new_today')},"
+            f" {_counted('reported_at >= :dp AND reported_at < :p', 'new_today_prev')},"
+            f" {_counted('reported_at >= :p', 'reported_7d')},"
+            f" {_counted('reported_at < :p', 'reported_7d_prev')}"
             f" FROM {source} WHERE reported_at >= :pp AND reported_at < :t{extra}",
             params,
         ).fillna(0)
@@ -264,9 +267,9 @@ class Metrics(Reads):
         this_week = "(date >= :m AND date <= :d)"
         last_week = "(date >= :mp AND date <= :dp)"
         row = self._named(
-            f"SELECT SUM({this_week}) AS visits_week,"
+            f"SELECT {_counted(this_week, 'visits_week')},"
             f" SUM(CASE WHEN {this_week} THEN households_reached END) AS households_week,"
-            f" SUM({last_week}) AS visits_week_prev,"
+            f" {_counted(last_week, 'visits_week_prev')},"
             f" SUM(CASE WHEN {last_week} THEN households_reached END) AS households_week_prev"
             f" FROM {source} WHERE date >= :mp AND date <= :d{extra}",
             params,
@@ -320,7 +323,7 @@ class Metrics(Reads):
             " LEFT JOIN communities m ON m.code = c.community_code"
             " LEFT JOIN compounds p ON p.code = c.compound_code"
             " LEFT JOIN grid_cells g ON g.code = c.grid_code"
-            f" WHERE 1{extra} ORDER BY c.reported_at DESC, c.id DESC LIMIT :limit",
+            f" WHERE TRUE{extra} ORDER BY c.reported_at DESC, c.id DESC LIMIT :limit",
             params,
         )
         df["reported_at"] = pd.to_datetime(df["reported_at"], utc=True, format="ISO8601")
@@ -358,3 +361,8 @@ def _child_level(level: Level) -> Level:
 
 def _median(values: pd.Series) -> float:
     return float(values.median()) if len(values) else math.nan
+
+
+def _counted(condition: str, name: str) -> str:
+    """The rows for which `condition` holds, counted as `name` (portable SQL)."""
+    return f"COUNT(*) FILTER (WHERE {condition}) AS {name}"

@@ -61,7 +61,7 @@ class Reads(Connection):
             return (f"WHERE a.code IN (SELECT {mine} FROM compound_grid WHERE {other} = ?)"), [
                 parent
             ]
-        return "WHERE 0", []
+        return "WHERE FALSE", []
 
     def area(self, code: str) -> dict | None:
         try:
@@ -151,7 +151,7 @@ class Reads(Connection):
         conds, params = self._record_filters(code, window, category, "reported_at")
         for group in filters:
             parts = [_case_condition(f, params) for f in group]
-            conds += (" AND " if conds else "WHERE ") + "(" + " OR ".join(parts or ["0"]) + ")"
+            conds += (" AND " if conds else "WHERE ") + "(" + " OR ".join(parts or ["FALSE"]) + ")"
         order = []
         for column, descending in sort:
             if column not in CASE_SORT_COLUMNS:  # names become SQL: only the listed ones
@@ -236,7 +236,7 @@ class Reads(Connection):
             " LEFT JOIN communities cm"
             " ON cm.code = COALESCE(g.community_code, c.code, o.area_code)"
             f" WHERE r.role = 'grid_worker' {mine}"
-            " ORDER BY r.person_id, g.code IS NULL, g.code",
+            " ORDER BY r.person_id, g.code NULLS LAST",
             params,
         ).pipe(_drop_cellless_duplicates)
 
@@ -263,7 +263,7 @@ class Reads(Connection):
             f" compound_code, community_code FROM cases WHERE grid_code IN ({marks or 'NULL'})"
             " AND reported_at < ? AND (closed_at IS NULL OR closed_at >= ?)"
             " AND (rejected_at IS NULL OR rejected_at >= ?)"
-            " ORDER BY due_at IS NULL, due_at, id",
+            " ORDER BY due_at NULLS LAST, id",
             [*codes, moment, moment, moment],
         )
         for col in ("reported_at", "due_at"):
@@ -296,7 +296,7 @@ def _any_area(codes: list[str], params: list) -> str:
     for column, listed in by_column.items():
         parts.append(f"{column} IN ({','.join('?' * len(listed))})")
         params += listed
-    return "(" + (" OR ".join(parts) or "0") + ")"
+    return "(" + (" OR ".join(parts) or "FALSE") + ")"
 
 
 def _like(text: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import geopackage as gp
 from .. import rollups as ru
 from ..model import Level
+from .meta import META_UPSERT
 
 TABLES = ("rollups", "rollup_codes")
 SCHEMA = (
@@ -67,7 +68,7 @@ def rebuild(
         events.append(ru.visit_events(visits))
     if events:
         add(con, pd.concat(events, ignore_index=True))
-    con.execute("INSERT OR REPLACE INTO gridboard_meta VALUES (?, '1')", (READY,))
+    con.execute(META_UPSERT, (READY, "1"))
 
 
 def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -> None:
@@ -87,7 +88,8 @@ def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -
 def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -> pd.DataFrame:
     con.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_keys (key PRIMARY KEY)")
     con.execute("DELETE FROM rollup_keys")
-    con.executemany("INSERT OR IGNORE INTO rollup_keys VALUES (?)", ((v,) for v in values))
+    rows = ((v,) for v in values)
+    con.executemany("INSERT INTO rollup_keys (key) VALUES (?) ON CONFLICT DO NOTHING", rows)
     sql = f"SELECT {columns} FROM {table} WHERE {key} IN (SELECT key FROM rollup_keys)"
     return pd.read_sql_query(sql, con)
 
@@ -195,7 +197,8 @@ def _write_all(con: sqlite3.Connection, keys: list[ru.Key], blocks: list[np.ndar
         (w for w, rows in zip(where, blocks, strict=True) if not len(rows)),
     )
     con.executemany(
-        "INSERT OR REPLACE INTO rollups VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rollups (level, category, span, start, part, data) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (level, category, span, start, part) DO UPDATE SET data = excluded.data",
         ((*w, ru.encode(rows, w[2])) for w, rows in zip(where, blocks, strict=True) if len(rows)),
     )
 
@@ -212,7 +215,9 @@ def _save_codes(con: sqlite3.Connection, codes: dict[str, dict[str, int]], befor
         if len(index) != before.get(level, 0):
             ordered = sorted(index, key=index.__getitem__)
             con.execute(
-                "INSERT OR REPLACE INTO rollup_codes VALUES (?, ?)", (level, json.dumps(ordered))
+                "INSERT INTO rollup_codes (level, codes) VALUES (?, ?)"
+                " ON CONFLICT (level) DO UPDATE SET codes = excluded.codes",
+                (level, json.dumps(ordered)),
             )
 
 
@@ -238,7 +243,7 @@ def sums_between(
 ) -> pd.DataFrame:
     """FIELDS summed over the days from `start` up to `end` (last_visit: within them)."""
     blocks = ru.between(start, end)
-    clauses = " OR ".join("(span = ? AND start = ?)" for _ in blocks) or "0"
+    clauses = " OR ".join("(span = ? AND start = ?)" for _ in blocks) or "FALSE"
     params = [v for b in blocks for v in b]
     return _summed_blocks(con, level, category, clauses, params, index)
 

@@ -14,6 +14,7 @@ from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
 from . import rollups as rollup_store
+from .meta import META_UPSERT
 
 SCHEMA_VERSION = "2"
 # Versions this gridboard opens: a version-1 store (no accounts) is upgraded in place when
@@ -153,12 +154,15 @@ def init_schema(con: sqlite3.Connection) -> None:
     for table, gtype in LAYERS.items():
         gp.register_layer(con, table, gtype)
     con.executemany(
-        "INSERT OR REPLACE INTO categories VALUES (?,?,?,?,?)",
+        "INSERT INTO categories (code, name_zh, name_en, class, time_limit_hours)"
+        " VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,"
+        " name_en = excluded.name_en, class = excluded.class,"
+        " time_limit_hours = excluded.time_limit_hours",
         [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
     )
     init_account_tables(con)
     rollup_store.init(con)
-    con.execute("INSERT OR REPLACE INTO gridboard_meta VALUES (?, '1')", (rollup_store.READY,))
+    con.execute(META_UPSERT, (rollup_store.READY, "1"))
 
 
 def init_account_tables(con: sqlite3.Connection) -> None:
@@ -207,7 +211,8 @@ def key_table(con: sqlite3.Connection, name: str, keys: Iterable[object]) -> str
     for `... IN` clauses."""
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY)")
     con.execute(f"DELETE FROM {name}")
-    con.executemany(f"INSERT OR IGNORE INTO {name} VALUES (?)", ((str(k),) for k in keys))
+    rows = ((str(k),) for k in keys)
+    con.executemany(f"INSERT INTO {name} (key) VALUES (?) ON CONFLICT DO NOTHING", rows)
     return f"(SELECT key FROM {name})"
 
 
