@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import dash
 import dash_mantine_components as dmc
 from dash import html
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
 from flask.json.provider import DefaultJSONProvider
 from flask_caching import Cache
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -70,6 +70,20 @@ def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
     return tags
 
 
+# Scripts Dash loads only once the page's layout holds a graph (after the router's answer):
+# fetched with the page's own scripts instead, they are ready when the graph asks.
+LATE_SCRIPTS = ("dash/dcc/async-graph.js", "plotly/package_data/plotly.min.js")
+
+
+def with_preloads(index: str, prefix: str) -> str:
+    """Dash's page template with the late scripts preloaded in its head."""
+    links = "".join(
+        f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{path}">'
+        for path in LATE_SCRIPTS
+    )
+    return index.replace("{%css%}", "{%css%}" + links, 1)
+
+
 def tile_hosts(settings: Settings) -> list[str]:
     """The hosts the map may load tiles from (none by default: the map works offline)."""
     from .readers.map import basemap
@@ -84,9 +98,32 @@ def _attach_context(server: Flask, settings: Settings, store: Store) -> None:
     context.attach(server, settings, store, AppCache(cache))
 
 
+class CompressedCode:
+    """flask-compress's cache, keeping only code and styles (gate.STATIC_PREFIXES): their bytes
+    never change while the process runs (an asset's address carries its file's time), so each
+    is compressed once, not on every page view (plotly.js: 100 ms of gzip, even for a 304)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, bytes] = {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._kept.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";"):  # compressed_code_key gave no key: a page, data
+            self._kept[key] = value
+
+
+def compressed_code_key(request: Request) -> str:
+    """The cache key of a code or style file (its full address); "" for anything else."""
+    return request.full_path if request.path.startswith(gate.STATIC_PREFIXES) else ""
+
+
 def create_app(settings: Settings, store: Store) -> dash.Dash:
     """A Dash app serving `store`; each call makes an independent app (tests make several)."""
     server = Flask("dashboard")
+    server.config["COMPRESS_CACHE_BACKEND"] = CompressedCode
+    server.config["COMPRESS_CACHE_KEY"] = compressed_code_key
     server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # bigger bodies get 413
     if settings.proxy_hops:  # the client's address and scheme as the trusted proxies saw them
         hops = settings.proxy_hops
@@ -125,6 +162,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=link_preview_tags(settings),
     )
+    app.index_string = with_preloads(app.index_string, app.config.requests_pathname_prefix)
     hosts = tile_hosts(settings)
     # Hashed on each answer: Dash adds inline scripts of its own (its clientside callbacks)
     # when it sets itself up on the first request, after this function has returned.

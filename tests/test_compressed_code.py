@@ -1,0 +1,53 @@
+"""Code and styles are compressed once per process and preloaded; pages and data never kept."""
+
+from __future__ import annotations
+
+import gzip
+from importlib.resources import files
+from typing import Any
+
+import dash
+import pytest
+from flask_compress import Compress
+
+from dashboard.app import LATE_SCRIPTS
+from geodata.store import Store
+from tests.accounts_city import PASSWORD
+from tests.webutil import serving_app, signed_clients
+
+PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
+
+
+@pytest.fixture(scope="module")
+def app(town_store: Store) -> dash.Dash:
+    return serving_app(town_store)
+
+
+def kept(app: dash.Dash) -> dict[str, bytes]:
+    """What flask-compress's cache holds in `app`."""
+    hooks = app.server.after_request_funcs[None]
+    compress = next(f.__self__ for f in hooks if isinstance(getattr(f, "__self__", None), Compress))
+    return compress.cache._kept
+
+
+def test_plotly_is_compressed_once_and_pages_never_kept(app: dash.Dash) -> None:
+    client: Any = signed_clients(app, ["city"], PASSWORD)["city"]
+    gz = {"Accept-Encoding": "gzip"}
+    first, again = client.get(PLOTLY, headers=gz), client.get(PLOTLY, headers=gz)
+    source = files("plotly").joinpath("package_data/plotly.min.js").read_bytes()
+    assert first.headers["Content-Encoding"] == "gzip" and gzip.decompress(first.data) == source
+    assert again.data == first.data
+    assert client.get("/", headers=gz).status_code == 200  # a page: compressed, never kept
+    assert list(kept(app)) == [f"gzip;{PLOTLY}?"]
+    revalidated = client.get(PLOTLY, headers={**gz, "If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+
+
+def test_the_late_scripts_are_preloaded_from_addresses_that_serve_them(app: dash.Dash) -> None:
+    client = signed_clients(app, ["city"], PASSWORD)["city"]
+    page = client.get("/").text
+    for path in LATE_SCRIPTS:
+        address = f"/_dash-component-suites/{path}"
+        assert f'<link rel="preload" as="script" href="{address}">' in page
+        served = client.get(address)
+        assert served.status_code == 200 and served.mimetype.endswith("javascript")
