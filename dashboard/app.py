@@ -73,12 +73,13 @@ def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
 # Scripts Dash loads only once the page's layout holds a graph (after the router's answer):
 # fetched with the page's own scripts instead, they are ready when the graph asks.
 LATE_SCRIPTS = ("dash/dcc/async-graph.js", "plotly/package_data/plotly.min.js")
+COMPONENT_SUITES = "/_dash-component-suites/"
 
 
 def with_preloads(index: str, prefix: str) -> str:
     """Dash's page template with the late scripts preloaded in its head."""
     links = "".join(
-        f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/{path}">'
+        f'<link rel="preload" as="script" href="{prefix}{COMPONENT_SUITES[1:]}{path}">'
         for path in LATE_SCRIPTS
     )
     return index.replace("{%css%}", "{%css%}" + links, 1)
@@ -99,9 +100,9 @@ def _attach_context(server: Flask, settings: Settings, store: Store) -> None:
 
 
 class CompressedCode:
-    """flask-compress's cache, keeping only code and styles (gate.STATIC_PREFIXES): their bytes
-    never change while the process runs (an asset's address carries its file's time), so each
-    is compressed once, not on every page view (plotly.js: 100 ms of gzip, even for a 304)."""
+    """flask-compress's cache, keeping only the libraries' code (compressed_code_key): its
+    bytes never change while the process runs, so each file is compressed once, not on every
+    page view (plotly.js: 100 ms of gzip, even for a 304)."""
 
     def __init__(self) -> None:
         self._kept: dict[str, bytes] = {}
@@ -115,8 +116,10 @@ class CompressedCode:
 
 
 def compressed_code_key(request: Request) -> str:
-    """The cache key of a code or style file (its full address); "" for anything else."""
-    return request.full_path if request.path.startswith(gate.STATIC_PREFIXES) else ""
+    """The cache key of a library's file: its path, never its query (anyone may ask for code,
+    and a key per query would let them fill the memory); "" for anything else (our assets
+    too, which may change on disk while the process runs)."""
+    return request.path if request.path.startswith(COMPONENT_SUITES) else ""
 
 
 def create_app(settings: Settings, store: Store) -> dash.Dash:

@@ -38,7 +38,9 @@ def test_plotly_is_compressed_once_and_pages_never_kept(app: dash.Dash) -> None:
     assert first.headers["Content-Encoding"] == "gzip" and gzip.decompress(first.data) == source
     assert again.data == first.data
     assert client.get("/", headers=gz).status_code == 200  # a page: compressed, never kept
-    assert list(kept(app)) == [f"gzip;{PLOTLY}?"]
+    assert client.get(PLOTLY + "?junk=1", headers=gz).data == first.data
+    assert client.get("/assets/gridboard.css", headers=gz).status_code == 200  # ours: not kept
+    assert list(kept(app)) == [f"gzip;{PLOTLY}"]  # one key per file, whatever the query
     revalidated = client.get(PLOTLY, headers={**gz, "If-None-Match": first.headers["ETag"]})
     assert revalidated.status_code == 304
 
