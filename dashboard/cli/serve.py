@@ -85,6 +85,9 @@ class _Gunicorn(BaseApplication):
             # Long enough for a city's first map of a new revision (shapes encoded once).
             "timeout": 120,
             "graceful_timeout": 10,
+            # Proxy headers are trusted only as GRIDBOARD_PROXY_HOPS says (ProxyFix in the app).
+            "secure_scheme_headers": {},
+            "forwarded_allow_ips": "",
             "proc_name": "gridboard",
         }
         for key, value in options.items():
