@@ -183,9 +183,16 @@ def _meta(
     help_text: str,
     parse: Callable[[str], Any] = _text,
     check: Callable[[Any], str | None] = _check_text,
+    secret: bool = False,
 ) -> dict[str, Any]:
-    """Field metadata: the environment variable, its help text, its parser and its check."""
-    return {"env": env, "help": help_text, "parse": parse, "check": check}
+    """Field metadata: the environment variable, its help text, its parser and its check;
+    a `secret` value is never repeated in a message."""
+    return {"env": env, "help": help_text, "parse": parse, "check": check, "secret": secret}
+
+
+def _named(meta: Mapping[str, Any], value: object) -> str:
+    """`VARIABLE='value'` for a message, the value left out when it is a secret."""
+    return f"{meta['env']}=" + ("(not shown: a secret)" if meta["secret"] else repr(value))
 
 
 @dataclass(frozen=True)
@@ -247,6 +254,7 @@ class Settings:
             " sign-ins per process) and says so in its log. Empty: each process keeps its own"
             " (GRIDBOARD_CACHE_TYPE).",
             check=_check_redis_url,
+            secret=True,  # the URL may hold a password
         ),
     )
     cache_timeout: int = field(
@@ -280,6 +288,7 @@ class Settings:
         metadata=_meta(
             "GRIDBOARD_TIANDITU_KEY",
             "Tianditu (天地图) API key; required when GRIDBOARD_TILES=tianditu.",
+            secret=True,
         ),
     )
     problems: Path | None = field(
@@ -374,7 +383,7 @@ class Settings:
         for f in fields(self):
             problem = f.metadata["check"](getattr(self, f.name))
             if problem:
-                raise SettingsError(f"{f.metadata['env']}={getattr(self, f.name)!r} {problem}")
+                raise SettingsError(f"{_named(f.metadata, getattr(self, f.name))} {problem}")
         if self.tiles == "tianditu" and not self.tianditu_key:
             raise SettingsError("GRIDBOARD_TILES='tianditu' needs GRIDBOARD_TIANDITU_KEY")
 
@@ -407,10 +416,10 @@ def _parse(meta: Mapping[str, Any], raw: str) -> Any:
     try:
         value = meta["parse"](raw)
     except ValueError as exc:
-        raise SettingsError(f"{meta['env']}={raw!r} {exc}") from None
+        raise SettingsError(f"{_named(meta, raw)} {exc}") from None
     problem = meta["check"](value)
     if problem:
-        raise SettingsError(f"{meta['env']}={raw!r} {problem}")
+        raise SettingsError(f"{_named(meta, raw)} {problem}")
     return value
 
 

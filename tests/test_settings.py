@@ -81,7 +81,7 @@ def test_empty_variable_counts_as_unset() -> None:
         ("GRIDBOARD_CACHE_TYPE", "simple", "GRIDBOARD_CACHE_TYPE='simple' is not one of"),
         ("GRIDBOARD_CACHE_TYPE", "filesystem", "GRIDBOARD_CACHE_TYPE='filesystem'"),
         ("GRIDBOARD_CACHE_TYPE", "RedisCache", "GRIDBOARD_CACHE_TYPE='RedisCache' is chosen by"),
-        ("GRIDBOARD_REDIS_URL", "localhost:6379", "GRIDBOARD_REDIS_URL='localhost:6379' is not"),
+        ("GRIDBOARD_REDIS_URL", "localhost:6379", "GRIDBOARD_REDIS_URL=(not shown: a secret) is"),
         ("GRIDBOARD_WORKERS", "0", "GRIDBOARD_WORKERS='0' is not a whole number (1 or more)"),
         ("GRIDBOARD_CACHE_TIMEOUT", "-1", "GRIDBOARD_CACHE_TIMEOUT='-1' is not a whole number"),
         ("GRIDBOARD_CACHE_TIMEOUT", "5m", "GRIDBOARD_CACHE_TIMEOUT='5m'"),
@@ -204,3 +204,13 @@ def test_unreadable_problems_file(tmp_path: Path) -> None:
             Settings.from_env({"GRIDBOARD_PROBLEMS": str(path)})
     finally:
         path.chmod(0o644)
+
+
+def test_a_bad_secret_is_named_but_never_shown() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"GRIDBOARD_REDIS_URL": "http://gridboard:hunter2@cache:6379/0"})
+    assert "GRIDBOARD_REDIS_URL" in str(caught.value) and "hunter2" not in str(caught.value)
+    assert "is not a Redis URL" in str(caught.value)
+    with pytest.raises(SettingsError) as direct:
+        Settings(redis_url="http://gridboard:hunter2@cache:6379/0")
+    assert "hunter2" not in str(direct.value)
