@@ -66,15 +66,15 @@ def _demo(scale: str) -> Path:
 
 
 def _plan(store: Path) -> dict:
-    accounts = {}
+    accounts, scopes = {}, {}
     for line in Path(f"{store}.accounts.txt").read_text(encoding="utf-8").splitlines():
-        words = line.split()
+        words = line.split()  # login, password, role, scope, person
         if words and not line.startswith("#") and words[0] != "login":
-            accounts[words[0]] = words[1]
+            accounts[words[0]], scopes[words[0]] = words[1], words[3]
     said = _gridboard("display", "add", f"load-{time.time_ns()}", "--data", str(store))
     wall = "/wall?" + said.split("/wall?", 1)[1].split()[0]
+    street = scopes["street"]  # the supervisors' street: their account's scope
     with open_store(store, readonly=True) as opened:
-        street = opened.areas(Level.STREET)["code"].iloc[0]
         areas = [
             *opened.areas(Level.COMPOUND, parent=street)["code"].head(40),
             *opened.areas(Level.GRID, parent=street)["code"].head(40),
