@@ -32,16 +32,19 @@ def _geometry(level: str) -> Response:
     street = request.args.get("street", CITY)
     if street != CITY and street not in dict(map_reader.streets(src)):
         return _plain(404, f"no street {street[:40]!r}")
-    shape = map_reader.shape_file(src, level, street, src.revision())
-    if shape.version in request.if_none_match:
+    rev = src.revision()
+    version = map_reader.shape_version(src, level, street, rev)
+    if version in request.if_none_match:  # the browser's copy stands: no body read or sent
         response = Response(status=304)
-    elif "gzip" in request.accept_encodings:
-        response = Response(shape.body, mimetype=MIME)
-        response.headers["Content-Encoding"] = "gzip"
     else:
-        response = Response(gzip.decompress(shape.body), mimetype=MIME)
-    response.set_etag(shape.version)
-    response.headers["Cache-Control"] = KEEP if request.args.get("v") == shape.version else CHECK
+        body = map_reader.shape_file(src, level, street, rev).body
+        if "gzip" in request.accept_encodings:
+            response = Response(body, mimetype=MIME)
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response = Response(gzip.decompress(body), mimetype=MIME)
+    response.set_etag(version)
+    response.headers["Cache-Control"] = KEEP if request.args.get("v") == version else CHECK
     response.vary.update(("Accept-Encoding", "Cookie"))
     return response
 

@@ -38,7 +38,7 @@ class Writes(Connection):
         except ValueError as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
         prepared, locator = records.prepare_city(city)
-        cases = records.prepare_cases(city.cases, locator) if len(city.cases) else None
+        cases = records.prepare_cases(city.cases, locator) if len(city.cases) else pd.DataFrame()
         try:
             with self._transaction() as con:
                 for name in INDEXES:  # rebuilding beats updating indexes row by row
@@ -59,12 +59,12 @@ class Writes(Connection):
                 for table, frame in prepared.items():
                     insert(con, table, frame)
                 insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
-                if cases is not None:
-                    insert(con, "cases", cases)
-                visits = records.prepare_visits(city.visits, con) if len(city.visits) else None
-                if visits is not None:
+                insert(con, "cases", cases)  # insert writes nothing for an empty frame
+                visits = pd.DataFrame()
+                if len(city.visits):
+                    visits = records.prepare_visits(city.visits, con)
                     insert(con, "visits", visits)
-                rollup_store.rebuild(con, _or_empty(cases), _or_empty(visits))
+                rollup_store.rebuild(con, cases, visits)
                 create_indexes(con)
                 con.execute("ANALYZE")
         except sqlite3.Error as exc:
@@ -168,7 +168,3 @@ class Writes(Connection):
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: staff not written ({exc})") from exc
         return len(roles)
-
-
-def _or_empty(frame: pd.DataFrame | None) -> pd.DataFrame:
-    return pd.DataFrame() if frame is None else frame
