@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 
 from dashboard import context, ids
 from dashboard.i18n import LANGUAGE_NAMES, LANGUAGES, resolve_language, t
+from geodata.backends import shown
 
 # What the pages tell a user whose store is empty.
 DEMO_COMMAND = "gridboard demo --scale street --out {path}"
@@ -154,7 +155,7 @@ def empty_store_view(
 ) -> Component:
     """A page of a store with no data yet: the header and the command that builds the demo
     into the app's store file; `page_id` names the page's main element, `alert_id` the hint."""
-    command = DEMO_COMMAND.format(path=shlex.quote(str(context.settings().data)))
+    command = DEMO_COMMAND.format(path=shlex.quote(shown(context.settings().data)))
     main_id = {"id": page_id} if page_id else {}
     return html.Main(
         [

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from geodata.backends import is_database_url, location, shown
+
 from .i18n import LANGUAGES
 
 if TYPE_CHECKING:
@@ -136,6 +138,12 @@ def _check_path(value: Any) -> str | None:
     return None if isinstance(value, Path) and str(value) else "is not a file path"
 
 
+def _check_location(value: Any) -> str | None:
+    if isinstance(value, str) and is_database_url(value):
+        return None
+    return _check_path(value)
+
+
 def _check_flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "is not a yes/no value"
 
@@ -192,6 +200,8 @@ def _meta(
 
 def _named(meta: Mapping[str, Any], value: object) -> str:
     """`VARIABLE='value'` for a message, the value left out when it is a secret."""
+    if isinstance(value, str) and is_database_url(value):
+        value = shown(value)  # without its password
     return f"{meta['env']}=" + ("(not shown: a secret)" if meta["secret"] else repr(value))
 
 
@@ -199,13 +209,15 @@ def _named(meta: Mapping[str, Any], value: object) -> str:
 class Settings:
     """Every setting of the dashboard; the fields and their metadata are the one table."""
 
-    data: Path = field(
+    data: Path | str = field(
         default=Path("data/gridboard.gpkg"),
         metadata=_meta(
             "GRIDBOARD_DATA",
-            "The store: a GeoPackage file (created by `gridboard demo …` or an import).",
-            _path,
-            _check_path,
+            "The store: a GeoPackage file (created by `gridboard demo …` or an import), or"
+            " a PostGIS database as a postgresql:// URL (made a store by `gridboard migrate`"
+            " or an import).",
+            location,
+            _check_location,
         ),
     )
     host: str = field(

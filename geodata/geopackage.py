@@ -98,6 +98,20 @@ def encode(geoms: Iterable[shapely.Geometry], srs_id: int = 4326) -> list[bytes 
     return out
 
 
+def split(blob: bytes) -> tuple[int, bytes]:
+    """The SRS id and the WKB of one GeoPackage geometry blob."""
+    if blob[:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob")
+    order = "<" if blob[3] & 1 else ">"
+    (srs_id,) = struct.unpack_from(order + "i", blob, 4)
+    return srs_id, bytes(blob[8 + _ENVELOPE_BYTES[(blob[3] >> 1) & 0b111] :])
+
+
+def join(srs_id: int, wkb: bytes) -> bytes:
+    """A GeoPackage geometry blob (no envelope) of a WKB geometry."""
+    return b"GP\x00\x01" + struct.pack("<i", srs_id) + wkb
+
+
 def decode(blobs: Iterable[bytes | None]) -> np.ndarray:
     """Shapely geometries from GeoPackage binary blobs (None stays None)."""
     wkbs: list[bytes | None] = []

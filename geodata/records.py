@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from . import geopackage as gp
-from . import rules
+from . import rules, sqlrows
 from .city import COLUMNS, CityData
 from .codes import is_valid
 from .locate import Locator
@@ -124,7 +124,7 @@ def check_new_ids(con: Any, table: str, ids: pd.Series) -> None:
     """Raise RecordError naming the rows whose id the table holds already."""
     con.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT)")
     con.execute("DELETE FROM new_ids")
-    con.executemany("INSERT INTO new_ids VALUES (?)", ((str(i),) for i in ids))
+    sqlrows.bulk_insert(con, "new_ids", ["id"], ((str(i),) for i in ids))
     taken = {
         r[0] for r in con.execute(f"SELECT id FROM {table} WHERE id IN (SELECT id FROM new_ids)")
     }
@@ -221,8 +221,8 @@ def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
         out[col] = pd.to_numeric(out[col], errors="coerce")
     if "grid_code" in visits:
         out["grid_code"] = visits["grid_code"]
-    buildings = pd.read_sql_query(
-        "SELECT id, street_code, community_code, compound_code, grid_code FROM buildings", con
+    buildings = sqlrows.frame(
+        con, "SELECT id, street_code, community_code, compound_code, grid_code FROM buildings"
     )
     cells = {r[0] for r in con.execute("SELECT code FROM grid_cells")}
     findings, areas = rules.check_visits(out, buildings, cells)

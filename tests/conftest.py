@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -11,29 +11,32 @@ import pytest
 
 from geodata.backends import open_store
 from geodata.store import Store
-from tests import accounts_city, pgserver
+from tests import accounts_city, pgserver, storekit
 from tests import tiny_city as tc
 
 DEMO_SEED = 7
 DEMO_AS_OF = dt.date(2026, 11, 28)
 
-# Every store implementation runs the same suite; a PostGIS one will join this list.
-STORE_KINDS = ["gpkg"]
+# Every store implementation runs the same suite.
+STORE_KINDS = ["gpkg", "pg"]
 
 
 @pytest.fixture(params=STORE_KINDS)
-def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Store]]:
-    """Opens (or creates) one store per test; call it again to reopen the same store."""
-    opened: list[Store] = []
-
-    def make(*, create: bool = False, readonly: bool = False) -> Store:
-        store = open_store(tmp_path / "store.gpkg", create=create, readonly=readonly)
-        opened.append(store)
-        return store
-
-    yield make
-    for store in opened:
-        store.close()
+def store_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[storekit.StoreFactory]:
+    """Opens (or creates) one store per test, a GeoPackage file or a PostGIS schema of its
+    own; call it again to reopen the same store (tests/storekit.py)."""
+    if request.param == "gpkg":
+        factory = storekit.StoreFactory("gpkg", tmp_path / "store.gpkg")
+        yield factory
+        factory.close()
+        return
+    admin = request.getfixturevalue("pg_url")
+    with storekit.pg_schema(admin) as url:
+        factory = storekit.StoreFactory("pg", url)
+        yield factory
+        factory.close()
 
 
 @pytest.fixture(scope="session")

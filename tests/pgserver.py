@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import psycopg
 
@@ -32,6 +33,20 @@ def server() -> Iterator[str]:
             yield url
 
 
+def url_of(conninfo: str, **query: str) -> str:
+    """A postgresql:// URL (what gridboard takes) of a libpq address, with `query` added."""
+    parts = psycopg.conninfo.conninfo_to_dict(conninfo)
+    user = quote(str(parts.get("user", "postgres")), safe="")
+    host, port = parts.get("host", "127.0.0.1"), parts.get("port", "5432")
+    tail = f"?{urlencode(query)}" if query else ""
+    return f"postgresql://{user}@{host}:{port}/{quote(str(parts.get('dbname', '')))}{tail}"
+
+
+def with_database(admin: str, name: str) -> str:
+    """The URL of database `name` on the server of `admin`."""
+    return url_of(psycopg.conninfo.make_conninfo(admin, dbname=name))
+
+
 def has_postgis(url: str) -> bool:
     """Whether `url` answers and its server offers the postgis extension."""
     try:
@@ -52,7 +67,7 @@ def database(admin: str, name: str) -> Iterator[str]:
             f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8'
             " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
         )
-    url = psycopg.conninfo.make_conninfo(admin, dbname=name)
+    url = with_database(admin, name)
     try:
         with psycopg.connect(url, autocommit=True) as con:
             con.execute("CREATE EXTENSION postgis")

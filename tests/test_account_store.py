@@ -6,8 +6,8 @@ import datetime as dt
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import psycopg
 import pytest
 
 from geodata.accounts import (
@@ -21,13 +21,14 @@ from geodata.accounts import (
     entry_hash,
     first_broken,
 )
-from geodata.backends import open_store
 from geodata.gpkg.schema import ACCOUNT_TABLES, DATA_TABLES
-from geodata.model import LOCAL_TZ
-from geodata.store import StoreError
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import StoreError, Window
 from tests import tiny_city as tc
 
 T0 = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)
+WINDOW = Window(END - dt.timedelta(days=30), END)  # midnight to midnight: from the rollups
 STREET = tc.STREET
 
 
@@ -46,24 +47,14 @@ def _session(key: str, login: str = "wang", kind: str = "user") -> Session:
     return Session(key, kind, login, "csrf-" + key, T0, T0)
 
 
-def _raw(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    """Run `sql` on the file with plain sqlite3, as someone with the file in hand could."""
-    con = sqlite3.connect(path)
-    try:
-        with con:
-            return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+# What the database itself answers to a statement past the store (file or server in hand).
+DB_ERRORS = (sqlite3.DatabaseError, psycopg.Error)
+VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
 
 
 @pytest.fixture
 def store(store_factory):
     return store_factory(create=True)
-
-
-@pytest.fixture
-def path(store, tmp_path) -> Path:
-    return tmp_path / "store.gpkg"
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -95,9 +86,9 @@ def test_users_are_listed_by_login(store):
     assert users[0].created_at.tzinfo == dt.UTC  # given none: the time it was added
 
 
-def test_times_are_kept_as_iso_utc_text(store, path):
+def test_times_are_kept_as_iso_utc_text(store, store_factory):
     store.add_user(_user(locked_until=T0 + dt.timedelta(minutes=15)))
-    row = _raw(path, "SELECT created_at, locked_until FROM users")[0]
+    row = store_factory.raw("SELECT created_at, locked_until FROM users")[0]
     assert row == ("2026-11-28T09:30:00.000000+00:00", "2026-11-28T09:45:00.000000+00:00")
 
 
@@ -353,27 +344,27 @@ def test_audit_fields_must_be_text(store):
     assert store.audit_entries() == []
 
 
-def test_the_file_refuses_changes_to_the_audit_trail(store, path):
+def test_the_file_refuses_changes_to_the_audit_trail(store, store_factory):
     _fill(store)
-    with pytest.raises(sqlite3.DatabaseError, match="the audit trail cannot be changed"):
-        _raw(path, "UPDATE audit SET outcome = 'refused' WHERE seq = 2")
-    with pytest.raises(sqlite3.DatabaseError, match="the audit trail cannot be changed"):
-        _raw(path, "DELETE FROM audit WHERE seq = 3")
+    with pytest.raises(DB_ERRORS, match="the audit trail cannot be changed"):
+        store_factory.raw("UPDATE audit SET outcome = 'refused' WHERE seq = 2")
+    with pytest.raises(DB_ERRORS, match="the audit trail cannot be changed"):
+        store_factory.raw("DELETE FROM audit WHERE seq = 3")
     assert len(store.audit_entries()) == 3
 
 
-def test_a_changed_entry_is_found(store, path):
+def test_a_changed_entry_is_found(store, store_factory):
     _fill(store)
-    _raw(path, "DROP TRIGGER audit_no_update")
-    _raw(path, "UPDATE audit SET target = 'C9' WHERE seq = 2")
+    _lift_audit_guard(store_factory, "update")
+    store_factory.raw("UPDATE audit SET target = 'C9' WHERE seq = 2")
     assert first_broken(store.audit_entries(), store.audit_head()) == (
         "entry 2 was changed after it was written"
     )
 
 
-def test_a_garbled_head_is_named(store, path):
+def test_a_garbled_head_is_named(store, store_factory):
     _fill(store, 1)
-    _raw(path, "UPDATE gridboard_meta SET value = 'garbage' WHERE key = 'audit_head'")
+    store_factory.raw("UPDATE gridboard_meta SET value = 'garbage' WHERE key = 'audit_head'")
     with pytest.raises(StoreError, match="audit_head 'garbage' is not 'seq:hash'"):
         store.audit_head()
     with pytest.raises(StoreError, match="audit_head 'garbage'"):
@@ -381,10 +372,10 @@ def test_a_garbled_head_is_named(store, path):
     assert len(store.audit_entries()) == 1
 
 
-def test_a_deleted_last_entry_is_found_and_stays_found(store, path):
+def test_a_deleted_last_entry_is_found_and_stays_found(store, store_factory):
     entries = _fill(store)
-    _raw(path, "DROP TRIGGER audit_no_delete")
-    _raw(path, "DELETE FROM audit WHERE seq = 3")
+    _lift_audit_guard(store_factory, "delete")
+    store_factory.raw("DELETE FROM audit WHERE seq = 3")
     assert first_broken(store.audit_entries(), store.audit_head()) == (
         "entries after 2 were deleted (the trail ended at 3)"
     )
@@ -394,6 +385,14 @@ def test_a_deleted_last_entry_is_found_and_stays_found(store, path):
     assert first_broken(store.audit_entries(), store.audit_head()) == (
         "entry 3 is missing (found 4 after it)"
     )
+
+
+def _lift_audit_guard(factory, change: str) -> None:
+    """What someone with the file or the database in hand can do: let `change` through."""
+    if factory.kind == "gpkg":
+        factory.raw(f"DROP TRIGGER audit_no_{change}")
+    else:
+        factory.raw("ALTER TABLE audit DISABLE TRIGGER audit_unchangeable")
 
 
 def _append_at_once(stores: list, threads: int, each: int) -> list[AuditEntry]:
@@ -469,26 +468,30 @@ def test_writing_a_city_keeps_accounts_and_the_audit_trail(store):
     assert store.counts()["streets"] == 1
 
 
-def _make_v1(path: Path) -> None:
-    """Turn a store file back into a schema-version-1 one, as gridboard before accounts made."""
-    con = sqlite3.connect(path)
-    with con:
-        for table in ("users", "user_grants", "sessions", "displays", "audit"):
-            con.execute(f"DROP TABLE {table}")
-        con.execute(
+def _make_v1(factory) -> None:
+    """Turn a store back into a schema-version-1 one, as gridboard before accounts made (in
+    PostGIS, version 1 had no rollups either: migration 2 brings them)."""
+    tables = ["users", "user_grants", "sessions", "displays", "audit"]
+    if factory.kind == "pg":
+        tables += ["rollups", "rollup_codes"]
+        factory.raw("DROP FUNCTION gridboard_audit_unchangeable CASCADE")
+        factory.raw("DELETE FROM gridboard_meta WHERE key = 'rollups'")
+    for table in tables:
+        factory.raw(f"DROP TABLE {table}")
+    if factory.kind == "gpkg":
+        factory.raw(
             "DELETE FROM gpkg_contents WHERE table_name IN"
             " ('users', 'user_grants', 'sessions', 'displays', 'audit')"
         )
-        con.execute("UPDATE gridboard_meta SET value = '1' WHERE key = 'schema_version'")
-        con.execute("DELETE FROM gridboard_meta WHERE key = 'audit_head'")
-    con.close()
+    factory.raw("UPDATE gridboard_meta SET value = '1' WHERE key = 'schema_version'")
+    factory.raw("DELETE FROM gridboard_meta WHERE key = 'audit_head'")
 
 
-def test_a_version_1_store_is_read_as_before_when_opened_read_only(store, store_factory, path):
+def test_a_version_1_store_is_read_as_before_when_opened_read_only(store, store_factory):
     store.write_city(tc.build())
     revision = store.revision()
     store.close()
-    _make_v1(path)
+    _make_v1(store_factory)
     old = store_factory(readonly=True)
     assert old.meta()["schema_version"] == "1" and old.revision() == revision
     assert old.counts()["streets"] == 1 and old.person("P1")["name"] == "王建国"
@@ -500,23 +503,25 @@ def test_a_version_1_store_is_read_as_before_when_opened_read_only(store, store_
     with pytest.raises(StoreError, match="open it writable once to upgrade"):
         old.audit(T0, "-", "cli", "login", "wang", "failed")
     old.close()
-    assert _raw(path, "SELECT value FROM gridboard_meta WHERE key = 'schema_version'") == [("1",)]
+    assert store_factory.raw(VERSION_SQL) == [("1",)]
 
 
-def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, store_factory, path):
+def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, store_factory):
     store.write_city(tc.build())
     revision = store.revision()
     store.close()
-    _make_v1(path)
+    _make_v1(store_factory)
     upgraded = store_factory()
     assert upgraded.meta()["schema_version"] == "2" and upgraded.revision() == revision
     assert upgraded.counts()["cases"] == len(tc.cases())
     upgraded.add_user(_user())
     upgraded.audit(T0, "wang", "cli", "login", "wang", "ok")
-    with pytest.raises(sqlite3.DatabaseError, match="the audit trail cannot be changed"):
-        _raw(path, "DELETE FROM audit")
-    contents = {row[0] for row in _raw(path, "SELECT table_name FROM gpkg_contents")}
-    assert set(ACCOUNT_TABLES) <= contents
+    with pytest.raises(DB_ERRORS, match="the audit trail cannot be changed"):
+        store_factory.raw("DELETE FROM audit")
+    if store_factory.kind == "gpkg":  # registered where GIS tools look for tables
+        contents = {row[0] for row in store_factory.raw("SELECT table_name FROM gpkg_contents")}
+        assert set(ACCOUNT_TABLES) <= contents
+    assert upgraded.metrics(Level.GRID, WINDOW).equals(upgraded.raw_metrics(Level.GRID, WINDOW))
     upgraded.close()
     again = store_factory(readonly=True)
     assert again.user("wang") is not None and again.audit_head()[0] == 1
@@ -524,14 +529,14 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
 
 @pytest.mark.parametrize("version", ["3", "0"])
 @pytest.mark.parametrize("readonly", [False, True])
-def test_a_store_of_an_unknown_version_is_refused(store, path, version, readonly):
+def test_a_store_of_an_unknown_version_is_refused(store, store_factory, version, readonly):
     store.close()
-    _raw(path, "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'", (version,))
+    store_factory.raw(
+        "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'", (version,)
+    )
     with pytest.raises(StoreError, match=f"store schema version {version}, this gridboard reads 2"):
-        open_store(path, readonly=readonly)
-    assert _raw(path, "SELECT value FROM gridboard_meta WHERE key = 'schema_version'") == [
-        (version,)
-    ]
+        store_factory(readonly=readonly)
+    assert store_factory.raw(VERSION_SQL) == [(version,)]
 
 
 def test_idle_sessions_are_swept(store):

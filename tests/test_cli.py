@@ -15,7 +15,7 @@ import pytest
 from geodata.backends import open_store
 from geodata.model import Level
 from tests.conftest import DEMO_AS_OF
-from tests.test_store import _digest
+from tests.storekit import file_dump as _digest
 
 
 def gridboard(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -13,8 +13,8 @@ import shapely
 from dashboard.cli import main
 from geodata.backends import open_store
 from geodata.model import Level
+from tests.storekit import file_dump as _digest
 from tests.test_cli import assert_one_line_error, gridboard
-from tests.test_store import _digest
 from tests.test_store_areas import edge_moved, log_writes, written
 
 BAD = Path(__file__).parent / "data" / "bad" / "boundaries"

@@ -24,7 +24,9 @@ from geodata.gpkg import rollups as rollup_store
 from geodata.model import CATEGORIES, LOCAL_TZ, Level
 from geodata.store import Store, Window
 from layers.view import data_as_of, window_of
+from tests import storekit
 from tests import tiny_city as tc
+from tests.conftest import STORE_KINDS
 
 LEVELS = tuple(Level)
 CATEGORY_CODES = [c.code for c in CATEGORIES]
@@ -142,14 +144,16 @@ def _write(store: Store, kind: str, n: int, draw) -> None:
         store.write_areas(Level.GRID, _cell(draw))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.parametrize("kind", STORE_KINDS)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.data())
-def test_rollups_agree_with_the_rows_after_any_writes(data) -> None:
+def test_rollups_agree_with_the_rows_after_any_writes(kind, request, data) -> None:
     draw = data.draw
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        open_store(Path(folder) / "city.gpkg", create=True) as store,
-    ):
+    with storekit.fresh_store(kind, request) as store:
         store.write_city(tc.build())
         kinds = draw(st.lists(st.sampled_from(["cases", "visits", "cell"]), max_size=5))
         for n, kind in enumerate(kinds):
@@ -166,13 +170,11 @@ def test_rollups_agree_with_the_rows_after_any_writes(data) -> None:
             assert_agree(store, level, window, category, parent=tc.YUNHE)
 
 
-def test_the_raw_and_rolled_backlog_match_by_hand() -> None:
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_the_raw_and_rolled_backlog_match_by_hand(kind, request) -> None:
     """The tiny city counted by hand: C1, C2, C4 and C6 open at the end of the as-of day;
     C1 (48 h), C4 (72 h) and C6 (24 h) past due by then; visits V1, V2 and V4 in 30 days."""
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        open_store(Path(folder) / "city.gpkg", create=True) as store,
-    ):
+    with storekit.fresh_store(kind, request) as store:
         store.write_city(tc.build())
         window = window_of("30d", tc.AS_OF)
         street = store.metrics(Level.STREET, window).loc[tc.STREET]

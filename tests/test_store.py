@@ -11,6 +11,7 @@ import pyogrio
 import pytest
 import shapely
 
+from geodata import sqlrows
 from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ, Level, Role
 from geodata.store import METRIC_COLUMNS, CaseFilter, StoreError, Window
 from tests import tiny_city as tc
@@ -271,13 +272,9 @@ def test_a_bulk_of_cases_is_written_with_its_indexes_rebuilt(store, store_factor
     reopened = store_factory()
     assert reopened.existing_ids("cases", ["B0", "B1", "B2", "B9"]) == {"B0", "B1", "B2"}
     assert reopened.metrics(Level.COMPOUND, LAST_30).loc[tc.XINTIANDI, "cases"] == 4
-    indexes = {
-        name
-        for (name,) in reopened._connect().execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases'"
-        )
-    }
-    assert {n for n, target in schema.INDEXES.items() if target.startswith("cases ")} <= indexes
+    wanted = [n for n, target in schema.INDEXES.items() if target.startswith("cases ")]
+    con = reopened.sql_connection()
+    assert all(sqlrows.has_relation(con, name) for name in wanted)
 
 
 def test_existing_ids_answers_for_each_table(store):
@@ -309,14 +306,6 @@ def test_a_written_visit_takes_the_areas_of_its_building(store, store_factory):
     assert row["id"] == "V9" and row["grid_code"] == tc.JINXIU + "001"
 
 
-def _digest(path) -> bytes:
-    con = sqlite3.connect(path)
-    try:
-        return "\n".join(con.iterdump()).encode()
-    finally:
-        con.close()
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -331,16 +320,16 @@ def _digest(path) -> bytes:
     ],
 )
 def test_bad_cases_are_refused_whole_and_leave_the_store_as_it_was(
-    store, tmp_path, change, message
+    store, store_factory, change, message
 ):
     rows = [
         tc.case_row("C8", "noise", 100, 110, tc.local(0), "reported"),
         tc.case_row("C9", "noise", 100, 110, tc.local(0), "reported") | change,
     ]
-    before = _digest(tmp_path / "store.gpkg")
+    before = store_factory.digest()
     with pytest.raises(StoreError, match=message.replace("(", r"\(")):
         store.add_cases(pd.DataFrame(rows))
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 def test_a_rules_check_is_written_as_located_or_refused_for_its_findings(store):
@@ -405,12 +394,12 @@ def test_revision_changes_with_every_write_and_only_then(store, store_factory):
     assert store_factory(readonly=True).revision() == second
 
 
-def test_bad_visits_are_refused(store, tmp_path):
-    before = _digest(tmp_path / "store.gpkg")
+def test_bad_visits_are_refused(store, store_factory):
+    before = store_factory.digest()
     visit = tc.visits().iloc[:2].assign(id=["V10", "V11"], building_id=["nowhere", None])
     with pytest.raises(StoreError, match="row 1: building_id 'nowhere' is not a known building"):
         store.add_visits(visit)
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 @pytest.mark.parametrize(
@@ -422,14 +411,14 @@ def test_bad_visits_are_refused(store, tmp_path):
         ({"building_id": None, "grid_code": "370832001001999"}, "not a known grid cell"),
     ],
 )
-def test_bad_visit_values_are_refused(store, tmp_path, change, message):
-    before = _digest(tmp_path / "store.gpkg")
+def test_bad_visit_values_are_refused(store, store_factory, change, message):
+    before = store_factory.digest()
     visit = tc.visits().iloc[:1].assign(id="V10")
     for column, value in change.items():
         visit[column] = pd.Series([value], dtype=object)
     with pytest.raises(StoreError, match=message):
         store.add_visits(visit)
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 def test_read_only_store_refuses_writes(store, store_factory):
@@ -465,8 +454,17 @@ def test_opening_what_is_not_a_store(tmp_path):
         open_store(other)
 
 
-def test_the_file_is_a_geopackage_other_tools_read(store, tmp_path):
-    path = tmp_path / "store.gpkg"
+def test_the_store_is_one_other_gis_tools_read(store, store_factory):
+    if store_factory.kind == "pg":  # QGIS and ogr2ogr find PostGIS layers in geometry_columns
+        found = store_factory.raw(
+            "SELECT f_table_name, type, srid FROM geometry_columns"
+            " WHERE f_table_schema = current_schema()"
+        )
+        layers = {name: (kind, srid) for name, kind, srid in found}
+        assert layers["compounds"] == ("MULTIPOLYGON", 4326)
+        assert layers["buildings"] == ("POINT", 4326) and layers["roads"] == ("LINESTRING", 4326)
+        return
+    path = store_factory.location
     layers = dict(pyogrio.list_layers(path))
     assert layers["compounds"] == "MultiPolygon" and layers["buildings"] == "Point"
     assert layers["roads"] == "LineString"
@@ -476,9 +474,8 @@ def test_the_file_is_a_geopackage_other_tools_read(store, tmp_path):
     assert compounds.geometry.is_valid.all()
 
 
-def test_categories_are_kept_in_the_file(store, tmp_path):
-    con = sqlite3.connect(tmp_path / "store.gpkg")
-    limits = dict(con.execute("SELECT code, time_limit_hours FROM categories"))
+def test_categories_are_kept_in_the_store(store, store_factory):
+    limits = dict(store_factory.raw("SELECT code, time_limit_hours FROM categories"))
     assert limits == {c: cat.time_limit_hours for c, cat in CATEGORY_BY_CODE.items()}
 
 
@@ -710,10 +707,10 @@ def test_areas_need_their_parent_and_a_failed_write_changes_nothing(store_factor
     store = store_factory(create=True)
     city = tc.build()
     store.write_areas(Level.STREET, city.streets)
-    before = _digest(tmp_path / "store.gpkg")
+    before = store_factory.digest()
     with pytest.raises(StoreError, match=rf"row 1: {tc.YUNHE}001 第1网格: community_code"):
         store.write_areas(Level.GRID, city.grid_cells)
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 @pytest.mark.parametrize(
@@ -725,8 +722,8 @@ def test_areas_need_their_parent_and_a_failed_write_changes_nothing(store_factor
         ({"community_code": tc.JINXIU}, "is not the parent the code names"),
     ],
 )
-def test_bad_areas_are_refused(store, tmp_path, change, message):
-    before = _digest(tmp_path / "store.gpkg")
+def test_bad_areas_are_refused(store, store_factory, change, message):
+    before = store_factory.digest()
     cells = tc.build().grid_cells.iloc[:1].copy()
     for column, value in change.items():
         if column == "geometry":
@@ -735,7 +732,7 @@ def test_bad_areas_are_refused(store, tmp_path, change, message):
             cells[column] = value
     with pytest.raises(StoreError, match=message):
         store.write_areas(Level.GRID, cells)
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 def test_replacing_areas_recomputes_what_depends_on_them(store):
@@ -796,10 +793,10 @@ def test_a_roster_is_added_then_replaced(store_factory, tmp_path):
     assert store.write_staff(orgs, people, roles) == len(roles)
     members = store.staff(tc.YUNHE + "001")
     assert {m.person_id for m in members} >= {"P1"}
-    before = _digest(tmp_path / "store.gpkg")
+    before = store_factory.digest()
     with pytest.raises(StoreError, match=r"persons: .*row 1: id 'P1' is in the store already"):
         store.write_staff(orgs.iloc[:0], people.iloc[:1], roles.iloc[:0])
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
     assert store.write_staff(orgs, people.iloc[:1], roles.iloc[:1], replace=True) == 1
     assert store.counts()["persons"] == 1 and store.counts()["roles"] == 1
 
@@ -811,13 +808,13 @@ def test_a_roster_is_added_then_replaced(store_factory, tmp_path):
         (("=P9", "孙丽", "13800000009"), "persons: 1 bad rows — row 1: id '=P9' holds '='"),
     ],
 )
-def test_staff_phones_and_ids_follow_the_rules(store, tmp_path, person, message):
+def test_staff_phones_and_ids_follow_the_rules(store, store_factory, person, message):
     orgs, people, _ = _roster()
-    before = _digest(tmp_path / "store.gpkg")
+    before = store_factory.digest()
     with pytest.raises(StoreError, match=message):
         store.write_staff(orgs.iloc[:0], pd.DataFrame([person], columns=people.columns),
                           _roster()[2].iloc[:0])  # fmt: skip
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 def test_staff_rows_are_added_to_a_roster(store):
@@ -841,14 +838,14 @@ def test_staff_rows_are_added_to_a_roster(store):
         ("area_level", "city", "row 1: area_level 'city'"),
     ],
 )
-def test_bad_roles_are_refused(store, tmp_path, column, value, message):
+def test_bad_roles_are_refused(store, store_factory, column, value, message):
     orgs, people, roles = _roster()
-    before = _digest(tmp_path / "store.gpkg")
+    before = store_factory.digest()
     bad = roles.iloc[:1].copy()
     bad[column] = value
     with pytest.raises(StoreError, match=message):
         store.write_staff(orgs.iloc[:0], people.iloc[:0], bad)
-    assert _digest(tmp_path / "store.gpkg") == before
+    assert store_factory.digest() == before
 
 
 def test_repeated_ids_in_a_roster_are_refused(store_factory):

@@ -9,11 +9,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from geodata.atomic import replacing, write_atomically
-from geodata.backends import open_store
+from geodata.backends import location, open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, StoreError
 
@@ -42,6 +43,22 @@ def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) 
     if not FIRST_AS_OF <= day <= LAST_AS_OF:
         raise click.BadParameter(f"{value} is outside {FIRST_AS_OF}..{LAST_AS_OF}")
     return day
+
+
+class StoreLocation(click.ParamType):
+    """--data: a GeoPackage file or a postgresql:// URL (geodata.backends.location)."""
+
+    name = "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, Path):
+            return value
+        if not str(value):
+            self.fail("is empty: give a store file or a postgresql:// URL", param, ctx)
+        return location(str(value))
+
+
+STORE = StoreLocation()
 
 
 def existing_store(path: Path, *, readonly: bool = True) -> Store:

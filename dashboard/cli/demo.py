@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from dashboard.cli.common import (
+    STORE,
     CliError,
     check_output,
     existing_store,
@@ -183,7 +184,7 @@ def write_accounts(path: Path, store_path: Path, accounts: list[tuple[User, str]
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path), required=True, help="Store file.")
+@click.option("--data", type=STORE, required=True, help="Store file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(data: Path, as_json: bool) -> None:
     """Print what a store holds: counts per level and per table."""

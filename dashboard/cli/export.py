@@ -10,6 +10,7 @@ import click
 
 from dashboard.cli.common import (
     LEVEL_NAMES,
+    STORE,
     CliError,
     check_output,
     existing_store,
@@ -42,7 +43,7 @@ def _check_window(_ctx: click.Context, _param: click.Parameter, value: str) -> s
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path), required=True, help="Store file.")
+@click.option("--data", type=STORE, required=True, help="Store file.")
 @click.option("--level", type=click.Choice(LEVEL_NAMES), required=True)
 @click.option(
     "--out",

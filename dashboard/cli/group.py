@@ -9,6 +9,7 @@ import click
 from dashboard.cli.demo import demo, info
 from dashboard.cli.export import export
 from dashboard.cli.imports import import_group
+from dashboard.cli.migrate import migrate
 from dashboard.cli.route import route
 from dashboard.cli.serve import serve
 from dashboard.cli.users import audit_group, display_group, user_group
@@ -29,6 +30,7 @@ for command in (
     serve,
     route,
     import_group,
+    migrate,
     validate_command,
     user_group,
     display_group,

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import click
 import geopandas as gpd
 
-from dashboard.cli.common import LEVEL_NAMES, CliError, existing_store
+from dashboard.cli.common import LEVEL_NAMES, STORE, CliError, existing_store
 from dashboard.cli.validate import echo_problems
+from geodata import backends, importer
 from geodata import boundaries as bd
-from geodata import importer
 from geodata import validate as vd
 from geodata.backends import open_store
 from geodata.model import Level
@@ -37,7 +37,7 @@ def import_group() -> None:
 @click.option(
     "--data",
     required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=STORE,
     help="The store (GeoPackage); a path that does not exist yet becomes a new store.",
 )
 @click.option("--level", required=True, type=click.Choice(LEVEL_NAMES), help="Areas of the file.")
@@ -83,7 +83,7 @@ def import_boundaries(
         )
     except bd.BoundaryError as exc:
         raise CliError(str(exc)) from exc
-    existing = existing_store(data, readonly=True) if data.exists() else None
+    existing = existing_store(data, readonly=True) if _exists(data) else None
     try:
         areas, problems = _prepare(areas, lvl, existing, county_code)
     except bd.BoundaryError as exc:
@@ -137,8 +137,15 @@ def _county(store: Store | None, level: Level) -> str | None:
     return streets.iloc[0][:6] if len(streets) else None
 
 
-def _write_areas(data: Path, level: Level, areas: gpd.GeoDataFrame) -> int:
-    created = not data.exists()
+def _exists(data: Path | str) -> bool:
+    try:
+        return backends.exists(data)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _write_areas(data: Path | str, level: Level, areas: gpd.GeoDataFrame) -> int:
+    created = isinstance(data, Path) and not data.exists()
     try:
         store = open_store(data, create=True)
     except StoreError as exc:
@@ -147,7 +154,7 @@ def _write_areas(data: Path, level: Level, areas: gpd.GeoDataFrame) -> int:
         with store:
             return store.write_areas(level, areas)
     except StoreError as exc:
-        if created:
+        if created and isinstance(data, Path):
             data.unlink(missing_ok=True)
         raise CliError(str(exc)) from exc
 
@@ -158,7 +165,7 @@ def _record_options(fn: Callable) -> Callable:
     options = [
         click.argument("file", type=click.Path(dir_okay=False, path_type=Path)),
         click.option(
-            "--data", type=click.Path(dir_okay=False, path_type=Path), required=True,
+            "--data", type=STORE, required=True,
             help="Store file.",
         ),
         click.option(

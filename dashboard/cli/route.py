@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dashboard.cli.common import CliError, check_output, existing_store, parse_date, write_file
+from dashboard.cli.common import (
+    STORE,
+    CliError,
+    check_output,
+    existing_store,
+    parse_date,
+    write_file,
+)
 from dashboard.routetext import csv_bytes, gpx_text, reason_text
 from layers.itinerary import MAX_BUDGET_MIN, CandidateStop, Itinerary, clock
 
@@ -51,7 +58,7 @@ def _write(path: Path, content: str | bytes) -> None:
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path), required=True, help="Store file.")
+@click.option("--data", type=STORE, required=True, help="Store file.")
 @click.option("--worker", "worker_id", help="Grid worker ID (see --list-workers).")
 @click.option("--date", "day", callback=_parse_route_date, help="Visit day (YYYY-MM-DD).")
 @click.option(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from gunicorn.app.base import BaseApplication
 
-from dashboard.cli.common import CliError, existing_store
+from dashboard.cli.common import STORE, CliError, existing_store
+from geodata.backends import shown
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @click.command()
-@click.option("--data", type=click.Path(path_type=Path), help="Store file [GRIDBOARD_DATA].")
+@click.option("--data", type=STORE, help="Store file [GRIDBOARD_DATA].")
 @click.option("--host", help="Address to listen on [GRIDBOARD_HOST].")
 @click.option("--port", type=int, help="Port [GRIDBOARD_PORT].")
 @click.option("--workers", type=int, help="App processes [GRIDBOARD_WORKERS].")
@@ -40,14 +40,14 @@ def serve(**given: Any) -> None:
         settings = Settings.from_env(**overrides)
     except SettingsError as exc:
         raise CliError(str(exc)) from exc
-    store = existing_store(Path(settings.data), readonly=False)  # sessions and audit trail
+    store = existing_store(settings.data, readonly=False)  # sessions and audit trail
     if not store.users():
         click.echo(
-            f"no accounts in {settings.data} yet, so nobody can sign in: add one with"
-            f" `gridboard user add LOGIN --data {settings.data} --role admin`",
+            f"no accounts in {shown(settings.data)} yet, so nobody can sign in: add one with"
+            f" `gridboard user add LOGIN --data {shown(settings.data)} --role admin`",
             err=True,
         )
-    click.echo(f"serving {settings.data} on http://{_bind(settings)}/", err=True)
+    click.echo(f"serving {shown(settings.data)} on http://{_bind(settings)}/", err=True)
     if settings.debug:
         create_app(settings, store).run(host=settings.host, port=settings.port, debug=True)
         return
@@ -65,7 +65,7 @@ def _app(settings: Settings) -> Flask:
     from dashboard.app import create_app
     from geodata.backends import open_store
 
-    return create_app(settings, open_store(Path(settings.data), readonly=False)).server
+    return create_app(settings, open_store(settings.data, readonly=False)).server
 
 
 class _Gunicorn(BaseApplication):

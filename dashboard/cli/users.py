@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import CliError, existing_store, parse_date
+from dashboard.cli.common import STORE, CliError, existing_store, parse_date
 from dashboard.passwords import (
     MAX_LENGTH,
     hash_password,
@@ -50,7 +50,7 @@ SCOPE_WORDS = {
 def _data_option(fn: Callable) -> Callable:
     return click.option(
         "--data",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=STORE,
         required=True,
         help="Store file.",
     )(fn)
@@ -453,7 +453,7 @@ def _parse_since(
 
 
 @click.group("audit", invoke_without_command=True)
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Store file.")
+@click.option("--data", type=STORE, help="Store file.")
 @click.option("--since", callback=_parse_since, help="From this day on (YYYY-MM-DD, China time).")
 @click.option("--user", "actor", help="Only what this login (or cli:NAME, display:NAME) did.")
 @_json_option
@@ -496,7 +496,7 @@ def _entry_json(entry: AuditEntry) -> dict:
 
 
 @audit_group.command("verify")
-@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), help="Store file.")
+@click.option("--data", type=STORE, help="Store file.")
 @click.pass_context
 def audit_verify(ctx: click.Context, data: Path | None) -> None:
     """Check the audit trail's hash chain: exit 1 naming the first changed or missing entry."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dashboard.cli.common import CliError, check_output, existing_store
+from dashboard.cli.common import STORE, CliError, check_output, existing_store
 from geodata import validate as vd
 
 REPORT_LIMIT = 200  # problems printed; the GeoJSON (--out) holds them all
@@ -19,7 +19,7 @@ def echo_problems(problems: vd.Problems) -> None:
 
 
 @click.command("validate")
-@click.option("--data", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--data", required=True, type=STORE)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),

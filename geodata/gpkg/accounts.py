@@ -280,7 +280,7 @@ class Accounts(Connection):
         try:
             with self._transaction(data=False) as con:
                 yield con
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: {what} not written ({exc})") from exc
         finally:
             self._account_writes.release()

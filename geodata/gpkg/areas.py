@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import records
+from .. import records, sqlrows
 from ..city import COLUMNS
 from ..codes import is_valid
 from ..model import Level
@@ -95,9 +95,7 @@ def fill_from_store(
     absent = [c for c in COLUMNS[table] if c not in frame]
     if not absent:
         return frame
-    stored = pd.read_sql_query(f"SELECT code, {', '.join(absent)} FROM {table}", con).set_index(
-        "code"
-    )
+    stored = sqlrows.frame(con, f"SELECT code, {', '.join(absent)} FROM {table}").set_index("code")
     for column in absent:
         value = frame["code"].map(stored[column]) if len(stored) else None
         frame[column] = value

@@ -39,10 +39,19 @@ class Connection:
 
     path: Path
     readonly: bool
+    _errors: tuple[type[Exception], ...] = (sqlite3.Error,)  # the database's own errors
     schema_version: str  # SCHEMA_VERSION, or an older one in a store opened read-only
 
     def _open(self, path: Path, create: bool, readonly: bool) -> None:
         self.path = Path(path)
+        self._setup(readonly)
+        if not self.path.exists():
+            if not create or readonly:
+                raise StoreError(f"{self.path}: no such file")
+            self._create()
+        self._check()
+
+    def _setup(self, readonly: bool) -> None:
         self.readonly = readonly
         self._local = threading.local()
         self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
@@ -51,11 +60,6 @@ class Connection:
         # busy loop, whose growing sleeps let newcomers overtake a waiting thread for seconds.
         self._account_writes = threading.Lock()
         self._locator: Locator | None = None
-        if not self.path.exists():
-            if not create or readonly:
-                raise StoreError(f"{self.path}: no such file")
-            self._create()
-        self._check()
 
     def _connect(self) -> sqlite3.Connection:
         """This thread's connection: an idle one from a thread that has ended, or a new one.
@@ -164,6 +168,17 @@ class Connection:
                 f"{self.path}: cannot upgrade store schema version {found} to {SCHEMA_VERSION}"
                 f" ({exc})"
             ) from exc
+
+    @contextmanager
+    def whole_store_write(self) -> Iterator[sqlite3.Connection]:
+        """One data write transaction (see _transaction), for tools that handle the whole
+        store (geodata.transfer)."""
+        with self._transaction() as con:
+            yield con
+
+    def sql_connection(self) -> sqlite3.Connection:
+        """This thread's connection, for tools that handle the whole store (geodata.transfer)."""
+        return self._connect()
 
     def close(self) -> None:
         lease = getattr(self._local, "lease", None)

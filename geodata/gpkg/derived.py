@@ -11,11 +11,19 @@ import pandas as pd
 import shapely
 
 from .. import geopackage as gp
-from .. import records
+from .. import records, sqlrows
 from ..locate import Locator, compound_grid_links
 from ..model import Level
 from . import rollups as rollup_store
-from .schema import AREA_COLUMNS, AREA_TABLES, LOCATOR_LEVELS, area_select, insert, key_table
+from .schema import (
+    AREA_COLUMNS,
+    AREA_TABLES,
+    LOCATOR_LEVELS,
+    area_select,
+    insert,
+    key_table,
+    update_extent,
+)
 
 _AREAS = ", ".join(AREA_COLUMNS)
 _MOVED = ("id", "old_grid", *AREA_COLUMNS)
@@ -30,7 +38,7 @@ _SUMS = (
 def stored_areas(con: sqlite3.Connection, level: Level) -> gpd.GeoDataFrame:
     """The stored areas of `level` in table order (the order a Locator breaks ties in)."""
     sql = f"SELECT {area_select(level)} FROM {AREA_TABLES[level]} a ORDER BY a.fid"
-    df = pd.read_sql_query(sql, con)
+    df = sqlrows.frame(con, sql)
     geom = gp.decode(df.pop("geom")) if len(df) else []
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geom, crs=4326), crs=4326)
 
@@ -48,15 +56,15 @@ def refresh_all(con: sqlite3.Connection) -> None:
     areas = {level: stored_areas(con, level) for level in LOCATOR_LEVELS}
     for level, frame in areas.items():
         if len(frame):
-            gp.update_extent(con, AREA_TABLES[level], frame.total_bounds)
+            update_extent(con, AREA_TABLES[level], frame.total_bounds)
     con.execute("DELETE FROM compound_grid")
     insert(con, "compound_grid", compound_grid_links(areas[Level.COMPOUND], areas[Level.GRID]))
     locator = Locator(*(areas[level] for level in LOCATOR_LEVELS))
     compounds = set(areas[Level.COMPOUND]["code"])
-    buildings = pd.read_sql_query(f"SELECT id, geom, {_AREAS} FROM buildings", con)
+    buildings = sqlrows.frame(con, f"SELECT id, geom, {_AREAS} FROM buildings")
     _place_buildings(con, locator, compounds, buildings)
     _sum_households(con)
-    _place_cases(con, locator, pd.read_sql_query(f"SELECT fid, lon, lat, {_AREAS} FROM cases", con))
+    _place_cases(con, locator, sqlrows.frame(con, f"SELECT fid, lon, lat, {_AREAS} FROM cases"))
     sets = ", ".join(f"{c} = b.{c}" for c in AREA_COLUMNS)
     con.execute(f"UPDATE visits SET {sets} FROM buildings b WHERE b.id = visits.building_id")
     rollup_store.rebuild(con)
@@ -74,7 +82,7 @@ def refresh_touched(
     reach = shapely.union_all(changed)
     shapely.prepare(reach)
     areas = {lv: stored_areas(con, lv) for lv in LOCATOR_LEVELS}
-    gp.update_extent(con, AREA_TABLES[level], areas[level].total_bounds)
+    update_extent(con, AREA_TABLES[level], areas[level].total_bounds)
     # An area holding a point inside the reach overlaps the reach: a locator over these
     # areas (in table order) places those points as one over all areas would.
     near = {lv: f[shapely.intersects(f.geometry.values, reach)] for lv, f in areas.items()}
@@ -100,7 +108,7 @@ def _rows_near(con: sqlite3.Connection, table: str, columns: str, cells: str) ->
     """Rows of `table` stored in one of the `cells`, or in no cell."""
     sql = f"SELECT {columns} FROM {table} WHERE grid_code IN {cells}"
     sql += f" UNION ALL SELECT {columns} FROM {table} WHERE grid_code IS NULL"
-    return pd.read_sql_query(sql, con)
+    return sqlrows.frame(con, sql)
 
 
 def _inside(frame: pd.DataFrame, reach: shapely.Geometry, xy: np.ndarray | None) -> pd.DataFrame:
@@ -199,7 +207,7 @@ def _move_visits(con: sqlite3.Connection, moved: pd.DataFrame) -> None:
         for old in olds
     )
     # visits count in the rollups under their areas
-    rollup_store.move(con, "visits", "id", pd.read_sql_query(found, con))
+    rollup_store.move(con, "visits", "id", sqlrows.frame(con, found))
     update = f"UPDATE visits SET {sets} FROM moved_buildings m WHERE m.id = visits.building_id"
     for old in olds:
         con.execute(f"{update} AND {old}")

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .. import records, rollups
+from .. import records, rollups, sqlrows
 from ..model import LOCAL_TZ, Level
 from ..store import METRIC_COLUMNS, WALL_WINDOW, StoreError, Window
 from . import rollups as rollup_store
@@ -169,12 +169,7 @@ class Metrics(Reads):
 
     def _has_index(self, name: str) -> bool:
         """Whether the file has index `name` (stores written before it was added lack it)."""
-        found = (
-            self._connect()
-            .execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,))
-            .fetchone()
-        )
-        return found is not None
+        return sqlrows.has_relation(self._connect(), name)
 
     def _area_condition(self, parent: str | None, params: dict, alias: str = "") -> str:
         """ " AND <area column> = :parent" for a street or community parent, else ""."""
@@ -238,11 +233,15 @@ class Metrics(Reads):
         rows = self._named(
             "SELECT closed_at >= :d AS today, closed_at >= :p AS recent,"
             " (closed_at >= :dp AND closed_at < :p) AS day_prev,"
-            " (julianday(closed_at) - julianday(reported_at)) * 24 AS hours"
+            " closed_at, reported_at"
             f" FROM cases INDEXED BY cases_closed WHERE closed_at >= :pp AND closed_at < :t{extra}",
             params,
         )
         recent = rows["recent"].astype(bool)
+        spans = pd.to_datetime(rows["closed_at"], utc=True, format="ISO8601") - pd.to_datetime(
+            rows["reported_at"], utc=True, format="ISO8601"
+        )
+        rows["hours"] = spans.dt.total_seconds() / 3600
         return {
             "closed_today": int(rows["today"].sum()),
             "closed_today_prev": int(rows["day_prev"].sum()),

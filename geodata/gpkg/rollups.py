@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import geopackage as gp
 from .. import rollups as ru
+from .. import sqlrows
 from ..model import Level
 from .meta import META_UPSERT
 
@@ -40,8 +41,7 @@ def init(con: sqlite3.Connection) -> None:
 
 def exists(con: sqlite3.Connection) -> bool:
     """Whether the store has the rollup tables (a store written before them has not)."""
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollups'"
-    return con.execute(sql).fetchone() is not None
+    return sqlrows.has_relation(con, "rollups")
 
 
 def ready(con: sqlite3.Connection) -> bool:
@@ -58,9 +58,9 @@ def rebuild(
     con.execute("DELETE FROM rollups")
     con.execute("DELETE FROM rollup_codes")
     if cases is None:
-        cases = pd.read_sql_query(f"SELECT {_CASE_COLUMNS}, {_AREAS} FROM cases", con)
+        cases = sqlrows.frame(con, f"SELECT {_CASE_COLUMNS}, {_AREAS} FROM cases")
     if visits is None:
-        visits = pd.read_sql_query(f"SELECT date, households_reached, {_AREAS} FROM visits", con)
+        visits = sqlrows.frame(con, f"SELECT date, households_reached, {_AREAS} FROM visits")
     events = []
     if len(cases):
         events.append(ru.case_events(cases))
@@ -86,12 +86,14 @@ def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -
 
 
 def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -> pd.DataFrame:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS rollup_keys (key PRIMARY KEY)")
-    con.execute("DELETE FROM rollup_keys")
+    keys = f"rollup_{key}s"  # fid: whole numbers; id: text
+    kind = "BIGINT" if key == "fid" else "TEXT"
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {keys} (key {kind} PRIMARY KEY)")
+    con.execute(f"DELETE FROM {keys}")
     rows = ((v,) for v in values)
-    con.executemany("INSERT INTO rollup_keys (key) VALUES (?) ON CONFLICT DO NOTHING", rows)
-    sql = f"SELECT {columns} FROM {table} WHERE {key} IN (SELECT key FROM rollup_keys)"
-    return pd.read_sql_query(sql, con)
+    con.executemany(f"INSERT INTO {keys} (key) VALUES (?) ON CONFLICT DO NOTHING", rows)
+    sql = f"SELECT {columns} FROM {table} WHERE {key} IN (SELECT key FROM {keys})"
+    return sqlrows.frame(con, sql)
 
 
 # --- upkeep ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import geopackage as gp
-from .. import records
+from .. import records, sqlrows
 from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
@@ -142,6 +142,19 @@ ACCOUNT_SCHEMA = (
   BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
 )
 
+CATEGORY_UPSERT = (
+    "INSERT INTO categories (code, name_zh, name_en, class, time_limit_hours)"
+    " VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,"
+    " name_en = excluded.name_en, class = excluded.class,"
+    " time_limit_hours = excluded.time_limit_hours"
+)
+
+
+def category_rows() -> list[tuple]:
+    """The category catalogue's rows, as CATEGORY_UPSERT takes them."""
+    return [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES]
+
+
 LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
 DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", "categories"))
 
@@ -153,13 +166,7 @@ def init_schema(con: sqlite3.Connection) -> None:
     create_indexes(con)
     for table, gtype in LAYERS.items():
         gp.register_layer(con, table, gtype)
-    con.executemany(
-        "INSERT INTO categories (code, name_zh, name_en, class, time_limit_hours)"
-        " VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,"
-        " name_en = excluded.name_en, class = excluded.class,"
-        " time_limit_hours = excluded.time_limit_hours",
-        [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES],
-    )
+    con.executemany(CATEGORY_UPSERT, category_rows())
     init_account_tables(con)
     rollup_store.init(con)
     con.execute(META_UPSERT, (rollup_store.READY, "1"))
@@ -228,9 +235,14 @@ def insert(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     cols = list(frame.columns)
-    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    con.executemany(sql, records.rows(frame))
+    sqlrows.bulk_insert(con, table, cols, records.rows(frame))
     if "geom" in cols and table in LAYERS and LAYERS[table]:
         bounds = frame.attrs.get("bounds")
         if bounds is not None:
-            gp.update_extent(con, table, bounds)
+            update_extent(con, table, bounds)
+
+
+def update_extent(con: sqlite3.Connection, table: str, bounds) -> None:
+    """The layer's extent in the GeoPackage's contents (PostGIS keeps none: it computes)."""
+    if not sqlrows.on_postgis(con):
+        gp.update_extent(con, table, bounds)

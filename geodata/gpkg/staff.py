@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pandas as pd
 
-from .. import records, rules
+from .. import records, rules, sqlrows
 from ..city import COLUMNS
 from ..model import Level, OrgKind, Role
 from .schema import AREA_TABLES
@@ -60,7 +60,7 @@ def check_roles(con: sqlite3.Connection, roles: pd.DataFrame) -> None:
     records.raise_rows(
         "roles", "area_code", ~known, roles["area_code"], "is not an area of its area_level"
     )
-    stored = pd.read_sql_query(f"SELECT {', '.join(COLUMNS['roles'])} FROM roles", con)
+    stored = sqlrows.frame(con, f"SELECT {', '.join(COLUMNS['roles'])} FROM roles")
     key = list(COLUMNS["roles"])
     both = (
         roles[key]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable
 
@@ -67,7 +66,7 @@ class Writes(Connection):
                 rollup_store.rebuild(con, cases, visits)
                 create_indexes(con)
                 con.execute("ANALYZE")
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: city not written ({exc})") from exc
 
     def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
@@ -101,7 +100,7 @@ class Writes(Connection):
                 rollup_store.add(con, rollups.case_events(prepared))
                 if bulk:
                     create_indexes(con)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: cases not written ({exc})") from exc
         return len(prepared)
 
@@ -122,7 +121,7 @@ class Writes(Connection):
                 records.check_new_ids(con, "visits", prepared["id"])
                 insert(con, "visits", prepared)
                 rollup_store.add(con, rollups.visit_events(prepared))
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: visits not written ({exc})") from exc
         return len(prepared)
 
@@ -140,7 +139,7 @@ class Writes(Connection):
                 area_writes.replace_rows(con, table, "code", frame["code"])
                 insert(con, table, records.with_blob(frame, multi=True))
                 derived.refresh_touched(con, level, frame["code"], changed)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: {table} not written ({exc})") from exc
         return len(frame)
 
@@ -165,6 +164,6 @@ class Writes(Connection):
                 insert(con, "persons", people)
                 staff_checks.check_roles(con, roles)
                 insert(con, "roles", roles)
-        except sqlite3.Error as exc:
+        except self._errors as exc:
             raise StoreError(f"{self.path}: staff not written ({exc})") from exc
         return len(roles)

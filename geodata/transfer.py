@@ -1,0 +1,152 @@
+"""Moving a whole store between backends (GeoPackage ↔ PostGIS): its tables copied row for row,
+checked by counts and a logical digest that both backends compute alike."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import geopackage as gp
+from . import sqlrows
+from .gpkg import rollups as rollup_store
+from .gpkg.schema import ACCOUNT_TABLES, DATA_TABLES, LAYERS, insert, update_extent
+from .store import Store, StoreError
+
+# Meta keys that belong to the store, not to the data it holds.
+OWN_META = ("schema_version", "revision", rollup_store.READY)
+# What a store holds, in the order it is copied (parents before what points at them).
+TABLES = ("gridboard_meta", "categories", *DATA_TABLES, *ACCOUNT_TABLES)
+# The digest leaves out what is derived (rollups) or passing (sessions).
+DIGESTED = tuple(t for t in TABLES if t != "sessions")
+
+
+def table_frame(con: Any, table: str, *, own: bool = False) -> pd.DataFrame:
+    """Every row of `table` without the row number a backend adds (fid); the meta table
+    without the store's OWN_META unless `own`."""
+    frame = sqlrows.frame(con, f"SELECT * FROM {table}")
+    if table == "gridboard_meta" and not own:
+        frame = frame[~frame["key"].isin(OWN_META)]
+    return frame.drop(columns="fid", errors="ignore").reset_index(drop=True)
+
+
+def present(con: Any, tables: tuple[str, ...]) -> list[str]:
+    """Those of `tables` the store has (a version-1 store has no account tables)."""
+    return [t for t in tables if sqlrows.has_relation(con, t)]
+
+
+def digest(con: Any, *, exact: bool = False) -> str:
+    """A hash of what the store holds, the same on both backends for the same data: rows in
+    a fixed order, values as canonical text, shapes as their WKB. `exact`: of everything,
+    the store's own meta (revision) and the rollups too."""
+    total = hashlib.sha256()
+    tables = (*DIGESTED, "sessions", *rollup_store.TABLES) if exact else DIGESTED
+    for table in present(con, tables):
+        frame = table_frame(con, table, own=exact)
+        frame = frame[sorted(frame.columns)]
+        if frame.empty:  # as if absent: a version-1 store has no account tables at all
+            continue
+        total.update(f"{table}:{len(frame)}:{','.join(frame.columns)}\n".encode())
+        lines = sorted(_lines(frame))
+        total.update("\n".join(lines).encode())
+    return total.hexdigest()
+
+
+def _lines(frame: pd.DataFrame) -> Iterator[str]:
+    columns = []
+    for name in frame.columns:
+        values = frame[name].to_numpy(dtype=object)
+        if name == "geom":
+            values = np.array([None if v is None else gp.split(v)[1] for v in values], object)
+        columns.append([_text(v) for v in values])
+    return ("\t".join(row) for row in zip(*columns, strict=True))
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "\\N"
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a whole-number column with gaps reads as float
+    if isinstance(value, np.generic):
+        return _text(value.item())
+    return str(value)
+
+
+def counts(con: Any) -> dict[str, int]:
+    """Rows per table the store has."""
+    return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in present(con, TABLES)}
+
+
+def is_empty(con: Any) -> bool:
+    """Whether a store holds nothing anyone wrote: no data, no accounts, no audit trail."""
+    return not any(n for t, n in counts(con).items() if t not in ("gridboard_meta", "categories"))
+
+
+class TransferError(StoreError):
+    """A copy refused or failed; the target is left as it was."""
+
+
+def copy_store(source: Store, target: Store, *, replace: bool = False) -> dict[str, int]:
+    """Copy everything `source` holds into `target`, in one transaction of the target that
+    commits only when the target's digest equals the source's. A target holding anything
+    (data, accounts, an audit trail) is refused unless `replace`. Returns rows per table."""
+    src = source.sql_connection()
+    expected = digest(src)
+    with target.whole_store_write() as con:
+        if not replace and not is_empty(con):
+            raise TransferError(
+                f"{target.path} is not empty: give --replace to overwrite what it holds"
+            )
+        copied = copy_into(src, con)
+        found = digest(con)
+        if found != expected:
+            raise TransferError(
+                f"{target.path}: the copy differs from {source.path} (digest {found[:12]}"
+                f" ≠ {expected[:12]}); nothing was written"
+            )
+    return copied
+
+
+def copy_into(source: Any, target: Any) -> dict[str, int]:
+    """Copy every table of `source` into `target`, emptied first (inside the caller's
+    transaction); the rollups too when the source's are complete, else built again. Returns
+    the rows copied per table."""
+    copied: dict[str, int] = {}
+    for table in (*TABLES, *rollup_store.TABLES):
+        _empty(target, table)
+    for table in present(source, TABLES):
+        frame = table_frame(source, table)
+        insert(target, table, frame)
+        copied[table] = len(frame)
+    if rollup_store.exists(source) and rollup_store.ready(source):
+        for table in rollup_store.TABLES:
+            insert(target, table, table_frame(source, table))
+    else:
+        rollup_store.rebuild(target)
+    for table, kind in LAYERS.items():
+        if kind and copied.get(table):
+            shapes = gp.decode(table_frame(target, table)["geom"])
+            update_extent(target, table, shapely.total_bounds(shapes))
+    return copied
+
+
+def _empty(con: Any, table: str) -> None:
+    """Delete every row of `table` but the store's own meta; the audit trail's guard is
+    lifted for it (an explicit --replace)."""
+    if table == "gridboard_meta":
+        con.execute("DELETE FROM gridboard_meta WHERE key NOT IN (?, ?, ?)", OWN_META)
+        return
+    if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
+        return
+    if table == "audit" and sqlrows.on_postgis(con):
+        con.execute("ALTER TABLE audit DISABLE TRIGGER audit_unchangeable")
+        con.execute("DELETE FROM audit")
+        con.execute("ALTER TABLE audit ENABLE TRIGGER audit_unchangeable")
+        return
+    con.execute(f"DELETE FROM {table}")

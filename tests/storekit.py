@@ -1,0 +1,96 @@
+"""The store suite's stores: a GeoPackage file or a PostGIS schema, opened and looked into alike."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from geodata import transfer
+from geodata.backends import open_store
+from geodata.pg.sql import translate
+from geodata.store import Store
+from tests import pgserver
+
+
+@contextlib.contextmanager
+def pg_schema(database: str) -> Iterator[str]:
+    """A schema of its own in the test run's database, first on the search path of the URL
+    yielded (PostGIS stays in public); dropped with everything in it afterwards."""
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(database, autocommit=True) as con:
+        con.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield pgserver.url_of(database, options=f"-csearch_path={name},public")
+    finally:
+        with psycopg.connect(database, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+@contextlib.contextmanager
+def fresh_store(kind: str, request) -> Iterator[Store]:
+    """A new empty store of `kind` ("gpkg" or "pg"; `request` of the test, for the run's
+    database), gone afterwards: for tests that make many."""
+    if kind == "gpkg":
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            open_store(Path(folder) / "store.gpkg", create=True) as store,
+        ):
+            yield store
+        return
+    with (
+        pg_schema(request.getfixturevalue("pg_url")) as url,
+        open_store(url, create=True) as store,
+    ):
+        yield store
+
+
+class StoreFactory:
+    """Opens the one store of a test (call it); `raw` runs SQL on it past the store, as
+    someone with the file or the database in hand could."""
+
+    def __init__(self, kind: str, location: str | Path) -> None:
+        self.kind, self.location = kind, location
+        self.opened: list[Store] = []
+
+    def __call__(self, *, create: bool = False, readonly: bool = False) -> Store:
+        store = open_store(self.location, create=create, readonly=readonly)
+        self.opened.append(store)
+        return store
+
+    def raw(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run one statement (SQLite's spelling) in a transaction of its own; its rows."""
+        if self.kind == "gpkg":
+            con = sqlite3.connect(self.location)
+            try:
+                with con:
+                    return con.execute(sql, params).fetchall()
+            finally:
+                con.close()
+        text, values = translate(sql, params)
+        with psycopg.connect(str(self.location)) as con:
+            cur = con.execute(text, values)
+            return cur.fetchall() if cur.description else []
+
+    def digest(self) -> str:
+        """A digest of everything in the store, its revision and rollups too."""
+        with open_store(self.location, readonly=True) as store:
+            return transfer.digest(store.sql_connection(), exact=True)
+
+    def close(self) -> None:
+        for store in self.opened:
+            store.close()
+
+
+def file_dump(path: Path) -> bytes:
+    """Everything in a GeoPackage file as SQL text: equal dumps, equal stores."""
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump()).encode()
+    finally:
+        con.close()

@@ -1,0 +1,109 @@
+"""`gridboard migrate`: a store to PostGIS and back, the same digest; targets never half-written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from geodata import transfer
+from geodata.accounts import Grant, User
+from geodata.backends import open_store
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import Window
+from tests import storekit
+from tests import tiny_city as tc
+from tests.test_cli import assert_one_line_error, gridboard
+
+T0 = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+END = dt.datetime(2026, 11, 29, tzinfo=LOCAL_TZ)
+WINDOW = Window(END - dt.timedelta(days=30), END)
+
+
+def _digest(location: str | Path) -> str:
+    with open_store(location, readonly=True) as store:
+        return transfer.digest(store.sql_connection())
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    """The tiny city with an account, a session and an audit trail of two entries."""
+    path = tmp_path / "source.gpkg"
+    with open_store(path, create=True) as store:
+        store.write_city(tc.build())
+        store.add_user(User("wang", "王建国", (Grant("admin", ""),), "hash", created_at=T0))
+        store.audit(T0, "wang", "cli", "login", "wang", "ok")
+        store.audit(T0, "wang", "10.0.0.1", "panel", tc.XINTIANDI, "ok")
+    return path
+
+
+@pytest.fixture
+def pg_target(pg_url: str):
+    with storekit.pg_schema(pg_url) as url:
+        yield url
+
+
+def test_a_round_trip_through_postgis_keeps_the_digest_and_every_answer(
+    source: Path, pg_target: str, tmp_path: Path
+) -> None:
+    there = gridboard("migrate", "--from", source, "--to", pg_target)
+    assert there.returncode == 0, there.stderr
+    assert "digest checked" in there.stdout
+    back = tmp_path / "back.gpkg"
+    again = gridboard("migrate", "--from", pg_target, "--to", back)
+    assert again.returncode == 0, again.stderr
+    assert _digest(source) == _digest(pg_target) == _digest(back)
+    with (
+        open_store(source, readonly=True) as a,
+        open_store(pg_target, readonly=True) as b,
+        open_store(back, readonly=True) as c,
+    ):
+        assert a.counts() == b.counts() == c.counts()
+        for store in (b, c):
+            assert store.metrics(Level.GRID, WINDOW).equals(a.metrics(Level.GRID, WINDOW))
+            assert store.audit_entries() == a.audit_entries()
+            assert store.audit_head() == a.audit_head()
+            assert store.user("wang") == a.user("wang")
+            assert store.areas(Level.COMPOUND).geometry.equals(a.areas(Level.COMPOUND).geometry)
+
+
+def test_a_store_that_holds_anything_is_replaced_only_when_asked(
+    source: Path, pg_target: str, tmp_path: Path
+) -> None:
+    with open_store(pg_target, create=True) as other:
+        other.audit(T0, "li", "cli", "login", "li", "ok")
+    before = _digest(pg_target)
+    refused = gridboard("migrate", "--from", source, "--to", pg_target)
+    assert_one_line_error(refused, "is not empty", "--replace")
+    assert _digest(pg_target) == before
+    replaced = gridboard("migrate", "--from", source, "--to", pg_target, "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert _digest(pg_target) == _digest(source)
+    file_target = tmp_path / "backup.gpkg"
+    assert gridboard("migrate", "--from", source, "--to", file_target).returncode == 0
+    dump = storekit.file_dump(file_target)
+    assert_one_line_error(
+        gridboard("migrate", "--from", pg_target, "--to", file_target), "is not empty"
+    )
+    assert storekit.file_dump(file_target) == dump
+
+
+def test_bad_places_are_named_and_nothing_is_written(source: Path, tmp_path: Path) -> None:
+    assert_one_line_error(
+        gridboard("migrate", "--from", tmp_path / "missing.gpkg", "--to", tmp_path / "x.gpkg"),
+        "missing.gpkg",
+        "no such file",
+    )
+    assert_one_line_error(gridboard("migrate", "--from", source, "--to", source), "the same store")
+    notes = tmp_path / "notes.gpkg"
+    notes.write_text("my notes")
+    assert_one_line_error(
+        gridboard("migrate", "--from", source, "--to", notes, "--replace"), "not a gridboard store"
+    )
+    assert notes.read_text() == "my notes"
+    secret = "postgresql://gb:s3cret-pw@127.0.0.1:1/none"
+    refused = gridboard("migrate", "--from", source, "--to", secret)
+    assert_one_line_error(refused, "postgresql://gb@127.0.0.1:1/none", "cannot connect")
+    assert "s3cret" not in refused.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.gpkg", "source.gpkg"]
