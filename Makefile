@@ -31,9 +31,10 @@ test: $(VENV)/.installed-dev chromium redis postgis
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
 
-# 200 users for 60 s against one server, then two sharing a Redis (a worker killed, Redis
-# stopped and started meanwhile); loopback only; the report goes to bench/out/loadtest.md.
-loadtest: $(VENV)/.installed-dev redis
+# 200 users for 60 s against one server, then two sharing a PostGIS and a Redis (a worker
+# killed, PostgreSQL restarted, Redis stopped and started meanwhile); loopback only; the
+# report goes to bench/out/loadtest.md.
+loadtest: $(VENV)/.installed-dev redis postgis
 	$(BIN)/python -m bench.load
 
 # The README's screenshot; Chinese glyphs need a CJK font (Debian's fonts-noto-cjk).

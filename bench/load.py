@@ -1,5 +1,6 @@
 """`make loadtest`: the locust scenario against (a) one server and (b) two sharing a store and a
-Redis, with a worker killed and Redis stopped and started during (b); what users saw, by phase.
+Redis on PostGIS, with a worker killed, PostgreSQL restarted, and Redis stopped and started
+during (b); what users saw, by phase, and whether every write they were told of was kept.
 
 Loopback only; bounded (USERS users for SECONDS seconds per run). The report is printed and
 written to bench/out/loadtest.md.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import shutil
@@ -22,8 +24,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from geodata.accounts import first_broken
 from geodata.backends import open_store
 from geodata.model import Level
+from tests import pgserver
 from tests.procutil import children, free_port, stop, wait_for
 
 from .common import OUT, ROOT
@@ -96,23 +100,69 @@ def _run_single(store: Path, plan: dict, args: argparse.Namespace) -> str:
 
 
 def _run_pair(store: Path, plan: dict, args: argparse.Namespace) -> str:
-    with _redis() as (redis_url, redis), contextlib.ExitStack() as stack:
+    with (
+        _postgis(store) as (data, cluster),
+        _redis() as (redis_url, redis),
+        contextlib.ExitStack() as stack,
+    ):
         env = {"GRIDBOARD_REDIS_URL": redis_url}
-        first, first_server = stack.enter_context(_server(store, workers=2, env=env))
-        second, _ = stack.enter_context(_server(store, workers=2, env=env))
-        third = args.seconds / 4
+        first, first_server = stack.enter_context(_server(data, workers=2, env=env))
+        second, _ = stack.enter_context(_server(data, workers=2, env=env))
+        fifth = args.seconds / 5
         faults = [
-            Fault(third, "one worker killed (kill -9)", lambda: _kill_a_worker(first_server)),
-            Fault(2 * third, "Redis stopped", redis.stop),
-            Fault(3 * third, "Redis started again", redis.start),
+            Fault(fifth, "one worker killed (kill -9)", lambda: _kill_a_worker(first_server)),
+            Fault(2 * fifth, "PostgreSQL restarted", lambda: _restart(cluster)),
+            Fault(3 * fifth, "Redis stopped", redis.stop),
+            Fault(4 * fifth, "Redis started again", redis.start),
         ]
+        started = dt.datetime.now(dt.UTC)
         rows = _locust({**plan, "hosts": [first, second]}, args, faults)
+        writes = _writes_kept(data, rows, started)
     phases = [(0.0, "steady"), *[(f.at, f.name) for f in faults]]
     head = (
-        "## (b) two `gridboard serve --workers 2` on two ports, one GeoPackage, one Redis"
-        " (PostGIS: not built yet)"
+        "## (b) two `gridboard serve --workers 2` on two ports, one PostGIS, one Redis"
+        f"\n\nPostgreSQL was back {_restart.took:.1f} s after it was stopped. {writes}"
     )
     return head + "\n\n" + _table(rows, phases)
+
+
+def _restart(cluster: pgserver.Cluster) -> None:
+    began = time.perf_counter()
+    cluster.stop("fast")
+    cluster.start()
+    _restart.took = time.perf_counter() - began
+
+
+_restart.took = 0.0
+
+
+def _writes_kept(data: str, rows: list[list], since: dt.datetime) -> str:
+    """Every sign-in a user was told succeeded has its audit entry; the chain is whole."""
+    told = sum(1 for r in rows if r[1] == "/login POST" and r[3] == 303)
+    with open_store(data, readonly=True) as store:
+        entries = store.audit_entries(since=since)
+        broken = first_broken(store.audit_entries(), store.audit_head())
+    kept = sum(
+        1
+        for e in entries
+        if e.action == "login" and e.outcome == "ok" and e.target.startswith("login=")
+    )
+    # More entries than answers: a sign-in was kept but its answer died with a killed worker.
+    verdict = "no write lost" if kept >= told else f"{told - kept} WRITES LOST"
+    chain = "whole" if broken is None else f"broken: {broken}"
+    return (
+        f"Sign-ins answered 303: {told:,}; their audit entries: {kept:,}"
+        f" ({verdict}; the audit chain is {chain})."
+    )
+
+
+@contextlib.contextmanager
+def _postgis(store: Path) -> Iterator[tuple[str, pgserver.Cluster]]:
+    """The demo store copied (`gridboard migrate`) into a PostgreSQL of the run's own, which
+    the run may restart; stopped and removed afterwards."""
+    with pgserver.throwaway() as cluster, pgserver.database(cluster.url, "gridboard") as url:
+        _gridboard("migrate", "--from", str(store), "--to", url)
+        yield url, cluster
 
 
 def _locust(plan: dict, args: argparse.Namespace, faults: list[Fault]) -> list[list]:
@@ -167,7 +217,7 @@ def _worst(failed: list[list]) -> str:
 # --- the parts: servers and a Redis of the run's own -------------------------------------------
 @contextlib.contextmanager
 def _server(
-    store: Path, workers: int, env: dict[str, str]
+    store: Path | str, workers: int, env: dict[str, str]
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
     command = [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(store)]

@@ -29,8 +29,8 @@ def server() -> Iterator[str]:
     elif has_postgis(MACHINE):
         yield MACHINE
     else:
-        with _throwaway() as url:
-            yield url
+        with throwaway() as cluster:
+            yield cluster.url
 
 
 def url_of(conninfo: str, **query: str) -> str:
@@ -77,25 +77,45 @@ def database(admin: str, name: str) -> Iterator[str]:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@contextlib.contextmanager
-def _throwaway() -> Iterator[str]:
-    """initdb + pg_ctl on a free port, as the postgres user when run as root (both refuse
-    root); no fsync: the cluster lives as long as the test run."""
-    if not (BIN / "initdb").exists():
-        raise RuntimeError(f"no PostgreSQL at {BIN} and none on 127.0.0.1:5432: run `make postgis`")
-    folder = Path(tempfile.mkdtemp(prefix="gridboard-pg-"))
-    data, port = folder / "data", free_port()
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    try:
-        _as_owner([BIN / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8"])
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _as_owner([BIN / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"])
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    finally:
+class Cluster:
+    """A PostgreSQL cluster in a temporary folder on a free port (initdb + pg_ctl, as the
+    postgres user when run as root: both refuse root); no fsync: it lives for a test run."""
+
+    def __init__(self) -> None:
+        if not (BIN / "initdb").exists():
+            raise RuntimeError(
+                f"no PostgreSQL at {BIN} and none on 127.0.0.1:5432: run `make postgis`"
+            )
+        self.folder = Path(tempfile.mkdtemp(prefix="gridboard-pg-"))
+        self.data, self.port = self.folder / "data", free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        _as_owner([BIN / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "-E", "UTF8"])
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = self.folder / "log"
+        _as_owner([BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", log, "-w", "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        _as_owner([BIN / "pg_ctl", "-D", self.data, "-m", mode, "-w", "stop"])
+
+    def remove(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
-            _as_owner([BIN / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(folder, ignore_errors=True)
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def throwaway() -> Iterator[Cluster]:
+    """A Cluster started, and stopped and removed afterwards."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
 
 
 def _as_owner(command: list) -> None:

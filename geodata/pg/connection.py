@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 # the next entry written).
 WRITE_LOCK = 0x67726964  # "grid"
 _EWKB_SRID = 0x20000000
+RECONNECT_SECONDS, RECONNECT_PAUSE = 10.0, 0.25  # waiting for a restarting server
 _WHOLE_NUMBER_TYPES = (20, 21, 23)  # int8, int2, int4
 _VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
 
@@ -57,16 +59,40 @@ def holds_store(url: str) -> bool:
 
 
 class PgCon:
-    """A PostgreSQL connection answering the calls the shared SQL makes of sqlite3's."""
+    """A PostgreSQL connection answering the calls the shared SQL makes of sqlite3's. A
+    statement outside a transaction that finds the connection dropped (the server restarted)
+    is run again once on a new one, made within RECONNECT_SECONDS (a restart takes a moment);
+    inside a transaction the error stands (the write fails whole, as it would on SQLite)."""
 
     postgis = True
 
-    def __init__(self, raw: psycopg.Connection) -> None:
-        self.raw = raw
+    def __init__(self, connect: Callable[[], psycopg.Connection]) -> None:
+        self.connect = connect
+        self.raw = connect()
 
     def execute(self, sql: str, params: Sequence | Mapping = ()) -> psycopg.Cursor:
         text, values = translate(sql, params)
-        return self.raw.execute(text, values)
+        idle = not self.in_transaction
+        try:
+            return self.raw.execute(text, values)
+        except psycopg.OperationalError:
+            if not (idle and self.raw.broken):
+                raise
+            log.warning("the database connection was dropped; connecting again")
+            self.raw.close()
+            self.raw = self.reconnect()
+            return self.raw.execute(text, values)
+
+    def reconnect(self) -> psycopg.Connection:
+        """A new connection, waiting up to RECONNECT_SECONDS for the server to answer."""
+        deadline = time.monotonic() + RECONNECT_SECONDS
+        while True:
+            try:
+                return self.connect()
+            except StoreError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(RECONNECT_PAUSE)
 
     def executemany(self, sql: str, rows: Iterable[Sequence]) -> psycopg.Cursor:
         text, _ = translate(sql, ())
@@ -160,6 +186,9 @@ class PgConnection(Connection):
         self._check(create)
 
     def _open_connection(self) -> PgCon:  # type: ignore[override]
+        return PgCon(self._raw_connection)
+
+    def _raw_connection(self) -> psycopg.Connection:
         try:
             raw = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except psycopg.Error as exc:
@@ -170,17 +199,15 @@ class PgConnection(Connection):
             raise StoreError(f"{self.path}: the database has no PostGIS (CREATE EXTENSION postgis)")
         raw.adapters.register_loader(info.oid, _GeometryLoader)
         raw.adapters.register_loader("numeric", _NumericLoader)
-        return PgCon(raw)
+        return raw
 
     def _connect(self) -> PgCon:  # type: ignore[override]
-        """This thread's connection; one the server dropped (a restart) is replaced."""
-        for _ in range(8):
-            con = super()._connect()
-            if con.usable:
-                return con
-            self._local.lease.release = False
-            self._local.lease = None
-        return super()._connect()
+        """This thread's connection; one the server dropped (a restart) is made again."""
+        con = super()._connect()
+        if not con.usable:
+            con.raw.close()
+            con.raw = con.reconnect()
+        return con
 
     def _check(self, create: bool = False) -> None:  # type: ignore[override]
         con = self._connect()
