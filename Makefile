@@ -28,7 +28,7 @@ test: $(VENV)/.installed-dev chromium redis postgis
 	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev postgis
 	$(BIN)/python -m bench
 
 # 200 users for 60 s against one server, then two sharing a PostGIS and a Redis (a worker

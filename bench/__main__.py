@@ -14,6 +14,7 @@ from . import (
     map_bench,
     mask_bench,
     page_bench,
+    pg_bench,
     route_bench,
     store_metrics,
 )
@@ -28,6 +29,7 @@ SUITES = (
     mask_bench,
     import_bench,
     areas_bench,
+    pg_bench,
 )
 
 

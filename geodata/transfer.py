@@ -14,7 +14,15 @@ import shapely
 from . import geopackage as gp
 from . import sqlrows
 from .gpkg import rollups as rollup_store
-from .gpkg.schema import ACCOUNT_TABLES, DATA_TABLES, LAYERS, insert, update_extent
+from .gpkg.schema import (
+    ACCOUNT_TABLES,
+    DATA_TABLES,
+    INDEXES,
+    LAYERS,
+    create_indexes,
+    insert,
+    update_extent,
+)
 from .store import Store, StoreError
 
 # Meta keys that belong to the store, not to the data it holds.
@@ -57,24 +65,36 @@ def digest(con: Any, *, exact: bool = False) -> str:
 
 
 def _lines(frame: pd.DataFrame) -> Iterator[str]:
-    columns = []
-    for name in frame.columns:
-        values = frame[name].to_numpy(dtype=object)
-        if name == "geom":
-            values = np.array([None if v is None else gp.split(v)[1] for v in values], object)
-        columns.append([_text(v) for v in values])
+    columns = [_texts(frame[name], name == "geom").tolist() for name in frame.columns]
     return ("\t".join(row) for row in zip(*columns, strict=True))
 
 
-def _text(value: object) -> str:
+def _texts(column: pd.Series, shapes: bool) -> np.ndarray:
+    """A column's values as canonical text, whatever type a backend read them as: \\N for
+    none, whole numbers without a decimal point, bytes (and shapes, as WKB) in hex."""
+    missing = column.isna().to_numpy()
+    if pd.api.types.is_float_dtype(column):
+        values = column.to_numpy(dtype=float)
+        whole = np.isfinite(values) & (values == np.round(values))
+        text = np.where(
+            whole, np.nan_to_num(values).astype(np.int64).astype(str), values.astype(str)
+        )
+    elif pd.api.types.is_integer_dtype(column) or pd.api.types.is_bool_dtype(column):
+        text = column.to_numpy().astype(np.int64).astype(str)
+    elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        text = column.to_numpy(dtype=object)  # text as it is (most columns: no call per value)
+    else:
+        text = np.array([_text(v, shapes) for v in column.to_numpy(dtype=object)], dtype=object)
+    return np.where(missing, "\\N", text).astype(object)
+
+
+def _text(value: object, shapes: bool) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "\\N"
     if isinstance(value, bytes | memoryview):
-        return bytes(value).hex()
+        return (gp.split(bytes(value))[1] if shapes else bytes(value)).hex()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a whole-number column with gaps reads as float
-    if isinstance(value, np.generic):
-        return _text(value.item())
     return str(value)
 
 
@@ -118,6 +138,8 @@ def copy_into(source: Any, target: Any) -> dict[str, int]:
     transaction); the rollups too when the source's are complete, else built again. Returns
     the rows copied per table."""
     copied: dict[str, int] = {}
+    for name in INDEXES:  # built again at the end: faster than kept up row by row
+        target.execute(f"DROP INDEX IF EXISTS {name}")
     for table in (*TABLES, *rollup_store.TABLES):
         _empty(target, table)
     for table in present(source, TABLES):
@@ -133,6 +155,7 @@ def copy_into(source: Any, target: Any) -> dict[str, int]:
         if kind and copied.get(table):
             shapes = gp.decode(table_frame(target, table)["geom"])
             update_extent(target, table, shapely.total_bounds(shapes))
+    create_indexes(target)
     return copied
 
 

@@ -61,8 +61,20 @@ def assert_same_city(a: CityData, b: CityData) -> None:
 # --- arguments and determinism -------------------------------------------------------------
 
 
-def test_scales_are_street_and_city() -> None:
-    assert SCALES == ("street", "city")
+def test_scales_are_street_city_and_region() -> None:
+    assert SCALES == ("street", "city", "region")
+
+
+def test_the_region_is_five_cities_worth_of_communities() -> None:
+    from geodata.demo.plan import plan
+
+    region = plan("region", np.random.default_rng(1), None)
+    city = plan("city", np.random.default_rng(1), None)
+    assert sum(sum(t.communities) for t in city) == 406
+    assert sum(sum(t.communities) for t in region) == 5 * 406
+    assert {t.county[:4] for t in region} == {"3708", "3709", "3717", "3704", "3713"}
+    assert min(min(t.communities) for t in region) >= 5
+    assert len({t.county for t in region}) == len(region)  # codes never repeat
 
 
 def test_unknown_scale_is_refused() -> None:

@@ -107,3 +107,21 @@ def test_bad_places_are_named_and_nothing_is_written(source: Path, tmp_path: Pat
     assert_one_line_error(refused, "postgresql://gb@127.0.0.1:1/none", "cannot connect")
     assert "s3cret" not in refused.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.gpkg", "source.gpkg"]
+
+
+def test_a_demo_goes_straight_into_an_empty_database_only(
+    pg_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the accounts file of a database demo lands here
+    args = ("demo", "--scale", "street", "--seed", "3", "--as-of", "2026-11-28", "--out")
+    made = gridboard(*args, pg_target)
+    assert made.returncode == 0, made.stderr
+    name = pg_target.split("/")[-1].split("?")[0]
+    accounts = (tmp_path / f"{name}.accounts.txt").read_text(encoding="utf-8")
+    assert "grid_worker" in accounts
+    with open_store(pg_target, readonly=True) as store:
+        assert store.meta()["scale"] == "street" and store.counts()["cases"] > 0
+        assert len(store.users()) == 6
+    before = _digest(pg_target)
+    assert_one_line_error(gridboard(*args, pg_target), "holds data", "empty store")
+    assert _digest(pg_target) == before

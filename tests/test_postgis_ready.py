@@ -56,7 +56,11 @@ def test_rollup_blocks_keep_every_byte(pg_url: str) -> None:
 
 def test_a_throwaway_server_starts_and_leaves_nothing_behind() -> None:
     """What `make test` falls back on where no PostGIS server runs (a fresh machine)."""
-    with pgserver._throwaway() as admin:
+    with pgserver.throwaway() as cluster:
+        admin = cluster.url
+        assert pgserver.has_postgis(admin)
+        cluster.stop()  # and again, as the load test restarts it
+        cluster.start()
         assert pgserver.has_postgis(admin)
         with psycopg.connect(admin) as con:
             folder = Path(con.execute("SHOW data_directory").fetchone()[0]).parent

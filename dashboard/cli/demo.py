@@ -22,9 +22,10 @@ from dashboard.cli.common import (
 )
 from dashboard.cli.users import grants_text, now, record
 from dashboard.passwords import hash_password, one_time_password
+from geodata import transfer
 from geodata.accounts import Grant, User
 from geodata.atomic import replacing
-from geodata.backends import open_store
+from geodata.backends import open_store, shown
 from geodata.model import Level, OrgKind, Role
 from geodata.store import Store, StoreError
 
@@ -48,10 +49,11 @@ DEMO_NAMES = {
 @click.command()
 @click.option(
     "--scale",
-    type=click.Choice(["street", "city"]),
+    type=click.Choice(["street", "city", "region"]),
     default="street",
     show_default=True,
-    help="street: 梁山县水泊街道, seconds to build; city: 济宁, 1,000,000 cases, minutes.",
+    help="street: 梁山县水泊街道, seconds to build; city: 济宁, 1,000,000 cases, minutes;"
+    " region: five cities, 5,000,000 cases (for the PostGIS bench; give --out a URL).",
 )
 @click.option(
     "--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True, help="Random seed."
@@ -61,9 +63,18 @@ DEMO_NAMES = {
     callback=parse_date,
     help="Last day of the generated history (YYYY-MM-DD); default today.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
-    """Build a deterministic demo city into the store file OUT (replacing its content)."""
+@click.option(
+    "--out",
+    type=STORE,
+    required=True,
+    help="A store file (its content replaced) or an empty PostGIS database (postgresql://…).",
+)
+def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
+    """Build a deterministic demo city into the store file OUT (replacing its content), or
+    into the empty PostGIS database OUT."""
+    if isinstance(out, str):
+        _demo_into_database(scale, seed, as_of, out)
+        return
     from geodata.demo import build_demo
 
     check_output(out)
@@ -92,6 +103,38 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path) -> None:
         f" {counts['compounds']} compounds, {counts['grid_cells']} grid cells,"
         f" {counts['cases']:,} cases, {counts['visits']:,} visits"
         f" in {time.perf_counter() - started:.1f} s"
+    )
+    click.echo(f"wrote {len(accounts)} demo accounts (one per role) to {accounts_file}")
+
+
+def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None:
+    """The demo written straight into a database, in one transaction; only an empty one
+    (a demo must never replace real data). Its accounts file goes to the current folder."""
+    from geodata.demo import build_demo
+
+    accounts_file = Path(f"{shown(url).rsplit('/', 1)[-1] or 'gridboard'}.accounts.txt")
+    check_output(accounts_file)
+    try:
+        with open_store(url, create=True) as store:
+            if not transfer.is_empty(store.sql_connection()):
+                raise CliError(f"{shown(url)} holds data: a demo goes only into an empty store")
+            started = time.perf_counter()
+            city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
+            click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
+            store.write_city(city)
+            del city
+            counts = store.counts()
+            accounts = add_demo_accounts(store)
+    except StoreError as exc:
+        raise CliError(f"{why_not_written(exc)}; nothing was written") from exc
+    try:
+        write_accounts(accounts_file, Path(shown(url)), accounts)
+    except OSError as exc:
+        raise CliError(f"{accounts_file}: cannot write ({exc.strerror})") from exc
+    click.echo(
+        f"wrote {shown(url)}: {counts['streets']} streets, {counts['communities']} communities,"
+        f" {counts['grid_cells']} grid cells, {counts['cases']:,} cases,"
+        f" {counts['visits']:,} visits in {time.perf_counter() - started:.1f} s"
     )
     click.echo(f"wrote {len(accounts)} demo accounts (one per role) to {accounts_file}")
 

@@ -155,6 +155,7 @@ def category_rows() -> list[tuple]:
     return [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES]
 
 
+INSERT_ROWS = 200_000  # rows turned into Python values at once by insert()
 LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
 DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", "categories"))
 
@@ -235,7 +236,8 @@ def insert(con: sqlite3.Connection, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     cols = list(frame.columns)
-    sqlrows.bulk_insert(con, table, cols, records.rows(frame))
+    for start in range(0, len(frame), INSERT_ROWS):  # bounded memory: a region's 5M cases
+        sqlrows.bulk_insert(con, table, cols, records.rows(frame.iloc[start : start + INSERT_ROWS]))
     if "geom" in cols and table in LAYERS and LAYERS[table]:
         bounds = frame.attrs.get("bounds")
         if bounds is not None:
