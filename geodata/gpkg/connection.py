@@ -200,10 +200,7 @@ class Connection:
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         con = self._connect()
-        try:
-            con.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot write now ({exc}); try again") from exc
+        self._begin(con)
         try:
             yield con
             if data:
@@ -220,6 +217,13 @@ class Connection:
         finally:
             if data:
                 self._locator = None
+
+    def _begin(self, con: sqlite3.Connection) -> None:
+        """Start a write transaction, one writer at a time."""
+        try:
+            con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot write now ({exc}); try again") from exc
 
     def _frame(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self._connect(), params=list(params))

@@ -6,8 +6,7 @@ import logging
 import struct
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -124,7 +123,8 @@ class PgCon:
 
     @property
     def in_transaction(self) -> bool:
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        """Whether a transaction is open (one on a dropped connection is gone with it)."""
+        return self.usable and self.raw.info.transaction_status != TransactionStatus.IDLE
 
     @property
     def usable(self) -> bool:
@@ -257,34 +257,14 @@ class PgConnection(Connection):
         if found is not None:
             log.warning("%s: store upgraded from schema version %s", self.path, found)
 
-    @contextmanager
-    def _transaction(self, *, data: bool = True) -> Iterator[PgCon]:  # type: ignore[override]
-        """One write transaction, after every other (WRITE_LOCK); a data write changes the
-        revision with it."""
-        if self.readonly:
-            raise StoreError(f"{self.path}: opened read-only")
-        con = self._connect()
+    def _begin(self, con: PgCon) -> None:  # type: ignore[override]
+        """Start a write transaction after every other's (WRITE_LOCK), as SQLite's writers
+        take turns."""
         try:
             con.execute("BEGIN")
             con.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
         except psycopg.Error as exc:
             raise StoreError(f"{self.path}: cannot write now ({_first_line(exc)})") from exc
-        try:
-            yield con
-            if data:
-                con.execute(
-                    "INSERT INTO gridboard_meta (key, value) VALUES ('revision', '1')"
-                    " ON CONFLICT (key)"
-                    " DO UPDATE SET value = CAST(CAST(gridboard_meta.value AS INTEGER) + 1 AS TEXT)"
-                )
-            con.execute("COMMIT")
-        except BaseException:
-            if con.usable and con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
-        finally:
-            if data:
-                self._locator = None
 
     def _frame(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
         return self._connect().frame(sql, params)
