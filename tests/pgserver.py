@@ -57,21 +57,33 @@ def has_postgis(url: str) -> bool:
         return False
 
 
+def create_database(admin: str, name: str) -> str:
+    """A new database `name` with PostGIS, byte-ordered text (as SQLite orders it); its URL."""
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8'
+            " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        )
+    url = with_database(admin, name)
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("CREATE EXTENSION postgis")
+    return url
+
+
+def has_database(admin: str, name: str) -> bool:
+    with psycopg.connect(admin, autocommit=True) as con:
+        sql = "SELECT 1 FROM pg_database WHERE datname = %s"
+        return con.execute(sql, (name,)).fetchone() is not None
+
+
 @contextlib.contextmanager
 def database(admin: str, name: str) -> Iterator[str]:
     """A database `name` with PostGIS on the server of `admin`, byte-ordered text (as SQLite
     orders it), dropped afterwards; yields its URL."""
     with psycopg.connect(admin, autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        con.execute(
-            f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING UTF8'
-            " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
-        )
-    url = with_database(admin, name)
     try:
-        with psycopg.connect(url, autocommit=True) as con:
-            con.execute("CREATE EXTENSION postgis")
-        yield url
+        yield create_database(admin, name)
     finally:
         with psycopg.connect(admin, autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -207,3 +207,14 @@ def test_before_reads_at_most_a_year_three_quarters_two_months_and_a_month(day: 
     (_, _, year), (_, q_first, quarter), (_, m_first, month), (_, d_first, end) = spans
     assert (q_first, m_first, d_first, end) == (year, quarter, month, day)
     assert (quarter - year) // 89 <= 3 and (month - quarter) // 28 <= 2 and day - month <= 30
+
+
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_rollups_built_in_parts_are_the_rollups_of_the_whole(kind, request, monkeypatch) -> None:
+    """A region's cases and visits are rolled up a part at a time: the same sums."""
+    monkeypatch.setattr(rollup_store, "REBUILD_ROWS", 2)
+    with storekit.fresh_store(kind, request) as store:
+        store.write_city(tc.build())
+        for level in LEVELS:
+            for days in ("7d", "90d", "2025-06-01..2026-11-28"):
+                assert_agree(store, level, window_of(days, tc.AS_OF), None)

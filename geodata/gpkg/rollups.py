@@ -28,6 +28,7 @@ SCHEMA = (
 READY = "rollups"  # gridboard_meta key: "1" once the rollups hold every case and visit
 _CASE_COLUMNS = "category, reported_at, closed_at, rejected_at, due_at"
 _AREAS = "street_code, community_code, compound_code, grid_code"
+REBUILD_ROWS = 2_000_000  # cases (or visits) turned into rollup events at once
 _BATCH = 4096  # day blocks merged at once: few numpy calls, bounded memory
 
 
@@ -61,13 +62,11 @@ def rebuild(
         cases = sqlrows.frame(con, f"SELECT {_CASE_COLUMNS}, {_AREAS} FROM cases")
     if visits is None:
         visits = sqlrows.frame(con, f"SELECT date, households_reached, {_AREAS} FROM visits")
-    events = []
-    if len(cases):
-        events.append(ru.case_events(cases))
-    if len(visits):
-        events.append(ru.visit_events(visits))
-    if events:
-        add(con, pd.concat(events, ignore_index=True))
+    # In parts, so that memory stays bounded for a region: the sums of the parts are the
+    # sums of the whole.
+    for rows, events in ((cases, ru.case_events), (visits, ru.visit_events)):
+        for start in range(0, len(rows), REBUILD_ROWS):
+            add(con, events(rows.iloc[start : start + REBUILD_ROWS]))
     con.execute(META_UPSERT, (READY, "1"))
 
 
