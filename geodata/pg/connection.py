@@ -12,8 +12,9 @@ from typing import Any
 import pandas as pd
 import psycopg
 from psycopg.adapt import Loader
-from psycopg.pq import TransactionStatus
+from psycopg.pq import Format, TransactionStatus
 from psycopg.types import TypeInfo
+from psycopg.types.numeric import NumericBinaryLoader
 
 from .. import geopackage as gp
 from ..gpkg import rollups as rollup_store
@@ -73,14 +74,14 @@ class PgCon:
         text, values = translate(sql, params)
         idle = not self.in_transaction
         try:
-            return self.raw.execute(text, values)
+            return self.raw.execute(text, values, binary=True)
         except psycopg.OperationalError:
             if not (idle and self.raw.broken):
                 raise
             log.warning("the database connection was dropped; connecting again")
             self.raw.close()
             self.raw = self.reconnect()
-            return self.raw.execute(text, values)
+            return self.raw.execute(text, values, binary=True)
 
     def reconnect(self) -> psycopg.Connection:
         """A new connection, waiting up to RECONNECT_SECONDS for the server to answer."""
@@ -162,15 +163,19 @@ def gpkg_blob(ewkb: bytes) -> bytes:
 
 
 class _GeometryLoader(Loader):
+    """Results come in binary (bytea as bytes, not hex text): a shape is its EWKB."""
+
+    format = Format.BINARY
+
     def load(self, data: Any) -> bytes:
-        return gpkg_blob(bytes.fromhex(bytes(data).decode()))
+        return gpkg_blob(bytes(data))
 
 
-class _NumericLoader(Loader):
+class _NumericLoader(NumericBinaryLoader):
     """SUM of whole numbers comes back as numeric: a float, as SQLite's would be summed."""
 
-    def load(self, data: Any) -> float:
-        return float(bytes(data))
+    def load(self, data: Any) -> float:  # type: ignore[override]
+        return float(super().load(data))
 
 
 class PgConnection(Connection):
