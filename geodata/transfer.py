@@ -25,8 +25,9 @@ from .gpkg.schema import (
 )
 from .store import Store, StoreError
 
-# Meta keys that belong to the store, not to the data it holds.
-OWN_META = ("schema_version", "revision", rollup_store.READY)
+# Meta keys that belong to the store, not to the data it holds. data_id too: caches key on
+# data_id and revision, and a copy that goes its own way must never share a key with its source.
+OWN_META = ("schema_version", "revision", rollup_store.READY, "data_id")
 # What a store holds, in the order it is copied (parents before what points at them).
 TABLES = ("gridboard_meta", "categories", *DATA_TABLES, *ACCOUNT_TABLES)
 # The digest leaves out what is derived (rollups) or passing (sessions).
@@ -151,8 +152,8 @@ def copy_into(source: Any, target: Any) -> dict[str, int]:
             insert(target, table, table_frame(source, table))
     else:
         rollup_store.rebuild(target)
-    for table, kind in LAYERS.items():
-        if kind and copied.get(table):
+    for table, kind in LAYERS.items():  # a GeoPackage's layer extents (PostGIS has none)
+        if kind and copied.get(table) and not sqlrows.on_postgis(target):
             shapes = gp.decode(table_frame(target, table)["geom"])
             update_extent(target, table, shapely.total_bounds(shapes))
     create_indexes(target)
@@ -163,7 +164,8 @@ def _empty(con: Any, table: str) -> None:
     """Delete every row of `table` but the store's own meta; the audit trail's guard is
     lifted for it (an explicit --replace)."""
     if table == "gridboard_meta":
-        con.execute("DELETE FROM gridboard_meta WHERE key NOT IN (?, ?, ?)", OWN_META)
+        marks = ", ".join("?" * len(OWN_META))
+        con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN ({marks})", OWN_META)
         return
     if not con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]:
         return

@@ -125,3 +125,11 @@ def test_a_demo_goes_straight_into_an_empty_database_only(
     before = _digest(pg_target)
     assert_one_line_error(gridboard(*args, pg_target), "holds data", "empty store")
     assert _digest(pg_target) == before
+
+
+def test_a_copy_keeps_an_identity_of_its_own(source: Path, pg_target: str) -> None:
+    """Caches key on data_id and revision: a copy and its source never share a key."""
+    assert gridboard("migrate", "--from", source, "--to", pg_target).returncode == 0
+    with open_store(source, readonly=True) as a, open_store(pg_target, readonly=True) as b:
+        assert a.meta()["data_id"] != b.meta()["data_id"]
+        assert a.meta()["name"] == b.meta()["name"]
