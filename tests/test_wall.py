@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import re
 from types import ModuleType
@@ -12,7 +13,7 @@ import pytest
 
 from dashboard import ids
 from dashboard.i18n import t
-from geodata.model import OPEN_STATUSES
+from geodata.model import LOCAL_TZ, OPEN_STATUSES
 from geodata.store import Store
 from layers import wall
 from layers.mask import mask_case_text
@@ -196,3 +197,19 @@ def test_a_forged_config_falls_back_instead_of_failing(app: dash.Dash, page: Mod
         parts = page.refresh(1, forged, {})
         honest = page.refresh(1, config, {})
     assert parts[0] == honest[0]  # the whole city, as for an unknown street in the URL
+
+
+@pytest.mark.parametrize(
+    ("now", "moment"),
+    [
+        ((14, 3, 27), (14, 4, 0)),  # the end of the minute: one cache key a minute
+        ((23, 58, 59), (23, 59, 0)),
+        ((23, 59, 30), (23, 59, 59)),  # never tomorrow: "today" stays today to its end
+    ],
+)
+def test_the_wall_moment_ends_the_minute_but_never_the_day(now, moment) -> None:
+    from dashboard.readers.wall import wall_moment
+
+    day = dt.date(2026, 11, 30)
+    at = wall_moment(dt.datetime.combine(day, dt.time(*now), LOCAL_TZ))
+    assert at == dt.datetime.combine(day, dt.time(*moment), LOCAL_TZ)

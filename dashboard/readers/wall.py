@@ -19,9 +19,12 @@ FEED_ROWS = 8  # newest cases on the wall
 
 
 def wall_moment(now: dt.datetime | None = None) -> dt.datetime:
-    """The moment the wall shows: the end of the current minute, local time (one cache key)."""
+    """The moment the wall shows: the end of the current minute, local time (one cache key);
+    in the day's last minute, the day's last second, so that "today" is still today."""
     now = (now or dt.datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
-    return now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    end = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), LOCAL_TZ)
+    return min(end, midnight - dt.timedelta(seconds=1))
 
 
 def wall_view(place: str, lang: str) -> ViewState:

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pandas as pd
 from playwright.sync_api import Page, Request, Route, expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from dashboard import ids
 from dashboard.i18n import CATALOGUES, contains_cjk
-from geodata.model import Level
+from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
 from tests.webutil import serving_app
 
@@ -49,6 +50,13 @@ def wait_for_map(page: Page, timeout: int = 30_000) -> None:
     """Until no Dash callback is in flight and the map has loaded and stopped moving."""
     expect(page.locator("[data-dash-is-loading='true']")).to_have_count(0, timeout=timeout)
     page.wait_for_function(MAP_READY, arg=ids.MAP, timeout=timeout)
+
+
+def just_before_now() -> pd.Timestamp:
+    """A report time a few seconds ago, but today (China time): counted in the wall's
+    "new today" whenever the test runs, local midnight included."""
+    now = pd.Timestamp.now(tz=LOCAL_TZ)
+    return max(now - pd.Timedelta(seconds=5), now.normalize())
 
 
 def click_map_at(page: Page, lon: float, lat: float) -> None:

@@ -18,9 +18,10 @@ from dashboard.passwords import token_digest
 from geodata import transfer
 from geodata.accounts import Display
 from geodata.backends import open_store
-from geodata.model import LOCAL_TZ, Level
+from geodata.model import Level
 from tests import procutil, storekit
 from tests import tiny_city as tc
+from tests.browser.pageutil import just_before_now
 from tests.browser.test_wall import TOKEN, open_wall
 from tests.test_redis_cache import REDIS_URL
 from tests.test_serve import _health, wait_for
@@ -77,7 +78,7 @@ def test_a_write_shows_on_both_servers_walls_within_one_refresh(
     assert counts[0] == counts[1]
     with open_store(shared) as store:
         spot = store.areas(Level.COMPOUND).geometry.iloc[0].representative_point()
-        now = pd.Timestamp.now(tz=LOCAL_TZ) - pd.Timedelta(seconds=5)
+        now = just_before_now()
         row = tc.case_row("TWO-1", "noise", 0, 0, now, "reported")
         row |= {"lon": spot.x, "lat": spot.y, "dispatched_at": None}
         store.add_cases(pd.DataFrame([row]))

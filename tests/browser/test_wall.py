@@ -18,10 +18,10 @@ from dashboard.i18n import t
 from dashboard.passwords import token_digest
 from geodata.accounts import Display
 from geodata.backends import open_store
-from geodata.model import LOCAL_TZ, Level
+from geodata.model import Level
 from geodata.store import Store, StoreError
 from tests import tiny_city as tc
-from tests.browser.pageutil import MAP_READY, served
+from tests.browser.pageutil import MAP_READY, just_before_now, served
 
 pytestmark = pytest.mark.browser
 
@@ -112,7 +112,7 @@ def test_a_new_case_shows_within_one_refresh_masked(page: Page, live: Any) -> No
     before = int(new_today.inner_text().replace(",", ""))
     compounds = switch.store.areas(Level.COMPOUND)
     spot = compounds.geometry.iloc[0].representative_point()
-    now = pd.Timestamp.now(tz=LOCAL_TZ) - pd.Timedelta(seconds=5)
+    now = just_before_now()
     row = tc.case_row("WALL-1", "noise", 0, 0, now, "reported")
     row |= {"lon": spot.x, "lat": spot.y, "description": f"王先生来电{PHONE}，楼上装修噪音"}
     row["dispatched_at"] = None
