@@ -108,7 +108,7 @@ WALL_WINDOW = dt.timedelta(days=7)
 
 class Store(AccountStore):
     """What gridboard needs from a store (its accounts part: geodata.accounts).
-    Implementations: GeoPackage (embedded file).
+    Implementations: GeoPackage (embedded file, geodata.gpkg) and PostGIS (geodata.pg).
 
     Area frames have the columns code, name, parent_code, street_code, community_code
     (None for streets), households and geometry (EPSG:4326); compounds add
