@@ -93,7 +93,7 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
                 counts = store.counts()
                 accounts = add_demo_accounts(store)
             try:
-                write_accounts(accounts_file, out, accounts)
+                write_accounts(accounts_file, out.name, accounts)
             except OSError as exc:
                 raise CliError(f"{accounts_file}: cannot write ({exc.strerror}); {kept}") from exc
     except (StoreError, OSError) as exc:
@@ -112,7 +112,8 @@ def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None
     (a demo must never replace real data). Its accounts file goes to the current folder."""
     from geodata.demo import build_demo
 
-    accounts_file = Path(f"{shown(url).rsplit('/', 1)[-1] or 'gridboard'}.accounts.txt")
+    database = shown(url).rsplit("/", 1)[-1] or "gridboard"
+    accounts_file = Path(f"{database}.accounts.txt")
     check_output(accounts_file)
     try:
         with open_store(url, create=True) as store:
@@ -128,7 +129,7 @@ def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None
     except StoreError as exc:
         raise CliError(f"{why_not_written(exc)}; nothing was written") from exc
     try:
-        write_accounts(accounts_file, Path(shown(url)), accounts)
+        write_accounts(accounts_file, database, accounts)
     except OSError as exc:
         raise CliError(f"{accounts_file}: cannot write ({exc.strerror})") from exc
     click.echo(
@@ -205,11 +206,11 @@ def _committee_person(store: Store, code: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def write_accounts(path: Path, store_path: Path, accounts: list[tuple[User, str]]) -> None:
+def write_accounts(path: Path, store_name: str, accounts: list[tuple[User, str]]) -> None:
     """The demo accounts and their passwords, as a file only its owner can read, written
     whole or not at all; OSError when it cannot be."""
     lines = [
-        f"# gridboard demo accounts of {store_path.name}: sign in at /login.",
+        f"# gridboard demo accounts of {store_name}: sign in at /login.",
         "# Whoever reads this file can sign in: keep it to yourself.",
         f"{'login':<12} {'password':<18} {'role':<12} {'scope':<16} person",
     ]

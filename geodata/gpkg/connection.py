@@ -18,7 +18,7 @@ from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
 from . import rollups as rollup_store
-from .meta import META_UPSERT
+from .meta import META_UPSERT, SCHEMA_VERSION_SQL
 from .schema import (
     OLD_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
@@ -26,9 +26,6 @@ from .schema import (
     init_account_tables,
     init_schema,
 )
-
-_VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
-
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +111,7 @@ class Connection:
         if not gp.is_sqlite_file(head):
             raise StoreError(f"{self.path} is not a gridboard store (not a GeoPackage file)")
         try:
-            row = self._connect().execute(_VERSION_SQL).fetchone()
+            row = self._connect().execute(SCHEMA_VERSION_SQL).fetchone()
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(
@@ -155,7 +152,7 @@ class Connection:
         is read again inside it: another process may have upgraded the file meanwhile."""
         try:
             with self._transaction(data=False) as con:
-                row = con.execute(_VERSION_SQL).fetchone()
+                row = con.execute(SCHEMA_VERSION_SQL).fetchone()
                 if row is not None and row[0] in OLD_SCHEMA_VERSIONS:
                     init_account_tables(con)
                     con.execute(

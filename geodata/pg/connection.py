@@ -19,7 +19,7 @@ from psycopg.types.numeric import NumericBinaryLoader
 from .. import geopackage as gp
 from ..gpkg import rollups as rollup_store
 from ..gpkg.connection import Connection
-from ..gpkg.meta import META_UPSERT
+from ..gpkg.meta import META_UPSERT, SCHEMA_VERSION_SQL
 from ..gpkg.schema import CATEGORY_UPSERT, category_rows, create_indexes
 from ..store import StoreError
 from .schema import SCHEMA_VERSION, VERSIONS, steps_after
@@ -34,7 +34,7 @@ WRITE_LOCK = 0x67726964  # "grid"
 _EWKB_SRID = 0x20000000
 RECONNECT_SECONDS, RECONNECT_PAUSE = 10.0, 0.25  # waiting for a restarting server
 _WHOLE_NUMBER_TYPES = (20, 21, 23)  # int8, int2, int4
-_VERSION_SQL = "SELECT value FROM gridboard_meta WHERE key = 'schema_version'"
+_HAS_STORE_SQL = "SELECT to_regclass('gridboard_meta') IS NOT NULL"
 
 
 def redacted(url: str) -> str:
@@ -53,7 +53,7 @@ def holds_store(url: str) -> bool:
     """Whether the database at `url` holds a gridboard store (StoreError: unreachable)."""
     try:
         with psycopg.connect(url, connect_timeout=10) as raw:
-            return raw.execute("SELECT to_regclass('gridboard_meta') IS NOT NULL").fetchone()[0]
+            return raw.execute(_HAS_STORE_SQL).fetchone()[0]
     except psycopg.Error as exc:
         raise StoreError(f"{redacted(url)}: cannot connect ({_first_line(exc)})") from exc
 
@@ -216,7 +216,7 @@ class PgConnection(Connection):
 
     def _check(self, create: bool = False) -> None:  # type: ignore[override]
         con = self._connect()
-        if not con.execute("SELECT to_regclass('gridboard_meta') IS NOT NULL").fetchone()[0]:
+        if not con.execute(_HAS_STORE_SQL).fetchone()[0]:
             if not create or self.readonly:
                 self.close()
                 raise StoreError(f"{self.path} is not a gridboard store (no gridboard_meta table)")
@@ -233,7 +233,7 @@ class PgConnection(Connection):
         self.schema_version = found
 
     def _version(self, con: PgCon) -> str:
-        row = con.execute(_VERSION_SQL).fetchone()
+        row = con.execute(SCHEMA_VERSION_SQL).fetchone()
         return row[0] if row else "none"
 
     def _migrate(self, found: str | None) -> None:
@@ -241,7 +241,7 @@ class PgConnection(Connection):
         transaction; the version is read again inside it (another process may have run them)."""
         try:
             with self._transaction(data=False) as con:
-                exists = con.execute("SELECT to_regclass('gridboard_meta')").fetchone()[0]
+                exists = con.execute(_HAS_STORE_SQL).fetchone()[0]
                 now = self._version(con) if exists else None
                 for version, statements in steps_after(now):
                     for statement in statements:

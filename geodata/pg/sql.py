@@ -31,7 +31,7 @@ def _translated(sql: str) -> tuple[str, str]:
     out = []
     last = 0
     for match in _TOKEN.finditer(sql):
-        kind = next(k for k, v in match.groupdict().items() if v is not None)
+        kind = match.lastgroup  # the outer group of a nested one
         out.append(sql[last : match.start()])
         last = match.end()
         if kind == "quoted":
