@@ -55,14 +55,17 @@ def digest(con: Any, *, exact: bool = False) -> str:
     total = hashlib.sha256()
     tables = (*DIGESTED, "sessions", *rollup_store.TABLES) if exact else DIGESTED
     for table in present(con, tables):
-        frame = table_frame(con, table, own=exact)
-        frame = frame[sorted(frame.columns)]
-        if frame.empty:  # as if absent: a version-1 store has no account tables at all
-            continue
-        total.update(f"{table}:{len(frame)}:{','.join(frame.columns)}\n".encode())
-        lines = sorted(_lines(frame))
-        total.update("\n".join(lines).encode())
+        _digest_table(total, table, table_frame(con, table, own=exact))
     return total.hexdigest()
+
+
+def _digest_table(total: Any, table: str, frame: pd.DataFrame) -> None:
+    """Add one table's rows to the running hash `total` (digest: in DIGESTED order)."""
+    if frame.empty:  # as if absent: a version-1 store has no account tables at all
+        return
+    frame = frame[sorted(frame.columns)]
+    total.update(f"{table}:{len(frame)}:{','.join(frame.columns)}\n".encode())
+    total.update("\n".join(sorted(_lines(frame))).encode())
 
 
 def _lines(frame: pd.DataFrame) -> Iterator[str]:
@@ -117,14 +120,12 @@ def copy_store(source: Store, target: Store, *, replace: bool = False) -> dict[s
     """Copy everything `source` holds into `target`, in one transaction of the target that
     commits only when the target's digest equals the source's. A target holding anything
     (data, accounts, an audit trail) is refused unless `replace`. Returns rows per table."""
-    src = source.sql_connection()
-    expected = digest(src)
     with target.whole_store_write() as con:
         if not replace and not is_empty(con):
             raise TransferError(
                 f"{target.path} is not empty: give --replace to overwrite what it holds"
             )
-        copied = copy_into(src, con)
+        copied, expected = copy_into(source.sql_connection(), con)
         found = digest(con)
         if found != expected:
             raise TransferError(
@@ -134,30 +135,45 @@ def copy_store(source: Store, target: Store, *, replace: bool = False) -> dict[s
     return copied
 
 
-def copy_into(source: Any, target: Any) -> dict[str, int]:
+def copy_into(source: Any, target: Any) -> tuple[dict[str, int], str]:
     """Copy every table of `source` into `target`, emptied first (inside the caller's
-    transaction); the rollups too when the source's are complete, else built again. Returns
-    the rows copied per table."""
+    transaction); the rollups too when the source's are complete, else built again. Each
+    source table is read once, for the copy and for the source's digest. Returns the rows
+    copied per table and that digest."""
     copied: dict[str, int] = {}
+    total = hashlib.sha256()
     for name in INDEXES:  # built again at the end: faster than kept up row by row
         target.execute(f"DROP INDEX IF EXISTS {name}")
     for table in (*TABLES, *rollup_store.TABLES):
         _empty(target, table)
     for table in present(source, TABLES):
         frame = table_frame(source, table)
-        insert(target, table, frame)
+        if table in DIGESTED:
+            _digest_table(total, table, frame)
+        _insert_as_target(target, table, frame)
         copied[table] = len(frame)
     if rollup_store.exists(source) and rollup_store.ready(source):
         for table in rollup_store.TABLES:
-            insert(target, table, table_frame(source, table))
+            _insert_as_target(target, table, table_frame(source, table))
     else:
         rollup_store.rebuild(target)
-    for table, kind in LAYERS.items():  # a GeoPackage's layer extents (PostGIS has none)
-        if kind and copied.get(table) and not sqlrows.on_postgis(target):
-            shapes = gp.decode(table_frame(target, table)["geom"])
-            update_extent(target, table, shapely.total_bounds(shapes))
     create_indexes(target)
-    return copied
+    return copied, total.hexdigest()
+
+
+def _insert_as_target(target: Any, table: str, frame: pd.DataFrame) -> None:
+    """Insert the source's rows under the target's own column names: names read from a
+    source file never become SQL. A source column the target lacks is left out (the digests
+    then differ and the copy is refused); one the target has and the source lacks is named."""
+    found = target.execute(f"SELECT * FROM {table} LIMIT 0").description or ()
+    columns = [d[0] for d in found if d[0] != "fid"]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise TransferError(f"{table}: the source has no column {', '.join(missing)}")
+    insert(target, table, frame[columns])
+    kind = LAYERS.get(table)
+    if kind and len(frame) and not sqlrows.on_postgis(target):  # a GeoPackage layer's extent
+        update_extent(target, table, shapely.total_bounds(gp.decode(frame["geom"])))
 
 
 def _empty(con: Any, table: str) -> None:

@@ -133,3 +133,22 @@ def test_a_copy_keeps_an_identity_of_its_own(source: Path, pg_target: str) -> No
     with open_store(source, readonly=True) as a, open_store(pg_target, readonly=True) as b:
         assert a.meta()["data_id"] != b.meta()["data_id"]
         assert a.meta()["name"] == b.meta()["name"]
+
+
+def test_column_names_in_a_source_file_never_become_sql(source: Path, pg_target: str) -> None:
+    """A crafted column in the source is not copied (the copy goes by the target's own
+    columns); the digests then differ, and nothing is written."""
+    import sqlite3
+
+    con = sqlite3.connect(source)
+    with con:
+        con.execute('ALTER TABLE persons ADD COLUMN "x); DROP TABLE cases; --" TEXT')
+    con.close()
+    with open_store(pg_target, create=True) as empty:
+        before = _digest(pg_target)
+        assert empty.counts()["cases"] == 0
+    refused = gridboard("migrate", "--from", source, "--to", pg_target)
+    assert_one_line_error(refused, "the copy differs", "nothing was written")
+    assert _digest(pg_target) == before
+    with open_store(pg_target, readonly=True) as store:
+        assert store.counts()["cases"] == 0  # the cases table is there, untouched
