@@ -27,22 +27,25 @@ import pyproj
 
 from . import rules
 from .atomic import replacing
+from .catalogue import added_category
 from .city import COLUMNS
 from .codes import CodeError, level_of
 from .crs import CrsError, parse_crs, points_to_wgs84
 from .locate import Locator
 from .model import (
-    CATEGORY_BY_CODE,
+    CATEGORIES,
     LIFE_CYCLE,
     LOCAL_TZ,
     TIMESTAMP_FIELDS,
     CaseStatus,
+    Category,
     Level,
     Role,
 )
 from .open311 import open311_field, open311_table, read_open311
 from .store import Store
 from .tabular import (
+    ImportProblems,
     Mapping,
     Problem,
     TabularError,
@@ -57,8 +60,8 @@ from .tabular import (
     status_table,
 )
 from .timetext import parse_times
+from .worktime import WorkClock, times_to_seconds
 
-MAX_SHOWN = 50  # bad rows printed; the rest are counted
 FUTURE_SLACK = dt.timedelta(hours=1)  # clocks differ a little; a report from tomorrow is wrong
 Log = Callable[[str], None]
 DISPATCHED_OR_LATER = {s.value for s in LIFE_CYCLE[LIFE_CYCLE.index(CaseStatus.DISPATCHED) :]}
@@ -72,25 +75,6 @@ ROLE_ORG_KIND = {
 }
 
 
-class ImportProblems(ValueError):
-    """A file with bad rows; nothing was written. `lines()` names every bad row by its line."""
-
-    def __init__(self, path: Path, problems: list[Problem], rows: int, unit: str = "row"):
-        self.path, self.problems, self.rows, self.unit = path, problems, rows, unit
-        bad = len({p.row for p in problems})
-        super().__init__(
-            f"{path}: {bad} of {rows} {unit}s have problems; nothing was written"
-            " (fix them, or use --skip-bad to write the good ones)"
-        )
-
-    def lines(self, limit: int = MAX_SHOWN) -> list[str]:
-        shown = [p.text(self.unit) for p in self.problems[:limit]]
-        rest = len(self.problems) - limit
-        if rest > 0:
-            shown.append(f"… and {rest} more problems")
-        return shown
-
-
 @dataclass
 class Report:
     """What an import did."""
@@ -102,6 +86,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     rejects: Path | None = None
     unit: str = "row"
+    added: list[Category] = field(default_factory=list)  # categories added to the catalogue
 
     @property
     def rejected(self) -> int:
@@ -115,6 +100,12 @@ class _Checked:
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     cases: rules.CaseCheck | None = None  # cases: the rules' check, areas located
+    added: list[Category] = field(default_factory=list)  # cases: categories new to the store
+
+    def added_for(self, good: pd.DataFrame) -> list[Category]:
+        """The new categories the `good` rows use."""
+        used = set(good["category"]) if "category" in good else set()
+        return [c for c in self.added if c.code in used]
 
     def flag(self, mask: object, values: pd.Series, field_: str, message: str) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -141,6 +132,7 @@ class Options(TypedDict, total=False):
     `crs` names the system of a case file's coordinates."""
 
     skip_bad: bool
+    add_categories: bool  # cases: categories the catalogue lacks are added to it
     rejects: Path | None
     progress: bool
     log: Log | None
@@ -154,7 +146,7 @@ def import_cases(
     mapping = mapping or Mapping()
     crs = _crs(options)
     raw, table = _read(path, "cases", mapping, options)
-    checked = _checked_cases(store, table, mapping, crs)
+    checked = _checked_cases(store, table, mapping, crs, options.get("add_categories", False))
     return _finish("cases", _case_writer(store, checked), path, raw, checked, options)
 
 
@@ -197,7 +189,7 @@ def import_open311(
     crs = _crs(options)
     requests = read_open311(path)
     table, shape_problems = open311_table(requests, mapping)
-    checked = _checked_cases(store, table, mapping, crs)
+    checked = _checked_cases(store, table, mapping, crs, options.get("add_categories", False))
     checked.problems[:0] = shape_problems
     checked.problems = [open311_field(p) for p in checked.problems]
     raw = pd.DataFrame({"request": requests}, index=table.index)
@@ -246,19 +238,43 @@ def _crs(options: Options) -> pyproj.CRS | str | None:
 
 
 def _checked_cases(
-    store: Store, table: pd.DataFrame, mapping: Mapping, crs: pyproj.CRS | str | None = None
+    store: Store,
+    table: pd.DataFrame,
+    mapping: Mapping,
+    crs: pyproj.CRS | str | None = None,
+    add_categories: bool = False,
 ) -> _Checked:
     stored = _stored_ids(store, "cases", table.get("id"))
     revision = store.revision()  # read first: areas changed after it make the store relocate
-    checked = check_cases(table, mapping, _locator(store), stored, crs)
+    catalogue = store.categories()
+    added = _new_categories(table, mapping, catalogue) if add_categories else []
+    timing = Timing((*catalogue, *added), store.work_clock())
+    checked = check_cases(table, mapping, _locator(store), stored, crs, timing)
+    checked.added = added
     checked.cases = replace(checked.cases, areas_revision=revision)
     return checked
 
 
+def _new_categories(
+    table: pd.DataFrame, mapping: Mapping, catalogue: tuple[Category, ...]
+) -> list[Category]:
+    """A category for each distinct value the catalogue (and mapping) does not know, in the
+    order the file first names them."""
+    values = table["category"].dropna().astype(str).str.strip() if "category" in table else []
+    known = category_table(mapping, catalogue)
+    new: dict[str, Category] = {}
+    for value in dict.fromkeys(values):
+        key = value.casefold()
+        if value and key not in known and key not in new:
+            new[key] = added_category(value)
+    return list(new.values())
+
+
 def _case_writer(store: Store, checked: _Checked) -> Callable[[pd.DataFrame], int]:
-    """Writes the good rows with the areas the check located (not located again)."""
+    """Writes the good rows with the areas the check located (not located again), and the
+    categories new to the catalogue that they use, in the same transaction."""
     check = checked.cases
-    return lambda good: store.add_cases(check.only(good.index))
+    return lambda good: store.add_cases(check.only(good.index), checked.added_for(good))
 
 
 def _stored_ids(store: Store, table: str, ids: pd.Series | None) -> set[str]:
@@ -287,7 +303,8 @@ def _finish(
     if not problems:
         _say(log, f"writing {len(good):,} {kind}")
         written = write(good) if len(good) else 0
-        return Report(kind, path, len(raw), written, problems, None, unit)
+        added = checked.added_for(good) if written else []
+        return Report(kind, path, len(raw), written, problems, None, unit, added)
     reject_path = options.get("rejects") or _default_rejects(path, unit)
     _check_reject_path(path, reject_path)
     with ExitStack() as stack:
@@ -300,7 +317,8 @@ def _finish(
             ) from exc
         _say(log, f"writing {len(good):,} {kind}")
         written = write(good) if len(good) else 0
-    return Report(kind, path, len(raw), written, problems, reject_path, unit)
+    added = checked.added_for(good) if written else []
+    return Report(kind, path, len(raw), written, problems, reject_path, unit, added)
 
 
 def _default_rejects(path: Path, unit: str) -> Path:
@@ -339,21 +357,33 @@ def _now() -> pd.Timestamp:
 
 
 # --- cases ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timing:
+    """What times a case: the category catalogue (limits and their units) and the clock."""
+
+    categories: tuple[Category, ...] = CATEGORIES
+    clock: WorkClock = field(default_factory=WorkClock)
+
+
 def check_cases(
     table: pd.DataFrame,
     mapping: Mapping,
     locator: Locator,
     stored: set[str],
     crs: pyproj.CRS | str | None = None,
+    timing: Timing | None = None,
 ) -> _Checked:
     """Case rows in the store's columns (times as aware timestamps, lon/lat brought from `crs`
     to WGS-84), every problem named: text that says nothing we know (names, times, numbers),
-    then every broken case rule."""
+    then every broken case rule. `timing`: the store's catalogue and clock (default: the
+    built-in catalogue on the official calendar)."""
+    timing = timing or Timing()
     out = pd.DataFrame(index=table.index)
     checked = _Checked(out)
     get = _getter(table)
     out["id"] = get("id")
-    out["category"] = _mapped(checked, get("category"), category_table(mapping), "category", False)
+    names = category_table(mapping, timing.categories)
+    out["category"] = _mapped(checked, get("category"), names, "category", False)
     out["description"] = get("description")
     out["source"] = _mapped(checked, get("source"), source_table(mapping), "source", False)
     for col in (*TIMESTAMP_FIELDS, "due_at"):
@@ -365,9 +395,10 @@ def check_cases(
         _to_wgs84(checked, out, table, crs)
     for col in ("assignee_id", "reporter_name", "reporter_phone"):
         out[col] = get(col)
-    out["due_at"] = _due(out)
+    out["due_at"] = _due(out, timing)
     out = out[list(COLUMNS["cases"])]
-    checked.cases = rules.check_cases(out, locator, stored)
+    codes = [c.code for c in timing.categories]
+    checked.cases = rules.check_cases(out, locator, stored, codes)
     _add_findings(checked, checked.cases.findings, table, mapping)
     checked.frame = out
     return checked
@@ -430,6 +461,8 @@ def _mapped(
 ) -> pd.Series:
     codes, unknown = map_values(values, table)
     hint = f"is not a known {name}; map it under [{_plural(name)}] in a --mapping file"
+    if name == "category":
+        hint += ", or add it to the catalogue with --add-categories"
     checked.flag(unknown, values, name, hint)
     if required:
         checked.flag(values.isna(), values, name, "is missing")
@@ -470,15 +503,24 @@ def _statuses(
     return codes.where(values.notna(), pd.Series(derived, index=out.index))
 
 
-def _due(out: pd.DataFrame) -> pd.Series:
-    """Given due time, else the category's limit from dispatch; a case past dispatch whose
-    file has no dispatch time is timed from its report."""
+def _due(out: pd.DataFrame, timing: Timing) -> pd.Series:
+    """Given due time, else the category's limit from dispatch on the working-time clock; a
+    case past dispatch whose file has no dispatch time is timed from its report."""
     past_dispatch = out["status"].isin(DISPATCHED_OR_LATER)
     start = out["dispatched_at"].where(
         out["dispatched_at"].notna() | ~past_dispatch, out["reported_at"]
     )
-    hours = out["category"].map({c: v.time_limit_hours for c, v in CATEGORY_BY_CODE.items()})
-    computed = start + pd.to_timedelta(hours, unit="h")
+    limit = out["category"].map({c.code: c.time_limit for c in timing.categories})
+    unit = out["category"].map({c.code: c.time_unit.value for c in timing.categories})
+    timed = (start.notna() & limit.notna()).to_numpy()
+    computed = pd.Series(pd.NaT, index=out.index, dtype="datetime64[s, UTC]")
+    if timed.any():
+        due = timing.clock.due(
+            times_to_seconds(start[timed]),
+            limit[timed].to_numpy(float),
+            unit[timed].to_numpy(object),
+        )
+        computed[timed] = pd.to_datetime(due, unit="s", utc=True)
     return out["due_at"].fillna(computed)
 
 

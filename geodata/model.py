@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from .worktime import LimitUnit, WorkClock
+
 # The cities gridboard serves keep China Standard Time (no daylight saving); stored times are UTC.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -84,35 +86,92 @@ class CaseSource(StrEnum):
     PATROL = "patrol"  # 城管巡查
 
 
+class Responsible(StrEnum):
+    """Who a category's cases go to by default."""
+
+    COMMITTEE = "committee"  # 社区居委会
+    PROPERTY_COMPANY = "property_company"  # 物业服务企业
+    DEPARTMENT = "department"  # a named department (城管, 住建, 应急 …)
+
+
 @dataclass(frozen=True)
 class Category:
+    """One row of a city's category catalogue (立案标准); the store keeps the catalogue."""
+
     code: str
     name_zh: str
     name_en: str
-    group: str  # "community" or an urban-management event class
-    time_limit_hours: int
+    major: str  # 大类: "community" or an urban-management event class
+    minor: str  # 小类 ("" when the major class has none)
+    responsible: Responsible
+    department: str  # the department's name when responsible is DEPARTMENT, else ""
+    time_limit: float  # in time_unit, counted from dispatch
+    time_unit: LimitUnit
+    register_rule: str = ""  # 立案条件
+    close_rule: str = ""  # 结案条件
 
 
+def _default(code, zh, en, major, minor, responsible, limit, unit, department=""):
+    return Category(code, zh, en, major, minor, responsible, department, limit, unit)
+
+
+_C, _P, _D = Responsible.COMMITTEE, Responsible.PROPERTY_COMPANY, Responsible.DEPARTMENT
+_WH, _WD, _H = LimitUnit.WORK_HOURS, LimitUnit.WORK_DAYS, LimitUnit.HOURS
+# The catalogue a new store starts with; each city edits its own (gridboard categories).
 CATEGORIES: tuple[Category, ...] = (
-    Category("stray_animals", "流浪动物", "Stray animals", "community", 72),
-    Category("sanitation", "环境卫生", "Sanitation", "市容环境", 48),
-    Category("property_fees", "物业收费", "Property fees", "community", 168),
-    Category("noise", "噪音扰民", "Noise", "community", 48),
-    Category("parking", "停车管理", "Parking", "community", 72),
-    Category("repairs", "房屋维修", "Repairs", "community", 120),
-    Category("neighbour_disputes", "邻里纠纷", "Neighbour disputes", "community", 168),
-    Category("illegal_structures", "违章搭建", "Illegal structures", "市容环境", 240),
-    Category("illegal_ads", "乱贴广告", "Illegal ads", "宣传广告", 48),
-    Category("construction", "施工扰民", "Construction noise and dust", "施工管理", 72),
-    Category("street_vending", "占道经营", "Street vending", "街面秩序", 24),
-    Category("emergency", "突发事件", "Emergencies (burst pipes, flooding, fire)", "突发事件", 4),
+    _default("stray_animals", "流浪动物", "Stray animals", "community", "", _C, 3, _WD),
+    _default("sanitation", "环境卫生", "Sanitation", "市容环境", "暴露垃圾", _P, 4, _WH),
+    _default("property_fees", "物业收费", "Property fees", "community", "", _P, 5, _WD),
+    _default("noise", "噪音扰民", "Noise", "community", "", _C, 2, _WD),
+    _default("parking", "停车管理", "Parking", "community", "", _P, 3, _WD),
+    _default("repairs", "房屋维修", "Repairs", "community", "", _P, 5, _WD),
+    _default("neighbour_disputes", "邻里纠纷", "Neighbour disputes", "community", "", _C, 5, _WD),
+    _default(
+        "illegal_structures",
+        "违章搭建",
+        "Illegal structures",
+        "市容环境",
+        "违法搭建",
+        _D,
+        15,
+        _WD,
+        "城管执法",
+    ),
+    _default("illegal_ads", "乱贴广告", "Illegal ads", "宣传广告", "", _D, 1, _WD, "城管执法"),
+    _default(
+        "construction",
+        "施工扰民",
+        "Construction noise and dust",
+        "施工管理",
+        "",
+        _D,
+        3,
+        _WD,
+        "住房城乡建设",
+    ),
+    _default(
+        "street_vending", "占道经营", "Street vending", "街面秩序", "", _D, 4, _WH, "城管执法"
+    ),
+    _default(
+        "emergency",
+        "突发事件",
+        "Emergencies (burst pipes, flooding, fire)",
+        "突发事件",
+        "",
+        _D,
+        4,
+        _H,
+        "应急管理",
+    ),
 )
 CATEGORY_BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
 
 
 def due_time(category: str, dispatched_at: dt.datetime) -> dt.datetime:
-    """The clock starts at dispatch; a case is due when its category's time limit has run."""
-    return dispatched_at + dt.timedelta(hours=CATEGORY_BY_CODE[category].time_limit_hours)
+    """When a case of a default category dispatched at `dispatched_at` is due, on the
+    default working-time clock (a store's own catalogue and clock: Store.work_clock)."""
+    c = CATEGORY_BY_CODE[category]
+    return WorkClock().due_at(dispatched_at, c.time_limit, c.time_unit)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -190,11 +190,14 @@ def typed_cases(cases: pd.DataFrame) -> pd.DataFrame:
     return out.set_axis(pd.RangeIndex(1, len(out) + 1))
 
 
-def prepare_cases(cases: pd.DataFrame, locator: Locator) -> pd.DataFrame:
+def prepare_cases(
+    cases: pd.DataFrame, locator: Locator, categories: Collection[str] | None = None
+) -> pd.DataFrame:
     """Case rows checked by the case rules (a point outside every grid cell is kept, with no
-    areas), with UTC time text and the areas each case lies in."""
+    areas; `categories`: the catalogue's codes), with UTC time text and the areas each case
+    lies in."""
     typed = typed_cases(cases)
-    check = rules.check_cases(typed, locator)
+    check = rules.check_cases(typed, locator, categories=categories)
     given = cases.reset_index(drop=True).set_axis(typed.index)
     # The store keeps a case outside every cell (the city demo has a few); imports refuse it.
     refuse("cases", [f for f in check.findings if f.rule is not rules.Rule.OUTSIDE], given)

@@ -197,13 +197,20 @@ def _check_ids(found: _Findings, stored: Collection[str], what: str) -> None:
 
 
 # --- cases ------------------------------------------------------------------------------
-def check_cases(cases: pd.DataFrame, locator: Locator, stored: Collection[str] = ()) -> CaseCheck:
+def check_cases(
+    cases: pd.DataFrame,
+    locator: Locator,
+    stored: Collection[str] = (),
+    categories: Collection[str] | None = None,
+) -> CaseCheck:
     """Every broken case rule of every row, and the areas of each case (located once).
-    `cases` has CityData's case columns; `stored`: case ids the store holds already."""
+    `cases` has CityData's case columns; `stored`: case ids the store holds already;
+    `categories`: the codes of the store's catalogue (default: the built-in one)."""
     found = _Findings(cases)
     _check_ids(found, stored, "cases")
     found.required("category")
-    found.known("category", set(CATEGORY_BY_CODE), "category")
+    known = set(CATEGORY_BY_CODE) if categories is None else set(categories)
+    found.known("category", known, "category")
     found.known("source", {s.value for s in CaseSource}, "source")
     found.flag(cases["reported_at"].isna(), "reported_at", "is missing", Rule.MISSING)
     found.required("status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,8 @@ import pandas as pd
 
 from .accounts import AccountStore
 from .city import CityData
-from .model import LOCAL_TZ, Case, Level, StaffMember
+from .model import LOCAL_TZ, Case, Category, Level, StaffMember
+from .worktime import WorkClock, WorkHours
 
 if TYPE_CHECKING:
     from .rules import CaseCheck
@@ -260,12 +261,15 @@ class Store(AccountStore):
         """Which of `ids` the table (cases, visits, persons, organisations) holds already."""
 
     @abc.abstractmethod
-    def add_cases(self, cases: pd.DataFrame | CaseCheck) -> int:
+    def add_cases(
+        self, cases: pd.DataFrame | CaseCheck, categories: Sequence[Category] = ()
+    ) -> int:
         """Add cases (CityData's case columns); each is assigned to its street, community,
         compound and grid cell by location, once, here. A case breaking a rule of
         geodata.rules fails the write (a point outside every grid cell is kept, without
         areas). Given a rules.CaseCheck whose areas_revision is this store's revision, its
-        areas are taken as located. All or nothing. Returns the count."""
+        areas are taken as located. `categories` are added to the catalogue with the cases.
+        All or nothing. Returns the count."""
 
     @abc.abstractmethod
     def add_visits(self, visits: pd.DataFrame) -> int:
@@ -298,6 +302,32 @@ class Store(AccountStore):
         stored (or a role stored already) fails, naming table, row and field. Roles must point
         at areas, persons and organisations that exist (in the store or in this write). All or
         nothing; returns the number of roles written."""
+
+    # --- the catalogue and working time --------------------------------------------------
+    @abc.abstractmethod
+    def categories(self) -> tuple[Category, ...]:
+        """The city's category catalogue, by code."""
+
+    @abc.abstractmethod
+    def write_categories(self, categories: Sequence[Category], *, replace: bool = False) -> int:
+        """Add or change categories (by code); `replace` removes the others too, unless cases
+        use them (the error names them; nothing written). Returns the count written."""
+
+    @abc.abstractmethod
+    def work_clock(self) -> WorkClock:
+        """The working-time clock: the store's working hours and the city's own days."""
+
+    @abc.abstractmethod
+    def work_days(self) -> list[tuple[dt.date, bool, str]]:
+        """The city's own days off and on: (day, working, note), by day."""
+
+    @abc.abstractmethod
+    def set_work_hours(self, hours: WorkHours) -> None:
+        """Working hours from now on (due times already stored keep theirs)."""
+
+    @abc.abstractmethod
+    def set_work_days(self, days: Mapping[dt.date, bool | None], note: str = "") -> int:
+        """Days off (False) or on (True) for the city; None: the official calendar again."""
 
     def close(self) -> None:
         """Release the store's resources."""

@@ -48,9 +48,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .model import CATEGORIES, CaseSource, CaseStatus, OrgKind, Role
+from .model import CATEGORIES, CaseSource, CaseStatus, Category, OrgKind, Role
 from .names import HEADERS, ORG_KIND_NAMES, ROLE_NAMES, SOURCE_NAMES, STATUS_NAMES
 
+MAX_SHOWN = 50  # bad rows printed; the rest are counted
 MAX_LINE_BYTES = 1 << 20  # one record line; a longer one is not a record (or holds a document)
 CHUNK_BYTES = 1 << 20
 SAMPLE_BYTES = 64 << 10
@@ -95,6 +96,31 @@ class Problem:
             return f"the {place(unit)} {self.message}"
         shown = f" {self.value!r}" if self.value not in ("", None) else ""
         return f"{self.field}{shown} {self.message}"
+
+
+class ImportProblems(ValueError):
+    """A file with bad rows; nothing was written. `lines()` names every bad row by its line."""
+
+    def __init__(
+        self,
+        path: Path,
+        problems: list[Problem],
+        rows: int,
+        unit: str = "row",
+        hint: str = "fix them, or use --skip-bad to write the good ones",
+    ):
+        self.path, self.problems, self.rows, self.unit = path, problems, rows, unit
+        bad = len({p.row for p in problems})
+        super().__init__(
+            f"{path}: {bad} of {rows} {unit}s have problems; nothing was written ({hint})"
+        )
+
+    def lines(self, limit: int = MAX_SHOWN) -> list[str]:
+        shown = [p.text(self.unit) for p in self.problems[:limit]]
+        rest = len(self.problems) - limit
+        if rest > 0:
+            shown.append(f"… and {rest} more problems")
+        return shown
 
 
 @dataclass
@@ -519,9 +545,11 @@ def lookup_table(builtin: dict[str, str], mapped: dict[str, str], codes: Iterabl
     return table
 
 
-def category_table(mapping: Mapping) -> dict[str, str]:
-    names = {c.name_zh: c.code for c in CATEGORIES} | {c.name_en: c.code for c in CATEGORIES}
-    return lookup_table(names, mapping.categories, (c.code for c in CATEGORIES))
+def category_table(mapping: Mapping, catalogue: Iterable[Category] = CATEGORIES) -> dict[str, str]:
+    """Value → category code: the mapping file's, then the catalogue's names and codes."""
+    catalogue = tuple(catalogue)
+    names = {c.name_zh: c.code for c in catalogue} | {c.name_en: c.code for c in catalogue}
+    return lookup_table(names, mapping.categories, (c.code for c in catalogue))
 
 
 def status_table(mapping: Mapping) -> dict[str, str]:

@@ -19,6 +19,7 @@ from .gpkg.schema import (
     DATA_TABLES,
     INDEXES,
     LAYERS,
+    SETTING_TABLES,
     create_indexes,
     insert,
     update_extent,
@@ -29,7 +30,7 @@ from .store import Store, StoreError
 # data_id and revision, and a copy that goes its own way must never share a key with its source.
 OWN_META = ("schema_version", "revision", rollup_store.READY, "data_id")
 # What a store holds, in the order it is copied (parents before what points at them).
-TABLES = ("gridboard_meta", "categories", *DATA_TABLES, *ACCOUNT_TABLES)
+TABLES = ("gridboard_meta", *SETTING_TABLES, *DATA_TABLES, *ACCOUNT_TABLES)
 # The digest leaves out what is derived (rollups) or passing (sessions).
 DIGESTED = tuple(t for t in TABLES if t != "sessions")
 
@@ -109,7 +110,8 @@ def counts(con: Any) -> dict[str, int]:
 
 def is_empty(con: Any) -> bool:
     """Whether a store holds nothing anyone wrote: no data, no accounts, no audit trail."""
-    return not any(n for t, n in counts(con).items() if t not in ("gridboard_meta", "categories"))
+    settings = ("gridboard_meta", *SETTING_TABLES)
+    return not any(n for t, n in counts(con).items() if t not in settings)
 
 
 class TransferError(StoreError):

@@ -94,3 +94,29 @@ def file_dump(path: Path) -> bytes:
         return "\n".join(con.iterdump()).encode()
     finally:
         con.close()
+
+
+def downgrade_to_v2(factory: StoreFactory) -> None:
+    """Turn a store back into a schema-version-2 one, as gridboard before the category
+    catalogue made it: categories with a limit in calendar hours, no working days."""
+    factory.raw("DROP TABLE work_days")
+    if factory.kind == "gpkg":
+        factory.raw("DELETE FROM gpkg_contents WHERE table_name = 'work_days'")
+    factory.raw("ALTER TABLE categories ADD COLUMN time_limit_hours INTEGER NOT NULL DEFAULT 0")
+    factory.raw("UPDATE categories SET time_limit_hours = CAST(time_limit * 8 AS INTEGER)")
+    for column in CATALOGUE_ADDED:
+        factory.raw(f"ALTER TABLE categories DROP COLUMN {column}")
+    factory.raw("ALTER TABLE categories RENAME COLUMN major TO class")
+    factory.raw("DELETE FROM gridboard_meta WHERE key = 'work_hours'")
+    factory.raw("UPDATE gridboard_meta SET value = '2' WHERE key = 'schema_version'")
+
+
+CATALOGUE_ADDED = (
+    "minor",
+    "responsible",
+    "department",
+    "time_limit",
+    "time_unit",
+    "register_rule",
+    "close_rule",
+)

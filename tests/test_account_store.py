@@ -24,6 +24,7 @@ from geodata.accounts import (
 from geodata.gpkg.schema import ACCOUNT_TABLES, DATA_TABLES
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import StoreError, Window
+from tests import storekit
 from tests import tiny_city as tc
 
 T0 = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
@@ -471,6 +472,7 @@ def test_writing_a_city_keeps_accounts_and_the_audit_trail(store):
 def _make_v1(factory) -> None:
     """Turn a store back into a schema-version-1 one, as gridboard before accounts made (in
     PostGIS, version 1 had no rollups either: migration 2 brings them)."""
+    storekit.downgrade_to_v2(factory)
     tables = ["users", "user_grants", "sessions", "displays", "audit"]
     if factory.kind == "pg":
         tables += ["rollups", "rollup_codes"]
@@ -512,7 +514,7 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
     store.close()
     _make_v1(store_factory)
     upgraded = store_factory()
-    assert upgraded.meta()["schema_version"] == "2" and upgraded.revision() == revision
+    assert upgraded.meta()["schema_version"] == "3" and upgraded.revision() == revision
     assert upgraded.counts()["cases"] == len(tc.cases())
     upgraded.add_user(_user())
     upgraded.audit(T0, "wang", "cli", "login", "wang", "ok")
@@ -527,14 +529,14 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
     assert again.user("wang") is not None and again.audit_head()[0] == 1
 
 
-@pytest.mark.parametrize("version", ["3", "0"])
+@pytest.mark.parametrize("version", ["4", "0"])
 @pytest.mark.parametrize("readonly", [False, True])
 def test_a_store_of_an_unknown_version_is_refused(store, store_factory, version, readonly):
     store.close()
     store_factory.raw(
         "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'", (version,)
     )
-    with pytest.raises(StoreError, match=f"store schema version {version}, this gridboard reads 2"):
+    with pytest.raises(StoreError, match=f"store schema version {version}, this gridboard reads 3"):
         store_factory(readonly=readonly)
     assert store_factory.raw(VERSION_SQL) == [(version,)]
 

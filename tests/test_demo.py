@@ -24,8 +24,10 @@ from geodata.model import (
     CaseSource,
     CaseStatus,
     Level,
+    LimitUnit,
     Role,
 )
+from geodata.worktime import WorkClock
 
 AS_OF = dt.date(2026, 11, 28)
 END = pd.Timestamp(dt.datetime.combine(AS_OF + dt.timedelta(days=1), dt.time(), LOCAL_TZ))
@@ -442,16 +444,18 @@ def test_case_timestamps_follow_the_life_cycle(city: CityData) -> None:
         assert (stamps.loc[both, later] >= stamps.loc[both, earlier]).all(), later
 
 
-def test_due_time_follows_the_category_limit(city: CityData) -> None:
+def test_due_time_follows_the_category_limit_in_working_time(city: CityData) -> None:
     cases = city.cases
     dispatched = cases["dispatched_at"].notna()
-    limit = pd.to_timedelta(
-        cases["category"].map(lambda c: CATEGORY_BY_CODE[c].time_limit_hours), unit="h"
-    )
-    assert (
-        cases.loc[dispatched, "due_at"]
-        == cases.loc[dispatched, "dispatched_at"] + limit[dispatched]
-    ).all()
+    clock = WorkClock()
+    for row in cases[dispatched].head(300).itertuples():
+        category = CATEGORY_BY_CODE[row.category]
+        start = row.dispatched_at.to_pydatetime()
+        expected = clock.due_at(start, category.time_limit, category.time_unit)
+        assert row.due_at.to_pydatetime() == expected, row.id
+        if category.time_unit is LimitUnit.WORK_DAYS:
+            worked = clock.working_hours(start, expected)
+            assert worked == category.time_limit * clock.hours.day_seconds / 3600
     assert cases.loc[~dispatched, "due_at"].isna().all()
     assert cases.loc[dispatched, "assignee_id"].notna().all()
 

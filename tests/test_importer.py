@@ -61,7 +61,9 @@ def test_cases_import_into_their_cells(store, name):
     assert cases.loc["T2", "status"] == "in_progress"
     assert cases.loc["T3", "status"] == "reported"  # no status given, not closed: reported
     assert cases.loc["T4", "category"] == "parking" and cases.loc["T4", "source"] == "mini_program"
-    assert cases.loc["T4", "due_at"] == cases.loc["T4", "reported_at"] + pd.Timedelta(hours=72)
+    # parking: 3 working days from Wednesday 12:00 (timed from the report: no dispatch time)
+    assert cases.loc["T4", "reported_at"] == pd.Timestamp("2026-11-25 04:00", tz="UTC")
+    assert cases.loc["T4", "due_at"] == pd.Timestamp("2026-11-30 04:00", tz="UTC")  # Mon noon
     assert pd.isna(cases.loc["T3", "due_at"])  # not dispatched: the clock has not started
 
 
@@ -263,7 +265,7 @@ def test_an_unwritable_reject_file_changes_nothing(store, store_path):
 
 
 def test_a_failed_store_write_leaves_no_reject_file(store, tmp_path, monkeypatch):
-    def fail(_rows):
+    def fail(_rows, _categories=()):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "add_cases", fail)
@@ -441,7 +443,7 @@ def test_bad_open311_requests_are_named(store, store_path):
     assert info.value.lines() == [
         "request 1: status 'pending' is not open or closed",
         "request 2: service_code 'unicorn' is not a known category; map it under [categories]"
-        " in a --mapping file",
+        " in a --mapping file, or add it to the catalogue with --add-categories",
         "request 2: updated_datetime is missing for a closed request",
         "request 3: service_request_id is missing (only a token: not yet accepted)",
         "request 3: service_request_id is missing",

@@ -123,12 +123,14 @@ def test_recent_cases_of_the_garden(store: Store) -> None:
 
 
 def test_overdue_is_judged_at_the_end_of_the_as_of_day(store: Store) -> None:
-    # C6 (street vending, 24 h) was dispatched at 11:00 the day before the as-of day: due at
-    # 11:00 on the as-of day, so overdue by its end but not at its start.
+    # C6 (street vending, 4 working hours) was dispatched at 11:00 on Friday 27 November:
+    # due at 16:30 on the 27th (1 h before lunch, 3 h after), so overdue by the end of that
+    # day but not by the end of the day before.
     [case] = [c for c in store.recent_cases(NORTH) if c.id == "C6"]
-    assert panel.recent_case_rows([case], AT)[0]["overdue"] is True
-    morning = panel.end_of_day(tc.AS_OF - dt.timedelta(days=1))
-    assert panel.recent_case_rows([case], morning)[0]["overdue"] is False
+    assert case.due_at == dt.datetime(2026, 11, 27, 16, 30, tzinfo=LOCAL_TZ)
+    assert panel.recent_case_rows([case], panel.end_of_day(case.due_at.date()))[0]["overdue"]
+    evening = panel.end_of_day(dt.date(2026, 11, 26))
+    assert panel.recent_case_rows([case], evening)[0]["overdue"] is False
 
 
 def test_reported_date_is_the_local_day() -> None:

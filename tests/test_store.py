@@ -56,7 +56,7 @@ def naive_case_metrics(store, window: Window, category: str | None = None) -> di
 def test_new_store_is_empty_and_survives_reopen(store_factory):
     store = store_factory(create=True)
     assert set(store.counts().values()) == {0}
-    assert store.meta()["schema_version"] == "2"
+    assert store.meta()["schema_version"] == "3"
     store.close()
     again = store_factory()
     assert set(again.counts().values()) == {0}
@@ -475,8 +475,10 @@ def test_the_store_is_one_other_gis_tools_read(store, store_factory):
 
 
 def test_categories_are_kept_in_the_store(store, store_factory):
-    limits = dict(store_factory.raw("SELECT code, time_limit_hours FROM categories"))
-    assert limits == {c: cat.time_limit_hours for c, cat in CATEGORY_BY_CODE.items()}
+    rows = store_factory.raw("SELECT code, time_limit, time_unit FROM categories")
+    limits = {code: (limit, unit) for code, limit, unit in rows}
+    assert limits == {c: (cat.time_limit, cat.time_unit) for c, cat in CATEGORY_BY_CODE.items()}
+    assert store.categories() == tuple(sorted(CATEGORY_BY_CODE.values(), key=lambda c: c.code))
 
 
 def test_reads_from_many_threads_agree_and_reuse_connections(store):

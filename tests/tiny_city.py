@@ -243,9 +243,9 @@ def case_row(
 
 def cases() -> pd.DataFrame:
     rows = [
-        # open, overdue (sanitation: 48 h), north cell of 运河花园
+        # open, overdue (sanitation: 4 working hours), north cell of 运河花园
         case_row("C1", "sanitation", 100, 310, local(-10), "dispatched"),
-        # open, not overdue yet (property fees: 168 h), south cell of 运河花园
+        # open, not overdue yet (property fees: 5 working days), south cell of 运河花园
         case_row("C2", "property_fees", 100, 110, local(-2), "dispatched"),
         # closed, north cell
         case_row("C3", "noise", 300, 310, local(-5), "closed", closed=local(-4)),

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from dashboard.cli.catalogue import categories_group, worktime_group
 from dashboard.cli.demo import demo, info
 from dashboard.cli.export import export
 from dashboard.cli.imports import import_group
@@ -35,6 +36,8 @@ for command in (
     user_group,
     display_group,
     audit_group,
+    categories_group,
+    worktime_group,
 ):
     cli.add_command(command)
 

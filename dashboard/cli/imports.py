@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from geodata import backends, importer
 from geodata import boundaries as bd
 from geodata import validate as vd
 from geodata.backends import open_store
+from geodata.catalogue import DEFAULT_LIMIT
 from geodata.model import Level
 from geodata.store import Store, StoreError
 from geodata.tabular import TabularError, load_mapping
@@ -186,6 +188,14 @@ def _record_options(fn: Callable) -> Callable:
     return fn
 
 
+def _add_categories_option(fn: Callable) -> Callable:
+    return click.option(
+        "--add-categories",
+        is_flag=True,
+        help="Add categories the catalogue lacks (a default limit; see `gridboard categories`).",
+    )(fn)
+
+
 def _crs_option(fn: Callable) -> Callable:
     return click.option(
         "--crs",
@@ -196,6 +206,7 @@ def _crs_option(fn: Callable) -> Callable:
 @import_group.command("cases")
 @_record_options
 @_crs_option
+@_add_categories_option
 def import_cases(
     file: Path,
     data: Path,
@@ -203,9 +214,10 @@ def import_cases(
     skip_bad: bool,
     rejects: Path | None,
     crs: str | None,
+    add_categories: bool,
 ) -> None:
     """Cases (诉求/事件) from a CSV or XLSX file; each is placed in its grid cell and compound."""
-    options = _options(file, skip_bad, rejects) | {"crs": crs}
+    options = _options(file, skip_bad, rejects) | {"crs": crs, "add_categories": add_categories}
     _import(data, mapping, lambda store, m: importer.import_cases(store, file, m, **options))
 
 
@@ -238,6 +250,7 @@ def import_staff(
 @import_group.command("open311")
 @_record_options
 @_crs_option
+@_add_categories_option
 def import_open311(
     file: Path,
     data: Path,
@@ -245,10 +258,11 @@ def import_open311(
     skip_bad: bool,
     rejects: Path | None,
     crs: str | None,
+    add_categories: bool,
 ) -> None:
     """GeoReport v2 (Open311) service requests from a JSON file, as cases."""
     # Open311 JSON is read whole: no progress bar.
-    options = _options(None, skip_bad, rejects) | {"crs": crs}
+    options = _options(None, skip_bad, rejects) | {"crs": crs, "add_categories": add_categories}
     _import(data, mapping, lambda store, m: importer.import_open311(store, file, m, **options))
 
 
@@ -287,6 +301,7 @@ def _import(
         except importer.ImportProblems as exc:
             for line in exc.lines():
                 click.echo(f"  {line}", err=True)
+            _unknown_categories(exc)
             raise CliError(str(exc)) from exc
         except (TabularError, StoreError) as exc:
             raise CliError(str(exc)) from exc
@@ -294,3 +309,24 @@ def _import(
     if report.rejects is not None:
         text += f"; {report.rejected:,} bad {report.unit}s written to {report.rejects}"
     click.echo(text)
+    if report.added:
+        limit, unit = DEFAULT_LIMIT
+        names = ", ".join(f"{c.name_zh} ({c.code})" for c in report.added)
+        click.echo(
+            f"added {len(report.added)} categories to the catalogue with a limit of {limit:g}"
+            f" {unit.value} each: {names}; edit them with `gridboard categories export|import`"
+        )
+
+
+def _unknown_categories(problems: importer.ImportProblems) -> None:
+    """Every category value the catalogue does not know, once each with its count."""
+    unknown = Counter(
+        p.value for p in problems.problems if p.message.startswith("is not a known category")
+    )
+    if unknown:
+        listed = ", ".join(f"{value!r} × {n:,}" for value, n in unknown.items())
+        click.echo(
+            f"  categories the catalogue does not know: {listed}; map them in a --mapping"
+            " file, or add them with --add-categories",
+            err=True,
+        )

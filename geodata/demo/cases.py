@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from ..model import CATEGORIES, LIFE_CYCLE, LOCAL_TZ, TIMESTAMP_FIELDS, CaseSource, CaseStatus
+from ..worktime import WorkClock
 from ._arrays import ids, run_starts, weighted_draw, words
 from ._shapes import TO_LONLAT
 from .names import addressed_surnames, mobiles
@@ -20,7 +21,8 @@ from .town import TownGeo
 CASES_PER_HOUSEHOLD_YEAR = 0.125
 
 _CAT_CODES = tuple(c.code for c in CATEGORIES)
-_LIMIT_S = np.array([c.time_limit_hours * 3600 for c in CATEGORIES], dtype=np.int64)
+_LIMITS = np.array([c.time_limit for c in CATEGORIES])
+_UNITS = np.array([c.time_unit.value for c in CATEGORIES], dtype=object)
 _SHARE = {
     "stray_animals": 0.11,
     "sanitation": 0.14,
@@ -273,7 +275,7 @@ def _case_sources(rng: np.random.Generator, draw: _CaseDraw, geo: TownGeo) -> No
     draw.source = np.empty(len(draw.category), dtype=int)
     for c, category in enumerate(CATEGORIES):
         sel = np.flatnonzero(draw.category == c)
-        mix = _SOURCE_MIX.get(category.code) or _SOURCE_MIX[category.group == "community"]
+        mix = _SOURCE_MIX.get(category.code) or _SOURCE_MIX[category.major == "community"]
         draw.source[sel] = weighted_draw(rng, mix, len(sel))
     # no property company, no property report: the grid worker reports instead
     managed = geo.buildings["compound_code"].map(geo.compounds.set_index("code")["managed"])
@@ -295,10 +297,12 @@ def _life_cycle(rng: np.random.Generator, draw: _CaseDraw, end: int) -> tuple[di
     """Stage times (int64 seconds, _NAT when not reached by `end`) and the status at `end`."""
     n, rep = len(draw.reported), draw.reported
     quick = _source_in(draw.source, _QUICK_SOURCES)
-    limit = _LIMIT_S[draw.category]
     stages = [rep]
     stages.append(stages[-1] + _hours(rng, np.where(quick, 0.3, 1.5), 0.8, n))  # registered
     stages.append(stages[-1] + _hours(rng, 0.7, 0.8, n))  # dispatched
+    # Due on the working-time clock; the work itself takes a share of the time until then.
+    due = WorkClock().due(stages[2], _LIMITS[draw.category], _UNITS[draw.category])
+    limit = due - stages[2]
     stages.append(stages[-1] + (limit * 0.1 * rng.lognormal(0, 0.6, n)).astype(np.int64))
     factor = rng.lognormal(np.log(0.45), 0.5, n)
     hard = rng.random(n) < np.array([_HARD.get(c, 0.04) for c in _CAT_CODES])[draw.category]
@@ -317,7 +321,7 @@ def _life_cycle(rng: np.random.Generator, draw: _CaseDraw, end: int) -> tuple[di
         for s, t, r in zip(LIFE_CYCLE, stages, reached, strict=True)
     }
     times["rejected_at"] = np.where(rejected, rejected_at, _NAT)
-    times["due_at"] = np.where(reached[2], stages[2] + limit, _NAT)
+    times["due_at"] = np.where(reached[2], due, _NAT)
     return times, status
 
 

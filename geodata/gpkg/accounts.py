@@ -23,7 +23,7 @@ from ..accounts import (
 )
 from ..store import StoreError
 from .connection import Connection
-from .schema import SCHEMA_VERSION
+from .schema import ACCOUNTS_SINCE
 
 _USER_COLUMNS = (
     "login, name, password_hash, person_id, disabled, must_change, failed_logins,"
@@ -256,13 +256,13 @@ class Accounts(Connection):
         return [_audit_entry(row) for row in reversed(rows)]
 
     def audit_head(self) -> tuple[int, str] | None:
-        if self.schema_version != SCHEMA_VERSION:
+        if int(self.schema_version) < ACCOUNTS_SINCE:
             return None
         return _read_head(self._connect(), self.path)
 
     # --- helpers -----------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        if self.schema_version != SCHEMA_VERSION:
+        if int(self.schema_version) < ACCOUNTS_SINCE:
             return []  # an old store opened read-only: no account tables, nobody in them
         return self._connect().execute(sql, list(params)).fetchall()
 
@@ -270,7 +270,7 @@ class Accounts(Connection):
     def _account_write(self, what: str) -> Iterator[sqlite3.Connection]:
         """A transaction for an account write (the revision is left alone); SQLite's
         errors become StoreError naming the file and what was not written."""
-        if self.schema_version != SCHEMA_VERSION:
+        if int(self.schema_version) < ACCOUNTS_SINCE:
             raise StoreError(
                 f"{self.path}: store schema version {self.schema_version} has no accounts"
                 f" and was opened read-only: open it writable once to upgrade it"

@@ -18,8 +18,10 @@ from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
 from . import rollups as rollup_store
+from .categories import v3_statements
 from .meta import META_UPSERT, SCHEMA_VERSION_SQL
 from .schema import (
+    ACCOUNTS_SINCE,
     OLD_SCHEMA_VERSIONS,
     SCHEMA_VERSION,
     create_indexes,
@@ -154,7 +156,11 @@ class Connection:
             with self._transaction(data=False) as con:
                 row = con.execute(SCHEMA_VERSION_SQL).fetchone()
                 if row is not None and row[0] in OLD_SCHEMA_VERSIONS:
-                    init_account_tables(con)
+                    if int(row[0]) < ACCOUNTS_SINCE:
+                        init_account_tables(con)
+                    for statement in v3_statements("TEXT"):
+                        con.execute(statement)
+                    gp.register_layer(con, "work_days", None)
                     con.execute(
                         "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'",
                         (SCHEMA_VERSION,),

@@ -14,12 +14,16 @@ from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
 from . import rollups as rollup_store
+from .categories import UPSERT as CATEGORY_UPSERT
+from .categories import category_row
 from .meta import META_UPSERT
 
-SCHEMA_VERSION = "2"
-# Versions this gridboard opens: a version-1 store (no accounts) is upgraded in place when
-# opened writable, and read as it is when opened read-only.
-OLD_SCHEMA_VERSIONS = ("1",)
+SCHEMA_VERSION = "3"
+# Versions this gridboard opens: an older store (1: no accounts; 2: categories without
+# units, no working days) is upgraded in place when opened writable, and read as it is when
+# opened read-only.
+OLD_SCHEMA_VERSIONS = ("1", "2")
+ACCOUNTS_SINCE = 2  # the schema version that brought accounts and the audit trail
 
 
 AREA_TABLES: dict[Level, str] = {
@@ -67,7 +71,12 @@ CREATE TABLE IF NOT EXISTS persons (id TEXT PRIMARY KEY, name TEXT NOT NULL, pho
 CREATE TABLE IF NOT EXISTS roles (person_id TEXT NOT NULL, org_id TEXT NOT NULL,
   role TEXT NOT NULL, area_level TEXT NOT NULL, area_code TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, name_zh TEXT NOT NULL,
-  name_en TEXT NOT NULL, class TEXT NOT NULL, time_limit_hours INTEGER NOT NULL);
+  name_en TEXT NOT NULL, major TEXT NOT NULL, minor TEXT NOT NULL DEFAULT '',
+  responsible TEXT NOT NULL DEFAULT 'committee', department TEXT NOT NULL DEFAULT '',
+  time_limit REAL NOT NULL DEFAULT 0, time_unit TEXT NOT NULL DEFAULT 'hours',
+  register_rule TEXT NOT NULL DEFAULT '', close_rule TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS work_days (day TEXT PRIMARY KEY, working INTEGER NOT NULL,
+  note TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS cases (fid INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE, category TEXT NOT NULL, description TEXT, source TEXT,
   status TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
@@ -111,6 +120,7 @@ LAYERS: dict[str, str | None] = {
     "persons": None,
     "roles": None,
     "categories": None,
+    "work_days": None,
     "cases": None,
     "visits": None,
     "gridboard_meta": None,
@@ -142,22 +152,17 @@ ACCOUNT_SCHEMA = (
   BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END""",
 )
 
-CATEGORY_UPSERT = (
-    "INSERT INTO categories (code, name_zh, name_en, class, time_limit_hours)"
-    " VALUES (?,?,?,?,?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh,"
-    " name_en = excluded.name_en, class = excluded.class,"
-    " time_limit_hours = excluded.time_limit_hours"
-)
-
 
 def category_rows() -> list[tuple]:
-    """The category catalogue's rows, as CATEGORY_UPSERT takes them."""
-    return [(c.code, c.name_zh, c.name_en, c.group, c.time_limit_hours) for c in CATEGORIES]
+    """The default catalogue's rows, as categories.UPSERT takes them."""
+    return [category_row(c) for c in CATEGORIES]
 
 
 INSERT_ROWS = 200_000  # rows turned into Python values at once by insert()
 LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
-DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", "categories"))
+# A city's settings, not its data: write_city leaves them alone.
+SETTING_TABLES = ("categories", "work_days")
+DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", *SETTING_TABLES))
 
 
 def init_schema(con: sqlite3.Connection) -> None:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from ..store import Store
 from .accounts import Accounts
+from .catalogue import CatalogueStore
 from .metrics import Metrics
 from .writes import Writes
 
 
-class GeoPackageStore(Accounts, Metrics, Writes, Store):
+class GeoPackageStore(Accounts, CatalogueStore, Metrics, Writes, Store):
     """A Store in one GeoPackage file (SQLite; QGIS opens it); safe to share between threads."""
 
     def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import pandas as pd
@@ -11,12 +11,14 @@ import pandas as pd
 from .. import records, rollups, rules
 from ..city import CityData
 from ..locate import compound_grid_links
-from ..model import Level
+from ..model import Category, Level
 from ..store import StoreError
 from . import areas as area_writes
 from . import derived
 from . import rollups as rollup_store
 from . import staff as staff_checks
+from .categories import UPSERT as CATEGORY_UPSERT
+from .categories import category_row
 from .connection import Connection
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
 
@@ -37,7 +39,10 @@ class Writes(Connection):
         except ValueError as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
         prepared, locator = records.prepare_city(city)
-        cases = records.prepare_cases(city.cases, locator) if len(city.cases) else pd.DataFrame()
+        codes = [c.code for c in self.categories()]
+        cases = pd.DataFrame()
+        if len(city.cases):
+            cases = records.prepare_cases(city.cases, locator, codes)
         try:
             with self._transaction() as con:
                 for name in INDEXES:  # rebuilding beats updating indexes row by row
@@ -82,17 +87,23 @@ class Writes(Connection):
             found |= {row[0] for row in con.execute(sql, chunk)}
         return found
 
-    def add_cases(self, cases: pd.DataFrame | rules.CaseCheck) -> int:
+    def add_cases(
+        self, cases: pd.DataFrame | rules.CaseCheck, categories: Sequence[Category] = ()
+    ) -> int:
         checked = cases if isinstance(cases, rules.CaseCheck) else None
         rows = checked.rows if checked is not None else cases
         if rows.empty:
             return 0
-        prepared = records.prepare_cases(rows, self._get_locator()) if checked is None else None
+        codes = [c.code for c in (*self.categories(), *categories)]
+        prepared = None
+        if checked is None:
+            prepared = records.prepare_cases(rows, self._get_locator(), codes)
         bulk = len(rows) >= BULK_ROWS
         try:
             with self._transaction() as con:
+                con.executemany(CATEGORY_UPSERT, [category_row(c) for c in categories])
                 if checked is not None:
-                    prepared = self._checked_cases(checked)
+                    prepared = self._checked_cases(checked, codes)
                 records.check_new_ids(con, "cases", prepared["id"])
                 for name in _CASE_INDEXES if bulk else ():  # rebuilt below: faster than row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
@@ -104,13 +115,13 @@ class Writes(Connection):
             raise StoreError(f"{self.path}: cases not written ({exc})") from exc
         return len(prepared)
 
-    def _checked_cases(self, check: rules.CaseCheck) -> pd.DataFrame:
+    def _checked_cases(self, check: rules.CaseCheck, codes: list[str]) -> pd.DataFrame:
         """Rows of a case check, located again only when the areas may have changed since."""
         refused = [f for f in check.findings if f.rule is not rules.Rule.OUTSIDE]
         records.refuse("cases", refused)
         if check.areas_revision is not None and check.areas_revision == self.revision():
             return records.checked_cases(check)
-        return records.prepare_cases(check.rows, self._get_locator())
+        return records.prepare_cases(check.rows, self._get_locator(), codes)
 
     def add_visits(self, visits: pd.DataFrame) -> int:
         if visits.empty:

@@ -3,6 +3,7 @@ the rest."""
 
 from __future__ import annotations
 
+from ..gpkg.categories import v3_statements
 from ..gpkg.schema import AREA_COLUMNS, AREA_TABLES, CASE_TIME_COLUMNS
 
 # Text compares byte by byte, as SQLite does: codes, ids and ISO times sort the same on both
@@ -95,7 +96,11 @@ _V2 = (
 # (version reached, its statements), oldest first. A store records the last one it ran in
 # gridboard_meta.schema_version; opening an older store writable runs the rest, in one
 # transaction. Never edit a released step: add one.
-MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (("1", _V1), ("2", _V2))
+MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("1", _V1),
+    ("2", _V2),
+    ("3", v3_statements(T, "DOUBLE PRECISION")),  # the category catalogue, working days
+)
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERSIONS = tuple(version for version, _ in MIGRATIONS)
 

@@ -1,0 +1,76 @@
+"""The category catalogue's table (schema version 3): its columns, rows and upgrade, for both
+backends."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..model import Category, LimitUnit, Responsible
+
+COLUMNS = (
+    "code",
+    "name_zh",
+    "name_en",
+    "major",
+    "minor",
+    "responsible",
+    "department",
+    "time_limit",
+    "time_unit",
+    "register_rule",
+    "close_rule",
+)
+WORK_HOURS_KEY = "work_hours"  # gridboard_meta: the daily working hours (WorkHours.text)
+CATALOGUE_SINCE = 3  # the schema version that brought the catalogue's columns
+
+
+def v3_statements(text: str, real: str = "REAL") -> tuple[str, ...]:
+    """Schema version 3 on a version-2 store (`text`, `real`: the backend's types): categories
+    as a city's catalogue, limits with their unit; a city's own working days. Stored limits
+    stay calendar hours, as the cases' due times were computed."""
+    return (
+        "ALTER TABLE categories RENAME COLUMN class TO major",
+        f"ALTER TABLE categories ADD COLUMN minor {text} NOT NULL DEFAULT ''",
+        f"ALTER TABLE categories ADD COLUMN responsible {text} NOT NULL DEFAULT 'committee'",
+        f"ALTER TABLE categories ADD COLUMN department {text} NOT NULL DEFAULT ''",
+        f"ALTER TABLE categories ADD COLUMN time_limit {real} NOT NULL DEFAULT 0",
+        f"ALTER TABLE categories ADD COLUMN time_unit {text} NOT NULL DEFAULT 'hours'",
+        f"ALTER TABLE categories ADD COLUMN register_rule {text} NOT NULL DEFAULT ''",
+        f"ALTER TABLE categories ADD COLUMN close_rule {text} NOT NULL DEFAULT ''",
+        "UPDATE categories SET time_limit = time_limit_hours, responsible = CASE major"
+        " WHEN 'community' THEN 'committee' ELSE 'department' END",
+        "ALTER TABLE categories DROP COLUMN time_limit_hours",
+        f"CREATE TABLE IF NOT EXISTS work_days (day {text} PRIMARY KEY,"
+        f" working INTEGER NOT NULL, note {text} NOT NULL DEFAULT '')",
+    )
+
+
+UPSERT = (
+    f"INSERT INTO categories ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    " ON CONFLICT (code) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+)
+
+
+def category_row(c: Category) -> tuple:
+    """A category as the catalogue's row (COLUMNS)."""
+    return (
+        c.code,
+        c.name_zh,
+        c.name_en,
+        c.major,
+        c.minor,
+        c.responsible.value,
+        c.department,
+        float(c.time_limit),
+        c.time_unit.value,
+        c.register_rule,
+        c.close_rule,
+    )
+
+
+def category_from_row(row: Sequence) -> Category:
+    values = dict(zip(COLUMNS, row, strict=True))
+    values["responsible"] = Responsible(values["responsible"])
+    values["time_unit"] = LimitUnit(values["time_unit"])
+    values["time_limit"] = float(values["time_limit"])
+    return Category(**values)
