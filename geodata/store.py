@@ -17,11 +17,16 @@ from .model import LOCAL_TZ, Case, Category, Level, StaffMember
 from .worktime import WorkClock, WorkHours
 
 if TYPE_CHECKING:
+    from .casework import Actor, CaseState, Event, Request
     from .rules import CaseCheck
 
 
 class StoreError(Exception):
     """A store that cannot be opened, read or written; the message names file and problem."""
+
+
+class StaleCase(StoreError):
+    """An action on a case someone else changed since it was read: who, when — reload."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +333,31 @@ class Store(AccountStore):
     @abc.abstractmethod
     def set_work_days(self, days: Mapping[dt.date, bool | None], note: str = "") -> int:
         """Days off (False) or on (True) for the city; None: the official calendar again."""
+
+    # --- case work ---------------------------------------------------------------------
+    @abc.abstractmethod
+    def act(
+        self,
+        case_id: str,
+        request: Request,
+        actor: Actor,
+        version: int,
+        at: dt.datetime,
+        address: str = "-",
+    ) -> CaseState:
+        """Take an action on a case (geodata.casework) as `actor` (at client `address`), who
+        saw it at `version`:
+        the case's times, its event, the rollups and an audit entry in one transaction. A
+        stale version raises StaleCase (who changed it, when); an action the machine refuses,
+        casework.ActionRefused. Returns the case's new state."""
+
+    @abc.abstractmethod
+    def case_state(self, case_id: str) -> CaseState:
+        """Where a case stands in the case machine (version 0: never acted on here)."""
+
+    @abc.abstractmethod
+    def case_events(self, case_id: str) -> list[Event]:
+        """A case's transitions, oldest first."""
 
     def close(self) -> None:
         """Release the store's resources."""

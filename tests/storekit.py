@@ -98,10 +98,12 @@ def file_dump(path: Path) -> bytes:
 
 def downgrade_to_v2(factory: StoreFactory) -> None:
     """Turn a store back into a schema-version-2 one, as gridboard before the category
-    catalogue made it: categories with a limit in calendar hours, no working days."""
-    factory.raw("DROP TABLE work_days")
-    if factory.kind == "gpkg":
-        factory.raw("DELETE FROM gpkg_contents WHERE table_name = 'work_days'")
+    catalogue made it: categories with a limit in calendar hours, no working days, no case
+    machine tables."""
+    for table in ("work_days", "case_work", "case_events"):
+        factory.raw(f"DROP TABLE {table}")
+        if factory.kind == "gpkg":
+            factory.raw("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
     factory.raw("ALTER TABLE categories ADD COLUMN time_limit_hours INTEGER NOT NULL DEFAULT 0")
     factory.raw("UPDATE categories SET time_limit_hours = CAST(time_limit * 8 AS INTEGER)")
     for column in CATALOGUE_ADDED:

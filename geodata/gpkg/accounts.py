@@ -144,7 +144,7 @@ class Accounts(Connection):
         if not rows:
             return None
         key, kind, login, csrf, created, seen = rows[0]
-        return Session(key, kind, login, csrf, _time(created), _time(seen))
+        return Session(key, kind, login, csrf, parse_time(created), parse_time(seen))
 
     def touch_session(self, key: str, at: dt.datetime) -> None:
         seen = _utc_text(at, "at")
@@ -216,22 +216,8 @@ class Accounts(Connection):
         for name, value in zip(_AUDIT_FIELDS, fields_, strict=True):
             if not isinstance(value, str):
                 raise ValueError(f"audit entry: {name} must be text, not {type(value).__name__}")
-        at_text = _utc_text(at, "at")
-        at = _time(at_text)  # the hash is over the time as it reads back
         with self._account_write("audit entry") as con:
-            seq, prev = _audit_tail(con, self.path)
-            seq += 1
-            digest = entry_hash(prev, seq, at, *fields_)
-            con.execute(
-                f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
-                (seq, at_text, *fields_, prev, digest),
-            )
-            con.execute(
-                "INSERT INTO gridboard_meta VALUES ('audit_head', ?) ON CONFLICT (key)"
-                " DO UPDATE SET value = excluded.value",
-                (f"{seq}:{digest}",),
-            )
-        return AuditEntry(seq, at, *fields_, prev, digest)
+            return append_audit(con, self.path, at, fields_)
 
     def audit_entries(
         self, since: dt.datetime | None = None, actor: str | None = None, limit: int | None = None
@@ -342,6 +328,28 @@ def _audit_tail(con: sqlite3.Connection, path: Path) -> tuple[int, str]:
     return head if head is not None and head[0] > last[0] else last
 
 
+def append_audit(
+    con: sqlite3.Connection, path: Path, at: dt.datetime, fields_: tuple[str, ...]
+) -> AuditEntry:
+    """Add an entry (actor, address, action, target, outcome) to the chain, inside the
+    caller's write transaction (an account write, or a data write it belongs to)."""
+    at_text = _utc_text(at, "at")
+    at = parse_time(at_text)  # the hash is over the time as it reads back
+    seq, prev = _audit_tail(con, path)
+    seq += 1
+    digest = entry_hash(prev, seq, at, *fields_)
+    con.execute(
+        f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+        (seq, at_text, *fields_, prev, digest),
+    )
+    con.execute(
+        "INSERT INTO gridboard_meta VALUES ('audit_head', ?) ON CONFLICT (key)"
+        " DO UPDATE SET value = excluded.value",
+        (f"{seq}:{digest}",),
+    )
+    return AuditEntry(seq, at, *fields_, prev, digest)
+
+
 def _read_head(con: sqlite3.Connection, path: Path) -> tuple[int, str] | None:
     row = con.execute("SELECT value FROM gridboard_meta WHERE key = 'audit_head'").fetchone()
     if row is None:
@@ -364,19 +372,19 @@ def _user(row: tuple, grants: Sequence[tuple]) -> User:
         disabled=bool(disabled),
         must_change=bool(must_change),
         failed_logins=failed,
-        locked_until=_time(locked),
-        created_at=_time(created),
+        locked_until=parse_time(locked),
+        created_at=parse_time(created),
     )
 
 
 def _display(row: tuple) -> Display:
     name, scope, created, revoked = row
-    return Display(name, scope or None, _time(created), bool(revoked))
+    return Display(name, scope or None, parse_time(created), bool(revoked))
 
 
 def _audit_entry(row: tuple) -> AuditEntry:
     seq, at, *rest = row
-    return AuditEntry(seq, _time(at), *rest)
+    return AuditEntry(seq, parse_time(at), *rest)
 
 
 def _utc_text(at: dt.datetime | None, name: str) -> str | None:
@@ -388,5 +396,6 @@ def _utc_text(at: dt.datetime | None, name: str) -> str | None:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _time(text: str | None) -> dt.datetime | None:
+def parse_time(text: str | None) -> dt.datetime | None:
+    """A stored time (ISO text, UTC) as an aware datetime; None stays None."""
     return None if text is None else dt.datetime.fromisoformat(text)

@@ -40,8 +40,28 @@ def v3_statements(text: str, real: str = "REAL") -> tuple[str, ...]:
         "UPDATE categories SET time_limit = time_limit_hours, responsible = CASE major"
         " WHEN 'community' THEN 'committee' ELSE 'department' END",
         "ALTER TABLE categories DROP COLUMN time_limit_hours",
+        *v3_tables(text, real),
+    )
+
+
+V3_TABLES = ("work_days", "case_work", "case_events")
+
+
+def v3_tables(text: str, real: str = "REAL") -> tuple[str, ...]:
+    """The tables schema version 3 adds: a city's own working days; the case machine's —
+    each case's place in it, and every transition (a case never acted on here has neither)."""
+    return (
         f"CREATE TABLE IF NOT EXISTS work_days (day {text} PRIMARY KEY,"
         f" working INTEGER NOT NULL, note {text} NOT NULL DEFAULT '')",
+        f"CREATE TABLE IF NOT EXISTS case_work (case_id {text} PRIMARY KEY,"
+        f" version INTEGER NOT NULL, assignee_org {text}, assignee_person {text},"
+        f" resolved_by {text}, reworks INTEGER NOT NULL DEFAULT 0,"
+        " returns INTEGER NOT NULL DEFAULT 0, extensions INTEGER NOT NULL DEFAULT 0,"
+        f" extension_asked {real}, merged_into {text})",
+        f"CREATE TABLE IF NOT EXISTS case_events (case_id {text} NOT NULL,"
+        f" version INTEGER NOT NULL, at {text} NOT NULL, actor {text} NOT NULL,"
+        f" action {text} NOT NULL, from_status {text} NOT NULL, to_status {text} NOT NULL,"
+        f" note {text} NOT NULL DEFAULT '', PRIMARY KEY (case_id, version))",
     )
 
 

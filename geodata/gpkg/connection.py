@@ -18,7 +18,7 @@ from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
 from . import rollups as rollup_store
-from .categories import v3_statements
+from .categories import V3_TABLES, v3_statements
 from .meta import META_UPSERT, SCHEMA_VERSION_SQL
 from .schema import (
     ACCOUNTS_SINCE,
@@ -160,7 +160,8 @@ class Connection:
                         init_account_tables(con)
                     for statement in v3_statements("TEXT"):
                         con.execute(statement)
-                    gp.register_layer(con, "work_days", None)
+                    for table in V3_TABLES:
+                        gp.register_layer(con, table, None)
                     con.execute(
                         "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'",
                         (SCHEMA_VERSION,),

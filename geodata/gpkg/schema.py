@@ -15,7 +15,7 @@ from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
 from . import rollups as rollup_store
 from .categories import UPSERT as CATEGORY_UPSERT
-from .categories import category_row
+from .categories import category_row, v3_tables
 from .meta import META_UPSERT
 
 SCHEMA_VERSION = "3"
@@ -75,8 +75,6 @@ CREATE TABLE IF NOT EXISTS categories (code TEXT PRIMARY KEY, name_zh TEXT NOT N
   responsible TEXT NOT NULL DEFAULT 'committee', department TEXT NOT NULL DEFAULT '',
   time_limit REAL NOT NULL DEFAULT 0, time_unit TEXT NOT NULL DEFAULT 'hours',
   register_rule TEXT NOT NULL DEFAULT '', close_rule TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS work_days (day TEXT PRIMARY KEY, working INTEGER NOT NULL,
-  note TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS cases (fid INTEGER PRIMARY KEY AUTOINCREMENT,
   id TEXT NOT NULL UNIQUE, category TEXT NOT NULL, description TEXT, source TEXT,
   status TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,
@@ -122,6 +120,8 @@ LAYERS: dict[str, str | None] = {
     "categories": None,
     "work_days": None,
     "cases": None,
+    "case_work": None,
+    "case_events": None,
     "visits": None,
     "gridboard_meta": None,
 }
@@ -169,6 +169,8 @@ def init_schema(con: sqlite3.Connection) -> None:
     """Make `con`'s database an empty gridboard GeoPackage (idempotent)."""
     gp.init(con)
     con.executescript(_SCHEMA)
+    for statement in v3_tables("TEXT"):
+        con.execute(statement)
     create_indexes(con)
     for table, gtype in LAYERS.items():
         gp.register_layer(con, table, gtype)

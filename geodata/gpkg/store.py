@@ -8,10 +8,11 @@ from ..store import Store
 from .accounts import Accounts
 from .catalogue import CatalogueStore
 from .metrics import Metrics
+from .work import CaseWork
 from .writes import Writes
 
 
-class GeoPackageStore(Accounts, CatalogueStore, Metrics, Writes, Store):
+class GeoPackageStore(Accounts, CatalogueStore, CaseWork, Metrics, Writes, Store):
     """A Store in one GeoPackage file (SQLite; QGIS opens it); safe to share between threads."""
 
     def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from ..gpkg.accounts import Accounts
 from ..gpkg.catalogue import CatalogueStore
 from ..gpkg.metrics import Metrics
+from ..gpkg.work import CaseWork
 from ..gpkg.writes import Writes
 from ..store import Store
 from .connection import PgConnection
 
 
-class PostGISStore(PgConnection, Accounts, CatalogueStore, Metrics, Writes, Store):
+class PostGISStore(PgConnection, Accounts, CatalogueStore, CaseWork, Metrics, Writes, Store):
     """A Store in a PostGIS database (several app processes may share it); the reads, writes
     and rollups are the GeoPackage store's SQL, run through PgConnection."""
 

@@ -1,0 +1,200 @@
+"""Case work in the store: an action through the case machine, in one transaction with its event,
+the case's new times, the rollups and an audit entry; both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import rollups
+from ..casework import Actor, CaseState, Event, Request, apply
+from ..model import LOCAL_TZ, CaseStatus, LimitUnit
+from ..records import utc_text
+from ..store import StaleCase, StoreError
+from . import rollups as rollup_store
+from .accounts import append_audit, parse_time
+from .connection import Connection
+from .schema import AREA_COLUMNS, CASE_TIME_COLUMNS
+
+_WORK = (
+    "version, assignee_org, assignee_person, resolved_by, reworks, returns, extensions,"
+    " extension_asked, merged_into"
+)
+_CASE = f"status, category, assignee_id, {', '.join(CASE_TIME_COLUMNS)}, {', '.join(AREA_COLUMNS)}"
+
+
+class CaseWork(Connection):
+    """Actions on cases, and their history."""
+
+    def act(
+        self,
+        case_id: str,
+        request: Request,
+        actor: Actor,
+        version: int,
+        at: dt.datetime,
+        address: str = "-",
+    ) -> CaseState:
+        """Take `request` on the case as `actor`, who saw it at `version`. A stale version is
+        refused (StaleCase: who changed it and when); so is an action the machine does not
+        allow (ActionRefused). All or nothing; returns the case's new state."""
+        try:
+            with self._transaction() as con:
+                row = self._case_row(con, case_id)
+                state = _state(
+                    row,
+                    con.execute(
+                        f"SELECT {_WORK} FROM case_work WHERE case_id = ?", (case_id,)
+                    ).fetchone(),
+                )
+                if state.version != version:
+                    raise StaleCase(self._changed_by(con, case_id))
+                new, event = apply(state, request, actor, at, self._due_after(row), self._extend)
+                self._write(con, case_id, row, new, event)
+                append_audit(
+                    con,
+                    self.path,
+                    at,
+                    (actor.login, address, f"case.{event.action}", case_id, "ok"),
+                )
+        except self._errors as exc:
+            raise StoreError(f"{self.path}: case {case_id} not changed ({exc})") from exc
+        return new
+
+    def case_state(self, case_id: str) -> CaseState:
+        """Where a case stands in the machine (version 0: never acted on here)."""
+        con = self._connect()
+        row = self._case_row(con, case_id)
+        work = con.execute(f"SELECT {_WORK} FROM case_work WHERE case_id = ?", (case_id,))
+        return _state(row, work.fetchone())
+
+    def case_events(self, case_id: str) -> list[Event]:
+        """A case's transitions, oldest first."""
+        rows = self._connect().execute(
+            "SELECT action, actor, at, from_status, to_status, version, note FROM case_events"
+            " WHERE case_id = ? ORDER BY version",
+            (case_id,),
+        )
+        return [
+            Event(a, who, parse_time(at), CaseStatus(f), CaseStatus(t), v, note)
+            for a, who, at, f, t, v, note in rows
+        ]
+
+    # --- helpers -----------------------------------------------------------------------
+    def _case_row(self, con: Any, case_id: str) -> dict:
+        found = con.execute(f"SELECT {_CASE} FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if found is None:
+            raise StoreError(f"{self.path}: no case {case_id!r}")
+        return dict(zip(_CASE.split(", "), found, strict=True))
+
+    def _changed_by(self, con: Any, case_id: str) -> str:
+        last = con.execute(
+            "SELECT e.actor, e.at, u.name FROM case_events e LEFT JOIN users u"
+            " ON u.login = e.actor WHERE e.case_id = ? ORDER BY e.version DESC LIMIT 1",
+            (case_id,),
+        ).fetchone()
+        if last is None:
+            return f"case {case_id} changed meanwhile — reload"
+        login, at, name = last
+        when = parse_time(at).astimezone(LOCAL_TZ).strftime("%H:%M")
+        return f"case {case_id} changed by {name or login} at {when} — reload"
+
+    def _due_after(self, row: dict):
+        category = {c.code: c for c in self.categories()}.get(row["category"])
+        clock = self.work_clock()
+        if category is None:
+            return lambda _at: None
+        return lambda at: clock.due_at(at, category.time_limit, category.time_unit)
+
+    def _extend(self, due: dt.datetime, hours: float) -> dt.datetime:
+        return self.work_clock().due_at(due, hours, LimitUnit.WORK_HOURS)
+
+    def _write(self, con: Any, case_id: str, row: dict, new: CaseState, event: Event) -> None:
+        after = dict(row, status=new.status.value, due_at=_text(new.due_at))
+        after["assignee_id"] = new.assignee_person or new.assignee_org or row["assignee_id"]
+        if event.to_status is not event.from_status:
+            after[f"{event.to_status.value}_at"] = _text(event.at)
+            if event.to_status is CaseStatus.CLOSED and event.action == "verify_pass":
+                after["verified_at"] = _text(event.at)
+        sets = ", ".join(f"{c} = ?" for c in ("status", "assignee_id", *CASE_TIME_COLUMNS))
+        con.execute(
+            f"UPDATE cases SET {sets} WHERE id = ?",
+            (
+                after["status"],
+                after["assignee_id"],
+                *(after[c] for c in CASE_TIME_COLUMNS),
+                case_id,
+            ),
+        )
+        _upkeep(con, row, after)
+        con.execute(
+            f"INSERT INTO case_work (case_id, {_WORK}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            f" ON CONFLICT (case_id) DO UPDATE SET "
+            + ", ".join(f"{c} = excluded.{c}" for c in _WORK.split(", ")),
+            (
+                case_id,
+                new.version,
+                new.assignee_org,
+                new.assignee_person,
+                new.resolved_by,
+                new.reworks,
+                new.returns,
+                new.extensions,
+                new.extension_asked,
+                new.merged_into,
+            ),
+        )
+        con.execute(
+            "INSERT INTO case_events (case_id, version, at, actor, action, from_status,"
+            " to_status, note) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                case_id,
+                event.version,
+                _text(event.at),
+                event.actor,
+                event.action.value,
+                event.from_status.value,
+                event.to_status.value,
+                event.note,
+            ),
+        )
+
+
+def _upkeep(con: Any, before: dict, after: dict) -> None:
+    """The rollups moved from the case as it was to the case as it is."""
+    frame = pd.DataFrame([before, after])
+    for col in CASE_TIME_COLUMNS:
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    events = pd.concat(
+        [rollups.case_events(frame.iloc[[0]], -1), rollups.case_events(frame.iloc[[1]])],
+        ignore_index=True,
+    )
+    rollup_store.add(con, events)
+
+
+def _state(row: dict, work: tuple | None) -> CaseState:
+    due = parse_time(row["due_at"])
+    if work is None:  # never acted on here: as imported
+        return CaseState(CaseStatus(row["status"]), 0, None, row["assignee_id"], due_at=due)
+    version, org, person, resolver, reworks, returns, extensions, asked, merged = work
+    asked = None if asked is None or (isinstance(asked, float) and np.isnan(asked)) else asked
+    return CaseState(
+        CaseStatus(row["status"]),
+        version,
+        org,
+        person,
+        resolver,
+        reworks,
+        returns,
+        extensions,
+        asked,
+        due,
+        merged,
+    )
+
+
+def _text(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else utc_text(moment)

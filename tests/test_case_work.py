@@ -1,0 +1,116 @@
+"""Case work through the store (both backends): actions, versions, events, rollups, the audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from geodata.casework import Action, ActionRefused, Actor, Request
+from geodata.model import LOCAL_TZ, CaseStatus, Level
+from geodata.store import StaleCase, StoreError, Window
+from tests import tiny_city as tc
+
+T0 = dt.datetime(2026, 11, 27, 9, tzinfo=LOCAL_TZ)  # a Friday
+DESK = Actor("desk", frozenset({"street"}))
+CHECKER = Actor("checker", frozenset({"community"}))
+WORKER = Actor("worker", frozenset({"grid_worker"}), "P1")
+NEW = {
+    "id": "N1",
+    "category": "sanitation",
+    "description": "垃圾未清运",
+    "source": "hotline_12345",
+    "status": "reported",
+    "lon": tc.lonlat(100, 310)[0],
+    "lat": tc.lonlat(100, 310)[1],
+    "reported_at": T0 - dt.timedelta(hours=1),
+}
+WINDOW = Window(T0 - dt.timedelta(days=30), T0 + dt.timedelta(days=10))
+
+
+@pytest.fixture
+def store(store_factory):
+    import pandas as pd
+
+    s = store_factory(create=True)
+    s.write_city(tc.build())
+    s.add_cases(pd.DataFrame([NEW]))
+    return s
+
+
+def _do(store, actor, action, at, **fields):
+    version = store.case_state("N1").version
+    return store.act("N1", Request(Action(action), **fields), actor, version, at)
+
+
+def test_a_whole_life_with_rework_is_kept_with_its_events_and_audit(store):
+    hour = dt.timedelta(hours=1)
+    _do(store, DESK, "register", T0)
+    state = _do(store, DESK, "dispatch", T0 + hour, org_id="ORG1", person_id="P1")
+    # sanitation: 4 working hours from Friday 10:00 → 2 h before lunch, 2 h after: 15:30
+    assert state.due_at == dt.datetime(2026, 11, 27, 15, 30, tzinfo=LOCAL_TZ)
+    _do(store, WORKER, "accept", T0 + 2 * hour)
+    _do(store, WORKER, "resolve", T0 + 3 * hour, note="已清运")
+    _do(store, CHECKER, "verify_fail", T0 + 4 * hour, note="仍有垃圾")
+    _do(store, WORKER, "accept", T0 + 5 * hour)
+    _do(store, WORKER, "resolve", T0 + 6 * hour, note="已彻底清运")
+    state = _do(store, CHECKER, "verify_pass", T0 + 7 * hour)
+    assert (state.status, state.reworks, state.version) == (CaseStatus.CLOSED, 1, 8)
+    events = store.case_events("N1")
+    assert [e.action for e in events][-3:] == ["accept", "resolve", "verify_pass"]
+    assert events[4].to_status is CaseStatus.DISPATCHED and events[4].note == "仍有垃圾"
+    case = store.cases().set_index("id").loc["N1"]
+    assert case["status"] == "closed" and case["closed_at"] == T0 + 7 * hour
+    audit = [e for e in store.audit_entries() if e.target == "N1"]
+    assert [e.action for e in audit] == [f"case.{e.action}" for e in events]
+    assert store.metrics(Level.GRID, WINDOW).equals(store.raw_metrics(Level.GRID, WINDOW))
+
+
+def test_the_open_count_rises_and_falls_with_the_case(store):
+    def open_cases() -> int:
+        return int(store.metrics(Level.COMPOUND, WINDOW)["open_cases"].sum())
+
+    before = open_cases()
+    _do(store, DESK, "reject", T0, note="重复上报")
+    assert open_cases() == before - 1
+    assert store.metrics(Level.GRID, WINDOW).equals(store.raw_metrics(Level.GRID, WINDOW))
+
+
+def test_an_action_on_a_stale_version_is_refused_naming_who_and_when(store):
+    store.act("N1", Request(Action.REGISTER), DESK, 0, T0)
+    digest_before = store.case_state("N1")
+    with pytest.raises(StaleCase, match="changed by desk at 09:00 — reload"):
+        store.act("N1", Request(Action.REJECT, note="x"), CHECKER, 0, T0)
+    assert store.case_state("N1") == digest_before
+
+
+def test_two_dispatches_at_once_one_wins(store, store_factory):
+    store.act("N1", Request(Action.REGISTER), DESK, 0, T0)
+    results: list[object] = []
+
+    def dispatch(org: str) -> None:
+        other = store_factory()  # a session of its own
+        try:
+            other.act("N1", Request(Action.DISPATCH, org_id=org), DESK, 1, T0)
+            results.append("ok")
+        except StaleCase as exc:
+            results.append(str(exc))
+
+    threads = [threading.Thread(target=dispatch, args=(org,)) for org in ("ORG1", "ORG2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results)[0].startswith("case N1 changed by desk at 09:00")
+    assert sorted(results)[1] == "ok"
+    assert [e.action for e in store.case_events("N1")] == ["register", "dispatch"]
+
+
+def test_a_refused_action_changes_nothing(store, store_factory):
+    digest = store_factory.digest()
+    with pytest.raises(ActionRefused, match="only the street or community desk may register"):
+        store.act("N1", Request(Action.REGISTER), WORKER, 0, T0)
+    with pytest.raises(StoreError, match="no case 'N9'"):
+        store.act("N9", Request(Action.REGISTER), DESK, 0, T0)
+    assert store_factory.digest() == digest
