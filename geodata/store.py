@@ -80,6 +80,20 @@ class CaseFilter:
             raise ValueError(f"a {self.column} filter needs a {wanted.__name__}")
 
 
+# The supervisor's work queue (Store.work_queue): its tabs, in the order the page shows them.
+QUEUE_TABS = ("reported", "registered", "handling", "resolved", "overdue", "extension")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the work queue is narrowed to (None: any)."""
+
+    community: str | None = None
+    category: str | None = None
+    source: str | None = None
+    assignee: str | None = None
+
+
 METRIC_COLUMNS = (
     "households",  # households living in the area
     "cases",  # cases reported in the window
@@ -350,6 +364,25 @@ class Store(AccountStore):
         the case's times, its event, the rollups and an audit entry in one transaction. A
         stale version raises StaleCase (who changed it, when); an action the machine refuses,
         casework.ActionRefused. Returns the case's new state."""
+
+    @abc.abstractmethod
+    def work_queue(
+        self,
+        codes: str | Sequence[str] | None,
+        tab: str,
+        at: dt.datetime,
+        narrowed: QueueFilter | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[pd.DataFrame, int]:
+        """(one page, how many in all) of a QUEUE_TABS tab for the areas `codes` (None: the
+        city): reported (待立案), registered (待派遣), handling (处置中), resolved (待核查),
+        overdue at `at` (超期), extension asked (延期申请); newest report first. Columns: the
+        cases' and version, assignee_org, extension_asked, reworks."""
+
+    @abc.abstractmethod
+    def queue_counts(self, codes: str | Sequence[str] | None, at: dt.datetime) -> dict[str, int]:
+        """How many cases each QUEUE_TABS tab holds for the areas `codes`."""
 
     @abc.abstractmethod
     def case_state(self, case_id: str) -> CaseState:

@@ -9,7 +9,7 @@ import pytest
 
 from geodata.casework import Action, ActionRefused, Actor, Request
 from geodata.model import LOCAL_TZ, CaseStatus, Level
-from geodata.store import StaleCase, StoreError, Window
+from geodata.store import QueueFilter, StaleCase, StoreError, Window
 from tests import tiny_city as tc
 
 T0 = dt.datetime(2026, 11, 27, 9, tzinfo=LOCAL_TZ)  # a Friday
@@ -114,3 +114,27 @@ def test_a_refused_action_changes_nothing(store, store_factory):
     with pytest.raises(StoreError, match="no case 'N9'"):
         store.act("N9", Request(Action.REGISTER), DESK, 0, T0)
     assert store_factory.digest() == digest
+
+
+def test_the_work_queue_lists_each_tab_in_scope(store):
+    at = T0 + dt.timedelta(days=1)
+    counts = store.queue_counts(None, at)
+    assert counts["reported"] == 1  # N1; the tiny city's own cases are dispatched or closed
+    queue, total = store.work_queue(None, "reported", at)
+    assert total == 1 and list(queue["id"]) == ["N1"] and queue.at[0, "version"] == 0
+    store.act("N1", Request(Action.REGISTER), DESK, 0, T0)
+    assert store.queue_counts(None, at)["reported"] == 0
+    assert store.queue_counts(None, at)["registered"] == 1
+    store.act("N1", Request(Action.DISPATCH, org_id="ORG1", person_id="P1"), DESK, 1, T0)
+    store.act("N1", Request(Action.ASK_EXTENSION, note="需协调", hours=8), WORKER, 2, T0)
+    queue, total = store.work_queue(None, "extension", at)
+    assert list(queue["id"]) == ["N1"] and queue.at[0, "extension_asked"] == 8
+    overdue, _ = store.work_queue(None, "overdue", at)
+    assert "N1" in set(overdue["id"])  # due Friday 14:30; the queue is read on Saturday
+    handling, _ = store.work_queue(tc.STREET, "handling", at)
+    assert "N1" in set(handling["id"])
+    assert store.work_queue("370832999", "handling", at)[1] == 0  # another street
+    narrowed = QueueFilter(category="noise")
+    assert store.work_queue(None, "handling", at, narrowed)[1] == 0
+    with pytest.raises(ValueError, match="no work queue tab 'later'"):
+        store.work_queue(None, "later", at)

@@ -4,6 +4,7 @@ the case's new times, the rollups and an audit entry; both backends."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from .. import rollups
 from ..casework import Actor, CaseState, Event, Request, apply
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
 from ..records import utc_text
-from ..store import StaleCase, StoreError
+from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from . import rollups as rollup_store
 from .accounts import append_audit, parse_time
 from .connection import Connection
@@ -23,6 +24,17 @@ _WORK = (
     "version, assignee_org, assignee_person, resolved_by, reworks, returns, extensions,"
     " extension_asked, merged_into"
 )
+_QUEUE_FROM = "cases c LEFT JOIN case_work w ON w.case_id = c.id"
+_QUEUE_WORK = "w.version, w.assignee_org, w.extension_asked, w.reworks"
+_OPEN = "c.status NOT IN ('closed', 'rejected')"
+_TAB_SQL = {
+    "reported": "c.status = 'reported'",
+    "registered": "c.status = 'registered'",
+    "handling": "c.status IN ('dispatched', 'in_progress')",
+    "resolved": "c.status = 'resolved'",
+    "overdue": f"{_OPEN} AND c.due_at < ?",
+    "extension": f"{_OPEN} AND w.extension_asked IS NOT NULL",
+}
 _CASE = f"status, category, assignee_id, {', '.join(CASE_TIME_COLUMNS)}, {', '.join(AREA_COLUMNS)}"
 
 
@@ -63,6 +75,60 @@ class CaseWork(Connection):
         except self._errors as exc:
             raise StoreError(f"{self.path}: case {case_id} not changed ({exc})") from exc
         return new
+
+    def work_queue(
+        self,
+        codes: str | Sequence[str] | None,
+        tab: str,
+        at: dt.datetime,
+        narrowed: QueueFilter | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[pd.DataFrame, int]:
+        conds, params = self._queue_filters(codes, tab, at, narrowed or QueueFilter())
+        con = self._connect()
+        total = con.execute(f"SELECT COUNT(*) FROM {_QUEUE_FROM} {conds}", params).fetchone()[0]
+        sql = (
+            f"SELECT c.*, {_QUEUE_WORK} FROM {_QUEUE_FROM} {conds}"
+            f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {max(0, int(limit))}"
+            f" OFFSET {max(0, int(offset))}"
+        )
+        frame = self._frame(sql, params).drop(columns="fid")
+        for col in CASE_TIME_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        frame["version"] = frame["version"].fillna(0).astype(int)
+        frame["reworks"] = frame["reworks"].fillna(0).astype(int)
+        return frame, int(total)
+
+    def queue_counts(self, codes: str | Sequence[str] | None, at: dt.datetime) -> dict[str, int]:
+        con = self._connect()
+        out = {}
+        for tab in QUEUE_TABS:
+            conds, params = self._queue_filters(codes, tab, at, QueueFilter())
+            out[tab] = con.execute(
+                f"SELECT COUNT(*) FROM {_QUEUE_FROM} {conds}", params
+            ).fetchone()[0]
+        return out
+
+    def _queue_filters(
+        self, codes: str | Sequence[str] | None, tab: str, at: dt.datetime, narrowed: QueueFilter
+    ) -> tuple[str, list]:
+        if tab not in QUEUE_TABS:
+            raise ValueError(f"no work queue tab {tab!r} (tabs: {', '.join(QUEUE_TABS)})")
+        where, params = self._record_filters(codes, None, narrowed.category, "reported_at")
+        conds = [where.removeprefix("WHERE ")] if where else []
+        conds.append(_TAB_SQL[tab])
+        if tab == "overdue":
+            params.append(utc_text(at))
+        for column, value in (
+            ("community_code", narrowed.community),
+            ("source", narrowed.source),
+            ("assignee_id", narrowed.assignee),
+        ):
+            if value:
+                conds.append(f"c.{column} = ?")
+                params.append(value)
+        return "WHERE " + " AND ".join(conds), params
 
     def case_state(self, case_id: str) -> CaseState:
         """Where a case stands in the machine (version 0: never acted on here)."""
