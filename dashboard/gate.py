@@ -271,9 +271,16 @@ def _principal(signed: Signed) -> Principal:
 
 
 def _anonymous(path: str) -> Response:
-    if request.method == "GET" and not path.startswith(INTERNAL_PREFIXES):
+    if request.method == "GET" and not path.startswith(INTERNAL_PREFIXES) and _navigation():
         return signin.login_redirect()
     return plain(401, "sign in first")
+
+
+def _navigation() -> bool:
+    """Whether a GET opens a page (not an image, a script, a favicon): only a page is sent to
+    the sign-in form. A favicon sent there would get a new sign-in form, and its token in
+    place of the one on the screen. A client that does not say is taken as opening one."""
+    return request.headers.get("Sec-Fetch-Dest", "document") in ("document", "iframe")
 
 
 def _must_change(path: str) -> Response:
@@ -286,6 +293,8 @@ def page_of_path(path: str) -> str:
     """The page whose roles and scope rule an address: a page, or what a page fetches."""
     if path == "/audit.csv":
         return "/audit"
+    if path == "/cases/act":  # a drawer's actions: the queue's roles; the reader checks scope
+        return "/cases"
     if path.startswith(GEOMETRY_PATH):  # the map's shapes: the map's roles, its street rule
         return "/"
     return path
@@ -297,7 +306,7 @@ def _check_page(principal: Principal, path: str) -> Response | None:
         return None  # Dash answers unknown pages with its own "not found"
     if not principal.may_open(page):
         return refuse(principal, Target("page", page), "refused.page")
-    if page == "/audit":  # its query filters the trail; it names no area
+    if page in ("/audit", "/cases"):  # no area in the query; /cases cuts to the scope itself
         return None
     bad = refused_target(principal, query_targets(request.args.items(multi=True)))
     return refuse(principal, bad) if bad else None

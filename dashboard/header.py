@@ -24,7 +24,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("/", "nav.map"),
     ("/overview", "nav.overview"),
     ("/routes", "nav.routes"),
+    ("/cases", "nav.cases"),
 )
+SERVER_PAGES = frozenset({"/cases"})  # pages Flask renders, outside Dash's router
 
 
 def other_pages(here: str, lang: str) -> list[tuple[str, str]]:
@@ -105,7 +107,12 @@ def header(
     """The page title, links to other pages ((path, label) pairs) and the language switch."""
     who = context.current_principal()
     links = [
-        dcc.Link(label, href=href(target, lang, {}), className="gb-nav-link")
+        dcc.Link(
+            label,
+            href=href(target, lang, {}),
+            className="gb-nav-link",
+            refresh=target in SERVER_PAGES,  # not a Dash page: a whole page load
+        )
         for target, label in pages
         if who is None or who.may_open(target)
     ]

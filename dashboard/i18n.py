@@ -10,6 +10,7 @@ from numbers import Integral, Real
 from types import MappingProxyType
 
 from dashboard.i18n_access import ACCESS_UI
+from dashboard.i18n_cases import CASES_UI
 from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
 from dashboard.i18n_wall import WALL_UI
@@ -302,6 +303,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     entries.update(SHEET_UI)
     entries.update(WALL_UI)
     entries.update(ACCESS_UI)
+    entries.update(CASES_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),

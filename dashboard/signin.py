@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,7 @@ from dashboard.sessions import (
 )
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
 FIELD_CHARS = 1024  # longer user names and passwords are refused before any work
 
 
@@ -125,7 +127,10 @@ def _login() -> Response:
 
 
 def _login_form(message: str = "", status: int = 200) -> Response:
-    token = secrets.token_urlsafe(24)
+    # The browser's token, while it holds one: two sign-in tabs (or a form loaded again) must
+    # not turn each other's form stale.
+    held = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    token = held if LOGIN_TOKEN.fullmatch(held) else secrets.token_urlsafe(24)
     response = render(
         "login.html",
         status,

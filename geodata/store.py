@@ -385,6 +385,10 @@ class Store(AccountStore):
         """How many cases each QUEUE_TABS tab holds for the areas `codes`."""
 
     @abc.abstractmethod
+    def case_record(self, case_id: str) -> pd.DataFrame:
+        """One case's row (all columns, times parsed, area codes); empty when there is none."""
+
+    @abc.abstractmethod
     def case_state(self, case_id: str) -> CaseState:
         """Where a case stands in the case machine (version 0: never acted on here)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -342,3 +343,18 @@ def test_signing_in_sweeps_sessions_idle_too_long(client: Any, store: Store) -> 
     store.touch_session(key, dt.datetime.now(dt.UTC) - dt.timedelta(hours=9))
     login(app_client(store), "city", PASSWORD)  # anyone's sign-in sweeps
     assert store.session(key) is None
+
+
+def test_a_favicon_asked_before_sign_in_leaves_the_form_on_screen_valid(client: Any) -> None:
+    form = client.get("/login?next=/cases")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True))[1]
+    icon = client.get("/favicon.ico", headers={"Sec-Fetch-Dest": "image"})
+    assert icon.status_code == 401 and "Set-Cookie" not in icon.headers  # no new form
+    again = client.get("/login", headers={"Sec-Fetch-Dest": "document"})  # a second tab
+    assert f'value="{token}"' in again.get_data(as_text=True)
+    signed = client.post(
+        "/login?next=/cases",
+        data={"csrf_token": token, "username": "street", "password": PASSWORD},
+    )
+    assert signed.status_code == 303 and signed.location == "/cases"
+    assert client.get("/cases").status_code == 200

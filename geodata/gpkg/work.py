@@ -130,6 +130,12 @@ class CaseWork(Connection):
                 params.append(value)
         return "WHERE " + " AND ".join(conds), params
 
+    def case_record(self, case_id: str) -> pd.DataFrame:
+        frame = self._frame("SELECT * FROM cases WHERE id = ?", [case_id]).drop(columns="fid")
+        for col in CASE_TIME_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        return frame
+
     def case_state(self, case_id: str) -> CaseState:
         """Where a case stands in the machine (version 0: never acted on here)."""
         con = self._connect()

@@ -1,0 +1,107 @@
+"""The supervisor's work queue: /cases (tabs, filters, a case's drawer) and /cases/act (its
+actions, each a form with the session's CSRF token and the case's version)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import flask
+from flask import Response, g, request
+
+from dashboard import context
+from dashboard.i18n import t
+from dashboard.readers import cases as reader
+from dashboard.sessions import same_token
+from dashboard.signin import language, render
+from geodata.casework import Action
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import QUEUE_TABS, QueueFilter
+
+PATH = "/cases"
+ACT_PATH = "/cases/act"
+_KEPT = ("tab", "community", "category", "source", "assignee", "lang")  # a queue's address
+NEEDS_NOTE = {"reject", "return", "resolve", "verify_fail", "ask_extension", "refuse_extension"}
+
+
+def install(server: flask.Flask) -> None:
+    """Add /cases and /cases/act to `server` (the gate lets in the roles of PAGE_ROLES)."""
+    server.add_url_rule(PATH, "cases", _page)
+    server.add_url_rule(ACT_PATH, "cases_act", _act, methods=["POST"])
+
+
+def _narrowed(args) -> QueueFilter:
+    def value(key: str) -> str | None:
+        return (args.get(key) or "").strip()[:64] or None
+
+    return QueueFilter(value("community"), value("category"), value("source"), value("assignee"))
+
+
+def _page(problem: str = "", status: int = 200) -> Response:
+    src, who, lang = context.source(), context.principal(), language()
+    args = request.values
+    tab = args.get("tab") or QUEUE_TABS[0]
+    shown = reader.queue(src, who, tab, _narrowed(args), dt.datetime.now(dt.UTC))
+    drawer = None
+    case_id = (args.get("case") or "").strip()
+    if case_id:
+        drawer = reader.drawer(src, who, case_id)
+        if drawer is None:
+            problem = problem or t("cases.problem.no_case", lang)
+        elif drawer.personal:
+            context.audit("case_view", f"case={case_id}")
+    kept = {k: args.get(k) for k in _KEPT if args.get(k)}
+    return render(
+        "cases.html",
+        status,
+        queue=shown,
+        tabs=QUEUE_TABS,
+        drawer=drawer,
+        problem=problem,
+        done=args.get("done", "") if args.get("done", "") in {a.value for a in Action} else "",
+        kept=kept,
+        query=lambda **change: urlencode({**kept, **change}),
+        categories=_category_names(src, lang),
+        communities=_communities(src, who),
+        narrowed=_narrowed(args),
+        needs_note=NEEDS_NOTE,
+        when=_when,
+        csrf_token=g.get("signed").session.csrf if g.get("signed") else "",
+    )
+
+
+def _act() -> Response:
+    signed = g.get("signed")
+    lang = language()
+    if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
+        return _page(t("login.expired", lang), 400)
+    problem = reader.act(
+        context.source(), context.principal(), request.form, context.client_address()
+    )
+    if problem is not None:
+        key = f"cases.problem.{problem}"
+        text = t(key, lang) if key in _known_problems() else problem
+        return _page(text, 409)
+    kept = {k: request.form.get(k) for k in _KEPT if request.form.get(k)}
+    action = request.form.get("action", "")
+    kept.update(case=request.form.get("case", ""), done=action)
+    return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _known_problems() -> set[str]:
+    return {f"cases.problem.{p}" for p in ("no_case", "bad_form", "bad_assignee", "not_written")}
+
+
+def _category_names(src, lang: str) -> dict[str, str]:
+    return {c.code: (c.name_zh if lang == "zh" else c.name_en) for c in src.store.categories()}
+
+
+def _communities(src, who) -> list[tuple[str, str]]:
+    frame = src.store.areas(Level.COMMUNITY)
+    inside = who.sees.rows_inside(frame, "community") if len(frame) else []
+    rows = frame[inside] if len(frame) else frame
+    return sorted(zip(rows["code"].astype(str), rows["name"].astype(str), strict=True))

@@ -1,0 +1,211 @@
+"""The work-queue reader: a principal's queue tabs, one case's drawer, and actions on cases —
+every read and write cut to what the principal sees, on the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from geodata.casework import Action, ActionRefused, Actor, CaseState, Event, Request, allowed
+from geodata.model import LOCAL_TZ, StaffMember
+from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
+from layers.access import Principal
+from layers.mask import mask_name, mask_phone
+
+from .panel import reach_codes
+from .source import Source
+
+QUEUE_ROWS = 200  # newest cases a tab lists
+NOTE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Queue:
+    tab: str
+    rows: list[dict[str, Any]]
+    total: int
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Drawer:
+    """One case as its drawer shows it."""
+
+    case: Mapping[str, Any]
+    state: CaseState
+    events: list[Event]
+    actions: list[Action]
+    assignees: list[dict[str, Any]] = field(default_factory=list)
+    personal: bool = False
+
+
+def scope_codes(who: Principal) -> list[str] | None:
+    """The areas whose cases `who` works on (None: the whole city)."""
+    return None if who.sees.city else reach_codes(who.sees)
+
+
+def queue(src: Source, who: Principal, tab: str, narrowed: QueueFilter, at: dt.datetime) -> Queue:
+    """One tab of the work queue, newest first, with every tab's count; nothing outside what
+    `who` sees (an unknown tab lists the first)."""
+    tab = tab if tab in QUEUE_TABS else QUEUE_TABS[0]
+    codes = scope_codes(who)
+    if codes == []:
+        return Queue(tab, [], 0, dict.fromkeys(QUEUE_TABS, 0))
+    frame, total = src.store.work_queue(codes, tab, at, narrowed, limit=QUEUE_ROWS)
+    return Queue(tab, _rows(frame, at), total, src.store.queue_counts(codes, at))
+
+
+def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
+    rows = []
+    for case in frame.to_dict("records"):
+        due = case["due_at"]
+        rows.append(
+            {
+                "id": case["id"],
+                "category": case["category"],
+                "status": case["status"],
+                "source": case["source"] or "",
+                "reported": _local(case["reported_at"]),
+                "due": _local(due),
+                "overdue": bool(pd.notna(due) and due < at),
+                "community_code": case["community_code"] or "",
+                "assignee": case["assignee_org"] or case["assignee_id"] or "",
+                "reworks": int(case["reworks"]),
+                "extension_asked": _hours(case["extension_asked"]),
+                "description": _short(case["description"]),
+            }
+        )
+    return rows
+
+
+def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
+    """A case's drawer: details (the reporter masked unless `who` may see them), timeline,
+    the actions `who` may take now and, for dispatch, the people and organisations to
+    suggest; None when there is no such case or it lies outside what `who` sees."""
+    case = _case(src, who, case_id)
+    if case is None:
+        return None
+    state = src.store.case_state(case_id)
+    staff = _staff(src, case)
+    actor = actor_of(who, staff)
+    personal = bool(who.personal.rows_inside(pd.DataFrame([case]))[0])
+    shown = dict(case)
+    if not personal:
+        shown["reporter_name"] = mask_name(case.get("reporter_name") or "")
+        shown["reporter_phone"] = mask_phone(case.get("reporter_phone") or "")
+    actions = allowed(state, actor)
+    assignees = _assignees(src, staff) if Action.DISPATCH in actions else []
+    return Drawer(shown, state, src.store.case_events(case_id), actions, assignees, personal)
+
+
+def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> str | None:
+    """Take the action a drawer's form asks for; None when done, else why not (a stale
+    version: who changed the case and when)."""
+    case_id = form.get("case", "")
+    case = _case(src, who, case_id)
+    if case is None:
+        return "no_case"
+    org, _, person = form.get("assignee", "").partition("|")
+    try:
+        request = Request(
+            Action(form.get("action", "")),
+            note=form.get("note", "")[: NOTE_CHARS + 1],
+            org_id=org or None,
+            person_id=person or None,
+            hours=float(form["hours"]) if form.get("hours") else None,
+        )
+        version = int(form.get("version", ""))
+    except ValueError:
+        return "bad_form"
+    staff = _staff(src, case)
+    if org and (org, person) not in {(a["org"], a["person"]) for a in _pairs(staff)}:
+        return "bad_assignee"
+    actor = actor_of(who, staff)
+    try:
+        src.store.act(case_id, request, actor, version, dt.datetime.now(dt.UTC), address)
+    except (StaleCase, ActionRefused) as exc:
+        return str(exc)
+    except StoreError:
+        return "not_written"
+    return None
+
+
+def actor_of(who: Principal, staff: list[StaffMember]) -> Actor:
+    """The principal as the case machine sees it, with the organisations it stands for here
+    (its roles among the case's staff)."""
+    orgs = {r.org_id for m in staff if m.person_id == who.person_id for r in m.roles}
+    return Actor(who.login, frozenset(who.roles), who.person_id, frozenset(orgs))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _case(src: Source, who: Principal, case_id: str) -> dict[str, Any] | None:
+    """The case as stored, when `who` sees it (else None: a forged id learns nothing)."""
+    if not case_id or len(case_id) > 64:
+        return None
+    frame = src.store.case_record(case_id)
+    if frame.empty or not who.sees.rows_inside(frame)[0]:
+        return None
+    return frame.iloc[0].to_dict()
+
+
+def _staff(src: Source, case: Mapping[str, Any]) -> list[StaffMember]:
+    out: dict[str, StaffMember] = {}
+    for code in (case.get("grid_code"), case.get("compound_code")):
+        if isinstance(code, str) and code:
+            out.update({m.person_id: m for m in src.store.staff(code)})
+    return list(out.values())
+
+
+def _pairs(staff: list[StaffMember]) -> list[dict[str, Any]]:
+    """Who a case here may go to: each organisation of the area's staff alone (person ""),
+    then each person with each organisation they work for, cross-appointed people first."""
+    orgs: dict[str, dict[str, Any]] = {}
+    people = []
+    for member in sorted(staff, key=lambda m: (not m.cross_appointed, m.name)):
+        for org_id, org_name in dict.fromkeys((r.org_id, r.org_name) for r in member.roles):
+            orgs.setdefault(
+                org_id,
+                {"org": org_id, "org_name": org_name, "person": "", "name": "", "cross": False},
+            )
+            people.append(
+                {
+                    "org": org_id,
+                    "org_name": org_name,
+                    "person": member.person_id,
+                    "name": member.name,
+                    "cross": member.cross_appointed,
+                }
+            )
+    return [*orgs.values(), *people]
+
+
+def _assignees(src: Source, staff: list[StaffMember]) -> list[dict[str, Any]]:
+    """_pairs with each person's open load (cases being handled that name them)."""
+    now = dt.datetime.now(dt.UTC)
+    out = []
+    for pair in _pairs(staff):
+        load = 0
+        if pair["person"]:
+            narrowed = QueueFilter(assignee=pair["person"])
+            load = src.store.work_queue(None, "handling", now, narrowed, limit=0)[1]
+        out.append({**pair, "load": load})
+    return out
+
+
+def _local(moment: object) -> str:
+    if moment is None or pd.isna(moment):
+        return ""
+    return pd.Timestamp(moment).tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _hours(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):g}"
+
+
+def _short(text: object, limit: int = 60) -> str:
+    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return text if len(text) <= limit else text[:limit] + "…"

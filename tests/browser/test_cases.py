@@ -1,0 +1,146 @@
+"""The work queue in a real browser: one case's whole life by two people, with rework; a
+stale form; a case outside one's area."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from dashboard.i18n import t
+from geodata.backends import open_store
+from geodata.model import Level
+from geodata.store import Store, Window
+from tests.accounts_city import PASSWORD, Town
+from tests.browser.conftest import EXPECT_TIMEOUT_MS
+from tests.browser.pageutil import served
+
+pytestmark = pytest.mark.browser
+CASE = "WQ-1"
+
+
+@pytest.fixture(scope="module")
+def desk(town: Town, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str]]:
+    """A copy of the town with one new case, reported a few minutes ago in the grid worker's
+    first cell, served."""
+    path = tmp_path_factory.mktemp("cases") / "town.gpkg"
+    shutil.copy(town.path, path)
+    with open_store(Path(path)) as store:
+        cell = town.scopes["grid_worker"].inside["area"]
+        shape = store.areas(Level.GRID).set_index("code").loc[cell, "geometry"]
+        point = shape.representative_point()
+        reported = pd.Timestamp.now(tz="UTC") - pd.Timedelta(minutes=5)
+        new = {
+            "id": CASE,
+            "category": "sanitation",
+            "status": "reported",
+            "lon": point.x,
+            "lat": point.y,
+            "reported_at": reported,
+            "description": "楼道垃圾<b>未清</b>",
+            "source": "hotline_12345",
+            "reporter_name": "张先生",
+            "reporter_phone": "13912345678",
+        }
+        store.add_cases(pd.DataFrame([new]))
+        with served(store, quiet=True) as url:
+            yield store, url
+
+
+def _person(browser: Browser, url: str, login: str) -> Page:
+    page = browser.new_context().new_page()
+    page.set_default_timeout(EXPECT_TIMEOUT_MS)
+    page.goto(f"{url}/cases")  # to the sign-in form, and back here once signed in
+    page.fill("#username", login)
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#cases-tabs")).to_be_visible()
+    return page
+
+
+def _open_case(page: Page, url: str, tab: str) -> None:
+    page.goto(f"{url}/cases?tab={tab}")
+    page.locator(f"#cases-table tr[data-case='{CASE}'] a").click()
+    expect(page.locator("#case-drawer")).to_have_attribute("data-case", CASE)
+
+
+def _do(page: Page, action: str, note: str | None = None) -> None:
+    form = page.locator(f"#act-{action}")
+    if note is not None:
+        form.locator("textarea[name=note]").fill(note)
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#cases-done")).to_contain_text(t(f"action.{action}", "zh"))
+
+
+def _open_in_compound(store: Store, compound: str) -> int:
+    now = dt.datetime.now(dt.UTC)
+    window = Window(now - dt.timedelta(days=3650), now + dt.timedelta(days=1))
+    metrics = store.metrics(Level.COMPOUND, window)
+    return int(metrics.at[compound, "open_cases"]) if compound in metrics.index else 0
+
+
+def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: Town) -> None:
+    store, url = desk
+    compound = store.case_record(CASE).at[0, "compound_code"]
+    opened = _open_in_compound(store, compound)
+    supervisor, worker = _person(browser, url, "street"), _person(browser, url, "grid_worker")
+
+    _open_case(supervisor, url, "reported")
+    expect(supervisor.locator("#case-drawer")).to_contain_text("楼道垃圾<b>未清</b>")  # text
+    _do(supervisor, "register")
+    assert supervisor.locator("#act-dispatch select option").count() >= 2
+    supervisor.select_option("#case-assignee", value=_worker_option(supervisor, town.worker))
+    _do(supervisor, "dispatch")
+
+    _open_case(worker, url, "handling")
+    _do(worker, "accept")
+    _do(worker, "resolve", "已清运")
+    expect(worker.locator("#act-verify_pass")).to_have_count(0)  # never their own check
+
+    _open_case(supervisor, url, "resolved")
+    _do(supervisor, "verify_fail", "仍有垃圾")
+    _open_case(worker, url, "handling")
+    _do(worker, "accept")
+    _do(worker, "resolve", "已彻底清运")
+    assert _open_in_compound(store, compound) == opened  # still open
+    _open_case(supervisor, url, "resolved")
+    _do(supervisor, "verify_pass")
+    expect(supervisor.locator("#case-status")).to_have_text(t("status.closed", "zh"))
+    timeline = supervisor.locator("#case-timeline li")
+    expect(timeline).to_have_count(8)
+    expect(timeline.nth(4)).to_contain_text("仍有垃圾")
+    assert _open_in_compound(store, compound) == opened - 1
+
+
+def _worker_option(page: Page, person: str) -> str:
+    values = page.locator("#case-assignee option").evaluate_all("os => os.map(o => o.value)")
+    return next(v for v in values if v.endswith(f"|{person}"))
+
+
+def test_a_stale_form_says_who_changed_the_case(browser: Browser, desk) -> None:
+    store, url = desk
+    copied = store.case_record(CASE).iloc[0][["category", "lon", "lat", "description"]]
+    new = {"id": "WQ-2", **copied, "status": "reported", "reported_at": pd.Timestamp.now(tz="UTC")}
+    store.add_cases(pd.DataFrame([new]))
+    first, second = _person(browser, url, "street"), _person(browser, url, "city")
+    for page in (first, second):
+        page.goto(f"{url}/cases?tab=reported&case=WQ-2")
+        expect(page.locator("#act-register")).to_be_visible()
+    first.locator("#act-register button").click()
+    expect(first.locator("#cases-done")).to_be_visible()
+    second.locator("#act-register button").click()
+    expect(second.locator("#cases-problem")).to_contain_text("changed by 测试street at")
+    assert [e.action for e in store.case_events("WQ-2")] == ["register"]
+
+
+def test_a_case_outside_ones_area_is_not_shown(browser: Browser, desk, town: Town) -> None:
+    _, url = desk
+    page = _person(browser, url, "property")  # the case lies in no compound of theirs, or not
+    page.goto(f"{url}/cases?case=NO-SUCH-CASE")
+    expect(page.locator("#cases-problem")).to_have_text(t("cases.problem.no_case", "zh"))
+    expect(page.locator("#case-drawer")).to_have_count(0)
