@@ -1,8 +1,9 @@
-"""Two `gridboard serve` processes on one PostGIS store and one Redis: a write shows on both
-walls within one refresh."""
+"""Two `gridboard serve` processes on one PostGIS store and one Redis: a write — from outside,
+and through server A's work queue — shows on both walls within one refresh."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -14,13 +15,14 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, expect
 
-from dashboard.passwords import token_digest
+from dashboard.passwords import hash_password, token_digest
 from geodata import transfer
-from geodata.accounts import Display
+from geodata.accounts import Display, Grant, User
 from geodata.backends import open_store
 from geodata.model import Level
 from tests import procutil, storekit
 from tests import tiny_city as tc
+from tests.accounts_city import PASSWORD
 from tests.browser.pageutil import just_before_now
 from tests.browser.test_wall import TOKEN, open_wall
 from tests.test_redis_cache import REDIS_URL
@@ -41,6 +43,8 @@ def shared(street_store_path: Path, pg_url: str) -> Iterator[str]:
             target.add_display(
                 Display("双机大屏", None, dt.datetime.now(dt.UTC)), token_digest(TOKEN)
             )
+            desk = User("desk", "值班员", (Grant("city"),), hash_password(PASSWORD))
+            target.add_user(dataclasses.replace(desk, must_change=False))
         yield url
 
 
@@ -85,5 +89,23 @@ def test_a_write_shows_on_both_servers_walls_within_one_refresh(
     for page, tile in zip(pages, tiles, strict=True):
         expect(tile).to_have_text(f"{counts[0] + 1:,}", timeout=6_000)  # refresh=2 s
         expect(page.locator("#wall-feed li").first).to_have_attribute("data-case", "TWO-1")
+    opened = [page.locator("[data-kpi='open_cases'] .gb-wall-kpi-value") for page in pages]
+    before = [int(tile.inner_text().replace(",", "")) for tile in opened]
+    _reject_through(browser, servers[0], "TWO-1")  # a write through server A's own page
+    for tile, count in zip(opened, before, strict=True):
+        expect(tile).to_have_text(f"{count - 1:,}", timeout=6_000)
     for page in pages:
         page.close()
+
+
+def _reject_through(browser: Browser, base: str, case: str) -> None:
+    """Sign in on `base` and reject `case` from its work queue (不予立案)."""
+    page = browser.new_context().new_page()
+    page.goto(f"{base}/cases?tab=reported&case={case}")
+    page.fill("#username", "desk")
+    page.fill("#password", PASSWORD)
+    page.click("#login-submit")
+    page.locator("#act-reject textarea[name=note]").fill("重复上报")
+    page.locator("#act-reject button").click()
+    expect(page.locator("#cases-done")).to_be_visible()
+    page.context.close()
