@@ -10,6 +10,7 @@ from geodata.model import LOCAL_TZ
 from . import (
     access_bench,
     areas_bench,
+    casework_bench,
     import_bench,
     map_bench,
     mask_bench,
@@ -29,6 +30,7 @@ SUITES = (
     mask_bench,
     import_bench,
     areas_bench,
+    casework_bench,
     pg_bench,
 )
 

@@ -26,14 +26,16 @@ _WORK = (
 )
 _QUEUE_FROM = "cases c LEFT JOIN case_work w ON w.case_id = c.id"
 _QUEUE_WORK = "w.version, w.assignee_org, w.extension_asked, w.reworks"
-_OPEN = "c.status NOT IN ('closed', 'rejected')"
+# Every tab lists open cases; said by the times, so that the backlog index (closed_at,
+# rejected_at, …) finds them without reading the closed ones.
+_OPEN = "c.closed_at IS NULL AND c.rejected_at IS NULL"
 _TAB_SQL = {
     "reported": "c.status = 'reported'",
     "registered": "c.status = 'registered'",
     "handling": "c.status IN ('dispatched', 'in_progress')",
     "resolved": "c.status = 'resolved'",
-    "overdue": f"{_OPEN} AND c.due_at < ?",
-    "extension": f"{_OPEN} AND w.extension_asked IS NOT NULL",
+    "overdue": "c.due_at < :at",
+    "extension": "w.extension_asked IS NOT NULL",
 }
 _CASE = f"status, category, assignee_id, {', '.join(CASE_TIME_COLUMNS)}, {', '.join(AREA_COLUMNS)}"
 
@@ -85,7 +87,10 @@ class CaseWork(Connection):
         offset: int = 0,
         limit: int = 100,
     ) -> tuple[pd.DataFrame, int]:
-        conds, params = self._queue_filters(codes, tab, at, narrowed or QueueFilter())
+        if tab not in QUEUE_TABS:
+            raise ValueError(f"no work queue tab {tab!r} (tabs: {', '.join(QUEUE_TABS)})")
+        conds, params = self._queue_filters(codes, at, narrowed or QueueFilter())
+        conds += f" AND {_TAB_SQL[tab]}"
         con = self._connect()
         total = con.execute(f"SELECT COUNT(*) FROM {_QUEUE_FROM} {conds}", params).fetchone()[0]
         sql = (
@@ -93,7 +98,7 @@ class CaseWork(Connection):
             f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {max(0, int(limit))}"
             f" OFFSET {max(0, int(offset))}"
         )
-        frame = self._frame(sql, params).drop(columns="fid")
+        frame = self._named(sql, params).drop(columns="fid")
         for col in CASE_TIME_COLUMNS:
             frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
         frame["version"] = frame["version"].fillna(0).astype(int)
@@ -101,33 +106,32 @@ class CaseWork(Connection):
         return frame, int(total)
 
     def queue_counts(self, codes: str | Sequence[str] | None, at: dt.datetime) -> dict[str, int]:
-        con = self._connect()
-        out = {}
-        for tab in QUEUE_TABS:
-            conds, params = self._queue_filters(codes, tab, at, QueueFilter())
-            out[tab] = con.execute(
-                f"SELECT COUNT(*) FROM {_QUEUE_FROM} {conds}", params
-            ).fetchone()[0]
-        return out
+        conds, params = self._queue_filters(codes, at, QueueFilter())
+        sums = ", ".join(f"SUM(CASE WHEN {_TAB_SQL[tab]} THEN 1 ELSE 0 END)" for tab in QUEUE_TABS)
+        row = self._connect().execute(f"SELECT {sums} FROM {_QUEUE_FROM} {conds}", params)
+        return {tab: int(n or 0) for tab, n in zip(QUEUE_TABS, row.fetchone(), strict=True)}
 
     def _queue_filters(
-        self, codes: str | Sequence[str] | None, tab: str, at: dt.datetime, narrowed: QueueFilter
-    ) -> tuple[str, list]:
-        if tab not in QUEUE_TABS:
-            raise ValueError(f"no work queue tab {tab!r} (tabs: {', '.join(QUEUE_TABS)})")
-        where, params = self._record_filters(codes, None, narrowed.category, "reported_at")
-        conds = [where.removeprefix("WHERE ")] if where else []
-        conds.append(_TAB_SQL[tab])
-        if tab == "overdue":
-            params.append(utc_text(at))
+        self, codes: str | Sequence[str] | None, at: dt.datetime, narrowed: QueueFilter
+    ) -> tuple[str, dict]:
+        """The open cases of the scope as narrowed: WHERE and its named parameters."""
+        where, listed = self._record_filters(codes, None, narrowed.category, "reported_at")
+        conds = [_OPEN]
+        params: dict = {"at": utc_text(at)}
+        if where:  # the scope's `?` marks become names
+            text = where.removeprefix("WHERE ")
+            for n, value in enumerate(listed):
+                text = text.replace("?", f":p{n}", 1)
+                params[f"p{n}"] = value
+            conds.append(text)
         for column, value in (
             ("community_code", narrowed.community),
             ("source", narrowed.source),
             ("assignee_id", narrowed.assignee),
         ):
             if value:
-                conds.append(f"c.{column} = ?")
-                params.append(value)
+                conds.append(f"c.{column} = :{column}")
+                params[column] = value
         return "WHERE " + " AND ".join(conds), params
 
     def case_record(self, case_id: str) -> pd.DataFrame:
