@@ -31,6 +31,7 @@ PUBLIC_PATHS = frozenset({"/login", "/login/style.css", "/logout", "/healthz"})
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 # Dash's own requests (layout, dependencies, callbacks): any signed-in principal.
 INTERNAL_PREFIXES = ("/_dash-", "/_reload-hash")
+OPEN311_PREFIX = "/open311/"
 # Pages a user who must change a one-time password may still open.
 PASSWORD_PATHS = frozenset({"/password"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -246,6 +247,8 @@ def _gate() -> Response | None:
     path = request.path
     if path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES):
         return None
+    if path.startswith(OPEN311_PREFIX):  # no session: its GETs say nothing personal, a POST
+        return None  # needs an API key (dashboard/open311api.py)
     if path == "/wall" and "token" in request.args:
         return signin.display_sign_in(request.args["token"])
     signed = resume(context.store(), request.cookies.get(COOKIE), context.settings().idle())

@@ -293,6 +293,7 @@ _SOURCES = {
     CaseSource.PROPERTY: ("物业上报", "Property company"),
     CaseSource.MINI_PROGRAM: ("小程序随手拍", "Mini-program photo"),
     CaseSource.PATROL: ("城管巡查", "Urban-management patrol"),
+    CaseSource.OPEN311: ("Open311 接口", "Open311"),
 }
 
 

@@ -208,6 +208,23 @@ class AccountStore(abc.ABC):
     def revoke_display(self, name: str) -> None:
         """Revoke a display's token and end its sessions; AccountError if unknown."""
 
+    # --- API keys of the Open311 door ------------------------------------------------------
+    @abc.abstractmethod
+    def add_api_key(self, name: str, key_hash: str, at: dt.datetime) -> None:
+        """Add a key (only its hash); AccountError if the name exists."""
+
+    @abc.abstractmethod
+    def api_key_name(self, key_hash: str) -> str | None:
+        """The name of the key, not revoked, that hashes to `key_hash`, or None."""
+
+    @abc.abstractmethod
+    def api_keys(self) -> list[tuple[str, str, bool]]:
+        """Every key: (name, created at, revoked), by name."""
+
+    @abc.abstractmethod
+    def revoke_api_key(self, name: str) -> None:
+        """Revoke a key; AccountError if unknown."""
+
     # --- what an account links to ---------------------------------------------------------
     @abc.abstractmethod
     def person(self, person_id: str) -> dict | None:

@@ -84,6 +84,7 @@ class CaseSource(StrEnum):
     PROPERTY = "property"  # 物业上报
     MINI_PROGRAM = "mini_program"  # 小程序随手拍
     PATROL = "patrol"  # 城管巡查
+    OPEN311 = "open311"  # GeoReport v2 (12345 hotline, residents' app) through the Open311 door
 
 
 class Responsible(StrEnum):

@@ -67,7 +67,7 @@ SOURCE_NAMES: dict[str, str] = {
     "走访": "door_visit", "入户走访": "door_visit", "幸福来敲门": "door_visit",
     "幸福来敲门走访": "door_visit", "物业": "property", "物业上报": "property",
     "小程序": "mini_program", "随手拍": "mini_program", "小程序随手拍": "mini_program",
-    "巡查": "patrol", "城管巡查": "patrol",
+    "巡查": "patrol", "城管巡查": "patrol", "open311": "open311", "Open311接口": "open311",
 }  # fmt: skip
 ROLE_NAMES: dict[str, str] = {
     "社区党委书记": "secretary", "书记": "secretary", "党委书记": "secretary",

@@ -385,6 +385,23 @@ class Store(AccountStore):
         """How many cases each QUEUE_TABS tab holds for the areas `codes`."""
 
     @abc.abstractmethod
+    def service_requests(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        status: str | None = None,
+        category: str | None = None,
+        ids: Sequence[str] = (),
+        limit: int = 1000,
+    ) -> pd.DataFrame:
+        """Cases reported in [start, end), newest first, for the Open311 door: status "open"
+        or "closed" (closed or rejected), one category, these ids; at most `limit`."""
+
+    @abc.abstractmethod
+    def locate(self, lon: float, lat: float) -> dict[str, str] | None:
+        """The areas a point lies in (street_code … grid_code), or None outside every cell."""
+
+    @abc.abstractmethod
     def case_record(self, case_id: str) -> pd.DataFrame:
         """One case's row (all columns, times parsed, area codes); empty when there is none."""
 

@@ -30,7 +30,7 @@ from .store import Store, StoreError
 # data_id and revision, and a copy that goes its own way must never share a key with its source.
 OWN_META = ("schema_version", "revision", rollup_store.READY, "data_id")
 # What a store holds, in the order it is copied (parents before what points at them).
-TABLES = ("gridboard_meta", *SETTING_TABLES, *DATA_TABLES, *ACCOUNT_TABLES)
+TABLES = ("gridboard_meta", *SETTING_TABLES, *DATA_TABLES, *ACCOUNT_TABLES, "api_keys")
 # The digest leaves out what is derived (rollups) or passing (sessions).
 DIGESTED = tuple(t for t in TABLES if t != "sessions")
 

@@ -100,7 +100,7 @@ def downgrade_to_v2(factory: StoreFactory) -> None:
     """Turn a store back into a schema-version-2 one, as gridboard before the category
     catalogue made it: categories with a limit in calendar hours, no working days, no case
     machine tables."""
-    for table in ("work_days", "case_work", "case_events"):
+    for table in ("work_days", "case_work", "case_events", "api_keys"):
         factory.raw(f"DROP TABLE {table}")
         if factory.kind == "gpkg":
             factory.raw("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))

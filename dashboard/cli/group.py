@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from dashboard.cli.apikey import apikey_group
 from dashboard.cli.catalogue import categories_group, worktime_group
 from dashboard.cli.demo import demo, info
 from dashboard.cli.export import export
@@ -38,6 +39,7 @@ for command in (
     audit_group,
     categories_group,
     worktime_group,
+    apikey_group,
 ):
     cli.add_command(command)
 

@@ -77,7 +77,7 @@ _BY_KIND = {
     "construction": (0.7, 1.0, 1.6),
     "emergency": (1.5, 1.0, 0.8),
 }
-_SOURCES = tuple(CaseSource)
+_SOURCES = tuple(s for s in CaseSource if s is not CaseSource.OPEN311)  # none come by it
 # where cases come from, in _SOURCES order: hotline, grid worker, door visit, property,
 # mini program, patrol; keyed by category code, or by "is a community category"
 _SOURCE_MIX = {

@@ -44,12 +44,13 @@ def v3_statements(text: str, real: str = "REAL") -> tuple[str, ...]:
     )
 
 
-V3_TABLES = ("work_days", "case_work", "case_events")
+V3_TABLES = ("work_days", "case_work", "case_events", "api_keys")
 
 
 def v3_tables(text: str, real: str = "REAL") -> tuple[str, ...]:
     """The tables schema version 3 adds: a city's own working days; the case machine's —
-    each case's place in it, and every transition (a case never acted on here has neither)."""
+    each case's place in it, and every transition (a case never acted on here has neither);
+    the Open311 door's API keys (hashes only)."""
     return (
         f"CREATE TABLE IF NOT EXISTS work_days (day {text} PRIMARY KEY,"
         f" working INTEGER NOT NULL, note {text} NOT NULL DEFAULT '')",
@@ -62,6 +63,9 @@ def v3_tables(text: str, real: str = "REAL") -> tuple[str, ...]:
         f" version INTEGER NOT NULL, at {text} NOT NULL, actor {text} NOT NULL,"
         f" action {text} NOT NULL, from_status {text} NOT NULL, to_status {text} NOT NULL,"
         f" note {text} NOT NULL DEFAULT '', PRIMARY KEY (case_id, version))",
+        f"CREATE TABLE IF NOT EXISTS api_keys (name {text} PRIMARY KEY,"
+        f" key_hash {text} NOT NULL UNIQUE, created_at {text} NOT NULL,"
+        " revoked INTEGER NOT NULL DEFAULT 0)",
     )
 
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from ..store import Store
 from .accounts import Accounts
+from .apikeys import ApiKeys
 from .catalogue import CatalogueStore
 from .metrics import Metrics
 from .work import CaseWork
 from .writes import Writes
 
 
-class GeoPackageStore(Accounts, CatalogueStore, CaseWork, Metrics, Writes, Store):
+class GeoPackageStore(Accounts, ApiKeys, CatalogueStore, CaseWork, Metrics, Writes, Store):
     """A Store in one GeoPackage file (SQLite; QGIS opens it); safe to share between threads."""
 
     def __init__(self, path: Path, *, create: bool = False, readonly: bool = False) -> None:

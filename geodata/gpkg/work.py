@@ -134,6 +134,42 @@ class CaseWork(Connection):
                 params[column] = value
         return "WHERE " + " AND ".join(conds), params
 
+    def service_requests(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        status: str | None = None,
+        category: str | None = None,
+        ids: Sequence[str] = (),
+        limit: int = 1000,
+    ) -> pd.DataFrame:
+        conds = ["c.reported_at >= ?", "c.reported_at < ?"]
+        params: list = [utc_text(start), utc_text(end)]
+        if status == "open":
+            conds.append(_OPEN)
+        elif status == "closed":
+            conds.append(f"NOT ({_OPEN})")
+        if category:
+            conds.append("c.category = ?")
+            params.append(category)
+        if ids:
+            conds.append(f"c.id IN ({', '.join('?' * len(ids))})")
+            params += list(ids)
+        sql = (
+            f"SELECT c.* FROM cases c WHERE {' AND '.join(conds)}"
+            f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {max(0, int(limit))}"
+        )
+        frame = self._frame(sql, params).drop(columns="fid")
+        for col in CASE_TIME_COLUMNS:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        return frame
+
+    def locate(self, lon: float, lat: float) -> dict[str, str] | None:
+        found = self._get_locator().locate(np.array([lon]), np.array([lat])).iloc[0]
+        if pd.isna(found["grid_code"]):
+            return None
+        return {k: str(v) for k, v in found.items() if pd.notna(v)}
+
     def case_record(self, case_id: str) -> pd.DataFrame:
         frame = self._frame("SELECT * FROM cases WHERE id = ?", [case_id]).drop(columns="fid")
         for col in CASE_TIME_COLUMNS:

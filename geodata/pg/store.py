@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..gpkg.accounts import Accounts
+from ..gpkg.apikeys import ApiKeys
 from ..gpkg.catalogue import CatalogueStore
 from ..gpkg.metrics import Metrics
 from ..gpkg.work import CaseWork
@@ -11,7 +12,9 @@ from ..store import Store
 from .connection import PgConnection
 
 
-class PostGISStore(PgConnection, Accounts, CatalogueStore, CaseWork, Metrics, Writes, Store):
+class PostGISStore(
+    PgConnection, Accounts, ApiKeys, CatalogueStore, CaseWork, Metrics, Writes, Store
+):
     """A Store in a PostGIS database (several app processes may share it); the reads, writes
     and rollups are the GeoPackage store's SQL, run through PgConnection."""
 
