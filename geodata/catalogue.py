@@ -14,22 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .model import Category, LimitUnit, Responsible
+from .model import CATEGORY_FIELDS, Category, LimitUnit, Responsible, category_values
 from .tabular import ImportProblems, Problem, TabularError, read_table
 
-COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "major",
-    "minor",
-    "responsible",
-    "department",
-    "time_limit",
-    "time_unit",
-    "register_rule",
-    "close_rule",
-)
+COLUMNS = CATEGORY_FIELDS
 REQUIRED = ("code", "name_zh", "major", "time_limit", "time_unit")
 HEADERS = {
     "code": ("编码", "代码", "类别编码"),
@@ -117,20 +105,11 @@ def _new_code(text: str) -> str:
 
 
 def _row(c: Category) -> list:
-    limit = int(c.time_limit) if float(c.time_limit).is_integer() else c.time_limit
-    return [
-        c.code,
-        c.name_zh,
-        c.name_en,
-        c.major,
-        c.minor,
-        c.responsible.value,
-        c.department,
-        limit,
-        c.time_unit.value,
-        c.register_rule,
-        c.close_rule,
-    ]
+    """A category as a file's row: a whole limit written without ".0"."""
+    row = dict(zip(COLUMNS, category_values(c), strict=True))
+    limit = float(row["time_limit"])
+    row["time_limit"] = int(limit) if limit.is_integer() else limit
+    return list(row.values())
 
 
 def _key(text: object) -> str:

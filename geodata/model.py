@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -166,6 +166,14 @@ CATEGORIES: tuple[Category, ...] = (
     ),
 )
 CATEGORY_BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
+# The catalogue's fields in order: its table's columns and its files' headers.
+CATEGORY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Category))
+
+
+def category_values(category: Category) -> tuple:
+    """A category's values in CATEGORY_FIELDS order, its choices as their codes."""
+    values = (getattr(category, name) for name in CATEGORY_FIELDS)
+    return tuple(v.value if isinstance(v, StrEnum) else v for v in values)
 
 
 def due_time(category: str, dispatched_at: dt.datetime) -> dt.datetime:

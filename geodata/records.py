@@ -65,6 +65,13 @@ def aware_times(values: pd.Series, table: str, column: str) -> pd.Series:
     return parsed.dt.tz_convert("UTC")
 
 
+def case_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cases read from the store with their time columns as aware UTC times (in place)."""
+    for col in (*TIMESTAMP_FIELDS, "due_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+    return frame
+
+
 def utc_text_column(times: pd.Series) -> np.ndarray:
     """Aware times as the store's DATETIME text (None for NaT)."""
     if times.isna().all():

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from geodata.model import LOCAL_TZ, Category
+from geodata.model import LOCAL_TZ, TIMESTAMP_FIELDS, Category
 from layers.mask import mask_text
 
 MAX_RANGE = dt.timedelta(days=90)  # the spec's default window and the longest one asked
@@ -88,7 +88,7 @@ def request_rows(cases: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str
     out = []
     for case in cases.to_dict("records"):
         final = case["status"] in FINAL
-        updated = [case[c] for c in _TIMES if pd.notna(case[c])]
+        updated = [case[c] for c in TIMESTAMP_FIELDS if pd.notna(case[c])]
         out.append(
             {
                 "service_request_id": case["id"],
@@ -140,18 +140,6 @@ def posted(form: Mapping[str, str], codes: Iterable[str], now: dt.datetime) -> d
         "reporter_name": name,
         "reporter_phone": fields["phone"] or None,
     }
-
-
-_TIMES = (
-    "reported_at",
-    "registered_at",
-    "dispatched_at",
-    "in_progress_at",
-    "resolved_at",
-    "verified_at",
-    "closed_at",
-    "rejected_at",
-)
 
 
 def _coordinate(form: Mapping[str, str], key: str, limit: float) -> float:

@@ -13,6 +13,7 @@ import psycopg
 
 from geodata import transfer
 from geodata.backends import open_store
+from geodata.model import CATEGORY_FIELDS
 from geodata.pg.sql import translate
 from geodata.store import Store
 from tests import pgserver
@@ -113,12 +114,7 @@ def downgrade_to_v2(factory: StoreFactory) -> None:
     factory.raw("UPDATE gridboard_meta SET value = '2' WHERE key = 'schema_version'")
 
 
-CATALOGUE_ADDED = (
-    "minor",
-    "responsible",
-    "department",
-    "time_limit",
-    "time_unit",
-    "register_rule",
-    "close_rule",
+# What version 3 added to the categories (the rest were there: code, names, class).
+CATALOGUE_ADDED = tuple(
+    c for c in CATEGORY_FIELDS if c not in ("code", "name_zh", "name_en", "major")
 )

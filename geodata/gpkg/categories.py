@@ -5,21 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import Category, LimitUnit, Responsible
+from ..model import CATEGORY_FIELDS, Category, LimitUnit, Responsible, category_values
 
-COLUMNS = (
-    "code",
-    "name_zh",
-    "name_en",
-    "major",
-    "minor",
-    "responsible",
-    "department",
-    "time_limit",
-    "time_unit",
-    "register_rule",
-    "close_rule",
-)
+COLUMNS = CATEGORY_FIELDS
 WORK_HOURS_KEY = "work_hours"  # gridboard_meta: the daily working hours (WorkHours.text)
 CATALOGUE_SINCE = 3  # the schema version that brought the catalogue's columns
 
@@ -76,20 +64,10 @@ UPSERT = (
 
 
 def category_row(c: Category) -> tuple:
-    """A category as the catalogue's row (COLUMNS)."""
-    return (
-        c.code,
-        c.name_zh,
-        c.name_en,
-        c.major,
-        c.minor,
-        c.responsible.value,
-        c.department,
-        float(c.time_limit),
-        c.time_unit.value,
-        c.register_rule,
-        c.close_rule,
-    )
+    """A category as the catalogue's row (COLUMNS); the limit as a float, as stored."""
+    row = category_values(c)
+    at = COLUMNS.index("time_limit")
+    return (*row[:at], float(row[at]), *row[at + 1 :])
 
 
 def category_from_row(row: Sequence) -> Category:

@@ -167,9 +167,7 @@ class Reads(Connection):
             f"SELECT * FROM cases {conds} ORDER BY {', '.join(order)}"
             f" LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
         )
-        df = self._frame(sql, params).drop(columns="fid")
-        for col in CASE_TIME_COLUMNS:
-            df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+        df = records.case_times(self._frame(sql, params).drop(columns="fid"))
         return df, int(total[0])
 
     def _record_filters(

@@ -13,7 +13,7 @@ import pandas as pd
 from .. import rollups
 from ..casework import Actor, CaseState, Event, Request, apply
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
-from ..records import utc_text
+from ..records import case_times, utc_text
 from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from . import rollups as rollup_store
 from .accounts import append_audit, parse_time
@@ -99,8 +99,7 @@ class CaseWork(Connection):
             f" OFFSET {max(0, int(offset))}"
         )
         frame = self._named(sql, params).drop(columns="fid")
-        for col in CASE_TIME_COLUMNS:
-            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        case_times(frame)
         frame["version"] = frame["version"].fillna(0).astype(int)
         frame["reworks"] = frame["reworks"].fillna(0).astype(int)
         return frame, int(total)
@@ -160,8 +159,7 @@ class CaseWork(Connection):
             f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {max(0, int(limit))}"
         )
         frame = self._frame(sql, params).drop(columns="fid")
-        for col in CASE_TIME_COLUMNS:
-            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        case_times(frame)
         return frame
 
     def locate(self, lon: float, lat: float) -> dict[str, str] | None:
@@ -172,8 +170,7 @@ class CaseWork(Connection):
 
     def case_record(self, case_id: str) -> pd.DataFrame:
         frame = self._frame("SELECT * FROM cases WHERE id = ?", [case_id]).drop(columns="fid")
-        for col in CASE_TIME_COLUMNS:
-            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        case_times(frame)
         return frame
 
     def case_state(self, case_id: str) -> CaseState:
