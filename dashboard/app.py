@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geodata.store import Store
 
-from . import auditpage, casepage, context, gate, geometry, health, open311api, signin
+from . import auditpage, casepage, catalogpage, context, gate, geometry, health, open311api, signin
 from .cache import AppCache
 from .settings import Settings
 
@@ -145,6 +145,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     signin.install(server, settings.login_attempts_per_minute, settings.redis_url)
     auditpage.install(server)
     casepage.install(server)
+    catalogpage.install(server)
     open311api.install(server)
     geometry.install(server)
     health.install(server)

@@ -309,7 +309,8 @@ def _check_page(principal: Principal, path: str) -> Response | None:
         return None  # Dash answers unknown pages with its own "not found"
     if not principal.may_open(page):
         return refuse(principal, Target("page", page), "refused.page")
-    if page in ("/audit", "/cases"):  # no area in the query; /cases cuts to the scope itself
+    if page in ("/audit", "/cases", "/admin/categories"):  # no area in these queries; /cases
+        # cuts to the scope itself
         return None
     bad = refused_target(principal, query_targets(request.args.items(multi=True)))
     return refuse(principal, bad) if bad else None

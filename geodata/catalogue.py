@@ -9,7 +9,7 @@ department / 部门 (with the department's name).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -75,6 +75,13 @@ def read_catalogue(path: Path) -> list[Category]:
         found = sorted(problems, key=lambda p: p.row)
         raise ImportProblems(Path(path), found, len(table), hint="fix them and import again")
     return out
+
+
+def category_from_values(values: Mapping[str, str]) -> tuple[Category | None, list[Problem]]:
+    """One category from a form's values (the file's column names); None and what is wrong
+    when anything is."""
+    problems: list[Problem] = []
+    return _category(0, pd.Series(dict(values), dtype=object), problems), problems
 
 
 def write_catalogue(path: Path, categories: Iterable[Category]) -> None:

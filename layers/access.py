@@ -19,6 +19,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/routes": frozenset({"city", "street", "community", "grid_worker"}),
     "/wall": frozenset({"city", "street", "display"}),
     "/audit": frozenset({"admin"}),
+    "/admin/categories": frozenset({"admin"}),
     "/cases": frozenset({"city", "street", "community", "property", "grid_worker"}),
 }
 # Roles whose job needs residents' names and phone numbers, within their scope.
