@@ -73,7 +73,13 @@ CASES_UI: dict[str, tuple[str, str]] = {
     "action.ask_extension": ("申请延期", "Ask for more time"),
     "action.grant_extension": ("批准延期", "Grant more time"),
     "action.refuse_extension": ("驳回延期", "Refuse more time"),
-    "action.merge": ("合并为重复诉求", "Merge as a duplicate"),
+    "action.merge": ("合并到此诉求", "Merge into this one"),
+    "action.close_with": ("随原诉求结案", "Closed with its original"),
+    "cases.duplicates": (
+        "可能重复：100米内同类、近14天的在办诉求",
+        "Possible duplicates: open, same category, within 100 m, last 14 days",
+    ),
+    "cases.merged": ("已合并到诉求 {original}，随其结案", "Merged into {original}; closes with it"),
     "catalogue.title": ("诉求类别目录（立案标准）", "Category catalogue"),
     "catalogue.note": (
         "时限从派遣起算；工作时、工作日按工作时间计（法定节假日与调休、本地设置）。已有诉求的时限不变。",

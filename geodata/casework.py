@@ -40,7 +40,8 @@ class Action(StrEnum):
     ASK_EXTENSION = "ask_extension"  # 申请延期
     GRANT_EXTENSION = "grant_extension"  # 批准延期
     REFUSE_EXTENSION = "refuse_extension"  # 驳回延期
-    MERGE = "merge"  # 合并: a duplicate closes with its original
+    MERGE = "merge"  # 合并: a duplicate waits for its original
+    CLOSE_WITH = "close_with"  # 随原诉求结案: taken by the store when the original closes
 
 
 DESK_ROLES = frozenset({"city", "street", "community"})  # register, reject, dispatch, verify
@@ -137,6 +138,10 @@ def _street(actor: Actor, state: CaseState) -> str | None:
     return None if actor.roles & EXTENSION_ROLES else "only a street supervisor may"
 
 
+def _with_original(actor: Actor, state: CaseState) -> str | None:
+    return None if state.merged_into is not None else "only a merged duplicate may"
+
+
 @dataclass(frozen=True)
 class _Rule:
     sources: frozenset[CaseStatus]
@@ -158,14 +163,18 @@ RULES: dict[Action, _Rule] = {
     Action.ASK_EXTENSION: _Rule(_OPEN_HANDLING, None, _assignee, needs_note=True),
     Action.GRANT_EXTENSION: _Rule(_OPEN_HANDLING, None, _street),
     Action.REFUSE_EXTENSION: _Rule(_OPEN_HANDLING, None, _street, needs_note=True),
-    Action.MERGE: _Rule(frozenset({S.REPORTED, S.REGISTERED}), S.CLOSED, _desk),
+    Action.MERGE: _Rule(frozenset({S.REPORTED, S.REGISTERED}), None, _desk),
+    Action.CLOSE_WITH: _Rule(frozenset({S.REPORTED, S.REGISTERED}), S.CLOSED, _with_original),
 }
+INTERNAL = frozenset({Action.CLOSE_WITH})  # never offered to a person
 
 
 # --- the machine ----------------------------------------------------------------------------
 def refusal(state: CaseState, request: Request, actor: Actor) -> str | None:
     """Why `actor` may not take `request` on a case in `state` now (None: they may)."""
     rule = RULES[request.action]
+    if state.merged_into is not None and request.action is not Action.CLOSE_WITH:
+        return f"merged into {state.merged_into}: it closes with that case"
     if state.status not in rule.sources:
         return f"a {state.status.value} case cannot be {_past(request.action)}"
     who = rule.who(actor, state)
@@ -206,10 +215,13 @@ def _extension_problem(state: CaseState, action: Action) -> str | None:
 
 def allowed(state: CaseState, actor: Actor) -> list[Action]:
     """The actions `actor` may take now (notes and assignees aside)."""
+    if state.merged_into is not None:
+        return []
     return [
         action
         for action, rule in RULES.items()
-        if state.status in rule.sources
+        if action not in INTERNAL
+        and state.status in rule.sources
         and rule.who(actor, state) is None
         and _extension_problem(state, action) is None
     ]
@@ -287,4 +299,5 @@ def _past(action: Action) -> str:
         Action.GRANT_EXTENSION: "given more time",
         Action.REFUSE_EXTENSION: "refused more time",
         Action.MERGE: "merged",
+        Action.CLOSE_WITH: "closed with an original",
     }[action]

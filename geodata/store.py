@@ -398,6 +398,11 @@ class Store(AccountStore):
         or "closed" (closed or rejected), one category, these ids; at most `limit`."""
 
     @abc.abstractmethod
+    def duplicates_near(self, case_id: str, metres: float = 100, days: int = 14) -> pd.DataFrame:
+        """Open cases of the case's category within `metres`, reported in the `days` before
+        it and not merged themselves: what the desk is offered to merge it into."""
+
+    @abc.abstractmethod
     def locate(self, lon: float, lat: float) -> dict[str, str] | None:
         """The areas a point lies in (street_code … grid_code), or None outside every cell."""
 

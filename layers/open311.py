@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from geodata.model import LOCAL_TZ, TIMESTAMP_FIELDS, Category
-from layers.mask import mask_text
+from layers.mask import mask_case_text
 
 MAX_RANGE = dt.timedelta(days=90)  # the spec's default window and the longest one asked
 MAX_REQUESTS = 1000
@@ -96,7 +96,11 @@ def request_rows(cases: pd.DataFrame, names: Mapping[str, str]) -> list[dict[str
                 "status_notes": case["status"],
                 "service_name": names.get(case["category"], case["category"]),
                 "service_code": case["category"],
-                "description": mask_text(str(case["description"] or "")),
+                "description": mask_case_text(
+                    _plain(case["description"]),
+                    _plain(case["reporter_name"]),
+                    _plain(case["reporter_phone"]),
+                ),
                 "agency_responsible": "",
                 "service_notice": "",
                 "requested_datetime": _iso(case["reported_at"]),
@@ -169,6 +173,10 @@ def _iso(moment: object) -> str | None:
     if moment is None or pd.isna(moment):
         return None
     return pd.Timestamp(moment).tz_convert(LOCAL_TZ).isoformat(timespec="seconds")
+
+
+def _plain(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _number(value: object) -> float | None:

@@ -138,3 +138,40 @@ def test_the_work_queue_lists_each_tab_in_scope(store):
     assert store.work_queue(None, "handling", at, narrowed)[1] == 0
     with pytest.raises(ValueError, match="no work queue tab 'later'"):
         store.work_queue(None, "later", at)
+
+
+def _near(case_id: str, category: str, metres_east: float, hours: float) -> dict:
+    """A case `metres_east` of N1, reported `hours` after it."""
+    lon, lat = tc.lonlat(100 + metres_east, 310)
+    at = NEW["reported_at"] + dt.timedelta(hours=hours)
+    return {**NEW, "id": case_id, "category": category, "lon": lon, "lat": lat, "reported_at": at}
+
+
+def test_a_duplicate_is_offered_merged_and_closes_with_its_original(store):
+    import pandas as pd
+
+    rows = [_near("N2", "sanitation", 30, 1), _near("N3", "noise", 30, 1)]
+    rows.append(_near("N4", "sanitation", 150, 1))  # too far
+    store.add_cases(pd.DataFrame(rows))
+    assert list(store.duplicates_near("N2")["id"]) == ["N1", "C1"]  # C1: 10 days old, open
+    with pytest.raises(ActionRefused, match="another case as the original"):
+        store.act("N2", Request(Action.MERGE, original="N2"), DESK, 0, T0)
+    state = store.act("N2", Request(Action.MERGE, original="N1"), DESK, 0, T0)
+    assert (state.status, state.merged_into) == (CaseStatus.REPORTED, "N1")
+    queue, _ = store.work_queue(None, "reported", T0 + dt.timedelta(days=1))
+    assert "N2" not in set(queue["id"]) and "N1" in set(queue["id"])
+    assert list(store.duplicates_near("N4")["id"]) == []  # N1 150 m away; N2 merged
+    hour = dt.timedelta(hours=1)
+    for actor, action, fields in (
+        (DESK, "register", {}),
+        (DESK, "dispatch", {"org_id": "ORG1", "person_id": "P1"}),
+        (WORKER, "accept", {}),
+        (WORKER, "resolve", {"note": "已清运"}),
+        (CHECKER, "verify_pass", {}),
+    ):
+        _do(store, actor, action, T0 + hour, **fields)
+    assert store.case_state("N2").status is CaseStatus.CLOSED
+    assert [e.action for e in store.case_events("N2")] == ["merge", "close_with"]
+    assert store.metrics(Level.GRID, WINDOW).equals(store.raw_metrics(Level.GRID, WINDOW))
+    with pytest.raises(ActionRefused, match="closed or merged itself"):
+        store.act("N4", Request(Action.MERGE, original="N1"), DESK, 0, T0)

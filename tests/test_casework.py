@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from geodata.casework import (
+    INTERNAL,
     Action,
     ActionRefused,
     Actor,
@@ -75,7 +76,7 @@ def test_random_actions_keep_every_case_legal_and_its_history_consistent(data):
         except ActionRefused:
             assert refusal(before, request, actor) is not None
             continue
-        assert request.action in allowed(before, actor)
+        assert request.action in allowed(before, actor) or request.action in INTERNAL
         if request.action in (Action.VERIFY_PASS, Action.VERIFY_FAIL):
             assert actor.login != before.resolved_by  # never their own work
         assert (step.from_status, step.to_status) == (before.status, state.status)
@@ -100,8 +101,10 @@ def _legal(state: CaseState) -> None:
         assert state.resolved_by is not None
     if state.extension_asked is not None:
         assert state.status in (S.DISPATCHED, S.IN_PROGRESS)
-    if not state.is_open:
+    if not state.is_open or state.merged_into is not None:  # a duplicate waits, untouched
         assert all(allowed(state, actor) == [] for actor in ACTORS.values())
+    if state.merged_into is not None:
+        assert state.status in (S.REPORTED, S.REGISTERED, S.CLOSED)
 
 
 def _walk(*steps: tuple[str, Request]) -> tuple[CaseState, list]:
@@ -164,3 +167,15 @@ def test_a_return_goes_back_to_dispatch_and_a_rejection_needs_a_reason():
         apply(CaseState(S.REPORTED), Request(Action.REJECT, note=" "), ACTORS["street"], T0)
     with pytest.raises(ActionRefused, match="a closed case cannot be dispatched"):
         apply(CaseState(S.CLOSED), full(Action.DISPATCH), ACTORS["street"], T0)
+
+
+def test_a_merged_duplicate_waits_for_its_original_and_closes_with_it():
+    merged, _ = apply(CaseState(S.REPORTED), full(Action.MERGE), ACTORS["street"], T0)
+    assert merged.status is S.REPORTED and merged.merged_into == "C0"
+    assert allowed(merged, ACTORS["street"]) == []
+    with pytest.raises(ActionRefused, match="merged into C0: it closes with that case"):
+        apply(merged, full(Action.REGISTER), ACTORS["street"], T0)
+    closed, event = apply(merged, Request(Action.CLOSE_WITH), ACTORS["street"], T0)
+    assert closed.status is S.CLOSED and event.action is Action.CLOSE_WITH
+    with pytest.raises(ActionRefused, match="only a merged duplicate may"):
+        apply(CaseState(S.REPORTED), Request(Action.CLOSE_WITH), ACTORS["street"], T0)

@@ -14,7 +14,7 @@ from geodata.casework import Action, ActionRefused, Actor, CaseState, Event, Req
 from geodata.model import LOCAL_TZ, StaffMember
 from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from layers.access import Principal
-from layers.mask import mask_name, mask_phone
+from layers.mask import mask_case_text, mask_name, mask_phone
 
 from .panel import reach_codes
 from .source import Source
@@ -41,6 +41,7 @@ class Drawer:
     actions: list[Action]
     assignees: list[dict[str, Any]] = field(default_factory=list)
     personal: bool = False
+    duplicates: list[dict[str, Any]] = field(default_factory=list)  # to merge into
 
 
 def scope_codes(who: Principal) -> list[str] | None:
@@ -60,6 +61,8 @@ def queue(src: Source, who: Principal, tab: str, narrowed: QueueFilter, at: dt.d
 
 
 def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
+    """Queue rows; descriptions masked, as in the map's case table (the drawer shows them
+    as stored to those who may see them)."""
     rows = []
     for case in frame.to_dict("records"):
         due = case["due_at"]
@@ -76,7 +79,7 @@ def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
                 "assignee": case["assignee_org"] or case["assignee_id"] or "",
                 "reworks": int(case["reworks"]),
                 "extension_asked": _hours(case["extension_asked"]),
-                "description": _short(case["description"]),
+                "description": _short(_text(case, False)),
             }
         )
     return rows
@@ -97,9 +100,27 @@ def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
     if not personal:
         shown["reporter_name"] = mask_name(case.get("reporter_name") or "")
         shown["reporter_phone"] = mask_phone(case.get("reporter_phone") or "")
+        shown["description"] = _text(case, False)
     actions = allowed(state, actor)
     assignees = _assignees(src, staff) if Action.DISPATCH in actions else []
-    return Drawer(shown, state, src.store.case_events(case_id), actions, assignees, personal)
+    near = _duplicates(src, who, case_id, personal) if Action.MERGE in actions else []
+    events = src.store.case_events(case_id)
+    return Drawer(shown, state, events, actions, assignees, personal, near)
+
+
+def _duplicates(src: Source, who: Principal, case_id: str, personal: bool) -> list[dict]:
+    """Cases this one may repeat (same category, 100 m, 14 days), in `who`'s scope."""
+    near = src.store.duplicates_near(case_id)
+    near = near[who.sees.rows_inside(near)] if len(near) else near
+    return [
+        {
+            "id": c["id"],
+            "reported": _local(c["reported_at"]),
+            "status": c["status"],
+            "description": _short(_text(c, personal)),
+        }
+        for c in near.to_dict("records")
+    ]
 
 
 def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> str | None:
@@ -117,6 +138,7 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
             org_id=org or None,
             person_id=person or None,
             hours=float(form["hours"]) if form.get("hours") else None,
+            original=(form.get("original") or "").strip()[:64] or None,
         )
         version = int(form.get("version", ""))
     except ValueError:
@@ -206,6 +228,18 @@ def _hours(value: object) -> str:
     return "" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
-def _short(text: object, limit: int = 60) -> str:
-    text = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+def _text(case: Mapping[str, Any], personal: bool) -> str:
+    """A case's description as stored, or with residents' data masked (its reporter, and
+    names, phones, ids … mask_case_text finds)."""
+    text, name, phone = (
+        _plain(case.get(k)) for k in ("description", "reporter_name", "reporter_phone")
+    )
+    return text if personal else mask_case_text(text, name, phone)
+
+
+def _plain(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"

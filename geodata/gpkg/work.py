@@ -4,6 +4,7 @@ the case's new times, the rollups and an audit entry; both backends."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import rollups
-from ..casework import Actor, CaseState, Event, Request, apply
+from ..casework import Action, ActionRefused, Actor, CaseState, Event, Request, apply
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
 from ..records import case_times, utc_text
 from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
@@ -57,15 +58,11 @@ class CaseWork(Connection):
         allow (ActionRefused). All or nothing; returns the case's new state."""
         try:
             with self._transaction() as con:
-                row = self._case_row(con, case_id)
-                state = _state(
-                    row,
-                    con.execute(
-                        f"SELECT {_WORK} FROM case_work WHERE case_id = ?", (case_id,)
-                    ).fetchone(),
-                )
+                row, state = self._read_state(con, case_id)
                 if state.version != version:
                     raise StaleCase(self._changed_by(con, case_id))
+                if request.action is Action.MERGE:
+                    self._check_original(con, case_id, request.original)
                 new, event = apply(state, request, actor, at, self._due_after(row), self._extend)
                 self._write(con, case_id, row, new, event)
                 append_audit(
@@ -74,6 +71,8 @@ class CaseWork(Connection):
                     at,
                     (actor.login, address, f"case.{event.action}", case_id, "ok"),
                 )
+                if new.status is CaseStatus.CLOSED:
+                    self._close_duplicates(con, case_id, actor, at, address)
         except self._errors as exc:
             raise StoreError(f"{self.path}: case {case_id} not changed ({exc})") from exc
         return new
@@ -115,7 +114,7 @@ class CaseWork(Connection):
     ) -> tuple[str, dict]:
         """The open cases of the scope as narrowed: WHERE and its named parameters."""
         where, listed = self._record_filters(codes, None, narrowed.category, "reported_at")
-        conds = [_OPEN]
+        conds = [_OPEN, "w.merged_into IS NULL"]  # a duplicate waits for its original
         params: dict = {"at": utc_text(at)}
         if where:  # the scope's `?` marks become names
             text = where.removeprefix("WHERE ")
@@ -192,7 +191,58 @@ class CaseWork(Connection):
             for a, who, at, f, t, v, note in rows
         ]
 
+    def duplicates_near(self, case_id: str, metres: float = 100, days: int = 14) -> pd.DataFrame:
+        """Open cases of the same category within `metres` of the case, reported in the
+        `days` before it, not merged themselves: what a desk is offered to merge it into."""
+        case = self.case_record(case_id)
+        if case.empty:
+            return case
+        me = case.iloc[0]
+        lat_span = metres / 111_320
+        lon_span = lat_span / max(math.cos(math.radians(me["lat"])), 0.01)
+        since = utc_text(me["reported_at"] - dt.timedelta(days=days))
+        sql = (
+            f"SELECT c.* FROM {_QUEUE_FROM} WHERE {_OPEN} AND w.merged_into IS NULL"
+            " AND c.category = ? AND c.id <> ? AND c.reported_at >= ? AND c.lon BETWEEN ? AND ?"
+            " AND c.lat BETWEEN ? AND ? ORDER BY c.reported_at DESC LIMIT 50"
+        )
+        params = [me["category"], case_id, since, me["lon"] - lon_span, me["lon"] + lon_span]
+        params += [me["lat"] - lat_span, me["lat"] + lat_span]
+        near = case_times(self._frame(sql, params).drop(columns="fid"))
+        far = _metres(near["lon"], near["lat"], me["lon"], me["lat"]) > metres
+        return near[~far].reset_index(drop=True)
+
     # --- helpers -----------------------------------------------------------------------
+    def _read_state(self, con: Any, case_id: str) -> tuple[dict, CaseState]:
+        row = self._case_row(con, case_id)
+        work = con.execute(f"SELECT {_WORK} FROM case_work WHERE case_id = ?", (case_id,))
+        return row, _state(row, work.fetchone())
+
+    def _check_original(self, con: Any, case_id: str, original: str | None) -> None:
+        """A duplicate is merged into another open case that is not merged itself."""
+        if not original or original == case_id:
+            raise ActionRefused("merge needs another case as the original")
+        try:
+            _, state = self._read_state(con, original)
+        except StoreError:
+            raise ActionRefused(f"no case {original!r} to merge into") from None
+        if not state.is_open or state.merged_into is not None:
+            raise ActionRefused(f"case {original} is closed or merged itself")
+
+    def _close_duplicates(
+        self, con: Any, case_id: str, actor: Actor, at: dt.datetime, address: str
+    ) -> None:
+        """Every duplicate merged into a case that has just closed closes with it."""
+        merged = con.execute("SELECT case_id FROM case_work WHERE merged_into = ?", (case_id,))
+        for (duplicate,) in merged.fetchall():
+            row, state = self._read_state(con, duplicate)
+            if not state.is_open:
+                continue
+            new, event = apply(state, Request(Action.CLOSE_WITH), actor, at)
+            self._write(con, duplicate, row, new, event)
+            audit = (actor.login, address, f"case.{event.action}", duplicate, "ok")
+            append_audit(con, self.path, at, audit)
+
     def _case_row(self, con: Any, case_id: str) -> dict:
         found = con.execute(f"SELECT {_CASE} FROM cases WHERE id = ?", (case_id,)).fetchone()
         if found is None:
@@ -307,3 +357,11 @@ def _state(row: dict, work: tuple | None) -> CaseState:
 
 def _text(moment: dt.datetime | None) -> str | None:
     return None if moment is None else utc_text(moment)
+
+
+def _metres(lon: pd.Series, lat: pd.Series, lon0: float, lat0: float) -> np.ndarray:
+    """Distances in metres from (lon0, lat0), on a sphere (good to a metre at 100 m)."""
+    phi, phi0 = np.radians(lat.to_numpy(float)), math.radians(lat0)
+    dphi, dlam = phi - phi0, np.radians(lon.to_numpy(float) - lon0)
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi) * math.cos(phi0) * np.sin(dlam / 2) ** 2
+    return 2 * 6_371_000 * np.arcsin(np.sqrt(h))

@@ -144,3 +144,34 @@ def test_a_case_outside_ones_area_is_not_shown(browser: Browser, desk, town: Tow
     page.goto(f"{url}/cases?case=NO-SUCH-CASE")
     expect(page.locator("#cases-problem")).to_have_text(t("cases.problem.no_case", "zh"))
     expect(page.locator("#case-drawer")).to_have_count(0)
+
+
+def test_a_duplicate_is_offered_and_merged_from_the_drawer(browser: Browser, desk) -> None:
+    store, url = desk
+    base = store.case_record(CASE).iloc[0]
+    now = pd.Timestamp.now(tz="UTC")
+    rows = [
+        {
+            "id": case_id,
+            "category": "noise",
+            "status": "reported",
+            "lon": base["lon"],
+            "lat": base["lat"] + 0.0002,
+            "reported_at": now - pd.Timedelta(minutes=m),
+            "description": "夜间噪音",
+        }
+        for case_id, m in (("WQ-3", 30), ("WQ-4", 10))
+    ]
+    store.add_cases(pd.DataFrame(rows))
+    page = _person(browser, url, "street")
+    page.goto(f"{url}/cases?tab=reported&case=WQ-4")
+    offered = page.locator("#case-duplicates li[data-case='WQ-3']")
+    expect(offered).to_be_visible()
+    offered.locator("button.gb-merge").click()
+    expect(page.locator("#cases-done")).to_contain_text(t("action.merge", "zh"))
+    expect(page.locator("#case-merged")).to_contain_text("WQ-3")
+    expect(page.locator("#case-no-actions")).to_be_visible()
+    expect(page.locator("#cases-tab-reported .gb-count")).to_have_text(
+        str(store.queue_counts(None, dt.datetime.now(dt.UTC))["reported"])
+    )
+    assert store.case_state("WQ-4").merged_into == "WQ-3"
