@@ -14,13 +14,15 @@ from dashboard.i18n import t
 from dashboard.readers import cases as reader
 from dashboard.sessions import same_token
 from dashboard.signin import language, render
-from geodata.casework import Action
+from geodata.casework import DESK_ROLES, Action
 from geodata.model import LOCAL_TZ, Level
-from geodata.store import QUEUE_TABS, QueueFilter
+from geodata.store import QUEUE_TABS, QueueFilter, StoreError
 
 PATH = "/cases"
 ACT_PATH = "/cases/act"
+NEW_PATH = "/cases/new"
 _KEPT = ("tab", "community", "category", "source", "assignee", "lang")  # a queue's address
+DONE = {*(a.value for a in Action), "record"}  # what a finished form may say it did
 NEEDS_NOTE = {"reject", "return", "resolve", "verify_fail", "ask_extension", "refuse_extension"}
 
 
@@ -28,6 +30,7 @@ def install(server: flask.Flask) -> None:
     """Add /cases and /cases/act to `server` (the gate lets in the roles of PAGE_ROLES)."""
     server.add_url_rule(PATH, "cases", _page)
     server.add_url_rule(ACT_PATH, "cases_act", _act, methods=["POST"])
+    server.add_url_rule(NEW_PATH, "cases_new", _new, methods=["POST"])
 
 
 def _narrowed(args) -> QueueFilter:
@@ -58,7 +61,9 @@ def _page(problem: str = "", status: int = 200) -> Response:
         tabs=QUEUE_TABS,
         drawer=drawer,
         problem=problem,
-        done=args.get("done", "") if args.get("done", "") in {a.value for a in Action} else "",
+        done=args.get("done", "") if args.get("done", "") in DONE else "",
+        desk=bool(DESK_ROLES & set(who.roles)),
+        sources=reader.DESK_SOURCES,
         kept=kept,
         query=lambda **change: urlencode({**kept, **change}),
         categories=_category_names(src, lang),
@@ -90,6 +95,25 @@ def _act() -> Response:
 
 def _when(moment: dt.datetime | None) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _new() -> Response:
+    signed = g.get("signed")
+    lang = language()
+    if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
+        return _page(t("login.expired", lang), 400)
+    who = context.principal()
+    if not DESK_ROLES & set(who.roles):
+        return _page(t("cases.problem.not_desk", lang), 403)
+    try:
+        case_id = reader.record(context.source(), who, request.form, dt.datetime.now(dt.UTC))
+    except ValueError as exc:
+        return _page(t(f"cases.problem.{exc}", lang), 400)
+    except StoreError:
+        return _page(t("cases.problem.not_written", lang), 409)
+    context.audit("case_record", f"case={case_id}")
+    kept = {"lang": language(), "tab": "reported", "case": case_id, "done": "record"}
+    return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
 
 
 def _known_problems() -> set[str]:

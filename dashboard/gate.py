@@ -296,8 +296,8 @@ def page_of_path(path: str) -> str:
     """The page whose roles and scope rule an address: a page, or what a page fetches."""
     if path == "/audit.csv":
         return "/audit"
-    if path == "/cases/act":  # a drawer's actions: the queue's roles; the reader checks scope
-        return "/cases"
+    if path in ("/cases/act", "/cases/new"):  # the queue's forms: its roles; the reader
+        return "/cases"  # checks each case's and area's scope
     if path.startswith(GEOMETRY_PATH):  # the map's shapes: the map's roles, its street rule
         return "/"
     return path

@@ -4,6 +4,8 @@ every read and write cut to what the principal sees, on the server."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from geodata.casework import Action, ActionRefused, Actor, CaseState, Event, Request, allowed
-from geodata.model import LOCAL_TZ, StaffMember
+from geodata.model import LOCAL_TZ, CaseSource, Level, StaffMember
 from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from layers.access import Principal
 from layers.mask import mask_case_text, mask_name, mask_phone
@@ -20,6 +22,9 @@ from .panel import reach_codes
 from .source import Source
 
 QUEUE_ROWS = 200  # newest cases a tab lists
+# Where a desk call comes from (Open311 posts come through their own door).
+DESK_SOURCES = tuple(s.value for s in CaseSource if s is not CaseSource.OPEN311)
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
 NOTE_CHARS = 2000
 
 
@@ -154,6 +159,35 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
     except StoreError:
         return "not_written"
     return None
+
+
+def record(src: Source, who: Principal, form: Mapping[str, str], at: dt.datetime) -> str:
+    """A case from a desk call (上报): in a compound or grid cell `who` sees, placed at the
+    area's inner point unless the form gives lon and lat; returns its id, or raises
+    ValueError naming the problem (nothing written)."""
+    area = src.store.area((form.get("area") or "").strip()[:32])
+    if area is None or area["level"] not in ("compound", "grid") or not who.sees.covers(area):
+        raise ValueError("bad_area")
+    codes = {c.code for c in src.store.categories()}
+    category, source = form.get("category", ""), form.get("source", "")
+    description = (form.get("description") or "").strip()
+    name, phone = (form.get(k, "").strip() for k in ("reporter_name", "reporter_phone"))
+    if category not in codes or source not in DESK_SOURCES:
+        raise ValueError("bad_form")
+    if not description or len(description) > NOTE_CHARS or len(name) > 40:
+        raise ValueError("bad_text")
+    if phone and not PHONE.fullmatch(phone):
+        raise ValueError("bad_phone")
+    shapes = src.store.areas(Level(area["level"]), parent=area["community_code"])
+    point = shapes.set_index("code").at[area["code"], "geometry"].representative_point()
+    case_id = f"D{at:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    row = {
+        "id": case_id, "category": category, "description": description, "source": source,
+        "status": "reported", "lon": point.x, "lat": point.y, "reported_at": at,
+        "reporter_name": name or None, "reporter_phone": phone or None,
+    }  # fmt: skip
+    src.store.add_cases(pd.DataFrame([row]))
+    return case_id
 
 
 def actor_of(who: Principal, staff: list[StaffMember]) -> Actor:

@@ -175,3 +175,32 @@ def test_a_duplicate_is_offered_and_merged_from_the_drawer(browser: Browser, des
         str(store.queue_counts(None, dt.datetime.now(dt.UTC))["reported"])
     )
     assert store.case_state("WQ-4").merged_into == "WQ-3"
+
+
+def test_a_desk_call_is_recorded_and_waits_to_be_registered(
+    browser: Browser, desk, town: Town
+) -> None:
+    store, url = desk
+    page = _person(browser, url, "street")
+    page.goto(f"{url}/cases?tab=reported")
+    page.click("#case-new-open")
+    form = page.locator("#case-new")
+    form.locator("input[name=area]").fill(town.compound)
+    form.locator("select[name=category]").select_option("parking")
+    form.locator("textarea[name=description]").fill("消防通道被占用<script>x</script>")
+    form.locator("input[name=reporter_phone]").fill("13812345678")
+    form.locator("#case-new-submit").click()
+    expect(page.locator("#cases-done")).to_contain_text("已登记诉求 D")
+    expect(page.locator("#case-drawer")).to_contain_text("消防通道被占用<script>x</script>")
+    case_id = page.locator("#case-drawer").get_attribute("data-case")
+    case = store.case_record(case_id).iloc[0]
+    assert (case["status"], case["compound_code"]) == ("reported", town.compound)
+    assert case_id in {
+        e.target.removeprefix("case=") for e in store.audit_entries() if e.action == "case_record"
+    }
+    page.goto(f"{url}/cases?tab=reported")
+    page.click("#case-new-open")  # a cell of street B, outside this supervisor's
+    page.locator("#case-new input[name=area]").fill(town.scopes["street"].outside["area"])
+    page.locator("#case-new textarea[name=description]").fill("越界")
+    page.locator("#case-new-submit").click()
+    expect(page.locator("#cases-problem")).to_have_text(t("cases.problem.bad_area", "zh"))
