@@ -158,7 +158,8 @@ RULES: dict[Action, _Rule] = {
     Action.ACCEPT: _Rule(frozenset({S.DISPATCHED}), S.IN_PROGRESS, _assignee),
     Action.RETURN: _Rule(frozenset({S.DISPATCHED}), S.REGISTERED, _assignee, needs_note=True),
     Action.RESOLVE: _Rule(frozenset({S.IN_PROGRESS}), S.RESOLVED, _assignee, needs_note=True),
-    Action.VERIFY_PASS: _Rule(frozenset({S.RESOLVED}), S.CLOSED, _verifier),
+    # An imported case may arrive verified (核查 done elsewhere): closing it is the same step.
+    Action.VERIFY_PASS: _Rule(frozenset({S.RESOLVED, S.VERIFIED}), S.CLOSED, _verifier),
     Action.VERIFY_FAIL: _Rule(frozenset({S.RESOLVED}), S.DISPATCHED, _verifier, needs_note=True),
     Action.ASK_EXTENSION: _Rule(_OPEN_HANDLING, None, _assignee, needs_note=True),
     Action.GRANT_EXTENSION: _Rule(_OPEN_HANDLING, None, _street),

@@ -175,3 +175,9 @@ def test_a_duplicate_is_offered_merged_and_closes_with_its_original(store):
     assert store.metrics(Level.GRID, WINDOW).equals(store.raw_metrics(Level.GRID, WINDOW))
     with pytest.raises(ActionRefused, match="closed or merged itself"):
         store.act("N4", Request(Action.MERGE, original="N1"), DESK, 0, T0)
+
+
+def test_nobody_takes_the_stores_own_actions(store):
+    with pytest.raises(ActionRefused, match="close_with is taken by gridboard itself"):
+        store.act("N1", Request(Action.CLOSE_WITH), DESK, 0, T0)
+    assert store.case_state("N1").version == 0

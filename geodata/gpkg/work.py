@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import rollups
-from ..casework import Action, ActionRefused, Actor, CaseState, Event, Request, apply
+from ..casework import INTERNAL, Action, ActionRefused, Actor, CaseState, Event, Request, apply
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
 from ..records import case_times, utc_text
 from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
@@ -56,6 +56,8 @@ class CaseWork(Connection):
         """Take `request` on the case as `actor`, who saw it at `version`. A stale version is
         refused (StaleCase: who changed it and when); so is an action the machine does not
         allow (ActionRefused). All or nothing; returns the case's new state."""
+        if request.action in INTERNAL:
+            raise ActionRefused(f"{request.action.value} is taken by gridboard itself")
         try:
             with self._transaction() as con:
                 row, state = self._read_state(con, case_id)
