@@ -40,9 +40,11 @@ def _narrowed(args) -> QueueFilter:
     return QueueFilter(value("community"), value("category"), value("source"), value("assignee"))
 
 
-def _page(problem: str = "", status: int = 200) -> Response:
+def _page(problem: str = "", status: int = 200, args=None) -> Response:
+    """The queue (and a case's drawer) as `args` ask (default: the address's query; a
+    refused action's form, to show its case again)."""
     src, who, lang = context.source(), context.principal(), language()
-    args = request.values
+    args = request.args if args is None else args
     tab = args.get("tab") or QUEUE_TABS[0]
     shown = reader.queue(src, who, tab, _narrowed(args), dt.datetime.now(dt.UTC))
     drawer = None
@@ -79,14 +81,14 @@ def _act() -> Response:
     signed = g.get("signed")
     lang = language()
     if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
-        return _page(t("login.expired", lang), 400)
+        return _page(t("login.expired", lang), 400, request.form)
     problem = reader.act(
         context.source(), context.principal(), request.form, context.client_address()
     )
     if problem is not None:
         key = f"cases.problem.{problem}"
         text = t(key, lang) if key in _known_problems() else problem
-        return _page(text, 409)
+        return _page(text, 409, request.form)
     kept = {k: request.form.get(k) for k in _KEPT if request.form.get(k)}
     action = request.form.get("action", "")
     kept.update(case=request.form.get("case", ""), done=action)
