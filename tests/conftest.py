@@ -108,6 +108,15 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> accounts_city.Town:
     return accounts_city.build(tmp_path_factory.mktemp("town"))
 
 
+@pytest.fixture
+def town_copy(town: accounts_city.Town, tmp_path: Path) -> Iterator[Store]:
+    """A copy of the town of the test's own, opened writable: for tests that change it."""
+    path = tmp_path / "town.gpkg"
+    path.write_bytes(town.path.read_bytes())
+    with open_store(path) as opened:
+        yield opened
+
+
 @pytest.fixture(scope="session")
 def town_store(town: accounts_city.Town) -> Iterator[Store]:
     """The town, opened writable: signing in writes sessions and the audit trail."""

@@ -4,8 +4,6 @@ assignees outside one's area — each refused with nothing written."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,17 +11,13 @@ import pytest
 from dashboard.app import create_app
 from dashboard.sessions import COOKIE, start
 from dashboard.settings import Settings
-from geodata.backends import open_store
 from geodata.store import Store
 from tests.accounts_city import Town
 
 
 @pytest.fixture
-def store(town: Town, tmp_path: Path) -> Iterator[Store]:
-    path = tmp_path / "town.gpkg"
-    path.write_bytes(town.path.read_bytes())
-    with open_store(path) as opened:
-        yield opened
+def store(town_copy: Store) -> Store:
+    return town_copy
 
 
 def _client(store: Store, login: str) -> tuple[Any, str]:
