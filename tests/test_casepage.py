@@ -65,3 +65,24 @@ def test_an_action_outside_ones_area_or_to_a_stranger_is_refused(store: Store, t
     answer = other.post("/cases/act", data=in_b)
     assert answer.status_code == 409 and "没有此诉求" in answer.get_data(as_text=True)
     assert [e.action for e in store.case_events(case_id)] == ["register"]
+
+
+def test_a_case_outside_ones_area_is_never_merged_into(store: Store, town: Town) -> None:
+    city, city_token = _client(store, "city")
+    call = {"category": "noise", "source": "hotline_12345", "description": "噪音",
+            "csrf_token": city_token}  # fmt: skip
+    outside = town.scopes["street"].outside["area"]  # a cell of street B
+    far = re.search(
+        r"case=([^&]+)", city.post("/cases/new", data=call | {"area": outside}).location
+    )[1]
+    client, token = _client(store, "street")
+    mine = re.search(
+        r"case=([^&]+)",
+        client.post(
+            "/cases/new", data=call | {"area": town.compound, "csrf_token": token}
+        ).location,
+    )[1]
+    merge = {"csrf_token": token, "case": mine, "version": "0", "action": "merge", "original": far}
+    answer = client.post("/cases/act", data=merge)
+    assert answer.status_code == 409 and "没有此诉求" in answer.get_data(as_text=True)
+    assert store.case_events(mine) == []

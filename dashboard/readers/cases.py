@@ -148,6 +148,8 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
         version = int(form.get("version", ""))
     except ValueError:
         return "bad_form"
+    if request.original and _case(src, who, request.original) is None:
+        return "no_case"  # an original outside one's area is not even named
     staff = _staff(src, case)
     if org and (org, person) not in {(a["org"], a["person"]) for a in _pairs(staff)}:
         return "bad_assignee"
@@ -163,8 +165,8 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
 
 def record(src: Source, who: Principal, form: Mapping[str, str], at: dt.datetime) -> str:
     """A case from a desk call (上报): in a compound or grid cell `who` sees, placed at the
-    area's inner point unless the form gives lon and lat; returns its id, or raises
-    ValueError naming the problem (nothing written)."""
+    area's inner point; returns its id, or raises ValueError naming the problem (nothing
+    written)."""
     area = src.store.area((form.get("area") or "").strip()[:32])
     if area is None or area["level"] not in ("compound", "grid") or not who.sees.covers(area):
         raise ValueError("bad_area")
