@@ -16,7 +16,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geodata.store import Store
 
-from . import auditpage, casepage, catalogpage, context, gate, geometry, health, open311api, signin
+from . import (
+    auditpage,
+    casepage,
+    catalogpage,
+    context,
+    gate,
+    geometry,
+    health,
+    kpipage,
+    open311api,
+    signin,
+)
 from .cache import AppCache
 from .settings import Settings
 
@@ -146,6 +157,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     auditpage.install(server)
     casepage.install(server)
     catalogpage.install(server)
+    kpipage.install(server)
     open311api.install(server)
     geometry.install(server)
     health.install(server)

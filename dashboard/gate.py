@@ -296,6 +296,8 @@ def page_of_path(path: str) -> str:
     """The page whose roles and scope rule an address: a page, or what a page fetches."""
     if path == "/audit.csv":
         return "/audit"
+    if path == "/kpi.csv":
+        return "/kpi"
     if path in ("/cases/act", "/cases/new"):  # the queue's forms: its roles; the reader
         return "/cases"  # checks each case's and area's scope
     if path.startswith(GEOMETRY_PATH):  # the map's shapes: the map's roles, its street rule
@@ -309,7 +311,12 @@ def _check_page(principal: Principal, path: str) -> Response | None:
         return None  # Dash answers unknown pages with its own "not found"
     if not principal.may_open(page):
         return refuse(principal, Target("page", page), "refused.page")
-    if page in ("/audit", "/cases", "/admin/categories"):  # no area in these queries; /cases
+    if page in (
+        "/audit",
+        "/cases",
+        "/admin/categories",
+        "/kpi",
+    ):  # no area in these queries; /cases
         # cuts to the scope itself
         return None
     bad = refused_target(principal, query_targets(request.args.items(multi=True)))

@@ -25,8 +25,9 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("/overview", "nav.overview"),
     ("/routes", "nav.routes"),
     ("/cases", "nav.cases"),
+    ("/kpi", "nav.kpi"),
 )
-SERVER_PAGES = frozenset({"/cases"})  # pages Flask renders, outside Dash's router
+SERVER_PAGES = frozenset({"/cases", "/kpi"})  # pages Flask renders, outside Dash's router
 
 
 def other_pages(here: str, lang: str) -> list[tuple[str, str]]:

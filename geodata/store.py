@@ -407,6 +407,11 @@ class Store(AccountStore):
         """The areas a point lies in (street_code … grid_code), or None outside every cell."""
 
     @abc.abstractmethod
+    def kpi_cases(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+        """The cases the KPIs of [start, end) count (registered or closed in it, or open at
+        its end): areas, assignee (person, organisation), stage times, reworks, extensions."""
+
+    @abc.abstractmethod
     def case_record(self, case_id: str) -> pd.DataFrame:
         """One case's row (all columns, times parsed, area codes); empty when there is none."""
 

@@ -21,6 +21,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/audit": frozenset({"admin"}),
     "/admin/categories": frozenset({"admin"}),
     "/cases": frozenset({"city", "street", "community", "property", "grid_worker"}),
+    "/kpi": frozenset({"city", "street"}),
 }
 # Roles whose job needs residents' names and phone numbers, within their scope.
 PERSONAL_ROLES = frozenset({"street", "community", "grid_worker"})

@@ -86,3 +86,20 @@ def test_a_case_outside_ones_area_is_never_merged_into(store: Store, town: Town)
     answer = client.post("/cases/act", data=merge)
     assert answer.status_code == 409 and "没有此诉求" in answer.get_data(as_text=True)
     assert store.case_events(mine) == []
+
+
+def test_the_kpi_ranking_is_cut_to_ones_scope(store: Store, town: Town) -> None:
+    city, _ = _client(store, "city")
+    month = "2026-11"  # the town's demo history ends on 28 November
+    page = city.get(f"/kpi?period={month}&by=street").get_data(as_text=True)
+    assert f'data-key="{town.street_a}"' in page and f'data-key="{town.street_b}"' in page
+    street, _ = _client(store, "street")
+    page = street.get(f"/kpi?period={month}&by=community").get_data(as_text=True)
+    keys = re.findall(r'<tr data-key="([^"]+)"', page)
+    assert keys and all(k.startswith(town.street_a) for k in keys)
+    table = street.get(f"/kpi.csv?period={month}&by=community").get_data(as_text=True)
+    assert table.startswith("\ufeff社区,立案数") and len(table.splitlines()) == len(keys) + 1
+    bad = street.get("/kpi?period=last-week")
+    assert bad.status_code == 400 and "is not a week" in bad.get_data(as_text=True)
+    property_, _ = _client(store, "property")
+    assert property_.get("/kpi").status_code == 403

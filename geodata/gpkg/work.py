@@ -38,6 +38,16 @@ _TAB_SQL = {
     "overdue": "c.due_at < :at",
     "extension": "w.extension_asked IS NOT NULL",
 }
+# What the KPIs of [s, e) read: registered or closed in it, or open at its end.
+_KPI_SQL = (
+    "SELECT c.id, c.street_code, c.community_code, c.compound_code, c.grid_code,"
+    " c.assignee_id, w.assignee_org, c.reported_at, c.registered_at, c.dispatched_at,"
+    " c.closed_at, c.rejected_at, c.due_at, w.reworks, w.extensions"
+    f" FROM {_QUEUE_FROM} WHERE (c.registered_at >= :s AND c.registered_at < :e)"
+    " OR (c.closed_at >= :s AND c.closed_at < :e)"
+    " OR (c.reported_at < :e AND (c.closed_at IS NULL OR c.closed_at >= :e)"
+    " AND (c.rejected_at IS NULL OR c.rejected_at >= :e))"
+)
 _CASE = f"status, category, assignee_id, {', '.join(CASE_TIME_COLUMNS)}, {', '.join(AREA_COLUMNS)}"
 
 
@@ -169,6 +179,15 @@ class CaseWork(Connection):
             return None
         return {k: str(v) for k, v in found.items() if pd.notna(v)}
 
+    def kpi_cases(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+        frame = self._named(_KPI_SQL, {"s": utc_text(start), "e": utc_text(end)})
+        for col in ("reported_at", "registered_at", "dispatched_at", "closed_at", "rejected_at"):
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        frame["due_at"] = pd.to_datetime(frame["due_at"], utc=True, format="ISO8601")
+        for col in ("reworks", "extensions"):
+            frame[col] = frame[col].fillna(0).astype(int)
+        return frame
+
     def case_record(self, case_id: str) -> pd.DataFrame:
         frame = self._frame("SELECT * FROM cases WHERE id = ?", [case_id]).drop(columns="fid")
         case_times(frame)
@@ -276,10 +295,14 @@ class CaseWork(Connection):
     def _write(self, con: Any, case_id: str, row: dict, new: CaseState, event: Event) -> None:
         after = dict(row, status=new.status.value, due_at=_text(new.due_at))
         after["assignee_id"] = new.assignee_person or new.assignee_org or row["assignee_id"]
+        # A stage's time is when the case first reached it (a rework dispatches it again; the
+        # events keep every time): working hours to close count from the first dispatch.
         if event.to_status is not event.from_status:
-            after[f"{event.to_status.value}_at"] = _text(event.at)
+            stamped = [event.to_status.value]
             if event.to_status is CaseStatus.CLOSED and event.action == "verify_pass":
-                after["verified_at"] = _text(event.at)
+                stamped.append("verified")
+            for stage in stamped:
+                after[f"{stage}_at"] = after[f"{stage}_at"] or _text(event.at)
         sets = ", ".join(f"{c} = ?" for c in ("status", "assignee_id", *CASE_TIME_COLUMNS))
         con.execute(
             f"UPDATE cases SET {sets} WHERE id = ?",
