@@ -59,7 +59,6 @@ def _page() -> Response:
         problem=problem,
         query={k: request.args.get(k, "") for k in ("since", "actor", "action")},
         csv_query=request.query_string.decode("ascii", "replace"),
-        csrf_token=flask.g.signed.session.csrf,
     )
 
 

@@ -7,13 +7,12 @@ import datetime as dt
 from urllib.parse import urlencode
 
 import flask
-from flask import Response, g, request
+from flask import Response, request
 
 from dashboard import context
 from dashboard.i18n import t
 from dashboard.readers import cases as reader
-from dashboard.sessions import same_token
-from dashboard.signin import language, render
+from dashboard.signin import from_session_form, language, render
 from geodata.casework import DESK_ROLES, Action
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import QUEUE_TABS, QueueFilter, StoreError
@@ -73,14 +72,12 @@ def _page(problem: str = "", status: int = 200, args=None) -> Response:
         narrowed=_narrowed(args),
         needs_note=NEEDS_NOTE,
         when=_when,
-        csrf_token=g.get("signed").session.csrf if g.get("signed") else "",
     )
 
 
 def _act() -> Response:
-    signed = g.get("signed")
     lang = language()
-    if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
+    if not from_session_form():
         return _page(t("login.expired", lang), 400, request.form)
     problem = reader.act(
         context.source(), context.principal(), request.form, context.client_address()
@@ -100,9 +97,8 @@ def _when(moment: dt.datetime | None) -> str:
 
 
 def _new() -> Response:
-    signed = g.get("signed")
     lang = language()
-    if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
+    if not from_session_form():
         return _page(t("login.expired", lang), 400)
     who = context.principal()
     if not DESK_ROLES & set(who.roles):

@@ -4,12 +4,11 @@ category at a time (a form with the session's token; every change audited)."""
 from __future__ import annotations
 
 import flask
-from flask import Response, g, request
+from flask import Response, request
 
 from dashboard import context
 from dashboard.i18n import t
-from dashboard.sessions import same_token
-from dashboard.signin import language, render
+from dashboard.signin import from_session_form, language, render
 from geodata.catalogue import COLUMNS, category_from_values
 from geodata.model import Category, LimitUnit, Responsible, category_values
 from geodata.store import StoreError
@@ -29,7 +28,6 @@ def _page() -> Response:
 
 
 def _render(problems: list[str] | None = None, status: int = 200, form=None) -> Response:
-    signed = g.get("signed")
     categories = context.store().categories()
     if form is None:  # ?edit=CODE fills the form with that category
         chosen = [c for c in categories if c.code == request.args.get("edit")]
@@ -44,7 +42,6 @@ def _render(problems: list[str] | None = None, status: int = 200, form=None) -> 
         problems=problems or [],
         saved=request.args.get("saved", "")[:40],
         form=form,
-        csrf_token=signed.session.csrf if signed else "",
     )
 
 
@@ -55,8 +52,7 @@ def _form_of(category: Category) -> dict[str, str]:
 
 
 def _save() -> Response:
-    signed = g.get("signed")
-    if signed is None or not same_token(request.form.get("csrf_token"), signed.session.csrf):
+    if not from_session_form():
         return _render([t("login.expired", language())], 400)
     values = {c: request.form.get(c, "")[:4000] for c in COLUMNS}
     category, problems = category_from_values(values)

@@ -32,6 +32,16 @@ STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 # Dash's own requests (layout, dependencies, callbacks): any signed-in principal.
 INTERNAL_PREFIXES = ("/_dash-", "/_reload-hash")
 OPEN311_PREFIX = "/open311/"
+# Addresses a page downloads or posts its forms to: that page's roles rule them.
+PAGE_PARTS = {
+    "/audit.csv": "/audit",
+    "/kpi.csv": "/kpi",
+    "/cases/act": "/cases",
+    "/cases/new": "/cases",
+}
+# Pages whose queries name no area: the trail's filters, and pages whose readers cut what
+# they read (and each case or area a form names) to the principal's scope themselves.
+AREALESS_QUERIES = frozenset({"/audit", "/cases", "/admin/categories", "/kpi"})
 # Pages a user who must change a one-time password may still open.
 PASSWORD_PATHS = frozenset({"/password"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -294,12 +304,8 @@ def _must_change(path: str) -> Response:
 
 def page_of_path(path: str) -> str:
     """The page whose roles and scope rule an address: a page, or what a page fetches."""
-    if path == "/audit.csv":
-        return "/audit"
-    if path == "/kpi.csv":
-        return "/kpi"
-    if path in ("/cases/act", "/cases/new"):  # the queue's forms: its roles; the reader
-        return "/cases"  # checks each case's and area's scope
+    if path in PAGE_PARTS:
+        return PAGE_PARTS[path]
     if path.startswith(GEOMETRY_PATH):  # the map's shapes: the map's roles, its street rule
         return "/"
     return path
@@ -311,13 +317,7 @@ def _check_page(principal: Principal, path: str) -> Response | None:
         return None  # Dash answers unknown pages with its own "not found"
     if not principal.may_open(page):
         return refuse(principal, Target("page", page), "refused.page")
-    if page in (
-        "/audit",
-        "/cases",
-        "/admin/categories",
-        "/kpi",
-    ):  # no area in these queries; /cases
-        # cuts to the scope itself
+    if page in AREALESS_QUERIES:
         return None
     bad = refused_target(principal, query_targets(request.args.items(multi=True)))
     return refuse(principal, bad) if bad else None

@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import flask
-from flask import Response, g, request
+from flask import Response, request
 
 from dashboard import context
 from dashboard.i18n import t
@@ -74,7 +74,6 @@ def _names(store, by: str, keys: list[str]) -> dict[str, str]:
 
 def _page() -> Response:
     period, by, rows, problem = _table()
-    signed = g.get("signed")
     return render(
         "kpi.html",
         400 if problem else 200,
@@ -85,7 +84,6 @@ def _page() -> Response:
         columns=kpi.COLUMNS,
         problem=problem,
         shown=_shown,
-        csrf_token=signed.session.csrf if signed else "",
     )
 
 

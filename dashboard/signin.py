@@ -45,9 +45,23 @@ def _environment() -> ImmutableSandboxedEnvironment:
     )
 
 
+def session_token() -> str:
+    """The signed-in session's form token ("" before signing in)."""
+    signed = g.get("signed")
+    return signed.session.csrf if signed is not None else ""
+
+
+def from_session_form() -> bool:
+    """Whether a posted form carries the signed-in session's token."""
+    token = session_token()
+    return bool(token) and same_token(request.form.get("csrf_token"), token)
+
+
 def render(name: str, status: int = 200, **values: Any) -> Response:
-    """An HTML page from one of our templates, in the request's language."""
+    """An HTML page from one of our templates, in the request's language; its forms carry
+    the session's token unless the page gives its own (the sign-in form)."""
     lang = language()
+    values.setdefault("csrf_token", session_token())
     page = (
         _environment()
         .get_template(name)
@@ -193,7 +207,7 @@ def _password() -> Response:
     user = signed.user
     if request.method == "GET":
         return _password_form(user.must_change)
-    if not same_token(request.form.get("csrf_token"), signed.session.csrf):
+    if not from_session_form():
         return _password_form(user.must_change, t("login.expired", language()), 400)
     current = request.form.get("current", "")[:FIELD_CHARS]
     new = request.form.get("new", "")
@@ -219,14 +233,7 @@ def _new_password_problem(user: Any, current: str, new: str, repeat: str) -> str
 
 
 def _password_form(first: bool, message: str = "", status: int = 200) -> Response:
-    signed = g.get("signed")
-    return render(
-        "password.html",
-        status,
-        message=message,
-        first=first,
-        csrf_token=signed.session.csrf if signed else "",
-    )
+    return render("password.html", status, message=message, first=first)
 
 
 # --- wall displays and refusals ----------------------------------------------------------------
