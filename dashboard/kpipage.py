@@ -13,7 +13,7 @@ from flask import Response, request
 from dashboard import context
 from dashboard.i18n import t
 from dashboard.signin import language, render
-from geodata.model import LOCAL_TZ, Level
+from geodata.model import LOCAL_TZ
 from layers import kpi
 
 PATH = "/kpi"
@@ -52,24 +52,12 @@ def _table() -> tuple[str, str, list[dict], str]:
     cases = store.kpi_cases(start, end)
     cases = cases[who.sees.rows_inside(cases)] if len(cases) else cases
     frame = kpi.kpis(cases, by, start, end, store.work_clock()).head(ROW_LIMIT)
-    names = _names(store, by, list(frame.index))
+    names = kpi.names(cases, by)
     rows = [
         {"key": key, "name": names.get(key, key or "—"), **row}
         for key, row in zip(frame.index, frame.to_dict("records"), strict=True)
     ]
     return period, by, rows, ""
-
-
-def _names(store, by: str, keys: list[str]) -> dict[str, str]:
-    if by in ("street", "community"):
-        areas = store.areas(Level(by))
-        return dict(zip(areas["code"].astype(str), areas["name"].astype(str), strict=True))
-    found = {}
-    for key in keys:
-        row = store.organisation(key) if by == "organisation" else store.person(key)
-        if row:
-            found[key] = row["name"]
-    return found
 
 
 def _page() -> Response:

@@ -409,7 +409,8 @@ class Store(AccountStore):
     @abc.abstractmethod
     def kpi_cases(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
         """The cases the KPIs of [start, end) count (registered or closed in it, or open at
-        its end): areas, assignee (person, organisation), stage times, reworks, extensions."""
+        its end): areas, assignee (person, organisation), stage times, reworks, extensions,
+        and the names of street, community, organisation and person."""
 
     @abc.abstractmethod
     def case_record(self, case_id: str) -> pd.DataFrame:

@@ -27,6 +27,12 @@ GROUPS = {
     "organisation": "assignee_org",
     "person": "assignee_id",
 }
+NAMES = {
+    "street": "street_name",
+    "community": "community_name",
+    "organisation": "org_name",
+    "person": "assignee_name",
+}
 COLUMNS = (
     "registered",
     "closed",
@@ -77,6 +83,12 @@ def kpis(
     out["overdue_open"] = sums["overdue_open"].astype(int)
     out["grade"] = out["on_time_rate"].map(grade)
     return out.sort_values(["on_time_rate", "closed"], ascending=False, na_position="last")
+
+
+def names(cases: pd.DataFrame, by: str) -> dict[str, str]:
+    """The name of each group's key, as the cases carry it."""
+    named = cases[[GROUPS[by], NAMES[by]]].dropna()
+    return dict(named.groupby(GROUPS[by])[NAMES[by]].first())
 
 
 def grade(on_time_rate: float) -> str:

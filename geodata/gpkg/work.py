@@ -35,15 +35,21 @@ _TAB_SQL = {
     "registered": "c.status = 'registered'",
     "handling": "c.status IN ('dispatched', 'in_progress')",
     "resolved": "c.status = 'resolved'",
-    "overdue": "c.due_at < :at",
+    "overdue": "c.due_at < ?",  # the moment the queue is read
     "extension": "w.extension_asked IS NOT NULL",
 }
 # What the KPIs of [s, e) read: registered or closed in it, or open at its end.
 _KPI_SQL = (
     "SELECT c.id, c.street_code, c.community_code, c.compound_code, c.grid_code,"
     " c.assignee_id, w.assignee_org, c.reported_at, c.registered_at, c.dispatched_at,"
-    " c.closed_at, c.rejected_at, c.due_at, w.reworks, w.extensions"
-    f" FROM {_QUEUE_FROM} WHERE (c.registered_at >= :s AND c.registered_at < :e)"
+    " c.closed_at, c.rejected_at, c.due_at, w.reworks, w.extensions,"
+    " s.name AS street_name, m.name AS community_name, o.name AS org_name,"
+    " p.name AS assignee_name"
+    f" FROM {_QUEUE_FROM} LEFT JOIN streets s ON s.code = c.street_code"
+    " LEFT JOIN communities m ON m.code = c.community_code"
+    " LEFT JOIN organisations o ON o.id = w.assignee_org"
+    " LEFT JOIN persons p ON p.id = c.assignee_id"
+    " WHERE (c.registered_at >= :s AND c.registered_at < :e)"
     " OR (c.closed_at >= :s AND c.closed_at < :e)"
     " OR (c.reported_at < :e AND (c.closed_at IS NULL OR c.closed_at >= :e)"
     " AND (c.rejected_at IS NULL OR c.rejected_at >= :e))"
@@ -100,8 +106,9 @@ class CaseWork(Connection):
     ) -> tuple[pd.DataFrame, int]:
         if tab not in QUEUE_TABS:
             raise ValueError(f"no work queue tab {tab!r} (tabs: {', '.join(QUEUE_TABS)})")
-        conds, params = self._queue_filters(codes, at, narrowed or QueueFilter())
+        conds, params = self._queue_filters(codes, narrowed or QueueFilter())
         conds += f" AND {_TAB_SQL[tab]}"
+        params += _tab_params(tab, at)
         con = self._connect()
         total = con.execute(f"SELECT COUNT(*) FROM {_QUEUE_FROM} {conds}", params).fetchone()[0]
         sql = (
@@ -109,39 +116,35 @@ class CaseWork(Connection):
             f" ORDER BY c.reported_at DESC, c.id DESC LIMIT {max(0, int(limit))}"
             f" OFFSET {max(0, int(offset))}"
         )
-        frame = self._named(sql, params).drop(columns="fid")
+        frame = self._frame(sql, params).drop(columns="fid")
         case_times(frame)
         frame["version"] = frame["version"].fillna(0).astype(int)
         frame["reworks"] = frame["reworks"].fillna(0).astype(int)
         return frame, int(total)
 
     def queue_counts(self, codes: str | Sequence[str] | None, at: dt.datetime) -> dict[str, int]:
-        conds, params = self._queue_filters(codes, at, QueueFilter())
+        conds, params = self._queue_filters(codes, QueueFilter())
         sums = ", ".join(f"SUM(CASE WHEN {_TAB_SQL[tab]} THEN 1 ELSE 0 END)" for tab in QUEUE_TABS)
-        row = self._connect().execute(f"SELECT {sums} FROM {_QUEUE_FROM} {conds}", params)
+        asked = [p for tab in QUEUE_TABS for p in _tab_params(tab, at)] + params  # SELECT first
+        row = self._connect().execute(f"SELECT {sums} FROM {_QUEUE_FROM} {conds}", asked)
         return {tab: int(n or 0) for tab, n in zip(QUEUE_TABS, row.fetchone(), strict=True)}
 
     def _queue_filters(
-        self, codes: str | Sequence[str] | None, at: dt.datetime, narrowed: QueueFilter
-    ) -> tuple[str, dict]:
-        """The open cases of the scope as narrowed: WHERE and its named parameters."""
-        where, listed = self._record_filters(codes, None, narrowed.category, "reported_at")
+        self, codes: str | Sequence[str] | None, narrowed: QueueFilter
+    ) -> tuple[str, list]:
+        """The open cases of the scope as narrowed: WHERE and its parameters."""
+        where, params = self._record_filters(codes, None, narrowed.category, "reported_at")
         conds = [_OPEN, "w.merged_into IS NULL"]  # a duplicate waits for its original
-        params: dict = {"at": utc_text(at)}
-        if where:  # the scope's `?` marks become names
-            text = where.removeprefix("WHERE ")
-            for n, value in enumerate(listed):
-                text = text.replace("?", f":p{n}", 1)
-                params[f"p{n}"] = value
-            conds.append(text)
+        if where:
+            conds.append(where.removeprefix("WHERE "))
         for column, value in (
             ("community_code", narrowed.community),
             ("source", narrowed.source),
             ("assignee_id", narrowed.assignee),
         ):
             if value:
-                conds.append(f"c.{column} = :{column}")
-                params[column] = value
+                conds.append(f"c.{column} = ?")
+                params.append(value)
         return "WHERE " + " AND ".join(conds), params
 
     def service_requests(
@@ -283,11 +286,16 @@ class CaseWork(Connection):
         return f"case {case_id} changed by {name or login} at {when} — reload"
 
     def _due_after(self, row: dict):
-        category = {c.code: c for c in self.categories()}.get(row["category"])
-        clock = self.work_clock()
-        if category is None:
-            return lambda _at: None
-        return lambda at: clock.due_at(at, category.time_limit, category.time_unit)
+        """When the case would be due if dispatched at a moment: the catalogue and the clock
+        are read only when an action asks (a dispatch)."""
+
+        def due(at: dt.datetime) -> dt.datetime | None:
+            category = {c.code: c for c in self.categories()}.get(row["category"])
+            if category is None:
+                return None
+            return self.work_clock().due_at(at, category.time_limit, category.time_unit)
+
+        return due
 
     def _extend(self, due: dt.datetime, hours: float) -> dt.datetime:
         return self.work_clock().due_at(due, hours, LimitUnit.WORK_HOURS)
@@ -382,6 +390,11 @@ def _state(row: dict, work: tuple | None) -> CaseState:
 
 def _text(moment: dt.datetime | None) -> str | None:
     return None if moment is None else utc_text(moment)
+
+
+def _tab_params(tab: str, at: dt.datetime) -> list:
+    """The parameters of a tab's condition (the overdue tab's moment)."""
+    return [utc_text(at)] * _TAB_SQL[tab].count("?")
 
 
 def _metres(lon: pd.Series, lat: pd.Series, lon0: float, lat0: float) -> np.ndarray:
