@@ -119,7 +119,7 @@ def _known_problems() -> set[str]:
 
 
 def _category_names(src, lang: str) -> dict[str, str]:
-    return {c.code: (c.name_zh if lang == "zh" else c.name_en) for c in src.store.categories()}
+    return {c.code: c.name(lang) for c in src.store.categories()}
 
 
 def _communities(src, who) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import json
 import secrets
 
 import flask
+import pandas as pd
 from flask import Response, request
 
 from dashboard import context
@@ -51,24 +52,21 @@ def _services() -> Response:
 
 
 def _names() -> dict[str, str]:
+    """The catalogue's names in the asked language, by code."""
     lang = _lang()
-    return {
-        c.code: (c.name_zh if lang == "zh" else c.name_en) for c in context.store().categories()
-    }
+    return {c.code: c.name(lang) for c in context.store().categories()}
 
 
 def _requests() -> Response:
-    store = context.store()
+    names = _names()
     try:
-        asked = door.query(
-            request.args, dt.datetime.now(LOCAL_TZ), (c.code for c in store.categories())
-        )
+        asked = door.query(request.args, dt.datetime.now(LOCAL_TZ), names)
     except door.Open311Error as exc:
         return _error(exc)
-    cases = store.service_requests(
+    cases = context.store().service_requests(
         asked.start, asked.end, asked.status, asked.service_code, asked.ids, door.MAX_REQUESTS
     )
-    return _json(door.request_rows(cases, _names()))
+    return _json(door.request_rows(cases, names))
 
 
 def _one(case_id: str) -> Response:
@@ -95,14 +93,8 @@ def _post() -> Response:
         return _error(exc)
     row["id"] = f"O311-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
     try:
-        store.add_cases(_frame(row))
+        store.add_cases(pd.DataFrame([row]))
     except StoreError:
         return _error(door.Open311Error(400, "the request could not be stored"))
     context.audit("open311_post", f"case={row['id']}", actor=f"apikey:{name}")
     return _json([{"service_request_id": row["id"], "service_notice": "", "account_id": ""}])
-
-
-def _frame(row: dict):
-    import pandas as pd
-
-    return pd.DataFrame([row])

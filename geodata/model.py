@@ -111,6 +111,10 @@ class Category:
     register_rule: str = ""  # 立案条件
     close_rule: str = ""  # 结案条件
 
+    def name(self, lang: str) -> str:
+        """The category's name in `lang` (Chinese unless English is asked)."""
+        return self.name_en if lang == "en" else self.name_zh
+
 
 def _default(code, zh, en, major, minor, responsible, limit, unit, department=""):
     return Category(code, zh, en, major, minor, responsible, department, limit, unit)

@@ -38,8 +38,8 @@ def services(categories: Iterable[Category], lang: str = "zh") -> list[dict[str,
     return [
         {
             "service_code": c.code,
-            "service_name": c.name_zh if lang == "zh" else c.name_en,
-            "description": c.register_rule or (c.name_zh if lang == "zh" else c.name_en),
+            "service_name": c.name(lang),
+            "description": c.register_rule or c.name(lang),
             "metadata": False,
             "type": "realtime",
             "keywords": ",".join(k for k in (c.major, c.minor) if k),
