@@ -14,7 +14,7 @@ from dashboard.i18n import t
 from dashboard.readers import cases as reader
 from dashboard.signin import from_session_form, language, render
 from geodata.casework import DESK_ROLES, Action
-from geodata.model import LOCAL_TZ, Level
+from geodata.model import Level
 from geodata.store import QUEUE_TABS, QueueFilter, StoreError
 
 PATH = "/cases"
@@ -71,7 +71,7 @@ def _page(problem: str = "", status: int = 200, args=None) -> Response:
         communities=_communities(src, who),
         narrowed=_narrowed(args),
         needs_note=NEEDS_NOTE,
-        when=_when,
+        when=reader.local_text,
     )
 
 
@@ -90,10 +90,6 @@ def _act() -> Response:
     action = request.form.get("action", "")
     kept.update(case=request.form.get("case", ""), done=action)
     return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _new() -> Response:

@@ -77,8 +77,8 @@ def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
                 "category": case["category"],
                 "status": case["status"],
                 "source": case["source"] or "",
-                "reported": _local(case["reported_at"]),
-                "due": _local(due),
+                "reported": local_text(case["reported_at"]),
+                "due": local_text(due),
                 "overdue": bool(pd.notna(due) and due < at),
                 "community_code": case["community_code"] or "",
                 "assignee": case["assignee_org"] or case["assignee_id"] or "",
@@ -120,7 +120,7 @@ def _duplicates(src: Source, who: Principal, case_id: str, personal: bool) -> li
     return [
         {
             "id": c["id"],
-            "reported": _local(c["reported_at"]),
+            "reported": local_text(c["reported_at"]),
             "status": c["status"],
             "description": _short(_text(c, personal)),
         }
@@ -254,7 +254,8 @@ def _assignees(src: Source, staff: list[StaffMember]) -> list[dict[str, Any]]:
     return out
 
 
-def _local(moment: object) -> str:
+def local_text(moment: object) -> str:
+    """A stored moment as China time to the minute ("" for none)."""
     if moment is None or pd.isna(moment):
         return ""
     return pd.Timestamp(moment).tz_convert(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
