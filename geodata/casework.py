@@ -44,6 +44,7 @@ class Action(StrEnum):
     CLOSE_WITH = "close_with"  # 随原诉求结案: taken by the store when the original closes
 
 
+STREET_ACTOR = "street:"  # "street:CODE": an event taken by a street office, not an account
 DESK_ROLES = frozenset({"city", "street", "community"})  # register, reject, dispatch, verify
 HANDLING_ROLES = frozenset({"community", "property", "grid_worker"})  # when assigned to them
 EXTENSION_ROLES = frozenset({"street"})  # a street supervisor grants or refuses

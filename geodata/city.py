@@ -48,6 +48,30 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "reporter_name",
         "reporter_phone",
     ),
+    # The case machine's record of cases worked here (the demo's all are): each case's place
+    # in it, and every transition (see geodata.casework).
+    "case_work": (
+        "case_id",
+        "version",
+        "assignee_org",
+        "assignee_person",
+        "resolved_by",
+        "reworks",
+        "returns",
+        "extensions",
+        "extension_asked",
+        "merged_into",
+    ),
+    "case_events": (
+        "case_id",
+        "version",
+        "at",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "note",
+    ),
     # A visit names its building; the store derives grid cell, compound, community, street.
     "visits": (
         "id",
@@ -83,6 +107,8 @@ class CityData:
     roles: pd.DataFrame
     cases: pd.DataFrame = field(default_factory=lambda: empty("cases"))
     visits: pd.DataFrame = field(default_factory=lambda: empty("visits"))
+    case_work: pd.DataFrame = field(default_factory=lambda: empty("case_work"))
+    case_events: pd.DataFrame = field(default_factory=lambda: empty("case_events"))
 
     def check_columns(self) -> None:
         """Raise ValueError naming the table and the missing columns, if any."""

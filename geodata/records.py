@@ -220,6 +220,23 @@ def checked_cases(check: rules.CaseCheck) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def prepare_case_work(
+    work: pd.DataFrame, events: pd.DataFrame, cases: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The case machine's rows of a city (case_work, case_events) ready to insert: every one
+    names a case of `cases` (prepared), event times as UTC text."""
+    work = work[list(COLUMNS["case_work"])].reset_index(drop=True)
+    events = events[list(COLUMNS["case_events"])].reset_index(drop=True)
+    known = set(cases["id"]) if len(cases) else set()
+    for table, frame in (("case_work", work), ("case_events", events)):
+        stray = ~frame["case_id"].isin(known)
+        if stray.any():
+            at = int(np.flatnonzero(stray.to_numpy())[0])
+            raise RecordError(f"{table} row {at + 1}: case_id {frame['case_id'][at]!r} is no case")
+    events = events.assign(at=utc_text_column(pd.to_datetime(events["at"], utc=True)))
+    return work, events
+
+
 def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     """Visit rows checked by the visit rules; areas come from the visited building (or a
     given grid_code)."""

@@ -424,6 +424,11 @@ class Store(AccountStore):
     def case_events(self, case_id: str) -> list[Event]:
         """A case's transitions, oldest first."""
 
+    @abc.abstractmethod
+    def actor_names(self, logins: Sequence[str]) -> dict[str, str]:
+        """The names of the events' actors that have one: an account's name, else a staff
+        person's (a login that is a person id), else a street office ("street:CODE")."""
+
     def close(self) -> None:
         """Release the store's resources."""
 

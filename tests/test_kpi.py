@@ -130,3 +130,95 @@ def test_a_period_that_is_none_is_named(text) -> None:
 def test_grades_follow_the_on_time_rate() -> None:
     assert [kpi.grade(r) for r in (1.0, 0.95, 0.9, 0.7, 0.5)] == ["A", "A", "B", "C", "D"]
     assert kpi.grade(float("nan")) == ""
+
+
+# --- the demo city, worked through the machine ---------------------------------------------
+WORK_WINDOWS = ((dt.time(8, 30), dt.time(12)), (dt.time(13, 30), dt.time(17, 30)))
+
+
+def _working_hours(start: pd.Timestamp, stop: pd.Timestamp) -> float:
+    """Working hours between two moments, day by day on China's official calendar: written
+    apart from the store's clock, so that the two check each other."""
+    import chinese_calendar
+
+    start, stop = start.tz_convert(LOCAL_TZ), stop.tz_convert(LOCAL_TZ)
+    total, day = 0.0, start.date()
+    while day <= stop.date():
+        if chinese_calendar.is_workday(day):
+            for a, b in WORK_WINDOWS:
+                lo = max(start, pd.Timestamp(dt.datetime.combine(day, a, LOCAL_TZ)))
+                hi = min(stop, pd.Timestamp(dt.datetime.combine(day, b, LOCAL_TZ)))
+                total += max((hi - lo).total_seconds(), 0) / 3600
+        day += dt.timedelta(days=1)
+    return total
+
+
+def _demo_from_events(path, by: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """The KPIs of the demo store per `by`, from its event rows, with each case's area,
+    assignee and (as it stands) due time read from its record."""
+    import sqlite3
+
+    with sqlite3.connect(path) as con:
+        events = pd.read_sql("SELECT case_id, at, action FROM case_events", con)
+        cases = pd.read_sql(
+            "SELECT c.id, c.street_code, c.community_code, c.assignee_id, c.reported_at,"
+            " c.due_at, w.assignee_org FROM cases c LEFT JOIN case_work w ON w.case_id = c.id",
+            con,
+        ).set_index("id")
+    events["at"] = pd.to_datetime(events["at"], utc=True)
+    due = pd.to_datetime(cases["due_at"], utc=True)
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    inside = events[(events["at"] >= start) & (events["at"] < end)]
+    ended = events[events["action"].isin(["verify_pass", "close_with", "reject"])]
+    ended = ended.groupby("case_id")["at"].min()
+    closing = inside[inside["action"].isin(["verify_pass", "close_with"])].set_index("case_id")
+    ever = events.groupby("case_id")["action"].apply(set)
+    first = events[events["action"] == "dispatch"].groupby("case_id")["at"].min()
+    key = cases[kpi.GROUPS[by]].fillna("")
+    rows: dict[str, dict] = {}
+
+    def row(case_id: str) -> dict:
+        return rows.setdefault(key[case_id], {"registered": 0, "closed": [], "overdue": 0})
+
+    for case_id in inside.loc[inside["action"] == "register", "case_id"]:
+        row(case_id)["registered"] += 1
+    for case_id in closing.index:
+        row(case_id)["closed"].append(case_id)
+    reported = pd.to_datetime(cases["reported_at"], utc=True)
+    still_open = (reported < end) & ~(ended.reindex(cases.index) < end)
+    for case_id in cases.index[still_open & (due < end)]:
+        row(case_id)["overdue"] += 1
+    out = {}
+    for group, r in rows.items():
+        closed = r["closed"]
+        timed = [c for c in closed if c in first.index]
+        out[group] = {
+            "registered": r["registered"],
+            "closed": len(closed),
+            "on_time_rate": np.mean([closing.at[c, "at"] <= due[c] for c in closed]),
+            "rework_rate": np.mean(["verify_fail" in ever[c] for c in closed]),
+            "extension_rate": np.mean(["grant_extension" in ever[c] for c in closed]),
+            "mean_hours": np.mean([_working_hours(first[c], closing.at[c, "at"]) for c in timed]),
+            "overdue_open": r["overdue"],
+        }
+    return pd.DataFrame.from_dict(out, orient="index")
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value")
+@pytest.mark.parametrize("by", ["street", "community", "organisation", "person"])
+@pytest.mark.parametrize("period", ["2026-W47", "2026-10"])
+def test_demo_kpis_agree_with_its_event_table(street_store, street_store_path, by, period):
+    first, after = kpi.period_of(period)
+    start = dt.datetime.combine(first, dt.time(), LOCAL_TZ)
+    end = dt.datetime.combine(after, dt.time(), LOCAL_TZ)
+    ours = kpi.kpis(street_store.kpi_cases(start, end), by, start, end, street_store.work_clock())
+    theirs = _demo_from_events(street_store_path, by, start, end)
+    assert sorted(ours.index) == sorted(theirs.index)
+    assert ours["closed"].sum() > 50 and ours["rework_rate"].max() > 0
+    assert (ours["extension_rate"] > 0).any() and (ours["on_time_rate"] < 1).any()
+    theirs = theirs.loc[ours.index]
+    for column in ("registered", "closed", "overdue_open"):
+        assert ours[column].tolist() == theirs[column].astype(int).tolist(), column
+    for column in ("on_time_rate", "rework_rate", "extension_rate", "mean_hours"):
+        a, b = ours[column].to_numpy(float), theirs[column].to_numpy(float)
+        assert np.allclose(a, b, rtol=0, atol=1e-9, equal_nan=True), column

@@ -55,7 +55,7 @@ def build_demo(
         staff = appoint_staff(rng, geo)
         bar.update()
         bar.set_postfix_str("cases")
-        cases = simulate_cases(rng, geo, staff, start, end)
+        cases, work, events = simulate_cases(rng, geo, staff, start, end)
         bar.update()
         bar.set_postfix_str("visits")
         visits = simulate_visits(rng, geo, staff, as_of, spec.days)
@@ -67,7 +67,9 @@ def build_demo(
         "seed": str(seed),
         "as_of": as_of.isoformat(),
     }
-    return _city_data(meta, geo, staff, cases, visits)
+    city = _city_data(meta, geo, staff, cases, visits)
+    city.case_work, city.case_events = work, events
+    return city
 
 
 def _city_data(

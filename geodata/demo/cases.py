@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..model import CATEGORIES, LIFE_CYCLE, LOCAL_TZ, TIMESTAMP_FIELDS, CaseSource, CaseStatus
+from ..casework import STREET_ACTOR
+from ..model import CATEGORIES, LOCAL_TZ, TIMESTAMP_FIELDS, CaseSource, Role
 from ..worktime import WorkClock
+from . import history
 from ._arrays import ids, run_starts, weighted_draw, words
 from ._shapes import TO_LONLAT
 from .names import addressed_surnames, mobiles
@@ -284,58 +286,59 @@ def _case_sources(rng: np.random.Generator, draw: _CaseDraw, geo: TownGeo) -> No
     draw.source[orphan & property_source] = _SOURCES.index(CaseSource.GRID_WORKER)
 
 
-_NAT = np.iinfo(np.int64).min  # numpy's NaT, as int64 epoch seconds
-
-
 def _hours(
     rng: np.random.Generator, median: float | np.ndarray, sigma: float, n: int
 ) -> np.ndarray:
     return np.maximum(60, median * 3600 * rng.lognormal(0, sigma, n)).astype(np.int64)
 
 
-def _life_cycle(rng: np.random.Generator, draw: _CaseDraw, end: int) -> tuple[dict, np.ndarray]:
-    """Stage times (int64 seconds, _NAT when not reached by `end`) and the status at `end`."""
+def _anchors(rng: np.random.Generator, draw: _CaseDraw) -> history.Anchors:
+    """Each case's moments as if nothing went wrong; the history decides what happened."""
     n, rep = len(draw.reported), draw.reported
     quick = _source_in(draw.source, _QUICK_SOURCES)
-    stages = [rep]
-    stages.append(stages[-1] + _hours(rng, np.where(quick, 0.3, 1.5), 0.8, n))  # registered
-    stages.append(stages[-1] + _hours(rng, 0.7, 0.8, n))  # dispatched
-    # Due on the working-time clock; the work itself takes a share of the time until then.
-    due = WorkClock().due(stages[2], _LIMITS[draw.category], _UNITS[draw.category])
-    limit = due - stages[2]
-    stages.append(stages[-1] + (limit * 0.1 * rng.lognormal(0, 0.6, n)).astype(np.int64))
+    registered = rep + _hours(rng, np.where(quick, 0.3, 1.5), 0.8, n)
+    dispatched = registered + _hours(rng, 0.7, 0.8, n)
+    # The work takes a share of the time the category allows on the working-time clock.
+    limit = WorkClock().due(dispatched, _LIMITS[draw.category], _UNITS[draw.category]) - dispatched
+    accepted = dispatched + (limit * 0.1 * rng.lognormal(0, 0.6, n)).astype(np.int64)
     factor = rng.lognormal(np.log(0.45), 0.5, n)
     hard = rng.random(n) < np.array([_HARD.get(c, 0.04) for c in _CAT_CODES])[draw.category]
     factor[hard] *= rng.uniform(3, 90, int(hard.sum()))
-    stages.append(stages[-1] + (limit * factor).astype(np.int64))  # resolved
-    stages.append(stages[-1] + _hours(rng, 6, 0.7, n))  # verified
-    stages.append(stages[-1] + _hours(rng, 10, 0.7, n))  # closed
+    resolved = accepted + (limit * factor).astype(np.int64)
+    closed = resolved + _hours(rng, 16, 0.7, n)  # 核查: a call back or a look on the spot
     rejected = rng.random(n) < 0.03
     rejected_at = rep + _hours(rng, 5, 0.7, n)
-    reached = np.array([t < end for t in stages]) & ~(rejected & (np.arange(7) > 0)[:, None])
-    status = np.array([s.value for s in LIFE_CYCLE], dtype=object)[reached.sum(axis=0) - 1]
-    rejected &= rejected_at < end
-    status[rejected] = CaseStatus.REJECTED.value
-    times = {
-        f"{s.value}_at": np.where(r, t, _NAT)
-        for s, t, r in zip(LIFE_CYCLE, stages, reached, strict=True)
-    }
-    times["rejected_at"] = np.where(rejected, rejected_at, _NAT)
-    times["due_at"] = np.where(reached[2], due, _NAT)
-    return times, status
-
-
-def _assignees(
-    rng: np.random.Generator, draw: _CaseDraw, geo: TownGeo, staff: Staff, dispatched
-) -> np.ndarray:
-    """The grid worker of the case's cell, or the building's 楼管 for property matters."""
-    workers = staff.workers_of(geo.cells["code"])[draw.cell]
-    manager = (
-        geo.buildings["id"].map(staff.manager_of_building).to_numpy(dtype=object)[draw.building]
+    return history.Anchors(
+        rep, registered, dispatched, accepted, resolved, closed, rejected, rejected_at
     )
+
+
+def _people(rng: np.random.Generator, draw: _CaseDraw, geo: TownGeo, staff: Staff):
+    """Who works each case: the community's desk (its secretary), the street office, and the
+    handler — the grid worker of the case's cell, or the building's 楼管 for property matters —
+    with the other of the two where the compound has a property company."""
+    cells = geo.cells
+    community = cells["community_code"].to_numpy(dtype=object)[draw.cell]
+    roles = staff.roles[staff.roles["role"] == Role.SECRETARY.value]
+    desk = pd.Series(community).map(roles.set_index("area_code")["person_id"]).to_numpy(object)
+    street = STREET_ACTOR + cells["street_code"].to_numpy(dtype=object)[draw.cell]
+    worker = staff.workers_of(cells["code"])[draw.cell]
+    worker_org = "ORG-COM-" + community
+    building = geo.buildings["id"]
+    manager = building.map(staff.manager_of_building).to_numpy(dtype=object)[draw.building]
+    compound = geo.buildings["compound_code"].to_numpy(dtype=object)[draw.building]
+    company = pd.Series(compound).map(staff.company_of_compound).to_numpy(dtype=object)
     prop = _category_in(draw.category, _PROPERTY_CATEGORIES)
-    use_manager = prop & pd.notna(manager) & (rng.random(len(prop)) < 0.6)
-    return np.where(dispatched, np.where(use_manager, manager, workers), None)
+    managed = pd.notna(manager)
+    use_manager = prop & managed & (rng.random(len(prop)) < 0.6)
+    return history.People(
+        desk=desk,
+        street=street,
+        handler=np.where(use_manager, manager, worker),
+        handler_org=np.where(use_manager, company, worker_org),
+        other=np.where(use_manager, worker, np.where(managed, manager, None)),
+        other_org=np.where(use_manager, worker_org, np.where(managed, company, None)),
+    )
 
 
 def _places_text(rng: np.random.Generator, draw: _CaseDraw, geo: TownGeo):
@@ -374,35 +377,50 @@ def _descriptions(
 
 def simulate_cases(
     rng: np.random.Generator, geo: TownGeo, staff: Staff, start: dt.datetime, end: dt.datetime
-) -> pd.DataFrame:
-    """Cases reported from `start` to `end`, about one per eight households a year."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Cases reported from `start` to `end`, about one per eight households a year, worked
+    through the case machine up to `end`: (cases, case_work, case_events)."""
     days = (end - start).days
     n = int(rng.poisson(CASES_PER_HOUSEHOLD_YEAR * geo.buildings["households"].sum() * days / 365))
     draw = _case_times(rng, n, start, days)
     _case_places(rng, draw, geo, pd.Index(geo.cells["code"]))
     _case_sources(rng, draw, geo)
-    times, status = _life_cycle(rng, draw, int(end.timestamp()))
+    when = _anchors(rng, draw)
     reporting = _source_in(draw.source, _REPORTING_SOURCES)
     caller = addressed_surnames(rng, n)
     phone = mobiles(rng, n)
     lon, lat = TO_LONLAT.transform(draw.x, draw.y)
+    case_ids = ids("C", 1, n, 9)
+    worked = history.work_cases(
+        rng,
+        case_ids,
+        when,
+        _people(rng, draw, geo, staff),
+        history.Limits(_LIMITS[draw.category], _UNITS[draw.category]),
+        (draw.building, draw.category, draw.x, draw.y),
+        int(end.timestamp()),
+        WorkClock(),
+    )
     frame = pd.DataFrame(
         {
-            "id": ids("C", 1, n, 9),
+            "id": case_ids,
             "category": np.array(_CAT_CODES, dtype=object)[draw.category],
             "description": _descriptions(rng, draw, geo, caller, phone),
             "source": np.array([s.value for s in _SOURCES], dtype=object)[draw.source],
-            "status": status,
+            "status": worked.status,
             "lon": lon,
             "lat": lat,
         }
     )
+    times = dict(worked.times, reported_at=when.reported)
     for col in (*TIMESTAMP_FIELDS, "due_at"):
         frame[col] = _local_times(times[col])
-    frame["assignee_id"] = _assignees(rng, draw, geo, staff, times["dispatched_at"] != _NAT)
+    frame["assignee_id"] = worked.assignee_id
     frame["reporter_name"] = np.where(reporting, caller, None)
     frame["reporter_phone"] = np.where(reporting, phone, None)
-    return frame
+    events = worked.events
+    events["at"] = _local_times(events["at"].to_numpy(np.int64))
+    return frame, worked.work, events
 
 
 def _local_times(seconds: np.ndarray) -> pd.Series:

@@ -12,7 +12,17 @@ import numpy as np
 import pandas as pd
 
 from .. import rollups
-from ..casework import INTERNAL, Action, ActionRefused, Actor, CaseState, Event, Request, apply
+from ..casework import (
+    INTERNAL,
+    STREET_ACTOR,
+    Action,
+    ActionRefused,
+    Actor,
+    CaseState,
+    Event,
+    Request,
+    apply,
+)
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
 from ..records import case_times, utc_text
 from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
@@ -215,6 +225,25 @@ class CaseWork(Connection):
             for a, who, at, f, t, v, note in rows
         ]
 
+    def actor_names(self, logins: Sequence[str]) -> dict[str, str]:
+        wanted = sorted({str(x) for x in logins})[:500]
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        con = self._connect()
+        names = {}
+        streets = [w.removeprefix(STREET_ACTOR) for w in wanted if w.startswith(STREET_ACTOR)]
+        if streets:
+            found = con.execute(
+                f"SELECT code, name FROM streets WHERE code IN ({', '.join('?' * len(streets))})",
+                streets,
+            )
+            names |= {f"{STREET_ACTOR}{code}": f"{name}办事处" for code, name in found}
+        for sql in ("SELECT id, name FROM persons", "SELECT login, name FROM users"):
+            key = sql.split()[1].rstrip(",")
+            names |= dict(con.execute(f"{sql} WHERE {key} IN ({marks})", wanted))
+        return names
+
     def duplicates_near(self, case_id: str, metres: float = 100, days: int = 14) -> pd.DataFrame:
         """Open cases of the same category within `metres` of the case, reported in the
         `days` before it, not merged themselves: what a desk is offered to merge it into."""
@@ -275,15 +304,15 @@ class CaseWork(Connection):
 
     def _changed_by(self, con: Any, case_id: str) -> str:
         last = con.execute(
-            "SELECT e.actor, e.at, u.name FROM case_events e LEFT JOIN users u"
-            " ON u.login = e.actor WHERE e.case_id = ? ORDER BY e.version DESC LIMIT 1",
+            "SELECT actor, at FROM case_events WHERE case_id = ? ORDER BY version DESC LIMIT 1",
             (case_id,),
         ).fetchone()
         if last is None:
             return f"case {case_id} changed meanwhile — reload"
-        login, at, name = last
+        login, at = last
+        name = self.actor_names([login]).get(login, login)
         when = parse_time(at).astimezone(LOCAL_TZ).strftime("%H:%M")
-        return f"case {case_id} changed by {name or login} at {when} — reload"
+        return f"case {case_id} changed by {name} at {when} — reload"
 
     def _due_after(self, row: dict):
         """When the case would be due if dispatched at a moment: the catalogue and the clock

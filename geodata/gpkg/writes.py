@@ -43,6 +43,7 @@ class Writes(Connection):
         cases = pd.DataFrame()
         if len(city.cases):
             cases = records.prepare_cases(city.cases, locator, codes)
+        worked = records.prepare_case_work(city.case_work, city.case_events, cases)
         try:
             with self._transaction() as con:
                 for name in INDEXES:  # rebuilding beats updating indexes row by row
@@ -64,6 +65,8 @@ class Writes(Connection):
                     insert(con, table, frame)
                 insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
                 insert(con, "cases", cases)  # insert writes nothing for an empty frame
+                for table, frame in zip(("case_work", "case_events"), worked, strict=True):
+                    insert(con, table, frame)
                 visits = pd.DataFrame()
                 if len(city.visits):
                     visits = records.prepare_visits(city.visits, con)
