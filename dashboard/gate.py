@@ -36,6 +36,8 @@ OPEN311_PREFIX = "/open311/"
 PAGE_PARTS = {
     "/audit.csv": "/audit",
     "/kpi.csv": "/kpi",
+    "/kpi.xlsx": "/kpi",
+    "/kpi.html": "/kpi",
     "/cases/act": "/cases",
     "/cases/new": "/cases",
 }

@@ -1,29 +1,39 @@
 """The KPI ranking for supervisors: /kpi (a week or a month; streets, communities,
-organisations or people) and /kpi.csv (the same table), each cut to the asker's scope."""
+organisations or people), /kpi.csv (the same table) and the period's report as /kpi.xlsx and
+/kpi.html (layers.report), each cut to the asker's scope."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 import flask
 from flask import Response, request
 
-from dashboard import context
+from dashboard import context, reportfile
 from dashboard.i18n import t
 from dashboard.signin import language, render
 from geodata.model import LOCAL_TZ
-from layers import kpi
+from layers import kpi, report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from layers.access import Principal
 
 PATH = "/kpi"
 ROW_LIMIT = 500  # rows a ranking lists
 
 
 def install(server: flask.Flask) -> None:
-    """Add /kpi and /kpi.csv to `server` (the gate lets in the roles of PAGE_ROLES)."""
+    """Add /kpi, /kpi.csv, /kpi.xlsx and /kpi.html to `server` (the gate lets in the roles of
+    PAGE_ROLES for /kpi)."""
     server.add_url_rule(PATH, "kpi", _page)
     server.add_url_rule(f"{PATH}.csv", "kpi_csv", _csv)
+    server.add_url_rule(f"{PATH}.xlsx", "kpi_xlsx", _xlsx)
+    server.add_url_rule(f"{PATH}.html", "kpi_html", _html)
 
 
 def last_week(today: dt.date) -> str:
@@ -49,8 +59,7 @@ def _table() -> tuple[str, str, list[dict], str]:
     start = dt.datetime.combine(first, dt.time(), LOCAL_TZ)
     end = dt.datetime.combine(after, dt.time(), LOCAL_TZ)
     store, who = context.store(), context.principal()
-    cases = store.kpi_cases(start, end)
-    cases = cases[who.sees.rows_inside(cases)] if len(cases) else cases
+    cases = _inside(store.kpi_cases(start, end), who)
     frame = kpi.kpis(cases, by, start, end, store.work_clock()).head(ROW_LIMIT)
     names = kpi.names(cases, by)
     rows = [
@@ -107,4 +116,55 @@ def _csv() -> Response:
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _inside(cases: pd.DataFrame, who: Principal) -> pd.DataFrame:
+    """The KPI rows (Store.kpi_cases) of cases inside `who`'s scope."""
+    return cases[who.sees.rows_inside(cases)] if len(cases) else cases
+
+
+def _built() -> tuple[report.Report | None, str]:
+    """(the report of the asked period in the asker's scope, problem with the request)."""
+    text, _ = _asked()
+    try:
+        when = report.period(text)
+    except ValueError as exc:
+        return None, str(exc)
+    store, who = context.store(), context.principal()
+    cases = _inside(store.kpi_cases(when.start, when.end), who)
+    before = _inside(store.kpi_cases(when.previous_start, when.start), who)
+    return report.build(cases, before, when, store.work_clock()), ""
+
+
+def _scope(lang: str) -> str:
+    who = context.principal()
+    return reportfile.scope_text(None if who.sees.city else [n for _, n in who.labels], lang)
+
+
+def _xlsx() -> Response:
+    built, problem = _built()
+    if built is None:
+        return Response(problem, status=400, mimetype="text/plain")
+    body = reportfile.xlsx_bytes(built, language(), _scope(language()))
+    name = reportfile.file_name(built, "xlsx")
+    return Response(
+        body,
+        mimetype=reportfile.MIMETYPES["xlsx"],
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _html() -> Response:
+    """The report as a page to read and print (saved under its name)."""
+    built, problem = _built()
+    if built is None:
+        return Response(problem, status=400, mimetype="text/plain")
+    lang = language()
+    page = reportfile.html_text(built, lang, _scope(lang), dt.datetime.now(LOCAL_TZ))
+    name = reportfile.file_name(built, "html")
+    return Response(
+        page,
+        mimetype=reportfile.MIMETYPES["html"],
+        headers={"Content-Disposition": f"inline; filename={name}"},
     )

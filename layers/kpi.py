@@ -110,7 +110,7 @@ def period_of(text: str) -> tuple[dt.date, dt.date]:
         year, month = (int(p) for p in text.split("-"))
         first = dt.date(year, month, 1)
         return first, (first + dt.timedelta(days=32)).replace(day=1)
-    except ValueError:
+    except (ValueError, OverflowError):
         wanted = "a week (2026-W48) or a month (2026-11)"
         raise ValueError(f"period {text[:20]!r} is not {wanted}") from None
 

@@ -67,11 +67,13 @@ def test_commands_other_than_serve_do_not_load_dash(street_store_path: Path, tmp
         ["route", "--data", data, "--worker", worker, "--date", day, "--json",
          "--out", tmp_path / "route.html", "--gpx", tmp_path / "route.gpx",
          "--csv", tmp_path / "route.csv"],
+        ["report", "--data", data, "--period", "2026-W47", "--out", tmp_path / "report.html"],
     ])  # fmt: skip
     assert found["loaded"] == []
     # each command did its work (validate exits 1 when it finds problems)
-    assert [code for command, code in found["codes"] if command != "validate"] == [0] * 9
-    assert {"demo.gpkg", "grid.gpkg", "grid.csv", "route.html"} <= set(os.listdir(tmp_path))
+    assert [code for command, code in found["codes"] if command != "validate"] == [0] * 10
+    made = {"demo.gpkg", "grid.gpkg", "grid.csv", "route.html", "report.html"}
+    assert made <= set(os.listdir(tmp_path))
 
 
 def test_serve_loads_dash(tmp_path: Path):

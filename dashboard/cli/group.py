@@ -12,6 +12,7 @@ from dashboard.cli.demo import demo, info
 from dashboard.cli.export import export
 from dashboard.cli.imports import import_group
 from dashboard.cli.migrate import migrate
+from dashboard.cli.report import report
 from dashboard.cli.route import route
 from dashboard.cli.serve import serve
 from dashboard.cli.users import audit_group, display_group, user_group
@@ -40,6 +41,7 @@ for command in (
     categories_group,
     worktime_group,
     apikey_group,
+    report,
 ):
     cli.add_command(command)
 
