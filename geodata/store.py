@@ -425,6 +425,12 @@ class Store(AccountStore):
         """A case's transitions, oldest first."""
 
     @abc.abstractmethod
+    def closures(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+        """The cases closed in [start, end): id, their areas (street_code … grid_code),
+        closed_at and due_at (aware UTC times) — what an on-time rate needs, read by the
+        closing-time index."""
+
+    @abc.abstractmethod
     def actor_names(self, logins: Sequence[str]) -> dict[str, str]:
         """The names of the events' actors that have one: an account's name, else a staff
         person's (a login that is a person id), else a street office ("street:CODE")."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -34,6 +35,7 @@ CAMERA_SIZE = (1000, 700)
 OUTLINE = ("#9fb3c8", 1.2)  # a rotation unit's outline
 HIGHLIGHT = ("#ffd166", 5.0)  # the unit the rotation shows
 
+ON_TIME = "on_time_rate_week"  # 按期结案率, this ISO week so far against last week's
 # (key, unit kind, whether a rise is good: True, False, or None when it is neither)
 TILE_SPECS: tuple[tuple[str, str, bool | None], ...] = (
     ("open_cases", "count", False),
@@ -44,7 +46,11 @@ TILE_SPECS: tuple[tuple[str, str, bool | None], ...] = (
     ("median_close_hours", "hours", False),
     ("visits_week", "count", True),
     ("households_week", "count", True),
+    (ON_TIME, "percent", True),
 )
+# What on_time_figures adds to Store.wall_figures: closures this ISO week so far and how many
+# of them were on time, and the same of last week ("_prev").
+ON_TIME_FIGURES = ("closed_week", "on_time_week", "closed_week_prev", "on_time_week_prev")
 
 
 @dataclass(frozen=True)
@@ -78,21 +84,79 @@ def closure_rate(closed: float, reported: float) -> float | None:
     return None if not reported else 100.0 * closed / reported
 
 
+def on_time_rate(on_time: float | None, closed: float | None) -> float | None:
+    """按期结案率 in percent: closed on time ÷ closed; None when nothing closed."""
+    return None if not closed else 100.0 * (on_time or 0) / closed
+
+
+def week_start(at: dt.datetime) -> dt.datetime:
+    """Monday 00:00, local time, of the ISO week holding the aware moment `at`."""
+    day = at.astimezone(LOCAL_TZ).date()
+    return dt.datetime.combine(day - dt.timedelta(days=day.weekday()), dt.time(), LOCAL_TZ)
+
+
+def closures(cases: pd.DataFrame, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """The cases (Store.kpi_cases rows) closed in [start, end), counted per street and minute
+    of closing: street_code, minute, closed, on_time — on time as layers.kpi counts it (closed
+    by the due time, which a granted extension moved). Counts, no case: what is cached, and
+    it answers any moment of the period to the minute."""
+    closed_at = cases["closed_at"]
+    inside = ((closed_at >= pd.Timestamp(start)) & (closed_at < pd.Timestamp(end))).to_numpy()
+    rows = cases[inside].reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "street_code": rows["street_code"].fillna("").astype(str),
+            "minute": rows["closed_at"].dt.floor("min"),
+            "closed": 1,
+            "on_time": (rows["closed_at"] <= rows["due_at"]).astype(int),
+        }
+    )
+    return frame.groupby(["street_code", "minute"], as_index=False)[["closed", "on_time"]].sum()
+
+
+def closed_on_time(
+    counts: pd.DataFrame, street: str | None, start: dt.datetime, end: dt.datetime
+) -> tuple[int, int]:
+    """(closed, on time) of closures() `counts` in [start, end) of `street` (None: all);
+    `start` and `end` whole minutes."""
+    minute = counts["minute"]
+    inside = (minute >= pd.Timestamp(start)) & (minute < pd.Timestamp(end))
+    if street is not None:
+        inside &= counts["street_code"] == street
+    chosen = counts[inside.to_numpy()]
+    return int(chosen["closed"].sum()), int(chosen["on_time"].sum())
+
+
+def on_time_figures(counts: pd.DataFrame, street: str | None, at: dt.datetime) -> dict[str, int]:
+    """ON_TIME_FIGURES of `street` (None: all) from closures() `counts`: this ISO week up to
+    `at` (to the minute), and the whole of last week."""
+    monday = week_start(at)
+    now = closed_on_time(counts, street, monday, at)
+    before = closed_on_time(counts, street, monday - dt.timedelta(days=7), monday)
+    return dict(zip(ON_TIME_FIGURES, (*now, *before), strict=True))
+
+
 def visit_target(grid_workers: int) -> int:
     """The weekly visit target of an area: VISITS_PER_WORKER_WEEK per grid worker."""
     return VISITS_PER_WORKER_WEEK * int(grid_workers)
 
 
 def kpi_values(figures: Mapping[str, float]) -> dict[str, tuple[float | None, float | None]]:
-    """(now, a week earlier) of every tile, from Store.wall_figures."""
+    """(now, a week earlier) of every tile, from Store.wall_figures and on_time_figures (the
+    on-time tile: this ISO week so far, and last week)."""
 
     def pair(key: str) -> tuple[float | None, float | None]:
         return _number(figures.get(key)), _number(figures.get(f"{key}_prev"))
 
-    values = {key: pair(key) for key, _, _ in TILE_SPECS if key != "closure_rate_7d"}
+    rates = ("closure_rate_7d", ON_TIME)
+    values = {key: pair(key) for key, _, _ in TILE_SPECS if key not in rates}
     values["closure_rate_7d"] = (
         closure_rate(figures["closed_7d"], figures["reported_7d"]),
         closure_rate(figures["closed_7d_prev"], figures["reported_7d_prev"]),
+    )
+    values[ON_TIME] = (
+        on_time_rate(figures.get("on_time_week"), figures.get("closed_week")),
+        on_time_rate(figures.get("on_time_week_prev"), figures.get("closed_week_prev")),
     )
     return values
 
@@ -105,7 +169,8 @@ def _direction(change: float | None, places: int) -> str:
 
 
 def kpi_tiles(figures: Mapping[str, float]) -> list[Tile]:
-    """The eight KPI tiles, in TILE_SPECS order, each with its change against a week earlier."""
+    """The KPI tiles, in TILE_SPECS order, each with its change against a week earlier (the
+    on-time rate: against last week; its change in percentage points)."""
     values = kpi_values(figures)
     tiles = []
     for key, kind, up_is_good in TILE_SPECS:

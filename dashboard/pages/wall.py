@@ -73,22 +73,56 @@ def wall_paint(coloured: Sequence[mapfig.Values], place: str, lang: str, at: dt.
 
 
 # --- pieces of the page: plain data → components ---------------------------------------------
+def figure_text(value: float | None, kind: str, lang: str) -> str:
+    """A tile's figure as shown: 12,345, 87.5% or 30.2 h; a dash when there is none."""
+    suffix = {"percent": "%", "hours": t("wall.hours", lang)}.get(kind, "")
+    shown = format_number(value, lang, wall.decimals(kind))
+    return shown + (suffix if value is not None else "")
+
+
+def _arrow(tile: wall.Tile) -> str:
+    return {"up": "▲", "down": "▼"}.get(tile.direction, "＝")
+
+
+def _tone(tile: wall.Tile) -> str:
+    return {True: "good", False: "bad"}.get(tile.good, "neutral")  # type: ignore[arg-type]
+
+
 def tile_text(tile: wall.Tile, lang: str) -> tuple[str, str]:
     """(value, change) of a tile as shown: 12,345 / ▲ 12 (+3.4 for percents and hours)."""
-    places = wall.decimals(tile.kind)
-    suffix = {"percent": "%", "hours": t("wall.hours", lang)}.get(tile.kind, "")
-    value = format_number(tile.value, lang, places) + (suffix if tile.value is not None else "")
+    value = figure_text(tile.value, tile.kind, lang)
     if tile.change is None:
         return value, t("wall.no_change", lang)
-    arrow = {"up": "▲", "down": "▼"}.get(tile.direction, "＝")
-    change = format_number(abs(tile.change), lang, places)
-    return value, t("wall.change", lang, arrow=arrow, change=change)
+    change = format_number(abs(tile.change), lang, wall.decimals(tile.kind))
+    return value, t("wall.change", lang, arrow=_arrow(tile), change=change)
+
+
+def on_time_view(tile: wall.Tile, lang: str) -> Component:
+    """The 按期结案率 band: this ISO week so far, last week, and the change in points."""
+    if tile.change is None:
+        change = t("wall.on_time.no_change", lang)
+    else:
+        points = format_number(abs(tile.change), lang, wall.decimals(tile.kind))
+        change = t("wall.on_time.change", lang, arrow=_arrow(tile), change=points)
+    last_week = figure_text(tile.previous, tile.kind, lang)
+    return html.Div(
+        [
+            html.Div(t("wall.kpi.on_time_rate_week", lang), className="gb-wall-kpi-label"),
+            html.Div(figure_text(tile.value, tile.kind, lang), className="gb-wall-kpi-value"),
+            html.Div(t("wall.on_time.last_week", lang, value=last_week), className="gb-wall-last"),
+            html.Div(change, className=f"gb-wall-kpi-change gb-wall-{_tone(tile)}"),
+        ],
+        className="gb-wall-kpi gb-wall-kpi-wide",
+        **{"data-kpi": tile.key},
+    )
 
 
 def tile_view(tile: wall.Tile, lang: str) -> Component:
     """One KPI tile: label, value, and its change against the same moment last week."""
+    if tile.key == wall.ON_TIME:
+        return on_time_view(tile, lang)
     value, change = tile_text(tile, lang)
-    tone = {True: "good", False: "bad"}.get(tile.good, "neutral")  # type: ignore[arg-type]
+    tone = _tone(tile)
     extra = []
     if tile.target is not None:
         share = format_number(100 * (tile.value or 0) / tile.target, lang) if tile.target else "—"

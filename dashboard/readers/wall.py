@@ -9,7 +9,7 @@ import pandas as pd
 
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Window
-from layers import mapfig
+from layers import mapfig, wall
 from layers.view import CITY, ViewState
 
 from . import map as map_reader
@@ -33,18 +33,38 @@ def wall_view(place: str, lang: str) -> ViewState:
 
 
 def wall_data(src: Source, place: str, at: dt.datetime) -> dict[str, Any]:
-    """Figures, ranking and newest cases of `place` at `at` (aggregates, a few rows)."""
+    """Figures, ranking and newest cases of `place` at `at` (aggregates, a few rows); the
+    on-time figures of what the asker sees of `place`."""
     rev = src.revision()
 
     def compute() -> dict[str, Any]:
         parent = map_reader.parent_of(place)
         return {
-            "figures": src.store.wall_figures(at, parent),
+            "figures": {**src.store.wall_figures(at, parent), **on_time(src, place, at)},
             "ranking": src.store.overdue_ranking(at, parent),
             "feed": src.store.newest_cases(FEED_ROWS, parent, before=at),
         }
 
-    return src.memo("wall", [place, rev, at.isoformat()], compute)
+    return src.memo("wall", [place, rev, at.isoformat(), src.reach_key(place)], compute)
+
+
+def on_time(src: Source, place: str, at: dt.datetime) -> dict[str, int]:
+    """The 按期结案率 figures (layers.wall.ON_TIME_FIGURES) of `place` at `at`. The closures of
+    last week and this one (by the closing-time index) are read once per data revision and
+    week, and kept as counts per street and minute; each refresh sums them."""
+    monday = wall.week_start(at)
+    reach = src.reach_in(place)
+
+    def compute() -> pd.DataFrame:
+        start, end = monday - dt.timedelta(days=7), monday + dt.timedelta(days=7)
+        cases = src.store.closures(start, end)
+        if reach is not None:
+            cases = cases[reach.rows_inside(cases)]
+        return wall.closures(cases, start, end)
+
+    parts = [src.revision(), monday.isoformat(), src.reach_key(place)]
+    counts = src.memo("wall-on-time", parts, compute)
+    return wall.on_time_figures(counts, map_reader.parent_of(place), at)
 
 
 def map_values(src: Source, place: str, lang: str, at: dt.datetime) -> list[mapfig.Values]:

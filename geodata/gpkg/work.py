@@ -201,6 +201,16 @@ class CaseWork(Connection):
             frame[col] = frame[col].fillna(0).astype(int)
         return frame
 
+    def closures(self, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+        sql = (
+            f"SELECT id, {', '.join(AREA_COLUMNS)}, closed_at, due_at FROM cases"
+            " WHERE closed_at >= ? AND closed_at < ?"
+        )
+        frame = self._frame(sql, [utc_text(start), utc_text(end)])
+        for col in ("closed_at", "due_at"):
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        return frame.drop(columns="fid", errors="ignore")
+
     def case_record(self, case_id: str) -> pd.DataFrame:
         frame = self._frame("SELECT * FROM cases WHERE id = ?", [case_id]).drop(columns="fid")
         case_times(frame)

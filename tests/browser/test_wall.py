@@ -14,12 +14,13 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from dashboard.i18n import t
+from dashboard.i18n import format_number, t
 from dashboard.passwords import token_digest
 from geodata.accounts import Display
 from geodata.backends import open_store
-from geodata.model import Level
+from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store, StoreError
+from layers import kpi, wall
 from tests import tiny_city as tc
 from tests.browser.pageutil import MAP_READY, just_before_now, served
 
@@ -81,8 +82,8 @@ def test_the_wall_fits_the_screen(
     )
     assert size == [width, height, width, height]
     tiles = page.locator(".gb-wall-kpi")
-    expect(tiles).to_have_count(8)
-    for index in range(8):
+    expect(tiles).to_have_count(len(wall.TILE_SPECS))
+    for index in range(len(wall.TILE_SPECS)):
         expect(tiles.nth(index)).to_be_in_viewport(ratio=1)
     expect(page.locator("#wall-feed li").first).to_be_in_viewport(ratio=1)
     expect(page.locator(".gb-wall-feed")).to_be_in_viewport(ratio=1)
@@ -127,6 +128,40 @@ def test_a_new_case_shows_within_one_refresh_masked(page: Page, live: Any) -> No
     leaks = [body[:200] for body in bodies if MOBILE.search(body)]
     assert leaks == []
     assert any("WALL-1" in body for body in bodies)
+
+
+def on_time_text(store: Store, start: dt.datetime, end: dt.datetime) -> str:
+    """The 按期结案率 of [start, end) as layers.kpi counts it (streets summed), as shown."""
+    rows = kpi.kpis(store.kpi_cases(start, end), "street", start, end, store.work_clock())
+    closed = rows["closed"].sum()
+    if not closed:
+        return "—"
+    on_time = (rows["on_time_rate"].fillna(0) * rows["closed"]).sum()
+    return format_number(100 * on_time / closed, "en", 1) + "%"
+
+
+def test_the_on_time_rate_shows_against_last_week_and_follows_a_closure(
+    page: Page, live: Any
+) -> None:
+    switch, url = live
+    open_wall(page, f"{url}/wall?refresh=2&rotate=0&lang=en")
+    band = page.locator(f"[data-kpi='{wall.ON_TIME}']")
+    expect(band).to_contain_text(t("wall.kpi.on_time_rate_week", "en"))
+    expect(band).to_be_in_viewport(ratio=1)
+    monday = wall.week_start(dt.datetime.now(LOCAL_TZ))
+    last_week = on_time_text(switch.store, monday - dt.timedelta(days=7), monday)
+    expect(band.locator(".gb-wall-last")).to_have_text(f"last week {last_week}")
+    # A case closed now, well before its due time, counts in this week's rate at once.
+    closed = just_before_now()
+    spot = switch.store.areas(Level.COMPOUND).geometry.iloc[0].representative_point()
+    row = tc.case_row("WALL-OT", "noise", 0, 0, closed - pd.Timedelta(hours=2), "closed", closed)
+    row |= {"lon": spot.x, "lat": spot.y, "due_at": closed + pd.Timedelta(days=1)}
+    switch.store.add_cases(pd.DataFrame([row]))
+    this_week = on_time_text(switch.store, monday, closed + pd.Timedelta(minutes=1))
+    assert this_week != "—"
+    expect(band.locator(".gb-wall-kpi-value")).to_have_text(this_week, timeout=5_000)
+    if last_week != "—":
+        expect(band.locator(".gb-wall-kpi-change")).to_contain_text("pts")
 
 
 def test_a_stopped_data_source_shows_the_stale_banner(page: Page, live: Any) -> None:
