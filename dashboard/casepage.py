@@ -1,9 +1,12 @@
-"""The supervisor's work queue: /cases (tabs, filters, a case's drawer) and /cases/act (its
-actions, each a form with the session's CSRF token and the case's version)."""
+"""The supervisor's work queue: /cases (tabs, filters, a case's drawer; posted to: a bulk
+dispatch), /cases/act (a case's actions, each a form with the session's CSRF token and the
+case's version) and /cases/new (a desk call: the form, prefilled with an area, and its post)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import flask
@@ -26,9 +29,12 @@ NEEDS_NOTE = {"reject", "return", "resolve", "verify_fail", "ask_extension", "re
 
 
 def install(server: flask.Flask) -> None:
-    """Add /cases and /cases/act to `server` (the gate lets in the roles of PAGE_ROLES)."""
+    """Add /cases, /cases/act and /cases/new to `server` (the gate lets in the roles of
+    PAGE_ROLES)."""
     server.add_url_rule(PATH, "cases", _page)
+    server.add_url_rule(PATH, "cases_bulk", _bulk, methods=["POST"])
     server.add_url_rule(ACT_PATH, "cases_act", _act, methods=["POST"])
+    server.add_url_rule(NEW_PATH, "cases_new_form", _new_form)
     server.add_url_rule(NEW_PATH, "cases_new", _new, methods=["POST"])
 
 
@@ -39,13 +45,22 @@ def _narrowed(args) -> QueueFilter:
     return QueueFilter(value("community"), value("category"), value("source"), value("assignee"))
 
 
-def _page(problem: str = "", status: int = 200, args=None) -> Response:
+def _page(
+    problem: str = "",
+    status: int = 200,
+    args=None,
+    bulk: Mapping[str, Any] | None = None,
+    new_area: Mapping[str, Any] | None = None,
+) -> Response:
     """The queue (and a case's drawer) as `args` ask (default: the address's query; a
-    refused action's form, to show its case again)."""
+    refused action's form, to show its case again). `bulk`: what a bulk dispatch did (how
+    many dispatched, each refused case with why); `new_area`: the area the desk-call form
+    opens with ({}: open, empty)."""
     src, who, lang = context.source(), context.principal(), language()
     args = request.args if args is None else args
     tab = args.get("tab") or QUEUE_TABS[0]
     shown = reader.queue(src, who, tab, _narrowed(args), dt.datetime.now(dt.UTC))
+    desk = bool(DESK_ROLES & set(who.roles))
     drawer = None
     case_id = (args.get("case") or "").strip()
     if case_id:
@@ -63,7 +78,10 @@ def _page(problem: str = "", status: int = 200, args=None) -> Response:
         drawer=drawer,
         problem=problem,
         done=args.get("done", "") if args.get("done", "") in DONE else "",
-        desk=bool(DESK_ROLES & set(who.roles)),
+        desk=desk,
+        **_bulk_form(src, shown, desk, args),
+        bulk=bulk,
+        new_area=new_area,
         sources=reader.DESK_SOURCES,
         kept=kept,
         query=lambda **change: urlencode({**kept, **change}),
@@ -75,6 +93,18 @@ def _page(problem: str = "", status: int = 200, args=None) -> Response:
     )
 
 
+def _bulk_form(src, shown: reader.Queue, desk: bool, args) -> dict[str, Any]:
+    """What the 待派遣 tab's bulk dispatch form needs (a desk's, when cases are listed):
+    the organisations offered, the cap, whether every case starts ticked (?pick=all)."""
+    shows = desk and shown.tab == "registered" and bool(shown.rows)
+    return {
+        "bulk_form": shows,
+        "bulk_assignees": reader.bulk_assignees(src, shown.rows) if shows else [],
+        "bulk_limit": reader.BULK_LIMIT,
+        "pick_all": args.get("pick") == "all",
+    }
+
+
 def _act() -> Response:
     lang = language()
     if not from_session_form():
@@ -83,13 +113,51 @@ def _act() -> Response:
         context.source(), context.principal(), request.form, context.client_address()
     )
     if problem is not None:
-        key = f"cases.problem.{problem}"
-        text = t(key, lang) if key in _known_problems() else problem
-        return _page(text, 409, request.form)
+        return _page(_problem_text(problem, lang), 409, request.form)
     kept = {k: request.form.get(k) for k in _KEPT if request.form.get(k)}
     action = request.form.get("action", "")
     kept.update(case=request.form.get("case", ""), done=action)
     return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
+
+
+def _bulk() -> Response:
+    """A bulk dispatch from the 待派遣 tab: each ticked case through the drawer's dispatch,
+    then the queue again with what was dispatched and why each other one was not."""
+    lang = language()
+    if not from_session_form():
+        return _page(t("login.expired", lang), 400)
+    who = context.principal()
+    if not DESK_ROLES & set(who.roles):
+        return _page(t("cases.problem.not_desk", lang), 403)
+    picks = request.form.getlist("case")
+    if request.form.get("bulk") != "dispatch":
+        return _page(t("cases.problem.bad_form", lang), 400)
+    try:
+        result = reader.dispatch_many(
+            context.source(), who, picks, request.form.get("assignee", ""), context.client_address()
+        )
+    except ValueError as exc:
+        limits = {"limit": reader.BULK_LIMIT, "count": len(picks)}
+        return _page(t(f"cases.bulk.problem.{exc}", lang, **limits), 400)
+    outside = [case_id for case_id, why in result.refused if why == "no_case"]
+    if outside:
+        context.audit("case_bulk_dispatch", f"cases={','.join(outside)}", "refused")
+    refused = [(case_id, _problem_text(why, lang)) for case_id, why in result.refused]
+    shown = {"done": len(result.done), "refused": refused}
+    return _page(status=200 if result.done else 409, bulk=shown)
+
+
+def _new_form() -> Response:
+    """The queue with the desk-call form open, prefilled with the area `area` of the address
+    (a compound or grid cell the desk sees; the map's panel links here)."""
+    lang = language()
+    who = context.principal()
+    if not DESK_ROLES & set(who.roles):
+        return _page(t("cases.problem.not_desk", lang), 403)
+    area = reader.record_area(context.source(), who, request.args.get("area") or "")
+    if area is None:
+        return _page(t("cases.problem.bad_area", lang), 400, new_area={})
+    return _page(new_area=area)
 
 
 def _new() -> Response:
@@ -110,8 +178,10 @@ def _new() -> Response:
     return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
 
 
-def _known_problems() -> set[str]:
-    return {f"cases.problem.{p}" for p in ("no_case", "bad_form", "bad_assignee", "not_written")}
+def _problem_text(problem: str, lang: str) -> str:
+    """Why an action was refused, in `lang`: a reader's problem, or the store's own words."""
+    known = ("no_case", "bad_form", "bad_assignee", "not_written")
+    return t(f"cases.problem.{problem}", lang) if problem in known else problem
 
 
 def _category_names(src, lang: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
@@ -13,12 +14,16 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.development.base_component import Component
 
 from dashboard import context, ids
+from dashboard.casepage import NEW_PATH
+from dashboard.casepage import PATH as CASES_PATH
 from dashboard.i18n import category_name, format_date, format_number, resolve_language, t
 from dashboard.readers import panel as panel_reader
 from dashboard.readers.panel import PANEL_CASE_LIMIT
+from geodata.casework import DESK_ROLES
 from geodata.model import Level
 from geodata.store import Store, Window
 from layers import panel as rows_of
+from layers.access import Principal
 from layers.view import ViewState
 
 PAGE_BLOCK = 100  # rows the grid asks for at a time (the server answers at most PAGE_ROW_LIMIT)
@@ -186,7 +191,7 @@ def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Compone
     return [
         panel_header(found.area, lang),
         staff_section(found.staff, lang),
-        cases_section(found.cases, lang),
+        cases_section(found.cases, lang, queue_links(who, str(state.area), found.cases, lang)),
         visits_section(found.visits, _period(found.window, lang), lang),
     ]
 
@@ -262,14 +267,62 @@ def _role_text(role: Mapping[str, str], lang: str) -> str:
     return f"{label} · {role['org_name']}"
 
 
-def cases_section(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
-    """The latest cases as a small sortable grid, or a line saying there are none."""
+def cases_section(
+    rows: Sequence[Mapping[str, Any]], lang: str, links: Mapping[str, Any] | None = None
+) -> Component:
+    """The latest cases as a small sortable grid, or a line saying there are none; with the
+    work queue's `links` (queue_links): the desk-call form for the area, each case's drawer."""
+    links = links or {}
     title = dmc.Title(t("panel.cases", lang, limit=PANEL_CASE_LIMIT), order=3)
     if not rows:
         body: Component = dmc.Text(t("panel.no_cases", lang), c="dimmed", id=ids.PANEL_CASES)
     else:
         body = _recent_grid(rows, lang)
-    return html.Section([title, body], className="gb-panel-section")
+    record = links.get("record")
+    opened = links.get("cases") or []
+    children = [title]
+    if record:
+        children.append(
+            html.A(t("panel.record_here", lang), href=record, className="gb-record-here")
+        )
+    children.append(body)
+    if opened:
+        children.append(_case_links(opened, lang))
+    return html.Section(children, className="gb-panel-section")
+
+
+def queue_links(
+    who: Principal, area: str, rows: Sequence[Mapping[str, Any]], lang: str
+) -> dict[str, Any]:
+    """Addresses in the work queue: "record", the desk-call form prefilled with `area` (desk
+    roles only: the form refuses the others too), and "cases", (id, the drawer's address) of
+    each case in `rows` (for those who may open the queue, which checks the scope again)."""
+    links: dict[str, Any] = {}
+    if DESK_ROLES & set(who.roles):
+        links["record"] = f"{NEW_PATH}?{urlencode({'area': area, 'lang': lang})}"
+    if who.may_open(CASES_PATH):
+        links["cases"] = [
+            (row["id"], f"{CASES_PATH}?{urlencode({'case': row['id'], 'lang': lang})}")
+            for row in rows
+        ]
+    return links
+
+
+def _case_links(cases: Sequence[tuple[str, str]], lang: str) -> Component:
+    anchors = [
+        html.A(
+            case_id,
+            href=href,
+            title=t("panel.open_case", lang, id=case_id),
+            className="gb-case-open",
+            **{"data-case": case_id},
+        )
+        for case_id, href in cases
+    ]
+    return html.Div(
+        [dmc.Text(t("panel.open_cases", lang), size="sm", c="dimmed"), dmc.Group(anchors, gap=8)],
+        className="gb-panel-case-links",
+    )
 
 
 def _display_case(row: Mapping[str, Any], lang: str) -> dict[str, Any]:

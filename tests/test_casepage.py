@@ -3,14 +3,20 @@ assignees outside one's area — each refused with nothing written."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
+from urllib.parse import urlencode
 
+import pandas as pd
 import pytest
 
 from dashboard.app import create_app
+from dashboard.i18n import t
 from dashboard.sessions import COOKIE, start
 from dashboard.settings import Settings
+from geodata.casework import Action, Actor, Request
+from geodata.model import Level
 from geodata.store import Store
 from tests.accounts_city import Town
 
@@ -103,3 +109,140 @@ def test_the_kpi_ranking_is_cut_to_ones_scope(store: Store, town: Town) -> None:
     assert bad.status_code == 400 and "is not a week" in bad.get_data(as_text=True)
     property_, _ = _client(store, "property")
     assert property_.get("/kpi").status_code == 403
+
+
+# --- bulk dispatch on the 待派遣 tab ------------------------------------------------------------
+def _registered(store: Store, ids_areas: dict[str, str]) -> None:
+    """Cases waiting for dispatch (status registered), each at the inner point of its area."""
+    now = pd.Timestamp.now(tz="UTC")
+    rows = []
+    for case_id, code in ids_areas.items():
+        level = Level.COMPOUND if "XQ" in code else Level.GRID
+        point = store.areas(level).set_index("code").at[code, "geometry"].representative_point()
+        rows.append({"id": case_id, "category": "noise", "status": "registered", "lon": point.x,
+                     "lat": point.y, "reported_at": now, "description": "噪音"})  # fmt: skip
+    store.add_cases(pd.DataFrame(rows))
+
+
+def _offered(page: str) -> dict[str, str]:
+    """The bulk form's organisations: id → label."""
+    return dict(re.findall(r'<option value="([^"|]+)\|">([^<]+)</option>', page))
+
+
+def _bulk(client: Any, token: str, picks: list[str], org: str) -> Any:
+    form = {"csrf_token": token, "bulk": "dispatch", "assignee": f"{org}|", "case": picks}
+    return client.post("/cases?tab=registered", data=form)
+
+
+def _other_company_compound(store: Store, town: Town) -> str:
+    """A compound of street A run by a company other than the town's property company."""
+    compounds = store.areas(Level.COMPOUND, parent=town.street_a)
+    others = compounds[compounds["property_company_id"].notna()]
+    others = others[others["property_company_id"] != town.property_org]
+    return str(others.sort_values("code")["code"].iloc[0])
+
+
+def test_a_bulk_dispatch_sends_each_case_it_may_and_says_why_not_the_others(
+    store: Store, town: Town
+) -> None:
+    far = town.scopes["street"].outside["area"]  # a cell of street B
+    other = _other_company_compound(store, town)
+    _registered(store, {"B1": town.compound, "B2": town.compound, "B3": town.compound,
+                        "B4": other, "B5": far})  # fmt: skip
+    client, token = _client(store, "street")
+    page = client.get("/cases?tab=registered").get_data(as_text=True)
+    shown = re.findall(r'name="case" value="([^"]+)"', page)
+    assert {"B1|0", "B2|0", "B3|0", "B4|0"} <= set(shown) and not any("B5" in s for s in shown)
+    assert town.property_org in _offered(page)
+    city = Actor("city", frozenset({"city"}))  # someone dispatches B3 in the meantime
+    at = dt.datetime.now(dt.UTC)
+    store.act("B3", Request(Action.DISPATCH, org_id=town.property_org), city, 0, at)
+
+    answer = _bulk(client, token, ["B1|0", "B2|0", "B3|0", "B4|0", "B5|0"], town.property_org)
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and t("cases.bulk.done", "zh", count=2) in body
+    refused = dict(re.findall(r'<li data-case="([^"]+)">[^:]+: ([^<]+)</li>', body))
+    assert refused["B3"].startswith("case B3 changed by 测试city at ")
+    assert refused["B3"].endswith("— reload")
+    assert refused["B4"] == t("cases.problem.bad_assignee", "zh")
+    assert refused["B5"] == t("cases.problem.no_case", "zh")
+    for case_id in ("B1", "B2"):
+        state = store.case_state(case_id)
+        assert (state.status.value, state.assignee_org, state.version) == (
+            "dispatched",
+            town.property_org,
+            1,
+        )
+        assert [e.actor for e in store.case_events(case_id)] == ["street"]
+    assert [e.actor for e in store.case_events("B3")] == ["city"]  # the other's, alone
+    for case_id in ("B4", "B5"):
+        assert store.case_events(case_id) == []
+        assert store.case_state(case_id).status.value == "registered"
+    assert any(
+        e.action == "case_bulk_dispatch" and e.outcome == "refused" and "B5" in e.target
+        for e in store.audit_entries()
+    )
+    page = client.get("/cases?tab=handling").get_data(as_text=True)
+    assert 'data-case="B1"' in page and 'data-case="B2"' in page
+
+
+def test_a_bulk_dispatch_over_the_cap_or_without_a_choice_changes_nothing(
+    store: Store, town: Town
+) -> None:
+    _registered(store, {"C1": town.compound})
+    client, token = _client(store, "street")
+    before = store.case_state("C1")
+    too_many = ["C1|0"] + [f"X{i}|0" for i in range(100)]
+    answer = _bulk(client, token, too_many, town.property_org)
+    assert answer.status_code == 400
+    assert t("cases.bulk.problem.too_many", "zh", limit=100, count=101) in answer.text
+    for form, key in (
+        ({"csrf_token": token, "bulk": "dispatch", "assignee": f"{town.property_org}|"}, "none"),
+        ({"csrf_token": token, "bulk": "dispatch", "case": "C1|0"}, "no_assignee"),
+    ):
+        answer = client.post("/cases?tab=registered", data=form)
+        assert answer.status_code == 400 and t(f"cases.bulk.problem.{key}", "zh") in answer.text
+    assert _bulk(client, "forged", ["C1|0"], town.property_org).status_code == 400
+    property_, property_token = _client(store, "property")  # not a desk: refused outright
+    answer = _bulk(property_, property_token, ["C1|0"], town.property_org)
+    assert answer.status_code == 403 and t("cases.problem.not_desk", "zh") in answer.text
+    assert store.case_state("C1") == before and store.case_events("C1") == []
+
+
+def test_select_all_ticks_every_case_on_the_page(store: Store, town: Town) -> None:
+    _registered(store, {"D1": town.compound, "D2": town.compound})
+    client, _ = _client(store, "street")
+    boxes = re.compile(r'<input type="checkbox" name="case"[^>]*>')
+    plain = boxes.findall(client.get("/cases?tab=registered").text)
+    ticked = boxes.findall(client.get("/cases?tab=registered&pick=all").text)
+    assert len(plain) == len(ticked) >= 2
+    assert not any("checked" in b for b in plain) and all("checked" in b for b in ticked)
+    assert "cases-bulk" not in client.get("/cases?tab=reported").text  # only 待派遣
+
+
+# --- the map panel's links into the queue --------------------------------------------------------
+def test_the_desk_call_form_opens_prefilled_with_an_area_in_scope(store: Store, town: Town) -> None:
+    client, _ = _client(store, "street")
+    answer = client.get(f"/cases/new?{urlencode({'area': town.compound, 'lang': 'en'})}")
+    assert answer.status_code == 200
+    assert '<details class="gb-case-new" open>' in answer.text
+    assert re.search(rf'<input name="area"[^>]* value="{town.compound}">', answer.text)
+    assert store.area(town.compound)["name"] in answer.text
+    outside = client.get(f"/cases/new?area={town.scopes['street'].outside['area']}")
+    assert outside.status_code == 400 and t("cases.problem.bad_area", "zh") in outside.text
+    assert re.search(r'<input name="area"[^>]* value="">', outside.text)  # open, not filled
+    for junk in ("", "x" * 500, "<script>"):
+        assert client.get("/cases/new", query_string={"area": junk}).status_code == 400
+    worker, _ = _client(store, "grid_worker")  # not a desk: no form, prefilled or not
+    answer = worker.get(f"/cases/new?area={town.scopes['grid_worker'].inside['area']}")
+    assert answer.status_code == 403 and 'id="case-new"' not in answer.text
+
+
+def test_a_case_link_opens_its_drawer_only_in_scope(store: Store, town: Town) -> None:
+    _registered(store, {"E1": town.compound})
+    street, _ = _client(store, "street")
+    assert 'id="case-drawer" data-case="E1"' in street.get("/cases?case=E1&lang=zh").text
+    other, _ = _client(store, "community")  # another community's desk
+    answer = other.get("/cases?case=E1")
+    assert 'id="case-drawer"' not in answer.text
+    assert t("cases.problem.no_case", "zh") in answer.text

@@ -83,6 +83,17 @@ def test_kpis_agree_with_the_event_table(store, store_factory) -> None:
     )  # a late close, a rework, more time
 
 
+def test_closures_are_the_cases_closed_in_a_window(store) -> None:
+    start, end = MON.replace(hour=0), MON.replace(hour=0) + dt.timedelta(days=7)
+    closed = store.closures(start, end).set_index("id").sort_index()
+    rows = store.kpi_cases(start, end).set_index("id").sort_index()
+    rows = rows[(rows["closed_at"] >= start) & (rows["closed_at"] < end)]
+    assert list(closed.index) == list(rows.index) and len(closed) >= 3
+    for col in ("street_code", "community_code", "closed_at", "due_at"):
+        assert closed[col].tolist() == rows[col].tolist(), col
+    assert store.closures(end, end + dt.timedelta(days=7)).empty
+
+
 def _from_events(store, factory, start, end) -> list:
     """The same figures from the event rows and the cases' due times only."""
     events = pd.DataFrame(
@@ -121,7 +132,7 @@ def test_periods_are_iso_weeks_or_months(text, first, after) -> None:
     assert kpi.period_of(text) == (first, after)
 
 
-@pytest.mark.parametrize("text", ["2026-W60", "last week", "2026-13", ""])
+@pytest.mark.parametrize("text", ["2026-W60", "last week", "2026-13", "", "9999-12", "9999-W52"])
 def test_a_period_that_is_none_is_named(text) -> None:
     with pytest.raises(ValueError, match="is not a week"):
         kpi.period_of(text)
@@ -222,3 +233,17 @@ def test_demo_kpis_agree_with_its_event_table(street_store, street_store_path, b
     for column in ("on_time_rate", "rework_rate", "extension_rate", "mean_hours"):
         a, b = ours[column].to_numpy(float), theirs[column].to_numpy(float)
         assert np.allclose(a, b, rtol=0, atol=1e-9, equal_nan=True), column
+
+
+def test_the_demo_timeline_names_its_actors(street_store) -> None:
+    """Demo events are taken by staff (person ids) and street offices; the drawer shows names."""
+    case_id = street_store.kpi_cases(
+        dt.datetime(2026, 10, 1, tzinfo=LOCAL_TZ), dt.datetime(2026, 11, 1, tzinfo=LOCAL_TZ)
+    )["id"].iloc[0]
+    events = street_store.case_events(case_id)
+    names = street_store.actor_names([e.actor for e in events] + ["street:370832001", "nobody"])
+    for e in events:
+        assert names[e.actor] and names[e.actor] != e.actor
+        assert street_store.person(e.actor)["name"] == names[e.actor]
+    assert names["street:370832001"].endswith("办事处")
+    assert "nobody" not in names

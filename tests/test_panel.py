@@ -10,10 +10,12 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import dash
 import pandas as pd
 import pytest
+from dash import html
 from dash.development.base_component import Component
 
 from dashboard import ids
@@ -24,6 +26,7 @@ from dashboard.settings import Settings
 from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
+from layers.access import Principal, Reach
 from layers.panel import CASE_COLUMNS, PAGE_ROW_LIMIT, end_of_day
 from layers.view import ViewState, data_as_of, window_of
 from tests import tiny_city as tc
@@ -151,6 +154,62 @@ def test_panel_cases_follow_the_category(demo_app, demo: Store, garden: str) -> 
     grid = find(dpanel.fill_panel(view(demo, garden, category="noise")), ids.PANEL_CASES)
     latest = demo.recent_cases(garden, 20, category="noise")
     assert [row["id"] for row in grid.rowData] == [c.id for c in latest]
+
+
+def links(tree: Any, class_name: str) -> list[Component]:
+    """The html.A components of a tree with `class_name`."""
+    return [n for n in walk(tree) if isinstance(n, html.A) and n.className == class_name]
+
+
+def query_of(href: str, path: str) -> dict[str, list[str]]:
+    """The query of a link to `path` (a link elsewhere fails)."""
+    parts = urlsplit(href)
+    assert (parts.scheme, parts.netloc, parts.path) == ("", "", path), href
+    return parse_qs(parts.query)
+
+
+def test_each_latest_case_links_to_its_drawer_and_a_desk_to_the_call_form(
+    demo_app, demo: Store, garden: str
+) -> None:
+    tree = dpanel.fill_panel(view(demo, garden, lang="en"))
+    opened = links(tree, "gb-case-open")
+    assert [a.children for a in opened] == [c.id for c in demo.recent_cases(garden, 20)]
+    for anchor in opened:
+        assert query_of(anchor.href, "/cases") == {"case": [anchor.children], "lang": ["en"]}
+    [record] = links(tree, "gb-record-here")
+    assert record.children == t("panel.record_here", "en")
+    assert query_of(record.href, "/cases/new") == {"area": [garden], "lang": ["en"]}
+
+
+@pytest.mark.parametrize(
+    ("roles", "record", "cases"),
+    [
+        (("community",), True, True),
+        (("grid_worker",), False, True),
+        (("property",), False, True),
+        (("display",), False, False),  # the wall's account opens no queue
+    ],
+)
+def test_only_a_desk_is_offered_the_call_form(
+    demo_app, demo: Store, garden: str, roles: tuple[str, ...], record: bool, cases: bool
+) -> None:
+    who = Principal("p", "user", roles, Reach(city=True), street_codes=None)
+    with signed_in(demo_app, who):
+        tree = dpanel.fill_panel(view(demo, garden))
+    assert bool(links(tree, "gb-record-here")) is record
+    assert bool(links(tree, "gb-case-open")) is cases
+
+
+def test_case_links_are_encoded(tiny: Store) -> None:
+    odd = "C9 x/#（1）"  # what an id may hold that a URL must escape
+    case = tc.case_row(odd, "noise", 100, 310, tc.local(-1), "dispatched")
+    tiny.add_cases(pd.DataFrame([case]))
+    app = create_app(Settings.from_env({}), tiny)
+    with signed_in(app):
+        tree = dpanel.fill_panel(ViewState(street=tc.STREET, area=tc.GARDEN).as_dict())
+    [anchor] = [a for a in links(tree, "gb-case-open") if a.children == odd]
+    assert anchor.href == "/cases?case=C9+x%2F%23%EF%BC%881%EF%BC%89&lang=zh"
+    assert query_of(anchor.href, "/cases")["case"] == [odd]
 
 
 def test_panel_visits_match_the_store(demo_app, demo: Store, garden: str) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from geodata.casework import Action, ActionRefused, Actor, CaseState, Event, Request, allowed
-from geodata.model import LOCAL_TZ, CaseSource, Level, StaffMember
+from geodata.model import LOCAL_TZ, CaseSource, Level, OrgKind, StaffMember
 from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from layers.access import Principal
 from layers.mask import mask_case_text, mask_name, mask_phone
@@ -22,6 +22,7 @@ from .panel import reach_codes
 from .source import Source
 
 QUEUE_ROWS = 200  # newest cases a tab lists
+BULK_LIMIT = 100  # cases one bulk dispatch may name
 # Where a desk call comes from (Open311 posts come through their own door).
 DESK_SOURCES = tuple(s.value for s in CaseSource if s is not CaseSource.OPEN311)
 PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
@@ -47,6 +48,7 @@ class Drawer:
     assignees: list[dict[str, Any]] = field(default_factory=list)
     personal: bool = False
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # to merge into
+    actors: Mapping[str, str] = field(default_factory=dict)  # the events' actors' names
 
 
 def scope_codes(who: Principal) -> list[str] | None:
@@ -81,6 +83,8 @@ def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
                 "due": local_text(due),
                 "overdue": bool(pd.notna(due) and due < at),
                 "community_code": case["community_code"] or "",
+                "compound_code": _plain(case["compound_code"]),
+                "version": int(case["version"]),
                 "assignee": case["assignee_org"] or case["assignee_id"] or "",
                 "reworks": int(case["reworks"]),
                 "extension_asked": _hours(case["extension_asked"]),
@@ -110,7 +114,8 @@ def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
     assignees = _assignees(src, staff) if Action.DISPATCH in actions else []
     near = _duplicates(src, who, case_id, personal) if Action.MERGE in actions else []
     events = src.store.case_events(case_id)
-    return Drawer(shown, state, events, actions, assignees, personal, near)
+    actors = src.store.actor_names([e.actor for e in events])
+    return Drawer(shown, state, events, actions, assignees, personal, near, actors)
 
 
 def _duplicates(src: Source, who: Principal, case_id: str, personal: bool) -> list[dict]:
@@ -163,12 +168,75 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
     return None
 
 
+@dataclass(frozen=True)
+class Bulk:
+    """What a bulk dispatch did: the cases dispatched, and each refused one with why (a
+    cases.problem key, or the store's words: a stale version names who changed it and when)."""
+
+    done: list[str]
+    refused: list[tuple[str, str]]
+
+
+def dispatch_many(
+    src: Source, who: Principal, picks: Sequence[str], assignee: str, address: str
+) -> Bulk:
+    """Dispatch each picked case ("id|version", the version `who` saw) to `assignee`
+    ("org|person") through the same checks and store call as a drawer's dispatch: one outside
+    what `who` sees, changed since, or not served by the organisation is refused and left as
+    it was. Raises ValueError naming the problem of the whole form (nothing dispatched): none
+    picked ("none"), more than BULK_LIMIT ("too_many"), no organisation ("no_assignee")."""
+    if not picks:
+        raise ValueError("none")
+    if len(picks) > BULK_LIMIT:
+        raise ValueError("too_many")
+    if not assignee.partition("|")[0]:
+        raise ValueError("no_assignee")
+    done, refused = [], []
+    for case_id, version in _picked(picks):
+        form = {"case": case_id, "version": version, "action": "dispatch", "assignee": assignee}
+        problem = act(src, who, form, address)
+        if problem is None:
+            done.append(case_id)
+        else:
+            refused.append((case_id, problem))
+    return Bulk(done, refused)
+
+
+def _picked(picks: Sequence[str]) -> list[tuple[str, str]]:
+    """(case id, version) of each pick, each case once (its first pick)."""
+    found: dict[str, str] = {}
+    for pick in picks:
+        case_id, _, version = pick.rpartition("|")
+        found.setdefault(case_id.strip()[:65], version.strip()[:12])
+    return list(found.items())
+
+
+def bulk_assignees(src: Source, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The organisations a page of cases may be dispatched to at once: the committees of
+    their communities, then the property companies of their compounds, each by name. Each
+    case is checked again when dispatched (one the organisation does not serve is refused)."""
+    orgs: dict[str, tuple[int, str, str]] = {}
+    for community in sorted({r["community_code"] for r in rows if r["community_code"]}):
+        for member in src.store.staff(community):
+            for role in member.roles:
+                if role.org_kind is OrgKind.COMMITTEE and role.area_code == community:
+                    orgs[role.org_id] = (0, role.org_name, OrgKind.COMMITTEE.value)
+    for compound in sorted({r["compound_code"] for r in rows if r["compound_code"]}):
+        area = src.store.area(compound) or {}
+        org = area.get("property_company_id")
+        if org and org not in orgs:
+            name = area.get("property_company") or org
+            orgs[org] = (1, name, OrgKind.PROPERTY_COMPANY.value)
+    ordered = sorted(orgs.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
+    return [{"org": org, "org_name": name, "kind": kind} for org, (_, name, kind) in ordered]
+
+
 def record(src: Source, who: Principal, form: Mapping[str, str], at: dt.datetime) -> str:
     """A case from a desk call (上报): in a compound or grid cell `who` sees, placed at the
     area's inner point; returns its id, or raises ValueError naming the problem (nothing
     written)."""
-    area = src.store.area((form.get("area") or "").strip()[:32])
-    if area is None or area["level"] not in ("compound", "grid") or not who.sees.covers(area):
+    area = record_area(src, who, form.get("area") or "")
+    if area is None:
         raise ValueError("bad_area")
     codes = {c.code for c in src.store.categories()}
     category, source = form.get("category", ""), form.get("source", "")
@@ -190,6 +258,15 @@ def record(src: Source, who: Principal, form: Mapping[str, str], at: dt.datetime
     }  # fmt: skip
     src.store.add_cases(pd.DataFrame([row]))
     return case_id
+
+
+def record_area(src: Source, who: Principal, code: str) -> dict[str, Any] | None:
+    """The compound or grid cell coded `code` when `who` sees it (a call may be recorded
+    there), else None."""
+    area = src.store.area(code.strip()[:32]) if code.strip() else None
+    if area is None or area["level"] not in ("compound", "grid") or not who.sees.covers(area):
+        return None
+    return area
 
 
 def actor_of(who: Principal, staff: list[StaffMember]) -> Actor:

@@ -204,3 +204,32 @@ def test_a_desk_call_is_recorded_and_waits_to_be_registered(
     page.locator("#case-new textarea[name=description]").fill("越界")
     page.locator("#case-new-submit").click()
     expect(page.locator("#cases-problem")).to_have_text(t("cases.problem.bad_area", "zh"))
+
+
+def test_two_ticked_cases_are_dispatched_at_once(browser: Browser, desk) -> None:
+    store, url = desk
+    base = store.case_record(CASE).iloc[0]
+    now = pd.Timestamp.now(tz="UTC")
+    rows = [
+        {"id": case_id, "category": "noise", "status": "registered", "lon": base["lon"],
+         "lat": base["lat"], "reported_at": now, "description": "夜间噪音"}
+        for case_id in ("WQ-B1", "WQ-B2")
+    ]  # fmt: skip
+    store.add_cases(pd.DataFrame(rows))
+    page = _person(browser, url, "street")
+    page.goto(f"{url}/cases?tab=registered")
+    for case_id in ("WQ-B1", "WQ-B2"):
+        page.locator(f"#cases-table tr[data-case='{case_id}'] input[type=checkbox]").check()
+    committee = t("cases.bulk.kind.committee", "zh")
+    options = page.locator("#cases-bulk-assignee option")
+    labels = options.evaluate_all("os => os.map(o => [o.value, o.textContent])")
+    org = next(value for value, label in labels if label.endswith(f" · {committee}"))
+    page.select_option("#cases-bulk-assignee", value=org)
+    page.click("#cases-bulk-submit")
+    expect(page.locator("#cases-bulk-done")).to_have_text(t("cases.bulk.done", "zh", count=2))
+    expect(page.locator("#cases-bulk-refused")).to_have_count(0)
+    page.click("#cases-tab-handling")
+    for case_id in ("WQ-B1", "WQ-B2"):
+        row = page.locator(f"#cases-table tr[data-case='{case_id}']")
+        expect(row).to_contain_text(t("status.dispatched", "zh"))
+        assert store.case_state(case_id).assignee_org == org.removesuffix("|")

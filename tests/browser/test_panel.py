@@ -116,3 +116,20 @@ def test_clicking_the_compound_on_the_map_opens_its_panel(
     check_garden_panel(page, served_store, garden)
     expect(page.locator(f"#{ids.CASE_TABLE_TITLE}")).to_contain_text(GARDEN_NAME)
     check_case_table(page, served_store, garden)  # the street's rows made way for the garden's
+
+
+@needs_map_page
+def test_a_panel_case_opens_its_drawer_and_a_desk_records_a_call_here(
+    page: Page, app_url: str, served_store: Store, garden: str
+) -> None:
+    page.goto(f"{app_url}/?street={STREET}&area={garden}")
+    record = page.locator(f"#{ids.PANEL} a.gb-record-here")
+    expect(record).to_have_text(t("panel.record_here", "zh"))
+    expect(record).to_have_attribute("href", f"/cases/new?area={garden}&lang=zh")
+    newest = served_store.recent_cases(garden, 20)[0].id
+    page.locator(f"#{ids.PANEL} a.gb-case-open[data-case='{newest}']").click()
+    expect(page.locator("#case-drawer")).to_have_attribute("data-case", newest)
+    page.go_back()
+    page.locator(f"#{ids.PANEL} a.gb-record-here").click()
+    expect(page.locator("#case-new input[name=area]")).to_have_value(garden)
+    expect(page.locator("#case-new")).to_be_visible()  # the form opens by itself
