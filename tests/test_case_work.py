@@ -181,3 +181,22 @@ def test_nobody_takes_the_stores_own_actions(store):
     with pytest.raises(ActionRefused, match="close_with is taken by gridboard itself"):
         store.act("N1", Request(Action.CLOSE_WITH), DESK, 0, T0)
     assert store.case_state("N1").version == 0
+
+
+def test_work_moves_the_data_as_of_day_forward_never_back_nor_past_today(store):
+    """The map's windows end at the data's as-of day: work done after it moves it on (a store
+    people work in keeps up with the calendar), older records never move it back, and a
+    record dated in the future stops at today."""
+    import pandas as pd
+
+    today = dt.datetime.now(LOCAL_TZ).date()
+    assert store.meta()["as_of"] == tc.AS_OF.isoformat()  # N1 was reported before it
+    _do(store, DESK, "register", T0 + dt.timedelta(days=2))
+    expected = min(dt.date(2026, 11, 29), max(today, tc.AS_OF))
+    assert store.meta()["as_of"] == expected.isoformat()
+    old = dict(NEW, id="N0", reported_at=T0 - dt.timedelta(days=20))
+    store.add_cases(pd.DataFrame([old]))
+    assert store.meta()["as_of"] == expected.isoformat()
+    future = dict(NEW, id="N9", reported_at=dt.datetime(2099, 1, 1, tzinfo=LOCAL_TZ))
+    store.add_cases(pd.DataFrame([future]))
+    assert store.meta()["as_of"] == max(expected, today).isoformat()

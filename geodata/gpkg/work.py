@@ -29,6 +29,7 @@ from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from . import rollups as rollup_store
 from .accounts import append_audit, parse_time
 from .connection import Connection
+from .meta import advance_as_of
 from .schema import AREA_COLUMNS, CASE_TIME_COLUMNS
 
 _WORK = (
@@ -101,6 +102,7 @@ class CaseWork(Connection):
                 )
                 if new.status is CaseStatus.CLOSED:
                     self._close_duplicates(con, case_id, actor, at, address)
+                advance_as_of(con, [at.astimezone(LOCAL_TZ).date()])
         except self._errors as exc:
             raise StoreError(f"{self.path}: case {case_id} not changed ({exc})") from exc
         return new

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import records, rollups, rules
 from ..city import CityData
 from ..locate import compound_grid_links
-from ..model import Category, Level
+from ..model import LOCAL_TZ, Category, Level
 from ..store import StoreError
 from . import areas as area_writes
 from . import derived
@@ -20,6 +20,7 @@ from . import staff as staff_checks
 from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row
 from .connection import Connection
+from .meta import advance_as_of
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
 
 ID_TABLES = ("cases", "visits", "persons", "organisations")
@@ -112,6 +113,7 @@ class Writes(Connection):
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 insert(con, "cases", prepared)
                 rollup_store.add(con, rollups.case_events(prepared))
+                advance_as_of(con, _local_days(prepared["reported_at"]))
                 if bulk:
                     create_indexes(con)
         except self._errors as exc:
@@ -135,6 +137,7 @@ class Writes(Connection):
                 records.check_new_ids(con, "visits", prepared["id"])
                 insert(con, "visits", prepared)
                 rollup_store.add(con, rollups.visit_events(prepared))
+                advance_as_of(con, [prepared["date"].max()])
         except self._errors as exc:
             raise StoreError(f"{self.path}: visits not written ({exc})") from exc
         return len(prepared)
@@ -181,3 +184,9 @@ class Writes(Connection):
         except self._errors as exc:
             raise StoreError(f"{self.path}: staff not written ({exc})") from exc
         return len(roles)
+
+
+def _local_days(utc_texts: pd.Series) -> list[str]:
+    """The latest local day of the store's UTC time texts (a list of one, or none)."""
+    latest = pd.to_datetime(utc_texts, utc=True, format="ISO8601").max()
+    return [] if pd.isna(latest) else [latest.tz_convert(LOCAL_TZ).date().isoformat()]

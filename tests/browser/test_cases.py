@@ -4,6 +4,7 @@ stale form; a case outside one's area."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +13,14 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from dashboard import ids
 from dashboard.i18n import t
 from geodata.backends import open_store
-from geodata.model import Level
-from geodata.store import Store, Window
+from geodata.model import LOCAL_TZ, Level
+from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
 from tests.browser.conftest import EXPECT_TIMEOUT_MS
-from tests.browser.pageutil import served
+from tests.browser.pageutil import served, wait_for_map
 
 pytestmark = pytest.mark.browser
 CASE = "WQ-1"
@@ -63,10 +65,10 @@ def _person(browser: Browser, url: str, login: str) -> Page:
     return page
 
 
-def _open_case(page: Page, url: str, tab: str) -> None:
+def _open_case(page: Page, url: str, tab: str, case: str = CASE) -> None:
     page.goto(f"{url}/cases?tab={tab}")
-    page.locator(f"#cases-table tr[data-case='{CASE}'] a").click()
-    expect(page.locator("#case-drawer")).to_have_attribute("data-case", CASE)
+    page.locator(f"#cases-table tr[data-case='{case}'] a").click()
+    expect(page.locator("#case-drawer")).to_have_attribute("data-case", case)
 
 
 def _do(page: Page, action: str, note: str | None = None) -> None:
@@ -77,44 +79,68 @@ def _do(page: Page, action: str, note: str | None = None) -> None:
     expect(page.locator("#cases-done")).to_contain_text(t(f"action.{action}", "zh"))
 
 
-def _open_in_compound(store: Store, compound: str) -> int:
-    now = dt.datetime.now(dt.UTC)
-    window = Window(now - dt.timedelta(days=3650), now + dt.timedelta(days=1))
-    metrics = store.metrics(Level.COMPOUND, window)
-    return int(metrics.at[compound, "open_cases"]) if compound in metrics.index else 0
+# The hover text of one area on the map as the server drew it: its metric's value.
+AREA_TEXT = """([id, code]) => {
+    const gd = document.querySelector(`#${id} .js-plotly-plot`);
+    for (const trace of gd.data) {
+        const at = (trace.locations || []).indexOf(code);
+        if (at >= 0) return trace.text[at];
+    }
+    return null;
+}"""
+
+
+def _map_open_count(page: Page, url: str, street: str, compound: str) -> int:
+    """The compound's open cases as the map shows them after a reload (one refresh)."""
+    page.goto(f"{url}/?street={street}&metric=open_cases&layers=compound")
+    wait_for_map(page)
+    text = page.evaluate(AREA_TEXT, [ids.MAP, compound])
+    assert text is not None, f"{compound} is not on the map"
+    return int(re.sub(r"\D", "", text))
 
 
 def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: Town) -> None:
+    """A case reported on the data's last day (inside the map's window) raises the compound's
+    open count on the map; worked through register, dispatch, resolve, rework, resolve and
+    verify by two people, it closes and the count falls back."""
     store, url = desk
-    compound = store.case_record(CASE).at[0, "compound_code"]
-    opened = _open_in_compound(store, compound)
+    case = "WQ-0"
+    first = store.case_record(CASE).iloc[0]
+    compound, street = first["compound_code"], first["street_code"]
     supervisor, worker = _person(browser, url, "street"), _person(browser, url, "grid_worker")
+    map_page = supervisor.context.new_page()
+    before = _map_open_count(map_page, url, street, compound)
+    as_of = dt.date.fromisoformat(store.meta()["as_of"])
+    reported = dt.datetime.combine(as_of, dt.time(10), LOCAL_TZ)
+    new = {**first[["category", "lon", "lat", "source"]], "id": case, "status": "reported"}
+    store.add_cases(pd.DataFrame([new | {"reported_at": reported, "description": "楼道垃圾"}]))
+    assert _map_open_count(map_page, url, street, compound) == before + 1
 
-    _open_case(supervisor, url, "reported")
-    expect(supervisor.locator("#case-drawer")).to_contain_text("楼道垃圾<b>未清</b>")  # text
+    _open_case(supervisor, url, "reported", case)
     _do(supervisor, "register")
     assert supervisor.locator("#act-dispatch select option").count() >= 2
     supervisor.select_option("#case-assignee", value=_worker_option(supervisor, town.worker))
     _do(supervisor, "dispatch")
 
-    _open_case(worker, url, "handling")
+    _open_case(worker, url, "handling", case)
     _do(worker, "accept")
     _do(worker, "resolve", "已清运")
     expect(worker.locator("#act-verify_pass")).to_have_count(0)  # never their own check
 
-    _open_case(supervisor, url, "resolved")
+    _open_case(supervisor, url, "resolved", case)
     _do(supervisor, "verify_fail", "仍有垃圾")
-    _open_case(worker, url, "handling")
+    _open_case(worker, url, "handling", case)
     _do(worker, "accept")
     _do(worker, "resolve", "已彻底清运")
-    assert _open_in_compound(store, compound) == opened  # still open
-    _open_case(supervisor, url, "resolved")
+    assert _map_open_count(map_page, url, street, compound) == before + 1  # still open
+    _open_case(supervisor, url, "resolved", case)
     _do(supervisor, "verify_pass")
     expect(supervisor.locator("#case-status")).to_have_text(t("status.closed", "zh"))
     timeline = supervisor.locator("#case-timeline li")
     expect(timeline).to_have_count(8)
     expect(timeline.nth(4)).to_contain_text("仍有垃圾")
-    assert _open_in_compound(store, compound) == opened - 1
+    expect(timeline.nth(0)).to_contain_text(store.user("street").name)  # a name, not a login
+    assert _map_open_count(map_page, url, street, compound) == before
 
 
 def _worker_option(page: Page, person: str) -> str:
