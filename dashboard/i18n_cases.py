@@ -43,6 +43,7 @@ CASES_UI: dict[str, tuple[str, str]] = {
     "cases.field.area": ("所在网格", "Grid cell"),
     "cases.field.version": ("版本", "Version"),
     "cases.timeline": ("办理过程", "Timeline"),
+    "cases.minimap": ("诉求位置：小区、网格与楼栋", "Where: compound, grid cell and buildings"),
     "cases.no_events": ("尚无办理记录（导入的诉求）", "No actions yet (an imported case)"),
     "cases.actions": ("可办理操作", "What you may do"),
     "cases.no_actions": ("您对此诉求暂无可办理的操作", "Nothing for you to do on this case"),

@@ -157,6 +157,10 @@ class Store(AccountStore):
         """One area's attributes (no geometry) plus level and parent names, or None."""
 
     @abc.abstractmethod
+    def area_shapes(self, codes: Sequence[str]) -> gpd.GeoDataFrame:
+        """The outlines (EPSG:4326) of the areas coded `codes` that exist: code, geometry."""
+
+    @abc.abstractmethod
     def metrics(
         self,
         level: Level,

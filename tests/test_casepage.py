@@ -246,3 +246,16 @@ def test_a_case_link_opens_its_drawer_only_in_scope(store: Store, town: Town) ->
     answer = other.get("/cases?case=E1")
     assert 'id="case-drawer"' not in answer.text
     assert t("cases.problem.no_case", "zh") in answer.text
+
+
+def test_the_drawer_draws_its_compound_cell_buildings_and_point(store: Store, town: Town) -> None:
+    _registered(store, {"E2": town.compound})
+    street, _ = _client(store, "street")
+    page = street.get("/cases?case=E2&lang=zh").text
+    svg = re.search(r'<svg id="case-minimap".*?</svg>', page, re.S)[0]
+    assert svg.count('class="gb-mini-compound"') == 1
+    assert svg.count('class="gb-mini-grid"') == 1
+    buildings = store.buildings(town.compound)
+    assert svg.count('class="gb-mini-building"') == len(buildings) > 0
+    assert 'id="case-minimap-point"' in svg
+    assert "<script" not in svg

@@ -17,6 +17,7 @@ from geodata.model import LOCAL_TZ, CaseSource, Level, OrgKind, StaffMember
 from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from layers.access import Principal
 from layers.mask import mask_case_text, mask_name, mask_phone
+from layers.minimap import MiniMap, minimap
 
 from .panel import reach_codes
 from .source import Source
@@ -49,6 +50,7 @@ class Drawer:
     personal: bool = False
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # to merge into
     actors: Mapping[str, str] = field(default_factory=dict)  # the events' actors' names
+    minimap: MiniMap | None = None  # its compound, cell and buildings around its point
 
 
 def scope_codes(who: Principal) -> list[str] | None:
@@ -115,7 +117,23 @@ def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
     near = _duplicates(src, who, case_id, personal) if Action.MERGE in actions else []
     events = src.store.case_events(case_id)
     actors = src.store.actor_names([e.actor for e in events])
-    return Drawer(shown, state, events, actions, assignees, personal, near, actors)
+    small = _minimap(src, case)
+    return Drawer(shown, state, events, actions, assignees, personal, near, actors, small)
+
+
+def _minimap(src: Source, case: Mapping[str, Any]) -> MiniMap | None:
+    """The drawer's small map: the case's compound and grid cell, the compound's buildings,
+    and where the case lies."""
+    compound, cell = _plain(case.get("compound_code")), _plain(case.get("grid_code"))
+    shapes = src.store.area_shapes([c for c in (compound, cell) if c])
+    shape = dict(zip(shapes["code"], shapes.geometry, strict=True))
+    outlines = [(kind, shape.get(code)) for kind, code in (("compound", compound), ("grid", cell))]
+    outlines = [(kind, geom) for kind, geom in outlines if geom is not None]
+    if compound:
+        outlines += [("building", g) for g in src.store.buildings(compound).geometry]
+    lon, lat = case.get("lon"), case.get("lat")
+    point = (float(lon), float(lat)) if pd.notna(lon) and pd.notna(lat) else None
+    return minimap(outlines, point)
 
 
 def _duplicates(src: Source, who: Principal, case_id: str, personal: bool) -> list[dict]:

@@ -210,6 +210,19 @@ class Reads(Connection):
         df["date"] = pd.to_datetime(df["date"]).dt.date
         return df
 
+    def area_shapes(self, codes: Sequence[str]) -> gpd.GeoDataFrame:
+        frames = []
+        for code in dict.fromkeys(c for c in codes if c):
+            try:
+                level = level_of(code)
+            except CodeError:
+                continue
+            sql = f"SELECT code, geom FROM {AREA_TABLES[level]} WHERE code = ?"
+            frames.append(self._geoframe(sql, [code]))
+        if not frames:
+            return gpd.GeoDataFrame({"code": []}, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+        return pd.concat(frames, ignore_index=True)
+
     def buildings(self, code: str | None = None) -> gpd.GeoDataFrame:
         where, params = "", []
         if code is not None:

@@ -19,7 +19,7 @@ from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
-from tests.browser.conftest import EXPECT_TIMEOUT_MS
+from tests.browser.conftest import EXPECT_TIMEOUT_MS, OUTPUT
 from tests.browser.pageutil import served, wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -117,6 +117,9 @@ def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: 
     assert _map_open_count(map_page, url, street, compound) == before + 1
 
     _open_case(supervisor, url, "reported", case)
+    expect(supervisor.locator("#case-minimap-point")).to_be_visible()  # where, at a glance
+    OUTPUT.mkdir(exist_ok=True)
+    supervisor.locator("#case-drawer").screenshot(path=str(OUTPUT / "case-drawer.png"))
     _do(supervisor, "register")
     assert supervisor.locator("#act-dispatch select option").count() >= 2
     supervisor.select_option("#case-assignee", value=_worker_option(supervisor, town.worker))
