@@ -1,6 +1,7 @@
 """The supervisor's work queue: /cases (tabs, filters, a case's drawer; posted to: a bulk
 dispatch), /cases/act (a case's actions, each a form with the session's CSRF token and the
-case's version) and /cases/new (a desk call: the form, prefilled with an area, and its post)."""
+case's version; a resolve may bring a photo), /cases/new (a desk call: the form, prefilled
+with an area, and its post) and /cases/photo (a case photo)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dashboard import context
 from dashboard.i18n import t
 from dashboard.readers import cases as reader
 from dashboard.signin import from_session_form, language, render
+from geodata import photos
 from geodata.casework import DESK_ROLES, Action
 from geodata.model import Level
 from geodata.store import QUEUE_TABS, QueueFilter, StoreError
@@ -23,6 +25,8 @@ from geodata.store import QUEUE_TABS, QueueFilter, StoreError
 PATH = "/cases"
 ACT_PATH = "/cases/act"
 NEW_PATH = "/cases/new"
+PHOTO_PATH = "/cases/photo"
+FORM_BYTES = 200_000  # an action's form besides its photo
 _KEPT = ("tab", "community", "category", "source", "assignee", "lang")  # a queue's address
 DONE = {*(a.value for a in Action), "record"}  # what a finished form may say it did
 NEEDS_NOTE = {"reject", "return", "resolve", "verify_fail", "ask_extension", "refuse_extension"}
@@ -36,6 +40,7 @@ def install(server: flask.Flask) -> None:
     server.add_url_rule(ACT_PATH, "cases_act", _act, methods=["POST"])
     server.add_url_rule(NEW_PATH, "cases_new_form", _new_form)
     server.add_url_rule(NEW_PATH, "cases_new", _new, methods=["POST"])
+    server.add_url_rule(PHOTO_PATH, "cases_photo", _photo)
 
 
 def _narrowed(args) -> QueueFilter:
@@ -107,10 +112,18 @@ def _bulk_form(src, shown: reader.Queue, desk: bool, args) -> dict[str, Any]:
 
 def _act() -> Response:
     lang = language()
+    request.max_content_length = photos.MAX_BYTES + FORM_BYTES  # a resolve may carry a photo
     if not from_session_form():
         return _page(t("login.expired", lang), 400, request.form)
+    upload = request.files.get("photo")
+    photo = None
+    if upload is not None and upload.filename:
+        try:
+            photo = photos.clean_photo(upload.read(photos.MAX_BYTES + 1))
+        except photos.PhotoError as exc:
+            return _page(t("cases.problem.photo", lang, why=str(exc)), 400, request.form)
     problem = reader.act(
-        context.source(), context.principal(), request.form, context.client_address()
+        context.source(), context.principal(), request.form, context.client_address(), photo
     )
     if problem is not None:
         return _page(_problem_text(problem, lang), 409, request.form)
@@ -118,6 +131,22 @@ def _act() -> Response:
     action = request.form.get("action", "")
     kept.update(case=request.form.get("case", ""), done=action)
     return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
+
+
+def _photo() -> Response:
+    """A case photo (?id=), to those who may see residents' data where its case lies; each
+    look audited."""
+    photo_id = (request.args.get("id") or "").strip()[:64]
+    found = reader.photo(context.source(), context.principal(), photo_id)
+    if found is None:
+        return Response(t("cases.problem.no_photo", language()), 404, mimetype="text/plain")
+    content, case_id = found
+    context.audit("case_photo", f"case={case_id} photo={photo_id}")
+    return Response(
+        content,
+        mimetype=photos.CONTENT_TYPE,
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
 
 
 def _bulk() -> Response:

@@ -40,6 +40,7 @@ PAGE_PARTS = {
     "/kpi.html": "/kpi",
     "/cases/act": "/cases",
     "/cases/new": "/cases",
+    "/cases/photo": "/cases",
 }
 # Pages whose queries name no area: the trail's filters, and pages whose readers cut what
 # they read (and each case or area a form names) to the principal's scope themselves.

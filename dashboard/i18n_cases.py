@@ -44,6 +44,18 @@ CASES_UI: dict[str, tuple[str, str]] = {
     "cases.field.version": ("版本", "Version"),
     "cases.timeline": ("办理过程", "Timeline"),
     "cases.minimap": ("诉求位置：小区、网格与楼栋", "Where: compound, grid cell and buildings"),
+    "cases.photo": (
+        "现场照片（可选，JPEG/PNG，8 MB 以内）",
+        "Photo (optional, JPEG/PNG, up to 8 MB)",
+    ),
+    "cases.photos": ("现场照片", "Photos"),
+    "cases.photo_by": ("{who} 摄于 {at}", "{who}, {at}"),
+    "cases.photos_hidden": (
+        "有 {n} 张现场照片，仅对可查看居民信息的人员显示",
+        "{n} photo(s), shown only to those who may see residents' data here",
+    ),
+    "cases.problem.photo": ("照片未保存，操作未执行：{why}", "Nothing was done: {why}"),
+    "cases.problem.no_photo": ("没有这张照片，或无权查看", "No such photo, or not yours to see"),
     "cases.no_events": ("尚无办理记录（导入的诉求）", "No actions yet (an imported case)"),
     "cases.actions": ("可办理操作", "What you may do"),
     "cases.no_actions": ("您对此诉求暂无可办理的操作", "Nothing for you to do on this case"),

@@ -18,6 +18,7 @@ from .worktime import WorkClock, WorkHours
 
 if TYPE_CHECKING:
     from .casework import Actor, CaseState, Event, Request
+    from .photos import Photo
     from .rules import CaseCheck
 
 
@@ -362,12 +363,14 @@ class Store(AccountStore):
         version: int,
         at: dt.datetime,
         address: str = "-",
+        photo: Photo | None = None,
     ) -> CaseState:
         """Take an action on a case (geodata.casework) as `actor` (at client `address`), who
         saw it at `version`:
-        the case's times, its event, the rollups and an audit entry in one transaction. A
-        stale version raises StaleCase (who changed it, when); an action the machine refuses,
-        casework.ActionRefused. Returns the case's new state."""
+        the case's times, its event, the rollups, an audit entry and a resolve's `photo`
+        (geodata.photos.clean_photo) in one transaction. A stale version raises StaleCase (who
+        changed it, when); an action the machine refuses, casework.ActionRefused (so does a
+        photo with another action). Returns the case's new state."""
 
     @abc.abstractmethod
     def work_queue(
@@ -433,6 +436,15 @@ class Store(AccountStore):
         """The cases closed in [start, end): id, their areas (street_code … grid_code),
         closed_at and due_at (aware UTC times) — what an on-time rate needs, read by the
         closing-time index."""
+
+    @abc.abstractmethod
+    def case_photos(self, case_id: str) -> list[dict]:
+        """A case's photos, oldest first: id, version (of the action they came with), taken_by,
+        at, content_type, width, height, lon, lat — no bytes."""
+
+    @abc.abstractmethod
+    def case_photo(self, photo_id: str) -> tuple[dict, bytes] | None:
+        """One photo's facts (as case_photos) and its bytes, or None."""
 
     @abc.abstractmethod
     def actor_names(self, logins: Sequence[str]) -> dict[str, str]:

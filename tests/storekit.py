@@ -97,11 +97,19 @@ def file_dump(path: Path) -> bytes:
         con.close()
 
 
+def downgrade_to_v3(factory: StoreFactory) -> None:
+    """Turn a store back into a schema-version-3 one, as gridboard before case photos."""
+    factory.raw("DROP TABLE case_photos")
+    if factory.kind == "gpkg":
+        factory.raw("DELETE FROM gpkg_contents WHERE table_name = 'case_photos'")
+    factory.raw("UPDATE gridboard_meta SET value = '3' WHERE key = 'schema_version'")
+
+
 def downgrade_to_v2(factory: StoreFactory) -> None:
     """Turn a store back into a schema-version-2 one, as gridboard before the category
     catalogue made it: categories with a limit in calendar hours, no working days, no case
     machine tables."""
-    for table in ("work_days", "case_work", "case_events", "api_keys"):
+    for table in ("work_days", "case_work", "case_events", "api_keys", "case_photos"):
         factory.raw(f"DROP TABLE {table}")
         if factory.kind == "gpkg":
             factory.raw("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))

@@ -21,7 +21,7 @@ from geodata.accounts import (
     entry_hash,
     first_broken,
 )
-from geodata.gpkg.schema import ACCOUNT_TABLES, DATA_TABLES
+from geodata.gpkg.schema import ACCOUNT_TABLES, DATA_TABLES, SCHEMA_VERSION
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import StoreError, Window
 from tests import storekit
@@ -514,7 +514,7 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
     store.close()
     _make_v1(store_factory)
     upgraded = store_factory()
-    assert upgraded.meta()["schema_version"] == "3" and upgraded.revision() == revision
+    assert upgraded.meta()["schema_version"] == SCHEMA_VERSION and upgraded.revision() == revision
     assert upgraded.counts()["cases"] == len(tc.cases())
     upgraded.add_user(_user())
     upgraded.audit(T0, "wang", "cli", "login", "wang", "ok")
@@ -529,14 +529,16 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
     assert again.user("wang") is not None and again.audit_head()[0] == 1
 
 
-@pytest.mark.parametrize("version", ["4", "0"])
+@pytest.mark.parametrize("version", ["5", "0"])
 @pytest.mark.parametrize("readonly", [False, True])
 def test_a_store_of_an_unknown_version_is_refused(store, store_factory, version, readonly):
     store.close()
     store_factory.raw(
         "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'", (version,)
     )
-    with pytest.raises(StoreError, match=f"store schema version {version}, this gridboard reads 3"):
+    with pytest.raises(
+        StoreError, match=f"store schema version {version}, this gridboard reads {SCHEMA_VERSION}"
+    ):
         store_factory(readonly=readonly)
     assert store_factory.raw(VERSION_SQL) == [(version,)]
 

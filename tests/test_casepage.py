@@ -4,6 +4,7 @@ assignees outside one's area — each refused with nothing written."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -259,3 +260,74 @@ def test_the_drawer_draws_its_compound_cell_buildings_and_point(store: Store, to
     assert svg.count('class="gb-mini-building"') == len(buildings) > 0
     assert 'id="case-minimap-point"' in svg
     assert "<script" not in svg
+
+
+def _handling(store: Store, town: Town, case_id: str) -> None:
+    """A case in the grid worker's cell, dispatched to them and accepted."""
+    cell = town.scopes["grid_worker"].inside["area"]
+    _registered(store, {case_id: cell})
+    community = store.area(cell)["community_code"]
+    desk = Actor("desk", frozenset({"street"}))
+    worker = Actor("grid_worker", frozenset({"grid_worker"}), town.worker)
+    now = dt.datetime.now(dt.UTC)
+    dispatch = Request(Action.DISPATCH, org_id=f"ORG-COM-{community}", person_id=town.worker)
+    store.act(case_id, dispatch, desk, 0, now)
+    store.act(case_id, Request(Action.ACCEPT), worker, 1, now)
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 200), "green").save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_resolve_brings_a_photo_that_only_those_who_may_see_residents_see(
+    store: Store, town: Town
+) -> None:
+    _handling(store, town, "PH1")
+    worker, token = _client(store, "grid_worker")
+    form = {"csrf_token": token, "case": "PH1", "action": "resolve", "version": "2"}
+    pdf = (io.BytesIO(b"%PDF-1.7\n" + b"x" * 2000), "photo.jpg")  # renamed
+    answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": pdf})
+    assert answer.status_code == 400 and "not a JPEG or PNG" in answer.text
+    assert store.case_state("PH1").status.value == "in_progress"
+    assert store.case_photos("PH1") == []
+    photo = (io.BytesIO(_jpeg()), "现场.jpg")
+    answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": photo})
+    assert answer.status_code == 303
+    (kept,) = store.case_photos("PH1")
+    street, _ = _client(store, "street")
+    drawer = street.get("/cases?case=PH1&lang=zh").text
+    assert f'src="/cases/photo?id={kept["id"]}"' in drawer
+    shown = street.get(f"/cases/photo?id={kept['id']}")
+    assert shown.status_code == 200 and shown.mimetype == "image/jpeg"
+    assert shown.data == store.case_photo(kept["id"])[1]
+    looks = [e for e in store.audit_entries() if e.action == "case_photo"]
+    assert looks and f"photo={kept['id']}" in looks[-1].target
+    community, _ = _client(store, "community")
+    assert community.get(f"/cases/photo?id={kept['id']}").status_code == 200  # its area
+
+
+def test_a_photo_is_not_shown_to_who_may_not_see_residents_data(store: Store, town: Town) -> None:
+    """A property company sees its compounds' cases, and that a photo exists, never the photo."""
+    from geodata.photos import clean_photo
+
+    _registered(store, {"PH2": town.compound})
+    desk = Actor("desk", frozenset({"street"}))
+    company = Actor("property", frozenset({"property"}), None, frozenset({town.property_org}))
+    now = dt.datetime.now(dt.UTC)
+    store.act("PH2", Request(Action.DISPATCH, org_id=town.property_org), desk, 0, now)
+    store.act("PH2", Request(Action.ACCEPT), company, 1, now)
+    photo = clean_photo(_jpeg())
+    store.act("PH2", Request(Action.RESOLVE, note="好"), company, 2, now, "-", photo)
+    (kept,) = store.case_photos("PH2")
+    viewer, _ = _client(store, "property")
+    drawer = viewer.get("/cases?case=PH2&lang=zh").text
+    assert 'id="case-drawer" data-case="PH2"' in drawer
+    assert "case-photos-hidden" in drawer and "/cases/photo?id=" not in drawer
+    assert viewer.get(f"/cases/photo?id={kept['id']}").status_code == 404
+    street, _ = _client(store, "street")
+    assert street.get(f"/cases/photo?id={kept['id']}").status_code == 200
+    assert street.get("/cases/photo?id=nope").status_code == 404

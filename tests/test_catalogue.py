@@ -13,6 +13,7 @@ import pytest
 from dashboard.cli import main
 from geodata import importer
 from geodata.catalogue import read_catalogue, write_catalogue
+from geodata.gpkg.schema import SCHEMA_VERSION
 from geodata.model import CATEGORIES, CATEGORY_BY_CODE, LOCAL_TZ, LimitUnit, Responsible
 from geodata.store import StoreError
 from geodata.tabular import ImportProblems, TabularError
@@ -77,7 +78,7 @@ def test_a_version_2_store_is_upgraded_keeping_its_limits_in_calendar_hours(stor
     assert old.users() == [] and old.work_clock().hours.text() == "08:30-12:00,13:30-17:30"
     old.close()
     upgraded = store_factory()
-    assert upgraded.meta()["schema_version"] == "3"
+    assert upgraded.meta()["schema_version"] == SCHEMA_VERSION
     noise = {c.code: c for c in upgraded.categories()}["noise"]
     assert (noise.time_limit, noise.time_unit) == (16.0, LimitUnit.HOURS)  # 2 work days × 8
     assert noise.responsible is Responsible.COMMITTEE

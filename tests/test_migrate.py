@@ -35,7 +35,29 @@ def source(tmp_path: Path) -> Path:
         store.add_user(User("wang", "王建国", (Grant("admin", ""),), "hash", created_at=T0))
         store.audit(T0, "wang", "cli", "login", "wang", "ok")
         store.audit(T0, "wang", "10.0.0.1", "panel", tc.XINTIANDI, "ok")
+        _worked_with_a_photo(store)
     return path
+
+
+def _worked_with_a_photo(store) -> None:
+    """Case N1 worked to resolved, its resolve bringing a photo (bytes in the store)."""
+    import pandas as pd
+
+    from geodata.casework import Action, Request
+    from geodata.photos import clean_photo
+    from tests.test_case_work import DESK, NEW, WORKER
+    from tests.test_photos import jpeg
+
+    store.add_cases(pd.DataFrame([NEW]))
+    steps = [
+        (Request(Action.REGISTER), DESK),
+        (Request(Action.DISPATCH, org_id="O1", person_id="P1"), DESK),
+        (Request(Action.ACCEPT), WORKER),
+    ]
+    for version, (request, actor) in enumerate(steps):
+        store.act("N1", request, actor, version, T0)
+    photo = clean_photo(jpeg((400, 300)))
+    store.act("N1", Request(Action.RESOLVE, note="好"), WORKER, 3, T0, "-", photo)
 
 
 @pytest.fixture
@@ -66,6 +88,9 @@ def test_a_round_trip_through_postgis_keeps_the_digest_and_every_answer(
             assert store.audit_head() == a.audit_head()
             assert store.user("wang") == a.user("wang")
             assert store.areas(Level.COMPOUND).geometry.equals(a.areas(Level.COMPOUND).geometry)
+            (photo,) = store.case_photos("N1")
+            assert photo == a.case_photos("N1")[0]
+            assert store.case_photo(photo["id"]) == a.case_photo(photo["id"])
 
 
 def test_a_store_that_holds_anything_is_replaced_only_when_asked(

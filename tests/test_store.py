@@ -12,6 +12,7 @@ import pytest
 import shapely
 
 from geodata import sqlrows
+from geodata.gpkg.schema import SCHEMA_VERSION
 from geodata.model import CATEGORY_BY_CODE, LOCAL_TZ, Level, Role
 from geodata.store import METRIC_COLUMNS, CaseFilter, StoreError, Window
 from tests import tiny_city as tc
@@ -56,7 +57,7 @@ def naive_case_metrics(store, window: Window, category: str | None = None) -> di
 def test_new_store_is_empty_and_survives_reopen(store_factory):
     store = store_factory(create=True)
     assert set(store.counts().values()) == {0}
-    assert store.meta()["schema_version"] == "3"
+    assert store.meta()["schema_version"] == SCHEMA_VERSION
     store.close()
     again = store_factory()
     assert set(again.counts().values()) == {0}

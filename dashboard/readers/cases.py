@@ -14,6 +14,7 @@ import pandas as pd
 
 from geodata.casework import Action, ActionRefused, Actor, CaseState, Event, Request, allowed
 from geodata.model import LOCAL_TZ, CaseSource, Level, OrgKind, StaffMember
+from geodata.photos import Photo
 from geodata.store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from layers.access import Principal
 from layers.mask import mask_case_text, mask_name, mask_phone
@@ -51,6 +52,7 @@ class Drawer:
     duplicates: list[dict[str, Any]] = field(default_factory=list)  # to merge into
     actors: Mapping[str, str] = field(default_factory=dict)  # the events' actors' names
     minimap: MiniMap | None = None  # its compound, cell and buildings around its point
+    photos: list[dict[str, Any]] = field(default_factory=list)  # shown to `personal` only
 
 
 def scope_codes(who: Principal) -> list[str] | None:
@@ -118,7 +120,24 @@ def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
     events = src.store.case_events(case_id)
     actors = src.store.actor_names([e.actor for e in events])
     small = _minimap(src, case)
-    return Drawer(shown, state, events, actions, assignees, personal, near, actors, small)
+    photos = src.store.case_photos(case_id)
+    names = src.store.actor_names([p["taken_by"] for p in photos])
+    for p in photos:
+        p["taken_by"] = names.get(p["taken_by"], p["taken_by"])
+    return Drawer(shown, state, events, actions, assignees, personal, near, actors, small, photos)
+
+
+def photo(src: Source, who: Principal, photo_id: str) -> tuple[bytes, str] | None:
+    """A case photo's bytes and case id, for someone who may see residents' data where its
+    case lies (a photo may show residents); None otherwise, or when there is none."""
+    found = src.store.case_photo(photo_id)
+    if found is None:
+        return None
+    facts, content = found
+    case = _case(src, who, facts["case_id"])
+    if case is None or not who.personal.rows_inside(pd.DataFrame([case]))[0]:
+        return None
+    return content, facts["case_id"]
 
 
 def _minimap(src: Source, case: Mapping[str, Any]) -> MiniMap | None:
@@ -151,9 +170,16 @@ def _duplicates(src: Source, who: Principal, case_id: str, personal: bool) -> li
     ]
 
 
-def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> str | None:
-    """Take the action a drawer's form asks for; None when done, else why not (a stale
-    version: who changed the case and when)."""
+def act(
+    src: Source,
+    who: Principal,
+    form: Mapping[str, str],
+    address: str,
+    photo: Photo | None = None,
+) -> str | None:
+    """Take the action a drawer's form asks for (a resolve may bring a photo, made safe by
+    geodata.photos.clean_photo); None when done, else why not (a stale version: who changed
+    the case and when)."""
     case_id = form.get("case", "")
     case = _case(src, who, case_id)
     if case is None:
@@ -178,7 +204,7 @@ def act(src: Source, who: Principal, form: Mapping[str, str], address: str) -> s
         return "bad_assignee"
     actor = actor_of(who, staff)
     try:
-        src.store.act(case_id, request, actor, version, dt.datetime.now(dt.UTC), address)
+        src.store.act(case_id, request, actor, version, dt.datetime.now(dt.UTC), address, photo)
     except (StaleCase, ActionRefused) as exc:
         return str(exc)
     except StoreError:

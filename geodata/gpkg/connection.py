@@ -18,7 +18,8 @@ from .. import geopackage as gp
 from ..locate import Locator
 from ..store import StoreError
 from . import rollups as rollup_store
-from .categories import V3_TABLES, v3_statements
+from .casephotos import PHOTOS_SINCE, V4_TABLES, v4_statements
+from .categories import CATALOGUE_SINCE, V3_TABLES, v3_statements
 from .meta import META_UPSERT, SCHEMA_VERSION_SQL
 from .schema import (
     ACCOUNTS_SINCE,
@@ -156,12 +157,7 @@ class Connection:
             with self._transaction(data=False) as con:
                 row = con.execute(SCHEMA_VERSION_SQL).fetchone()
                 if row is not None and row[0] in OLD_SCHEMA_VERSIONS:
-                    if int(row[0]) < ACCOUNTS_SINCE:
-                        init_account_tables(con)
-                    for statement in v3_statements("TEXT"):
-                        con.execute(statement)
-                    for table in V3_TABLES:
-                        gp.register_layer(con, table, None)
+                    self._upgrade_from(con, int(row[0]))
                     con.execute(
                         "UPDATE gridboard_meta SET value = ? WHERE key = 'schema_version'",
                         (SCHEMA_VERSION,),
@@ -172,6 +168,22 @@ class Connection:
                 f"{self.path}: cannot upgrade store schema version {found} to {SCHEMA_VERSION}"
                 f" ({exc})"
             ) from exc
+
+    @staticmethod
+    def _upgrade_from(con: sqlite3.Connection, version: int) -> None:
+        """The steps a store at schema `version` still needs, oldest first."""
+        if version < ACCOUNTS_SINCE:
+            init_account_tables(con)
+        steps = (
+            (CATALOGUE_SINCE, v3_statements, V3_TABLES),
+            (PHOTOS_SINCE, v4_statements, V4_TABLES),
+        )
+        for since, statements, tables in steps:
+            if version < since:
+                for statement in statements("TEXT"):
+                    con.execute(statement)
+                for table in tables:
+                    gp.register_layer(con, table, None)
 
     @contextmanager
     def whole_store_write(self) -> Iterator[sqlite3.Connection]:

@@ -13,6 +13,7 @@ from ..codes import CodeError, level_of
 from ..locate import Locator
 from ..model import Case, Level, StaffMember
 from ..store import CASE_SORT_COLUMNS, CaseFilter, Window
+from .casephotos import PHOTOS_SINCE, V4_TABLES
 from .categories import CATALOGUE_SINCE, V3_TABLES
 from .connection import Connection
 from .schema import (
@@ -41,8 +42,11 @@ class Reads(Connection):
     def counts(self) -> dict[str, int]:
         con = self._connect()
         tables = DATA_TABLES
-        if int(self.schema_version) < CATALOGUE_SINCE:  # an old store opened read-only
-            tables = tuple(t for t in DATA_TABLES if t not in V3_TABLES)
+        version = int(self.schema_version)  # an old store opened read-only lacks some
+        if version < PHOTOS_SINCE:
+            tables = tuple(t for t in tables if t not in V4_TABLES)
+        if version < CATALOGUE_SINCE:
+            tables = tuple(t for t in tables if t not in V3_TABLES)
         return {t: con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
 
     def areas(self, level: Level, parent: str | None = None) -> gpd.GeoDataFrame:

@@ -14,15 +14,16 @@ from ..codes import CodeError, level_of
 from ..model import CATEGORIES, TIMESTAMP_FIELDS, Level
 from ..store import StoreError
 from . import rollups as rollup_store
+from .casephotos import v4_statements
 from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row, v3_tables
 from .meta import META_UPSERT
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Versions this gridboard opens: an older store (1: no accounts; 2: categories without
 # units, no working days) is upgraded in place when opened writable, and read as it is when
 # opened read-only.
-OLD_SCHEMA_VERSIONS = ("1", "2")
+OLD_SCHEMA_VERSIONS = ("1", "2", "3")
 ACCOUNTS_SINCE = 2  # the schema version that brought accounts and the audit trail
 
 
@@ -122,6 +123,7 @@ LAYERS: dict[str, str | None] = {
     "cases": None,
     "case_work": None,
     "case_events": None,
+    "case_photos": None,
     "visits": None,
     "gridboard_meta": None,
 }
@@ -169,7 +171,7 @@ def init_schema(con: sqlite3.Connection) -> None:
     """Make `con`'s database an empty gridboard GeoPackage (idempotent)."""
     gp.init(con)
     con.executescript(_SCHEMA)
-    for statement in v3_tables("TEXT"):
+    for statement in (*v3_tables("TEXT"), *v4_statements("TEXT")):
         con.execute(statement)
     create_indexes(con)
     for table, gtype in LAYERS.items():

@@ -24,10 +24,12 @@ from ..casework import (
     apply,
 )
 from ..model import LOCAL_TZ, CaseStatus, LimitUnit
+from ..photos import Photo
 from ..records import case_times, utc_text
 from ..store import QUEUE_TABS, QueueFilter, StaleCase, StoreError
 from . import rollups as rollup_store
 from .accounts import append_audit, parse_time
+from .casephotos import PHOTOS_SINCE, add_photo, photo_content, photo_list
 from .connection import Connection
 from .meta import advance_as_of
 from .schema import AREA_COLUMNS, CASE_TIME_COLUMNS
@@ -79,12 +81,15 @@ class CaseWork(Connection):
         version: int,
         at: dt.datetime,
         address: str = "-",
+        photo: Photo | None = None,
     ) -> CaseState:
         """Take `request` on the case as `actor`, who saw it at `version`. A stale version is
         refused (StaleCase: who changed it and when); so is an action the machine does not
         allow (ActionRefused). All or nothing; returns the case's new state."""
         if request.action in INTERNAL:
             raise ActionRefused(f"{request.action.value} is taken by gridboard itself")
+        if photo is not None and request.action is not Action.RESOLVE:
+            raise ActionRefused("a photo goes with a resolve only")
         try:
             with self._transaction() as con:
                 row, state = self._read_state(con, case_id)
@@ -94,6 +99,8 @@ class CaseWork(Connection):
                     self._check_original(con, case_id, request.original)
                 new, event = apply(state, request, actor, at, self._due_after(row), self._extend)
                 self._write(con, case_id, row, new, event)
+                if photo is not None:
+                    add_photo(con, case_id, new.version, actor.login, at, photo)
                 append_audit(
                     con,
                     self.path,
@@ -236,6 +243,16 @@ class CaseWork(Connection):
             Event(a, who, parse_time(at), CaseStatus(f), CaseStatus(t), v, note)
             for a, who, at, f, t, v, note in rows
         ]
+
+    def case_photos(self, case_id: str) -> list[dict]:
+        if int(self.schema_version) < PHOTOS_SINCE:  # an old store opened read-only
+            return []
+        return photo_list(self._connect(), case_id)
+
+    def case_photo(self, photo_id: str) -> tuple[dict, bytes] | None:
+        if int(self.schema_version) < PHOTOS_SINCE:
+            return None
+        return photo_content(self._connect(), str(photo_id)[:64])
 
     def actor_names(self, logins: Sequence[str]) -> dict[str, str]:
         wanted = sorted({str(x) for x in logins})[:500]

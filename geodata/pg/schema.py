@@ -3,6 +3,7 @@ the rest."""
 
 from __future__ import annotations
 
+from ..gpkg.casephotos import v4_statements
 from ..gpkg.categories import v3_statements
 from ..gpkg.schema import AREA_COLUMNS, AREA_TABLES, CASE_TIME_COLUMNS
 
@@ -100,6 +101,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("1", _V1),
     ("2", _V2),
     ("3", v3_statements(T, "DOUBLE PRECISION")),  # the category catalogue, working days
+    ("4", v4_statements(T, "DOUBLE PRECISION", "BYTEA")),  # case photos
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERSIONS = tuple(version for version, _ in MIGRATIONS)

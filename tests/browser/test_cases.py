@@ -4,6 +4,7 @@ stale form; a case outside one's area."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import shutil
 from collections.abc import Iterator
@@ -127,10 +128,16 @@ def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: 
 
     _open_case(worker, url, "handling", case)
     _do(worker, "accept")
+    photo = {"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}
+    worker.locator("#act-resolve input[name=photo]").set_input_files(photo)
     _do(worker, "resolve", "已清运")
     expect(worker.locator("#act-verify_pass")).to_have_count(0)  # never their own check
 
     _open_case(supervisor, url, "resolved", case)
+    shown = supervisor.locator("#case-photos img")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_js_property("complete", True)
+    assert shown.evaluate("img => img.naturalWidth") == 320  # the photo, kept and served
     _do(supervisor, "verify_fail", "仍有垃圾")
     _open_case(worker, url, "handling", case)
     _do(worker, "accept")
@@ -144,6 +151,14 @@ def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: 
     expect(timeline.nth(4)).to_contain_text("仍有垃圾")
     expect(timeline.nth(0)).to_contain_text(store.user("street").name)  # a name, not a login
     assert _map_open_count(map_page, url, street, compound) == before
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), "green").save(out, "JPEG")
+    return out.getvalue()
 
 
 def _worker_option(page: Page, person: str) -> str:
