@@ -111,6 +111,8 @@ class Event:
     to_status: CaseStatus
     version: int
     note: str = ""
+    assignee_org: str | None = None  # a dispatch: to whom
+    assignee_person: str | None = None
 
 
 # --- who may act ----------------------------------------------------------------------------
@@ -249,8 +251,16 @@ def apply(
     target = rule.target or state.status
     new = _changed(state, request, actor, at, due_after, extend)
     new = dataclasses.replace(new, status=target, version=state.version + 1)
+    to_whom = (request.org_id, request.person_id) if request.action is Action.DISPATCH else ()
     event = Event(
-        request.action, actor.login, at, state.status, target, new.version, request.note.strip()
+        request.action,
+        actor.login,
+        at,
+        state.status,
+        target,
+        new.version,
+        request.note.strip(),
+        *to_whom,
     )
     return new, event
 

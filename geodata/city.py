@@ -71,6 +71,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "from_status",
         "to_status",
         "note",
+        "assignee_org",  # a dispatch's: to whom
+        "assignee_person",
     ),
     # A visit names its building; the store derives grid cell, compound, community, street.
     "visits": (

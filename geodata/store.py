@@ -448,8 +448,9 @@ class Store(AccountStore):
 
     @abc.abstractmethod
     def actor_names(self, logins: Sequence[str]) -> dict[str, str]:
-        """The names of the events' actors that have one: an account's name, else a staff
-        person's (a login that is a person id), else a street office ("street:CODE")."""
+        """The names of the events' actors and assignees that have one: an account's name,
+        else a staff person's (a login that is a person id) or an organisation's, else a
+        street office's ("street:CODE")."""
 
     def close(self) -> None:
         """Release the store's resources."""

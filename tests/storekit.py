@@ -98,8 +98,11 @@ def file_dump(path: Path) -> bytes:
 
 
 def downgrade_to_v3(factory: StoreFactory) -> None:
-    """Turn a store back into a schema-version-3 one, as gridboard before case photos."""
+    """Turn a store back into a schema-version-3 one, as gridboard before case photos and
+    dispatch assignees in events."""
     factory.raw("DROP TABLE case_photos")
+    for column in ("assignee_org", "assignee_person"):
+        factory.raw(f"ALTER TABLE case_events DROP COLUMN {column}")
     if factory.kind == "gpkg":
         factory.raw("DELETE FROM gpkg_contents WHERE table_name = 'case_photos'")
     factory.raw("UPDATE gridboard_meta SET value = '3' WHERE key = 'schema_version'")
@@ -109,7 +112,8 @@ def downgrade_to_v2(factory: StoreFactory) -> None:
     """Turn a store back into a schema-version-2 one, as gridboard before the category
     catalogue made it: categories with a limit in calendar hours, no working days, no case
     machine tables."""
-    for table in ("work_days", "case_work", "case_events", "api_keys", "case_photos"):
+    downgrade_to_v3(factory)
+    for table in ("work_days", "case_work", "case_events", "api_keys"):
         factory.raw(f"DROP TABLE {table}")
         if factory.kind == "gpkg":
             factory.raw("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))

@@ -60,6 +60,8 @@ def test_a_whole_life_with_rework_is_kept_with_its_events_and_audit(store):
     events = store.case_events("N1")
     assert [e.action for e in events][-3:] == ["accept", "resolve", "verify_pass"]
     assert events[4].to_status is CaseStatus.DISPATCHED and events[4].note == "仍有垃圾"
+    assert (events[1].assignee_org, events[1].assignee_person) == ("ORG1", "P1")  # to whom
+    assert all(e.assignee_org is None for e in events if e.action != "dispatch")
     case = store.cases().set_index("id").loc["N1"]
     assert case["status"] == "closed" and case["closed_at"] == T0 + 7 * hour
     audit = [e for e in store.audit_entries() if e.target == "N1"]

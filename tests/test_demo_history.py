@@ -34,17 +34,20 @@ def _actor(event: dict) -> Actor:
     return Actor(login, frozenset({"grid_worker"}), person_id=login)
 
 
-def _replay(events: list[dict], assignee: str | None) -> CaseState:
+def _replay(events: list[dict]) -> CaseState:
     """A case's events taken again, one by one, through the machine; every one must be legal
-    and lead where the record says. A dispatch goes to whoever acts next as its handler (the
-    last one, to the case's assignee)."""
+    and lead where the record says. A dispatch goes to whom its event names, and that is
+    whoever acts next as its handler."""
     state = CaseState(CaseStatus.REPORTED)
     for i, event in enumerate(events):
         action = Action(event["action"])
         target = None
         if action is Action.DISPATCH:  # to whoever takes it next
+            target = event["assignee_person"]
             later = (e["actor"] for e in events[i + 1 :] if e["action"] in HANDLER_ACTIONS)
-            target = next(later, assignee)
+            assert next(later, target) == target and event["assignee_org"]
+        else:
+            assert event["assignee_org"] is None and event["assignee_person"] is None
         request = Request(
             action, note="x", org_id="org", person_id=target, hours=8.0, original="original"
         )
@@ -63,7 +66,7 @@ def test_every_history_replays_through_the_machine(city: CityData) -> None:
     assert set(events["case_id"]) == set(work.index)
     for case_id, group in events.groupby("case_id", sort=False):
         kept = work.loc[case_id]
-        state = _replay(group.to_dict("records"), kept["assignee_person"])
+        state = _replay(group.to_dict("records"))
         assert state.status.value == cases.loc[case_id, "status"], case_id
         assert state.version == kept["version"]
         for field in ("reworks", "returns", "extensions"):

@@ -118,7 +118,9 @@ def drawer(src: Source, who: Principal, case_id: str) -> Drawer | None:
     assignees = _assignees(src, staff) if Action.DISPATCH in actions else []
     near = _duplicates(src, who, case_id, personal) if Action.MERGE in actions else []
     events = src.store.case_events(case_id)
-    actors = src.store.actor_names([e.actor for e in events])
+    named = [e.actor for e in events]
+    named += [x for e in events for x in (e.assignee_org, e.assignee_person) if x]
+    actors = src.store.actor_names(named)
     small = _minimap(src, case)
     photos = src.store.case_photos(case_id)
     names = src.store.actor_names([p["taken_by"] for p in photos])

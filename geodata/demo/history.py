@@ -169,6 +169,7 @@ class _Step:
     to: CaseStatus
     version: int
     state: CaseState
+    to_whom: tuple[str | None, str | None] = (None, None)  # a dispatch's stand-ins
 
 
 def _path(key: tuple[int, int, int, int, int]) -> tuple[tuple[Action, str], ...]:
@@ -216,7 +217,8 @@ def _run(path: tuple[tuple[Action, str], ...]) -> tuple[_Step, ...]:
             lambda at: _BASE + dt.timedelta(days=1 + (at - _BASE).seconds),
             lambda due, hours: due + dt.timedelta(days=1000),
         )
-        steps.append(_Step(action, who, event.to_status, event.version, state))
+        to_whom = (event.assignee_org, event.assignee_person)
+        steps.append(_Step(action, who, event.to_status, event.version, state, to_whom))
     return tuple(steps)
 
 
@@ -319,7 +321,7 @@ def _work_path(rng, key, rows, ids, when, people, limits, plan, end, clock, out:
         if not done.any():
             break
         at, sel = moments[i][done], rows[done]
-        out.events.append(_event_rows(rng, step, i, steps, sel, ids, at, by[step.who][done]))
+        out.events.append(_event_rows(rng, step, i, steps, sel, ids, at, by, done))
         _stamp(out, steps, i, sel, at)
         out.status[sel] = step.to.value
         out.assignee[sel] = _assignee(step.state, by, done, out.assignee[sel])
@@ -387,21 +389,25 @@ def _stamp(out: _Out, steps: tuple[_Step, ...], i: int, sel: np.ndarray, at: np.
         column[sel] = np.where(column[sel] == _NAT, at, column[sel])
 
 
-def _event_rows(rng, step: _Step, i: int, steps, sel, ids, at, actor) -> pd.DataFrame:
-    """The events of step `i` for the cases `sel` (their row, to sort by)."""
+def _event_rows(rng, step: _Step, i: int, steps, sel, ids, at, by, done) -> pd.DataFrame:
+    """The events of step `i` for the cases `sel` (`done` of the path's; their row, to sort
+    by)."""
     before = CaseStatus.REPORTED if i == 0 else steps[i - 1].to
     notes = NOTES.get(step.action, ("",))
+    org, person = (None if key is None else by[key][done] for key in step.to_whom)
     return pd.DataFrame(
         {
             "row": sel,
             "case_id": ids[sel],
             "version": step.version,
             "at": at,
-            "actor": actor,
+            "actor": by[step.who][done],
             "action": step.action.value,
             "from_status": before.value,
             "to_status": step.to.value,
             "note": np.array(notes, dtype=object)[rng.integers(0, len(notes), len(sel))],
+            "assignee_org": org,
+            "assignee_person": person,
         }
     )
 

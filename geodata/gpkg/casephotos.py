@@ -1,4 +1,5 @@
-"""The case photos table (schema version 4): its statement, and writing and reading a photo."""
+"""Schema version 4 — case photos, and to whom each dispatch went — and writing and reading a
+photo."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ _COLUMNS = "id, case_id, version, taken_by, at, content_type, width, height, lon
 
 def v4_statements(text: str, real: str = "REAL", blob: str = "BLOB") -> tuple[str, ...]:
     """Schema version 4: each photo kept in the store beside its case, in the same transaction
-    as the action it goes with (a store is one thing to back up and to migrate)."""
+    as the action it goes with (a store is one thing to back up and to migrate); a dispatch's
+    event names its assignee."""
     return (
+        f"ALTER TABLE case_events ADD COLUMN assignee_org {text}",
+        f"ALTER TABLE case_events ADD COLUMN assignee_person {text}",
         f"CREATE TABLE IF NOT EXISTS case_photos (id {text} PRIMARY KEY, case_id {text} NOT NULL,"
         f" version INTEGER NOT NULL, taken_by {text} NOT NULL, at {text} NOT NULL,"
         f" content_type {text} NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,"

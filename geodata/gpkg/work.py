@@ -234,14 +234,17 @@ class CaseWork(Connection):
 
     def case_events(self, case_id: str) -> list[Event]:
         """A case's transitions, oldest first."""
+        to_whom = "assignee_org, assignee_person"
+        if int(self.schema_version) < PHOTOS_SINCE:  # an old store opened read-only
+            to_whom = "NULL, NULL"
         rows = self._connect().execute(
-            "SELECT action, actor, at, from_status, to_status, version, note FROM case_events"
-            " WHERE case_id = ? ORDER BY version",
+            "SELECT action, actor, at, from_status, to_status, version, note,"
+            f" {to_whom} FROM case_events WHERE case_id = ? ORDER BY version",
             (case_id,),
         )
         return [
-            Event(a, who, parse_time(at), CaseStatus(f), CaseStatus(t), v, note)
-            for a, who, at, f, t, v, note in rows
+            Event(Action(a), who, parse_time(at), CaseStatus(f), CaseStatus(t), v, note, o, p)
+            for a, who, at, f, t, v, note, o, p in rows
         ]
 
     def case_photos(self, case_id: str) -> list[dict]:
@@ -268,9 +271,9 @@ class CaseWork(Connection):
                 streets,
             )
             names |= {f"{STREET_ACTOR}{code}": f"{name}办事处" for code, name in found}
-        for sql in ("SELECT id, name FROM persons", "SELECT login, name FROM users"):
-            key = sql.split()[1].rstrip(",")
-            names |= dict(con.execute(f"{sql} WHERE {key} IN ({marks})", wanted))
+        for table, key in (("organisations", "id"), ("persons", "id"), ("users", "login")):
+            sql = f"SELECT {key}, name FROM {table} WHERE {key} IN ({marks})"
+            names |= dict(con.execute(sql, wanted))
         return names
 
     def duplicates_near(self, case_id: str, metres: float = 100, days: int = 14) -> pd.DataFrame:
@@ -399,7 +402,7 @@ class CaseWork(Connection):
         )
         con.execute(
             "INSERT INTO case_events (case_id, version, at, actor, action, from_status,"
-            " to_status, note) VALUES (?,?,?,?,?,?,?,?)",
+            " to_status, note, assignee_org, assignee_person) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 case_id,
                 event.version,
@@ -409,6 +412,8 @@ class CaseWork(Connection):
                 event.from_status.value,
                 event.to_status.value,
                 event.note,
+                event.assignee_org,
+                event.assignee_person,
             ),
         )
 

@@ -150,6 +150,7 @@ def test_one_whole_life_with_rework_by_two_people(browser: Browser, desk, town: 
     expect(timeline).to_have_count(8)
     expect(timeline.nth(4)).to_contain_text("仍有垃圾")
     expect(timeline.nth(0)).to_contain_text(store.user("street").name)  # a name, not a login
+    expect(timeline.nth(1)).to_contain_text(store.person(town.worker)["name"])  # to whom
     assert _map_open_count(map_page, url, street, compound) == before
 
 
