@@ -152,12 +152,10 @@ def _photo() -> Response:
 def _bulk() -> Response:
     """A bulk dispatch from the 待派遣 tab: each ticked case through the drawer's dispatch,
     then the queue again with what was dispatched and why each other one was not."""
-    lang = language()
-    if not from_session_form():
-        return _page(t("login.expired", lang), 400)
-    who = context.principal()
-    if not DESK_ROLES & set(who.roles):
-        return _page(t("cases.problem.not_desk", lang), 403)
+    lang, who = language(), context.principal()
+    refused = _desk_form_refused(lang)
+    if refused is not None:
+        return refused
     picks = request.form.getlist("case")
     if request.form.get("bulk") != "dispatch":
         return _page(t("cases.problem.bad_form", lang), 400)
@@ -176,6 +174,15 @@ def _bulk() -> Response:
     return _page(status=200 if result.done else 409, bulk=shown)
 
 
+def _desk_form_refused(lang: str) -> Response | None:
+    """Why a desk's form is refused (no session token, not a desk), or None."""
+    if not from_session_form():
+        return _page(t("login.expired", lang), 400)
+    if not DESK_ROLES & set(context.principal().roles):
+        return _page(t("cases.problem.not_desk", lang), 403)
+    return None
+
+
 def _new_form() -> Response:
     """The queue with the desk-call form open, prefilled with the area `area` of the address
     (a compound or grid cell the desk sees; the map's panel links here)."""
@@ -190,12 +197,10 @@ def _new_form() -> Response:
 
 
 def _new() -> Response:
-    lang = language()
-    if not from_session_form():
-        return _page(t("login.expired", lang), 400)
-    who = context.principal()
-    if not DESK_ROLES & set(who.roles):
-        return _page(t("cases.problem.not_desk", lang), 403)
+    lang, who = language(), context.principal()
+    refused = _desk_form_refused(lang)
+    if refused is not None:
+        return refused
     try:
         case_id = reader.record(context.source(), who, request.form, dt.datetime.now(dt.UTC))
     except ValueError as exc:

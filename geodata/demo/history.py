@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..casework import Action, Actor, CaseState, Request, apply
 from ..city import COLUMNS
-from ..model import CaseStatus, LimitUnit
+from ..model import LIFE_CYCLE, CaseStatus, LimitUnit
 from ..worktime import WorkClock
 
 A = Action
@@ -35,15 +35,7 @@ NOTES = {
 _NAT = np.iinfo(np.int64).min
 WORK_COLUMNS = COLUMNS["case_work"]
 EVENT_COLUMNS = COLUMNS["case_events"]
-STAMPED = (
-    CaseStatus.REGISTERED,
-    CaseStatus.DISPATCHED,
-    CaseStatus.IN_PROGRESS,
-    CaseStatus.RESOLVED,
-    CaseStatus.VERIFIED,
-    CaseStatus.CLOSED,
-    CaseStatus.REJECTED,
-)
+STAMPED = (*LIFE_CYCLE[1:], CaseStatus.REJECTED)  # the stages a case's times record
 
 
 @dataclass(frozen=True)
