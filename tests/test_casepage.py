@@ -331,3 +331,11 @@ def test_a_photo_is_not_shown_to_who_may_not_see_residents_data(store: Store, to
     street, _ = _client(store, "street")
     assert street.get(f"/cases/photo?id={kept['id']}").status_code == 200
     assert street.get("/cases/photo?id=nope").status_code == 404
+
+
+def test_the_queue_names_assignees(store: Store, town: Town) -> None:
+    _handling(store, town, "AN1")
+    street, _ = _client(store, "street")
+    page = street.get("/cases?tab=handling&lang=zh").text
+    row = re.search(r'<tr data-case="AN1">.*?</tr>', page, re.S)[0]
+    assert f'<td title="{town.worker}">{store.person(town.worker)["name"]}</td>' in row

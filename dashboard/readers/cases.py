@@ -68,7 +68,11 @@ def queue(src: Source, who: Principal, tab: str, narrowed: QueueFilter, at: dt.d
     if codes == []:
         return Queue(tab, [], 0, dict.fromkeys(QUEUE_TABS, 0))
     frame, total = src.store.work_queue(codes, tab, at, narrowed, limit=QUEUE_ROWS)
-    return Queue(tab, _rows(frame, at), total, src.store.queue_counts(codes, at))
+    rows = _rows(frame, at)
+    names = src.store.actor_names([r["assignee"] for r in rows if r["assignee"]])
+    for row in rows:  # a person's or an organisation's name; the id filters by it
+        row["assignee_name"] = names.get(row["assignee"], row["assignee"])
+    return Queue(tab, rows, total, src.store.queue_counts(codes, at))
 
 
 def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
@@ -89,7 +93,7 @@ def _rows(frame: pd.DataFrame, at: dt.datetime) -> list[dict[str, Any]]:
                 "community_code": case["community_code"] or "",
                 "compound_code": _plain(case["compound_code"]),
                 "version": int(case["version"]),
-                "assignee": case["assignee_org"] or case["assignee_id"] or "",
+                "assignee": case["assignee_id"] or case["assignee_org"] or "",
                 "reworks": int(case["reworks"]),
                 "extension_asked": _hours(case["extension_asked"]),
                 "description": _short(_text(case, False)),
