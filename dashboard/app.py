@@ -153,12 +153,12 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
             if problem:
                 abort(400, description=problem)
 
-    signin.install(server, settings.login_attempts_per_minute, settings.redis_url)
+    limiter = signin.install(server, settings.login_attempts_per_minute, settings.redis_url)
     auditpage.install(server)
     casepage.install(server)
     catalogpage.install(server)
     kpipage.install(server)
-    open311api.install(server)
+    open311api.install(server, limiter)
     geometry.install(server)
     health.install(server)
     app = dash.Dash(

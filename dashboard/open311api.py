@@ -3,7 +3,8 @@
 GET services.json, requests.json and requests/{id}.json need no key and return nothing
 personal; POST requests.json needs an api_key (`gridboard apikey add`) and enters a case as
 reported (上报) with source open311. Errors are the spec's: a JSON array of {code,
-description} with 400, 403 or 404.
+description} with 400, 403 or 404 — and 429 past REQUESTS_PER_MINUTE from one address (a
+public door must not be a way to read the city's cases as fast as a machine can ask).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 import flask
 import pandas as pd
 from flask import Response, request
+from flask_limiter import Limiter
 
 from dashboard import context
 from dashboard.passwords import token_digest
@@ -24,14 +26,27 @@ from layers import open311 as door
 
 PREFIX = "/open311/v2"
 MAX_BODY = 64 << 10  # bytes of a posted request's form
+REQUESTS_PER_MINUTE = 120  # from one address, reads and posts together
 
 
-def install(server: flask.Flask) -> None:
-    """Add the door's four routes to `server` (the gate lets them in without a session)."""
-    server.add_url_rule(f"{PREFIX}/services.json", "open311_services", _services)
-    server.add_url_rule(f"{PREFIX}/requests.json", "open311_requests", _requests)
-    server.add_url_rule(f"{PREFIX}/requests.json", "open311_post", _post, methods=["POST"])
-    server.add_url_rule(f"{PREFIX}/requests/<case_id>.json", "open311_request", _one)
+def install(server: flask.Flask, limiter: Limiter) -> None:
+    """Add the door's four routes to `server` (the gate lets them in without a session), each
+    counted against one limit per address (`limiter`: the app's, in Redis when there is one)."""
+    limit = limiter.shared_limit(
+        f"{REQUESTS_PER_MINUTE} per minute",
+        scope="open311",
+        on_breach=lambda _limit: _too_many(),
+    )
+    server.add_url_rule(f"{PREFIX}/services.json", "open311_services", limit(_services))
+    server.add_url_rule(f"{PREFIX}/requests.json", "open311_requests", limit(_requests))
+    post = limit(_post)
+    server.add_url_rule(f"{PREFIX}/requests.json", "open311_post", post, methods=["POST"])
+    server.add_url_rule(f"{PREFIX}/requests/<case_id>.json", "open311_request", limit(_one))
+
+
+def _too_many() -> Response:
+    said = f"too many requests: at most {REQUESTS_PER_MINUTE} a minute from one address"
+    return _json([{"code": 429, "description": said}], 429)
 
 
 def _json(value: object, status: int = 200) -> Response:

@@ -165,3 +165,26 @@ def test_the_default_window_is_the_last_90_days(door) -> None:
     for row in listed:
         when = dt.datetime.fromisoformat(row["requested_datetime"])
         assert now - dt.timedelta(days=90, minutes=5) <= when <= now
+
+
+def test_one_address_is_held_to_its_limit_and_told_so_in_the_specs_form(street_store) -> None:
+    """A public door must not read out the city as fast as a machine asks: past the limit an
+    address gets 429 (the spec's error array), another address is still served."""
+    from dashboard.app import create_app
+    from dashboard.open311api import REQUESTS_PER_MINUTE
+    from dashboard.settings import Settings
+
+    client = create_app(Settings.from_env({}), street_store).server.test_client()
+    busy = {"REMOTE_ADDR": "10.0.0.9"}
+    codes = [
+        client.get(f"{DOOR}/services.json", environ_base=busy).status_code
+        for _ in range(REQUESTS_PER_MINUTE)
+    ]
+    assert codes == [200] * REQUESTS_PER_MINUTE
+    refused = client.get(f"{DOOR}/requests.json", environ_base=busy)  # one limit for all
+    assert refused.status_code == 429
+    assert (
+        refused.get_json()[0]["code"] == 429 and "a minute" in refused.get_json()[0]["description"]
+    )
+    other = client.get(f"{DOOR}/services.json", environ_base={"REMOTE_ADDR": "10.0.0.10"})
+    assert other.status_code == 200
