@@ -25,6 +25,7 @@ from . import (
     geometry,
     health,
     kpipage,
+    mobile,
     open311api,
     signin,
 )
@@ -158,6 +159,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     casepage.install(server)
     catalogpage.install(server)
     kpipage.install(server)
+    mobile.install(server)
     open311api.install(server, limiter)
     geometry.install(server)
     health.install(server)

@@ -41,6 +41,7 @@ PAGE_PARTS = {
     "/cases/act": "/cases",
     "/cases/new": "/cases",
     "/cases/photo": "/cases",
+    "/m/visit": "/m",
 }
 # Pages whose queries name no area: the trail's filters, and pages whose readers cut what
 # they read (and each case or area a form names) to the principal's scope themselves.

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from dashboard.i18n_access import ACCESS_UI
 from dashboard.i18n_cases import CASES_UI
+from dashboard.i18n_mobile import MOBILE_UI
 from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
 from dashboard.i18n_wall import WALL_UI
@@ -305,6 +306,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     entries.update(WALL_UI)
     entries.update(ACCESS_UI)
     entries.update(CASES_UI)
+    entries.update(MOBILE_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),

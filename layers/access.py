@@ -22,6 +22,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/admin/categories": frozenset({"admin"}),
     "/cases": frozenset({"city", "street", "community", "property", "grid_worker"}),
     "/kpi": frozenset({"city", "street"}),
+    "/m": frozenset({"grid_worker"}),
 }
 # Roles whose job needs residents' names and phone numbers, within their scope.
 PERSONAL_ROLES = frozenset({"street", "community", "grid_worker"})
