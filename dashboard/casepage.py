@@ -41,6 +41,7 @@ def install(server: flask.Flask) -> None:
     server.add_url_rule(NEW_PATH, "cases_new_form", _new_form)
     server.add_url_rule(NEW_PATH, "cases_new", _new, methods=["POST"])
     server.add_url_rule(PHOTO_PATH, "cases_photo", _photo)
+    server.register_error_handler(413, _too_large)
 
 
 def _narrowed(args) -> QueueFilter:
@@ -131,6 +132,15 @@ def _act() -> Response:
     action = request.form.get("action", "")
     kept.update(case=request.form.get("case", ""), done=action)
     return flask.redirect(f"{PATH}?{urlencode(kept)}", code=303)
+
+
+def _too_large(error: Exception) -> Response | Exception:
+    """An action's form past its limit (a photo over photos.MAX_BYTES): said on the queue, in
+    the reader's language; any other too-large request keeps the plain answer."""
+    if request.path != ACT_PATH:
+        return error
+    why = t("cases.problem.too_large", language(), mb=photos.MAX_BYTES // 1_000_000)
+    return _page(t("cases.problem.photo", language(), why=why), 413, {})
 
 
 def _photo() -> Response:

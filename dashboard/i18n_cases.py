@@ -55,6 +55,7 @@ CASES_UI: dict[str, tuple[str, str]] = {
         "{n} photo(s), shown only to those who may see residents' data here",
     ),
     "cases.problem.photo": ("照片未保存，操作未执行：{why}", "Nothing was done: {why}"),
+    "cases.problem.too_large": ("照片超过 {mb} MB", "the photo is over {mb} MB"),
     "cases.problem.no_photo": ("没有这张照片，或无权查看", "No such photo, or not yours to see"),
     "cases.no_events": ("尚无办理记录（导入的诉求）", "No actions yet (an imported case)"),
     "cases.actions": ("可办理操作", "What you may do"),

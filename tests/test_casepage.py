@@ -283,6 +283,17 @@ def _jpeg() -> bytes:
     return out.getvalue()
 
 
+def _noisy_jpeg() -> bytes:
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(1).integers(0, 255, (1400, 1400, 3), dtype=np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=95)
+    assert out.tell() > 2_000_000
+    return out.getvalue()
+
+
 def test_a_resolve_brings_a_photo_that_only_those_who_may_see_residents_see(
     store: Store, town: Town
 ) -> None:
@@ -294,7 +305,11 @@ def test_a_resolve_brings_a_photo_that_only_those_who_may_see_residents_see(
     assert answer.status_code == 400 and "not a JPEG or PNG" in answer.text
     assert store.case_state("PH1").status.value == "in_progress"
     assert store.case_photos("PH1") == []
-    photo = (io.BytesIO(_jpeg()), "现场.jpg")
+    too_big = (io.BytesIO(b"\xff\xd8" + b"0" * 9_000_000), "big.jpg")
+    answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": too_big})
+    assert answer.status_code == 413 and store.case_photos("PH1") == []
+    assert t("cases.problem.too_large", "zh", mb=8) in answer.text
+    photo = (io.BytesIO(_noisy_jpeg()), "现场.jpg")  # over 2 MB: above the forms' 1 MB limit
     answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": photo})
     assert answer.status_code == 303
     (kept,) = store.case_photos("PH1")
