@@ -182,3 +182,19 @@ def test_serve_with_bad_settings(street_store_path):
     result = gridboard("serve", "--data", street_store_path, env={"GRIDBOARD_PORT": "abc"})
     assert_one_line_error(result, "GRIDBOARD_PORT")
     assert_one_line_error(gridboard("serve", "--data", "missing.gpkg"), "no such file")
+
+
+def test_a_demo_of_today_ends_now(tmp_path):
+    """The default as-of day is today: its history ends at the moment of the build, nothing
+    reported or done in the future."""
+    import pandas as pd
+
+    out = tmp_path / "today.gpkg"
+    built = gridboard("demo", "--scale", "street", "--out", out)
+    assert built.returncode == 0, built.stderr
+    after = pd.Timestamp.now(tz="UTC")
+    with open_store(out, readonly=True) as store:
+        cases = store.cases()
+        assert cases["reported_at"].max() <= after
+        for column in ("registered_at", "dispatched_at", "closed_at"):
+            assert cases[column].max() <= after, column

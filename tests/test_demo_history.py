@@ -12,7 +12,7 @@ import pytest
 from geodata.casework import DESK_ROLES, Action, Actor, CaseState, Request, apply
 from geodata.city import CityData
 from geodata.demo import build_demo
-from geodata.model import CaseStatus
+from geodata.model import LOCAL_TZ, CaseStatus
 
 AS_OF = dt.date(2026, 11, 28)
 DESK_ACTIONS = {"register", "reject", "dispatch", "verify_pass", "verify_fail", "merge"}
@@ -163,3 +163,19 @@ def _metres(a: pd.Series, b: pd.Series) -> float:
     dx = (a["lon"] - b["lon"]) * 111_320 * np.cos(lat)
     dy = (a["lat"] - b["lat"]) * 110_574
     return float(np.hypot(dx, dy))
+
+
+def test_a_history_cut_at_a_moment_is_the_same_before_it_and_empty_after(city: CityData) -> None:
+    """A demo whose last day is today ends now: nothing reported or done later; what came
+    before is what the whole day's demo has."""
+    noon = dt.datetime.combine(AS_OF, dt.time(12), LOCAL_TZ)
+    cut = build_demo("street", 11, AS_OF, until=noon)
+    assert cut.cases["reported_at"].max() < noon
+    assert cut.case_events["at"].max() < noon
+    assert len(cut.cases) < len(city.cases)
+    whole = city.cases.set_index("id").loc[cut.cases["id"]]
+    assert (whole["reported_at"].to_numpy() == cut.cases["reported_at"].to_numpy()).all()
+    before = city.case_events[city.case_events["at"] < noon].reset_index(drop=True)
+    pd.testing.assert_frame_equal(before, cut.case_events.reset_index(drop=True))
+    earlier = cut.cases.set_index("id")["status"]
+    assert (earlier != whole["status"]).any()  # some were further along by midnight

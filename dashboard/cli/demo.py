@@ -26,7 +26,7 @@ from geodata import transfer
 from geodata.accounts import Grant, User
 from geodata.atomic import replacing
 from geodata.backends import open_store, shown
-from geodata.model import Level, OrgKind, Role
+from geodata.model import LOCAL_TZ, Level, OrgKind, Role
 from geodata.store import Store, StoreError
 
 LEVEL_TABLES = {
@@ -75,7 +75,6 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
     if isinstance(out, str):
         _demo_into_database(scale, seed, as_of, out)
         return
-    from geodata.demo import build_demo
 
     check_output(out)
     if out.exists():
@@ -85,7 +84,7 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
     try:
         with file_beside(out) as tmp:
             started = time.perf_counter()
-            city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
+            city = _build(scale, seed, as_of)
             elapsed = time.perf_counter() - started
             click.echo(f"generated {scale} demo in {elapsed:.1f} s", err=True)
             with open_store(tmp, create=True) as store:
@@ -107,10 +106,18 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
     click.echo(f"wrote {len(accounts)} demo accounts (one per role) to {accounts_file}")
 
 
+def _build(scale: str, seed: int, as_of: dt.date):
+    """The demo city; a history whose last day is today ends now, not at midnight."""
+    from geodata.demo import build_demo
+
+    moment = dt.datetime.now(LOCAL_TZ)
+    until = moment if as_of >= moment.date() else None
+    return build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty(), until=until)
+
+
 def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None:
     """The demo written straight into a database, in one transaction; only an empty one
     (a demo must never replace real data). Its accounts file goes to the current folder."""
-    from geodata.demo import build_demo
 
     database = shown(url).rsplit("/", 1)[-1] or "gridboard"
     accounts_file = Path(f"{database}.accounts.txt")
@@ -120,7 +127,7 @@ def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None
             if not transfer.is_empty(store.sql_connection()):
                 raise CliError(f"{shown(url)} holds data: a demo goes only into an empty store")
             started = time.perf_counter()
-            city = build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty())
+            city = _build(scale, seed, as_of)
             click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
             store.write_city(city)
             del city

@@ -29,13 +29,16 @@ def build_demo(
     *,
     communities: int | None = None,
     streets: int = 1,
+    until: dt.datetime | None = None,
 ) -> CityData:
     """The demo city of `scale` for `seed`, with cases and visits up to and including `as_of`.
 
     street: 梁山县水泊街道 with `communities` communities (default 10; tests pass a small
     number, 2–30, for a quick build), or the first `streets` (1-3) streets of 梁山县 with as
     many communities each. city: 49 streets and 406 communities over nine counties of 济宁.
-    The same arguments always give the same data.
+    The same arguments always give the same data. `until` (aware) ends the history earlier
+    than the as-of day's end — at "now", when that day is today, so that no case is reported
+    and nothing happens in the future; what comes before it is the same as without it.
     """
     if scale not in SCALES:
         raise ValueError(f"unknown demo scale {scale!r}: expected one of {', '.join(SCALES)}")
@@ -55,7 +58,8 @@ def build_demo(
         staff = appoint_staff(rng, geo)
         bar.update()
         bar.set_postfix_str("cases")
-        cases, work, events = simulate_cases(rng, geo, staff, start, end)
+        cut = end if until is None else max(start, min(end, until))
+        cases, work, events = simulate_cases(rng, geo, staff, start, end, cut)
         bar.update()
         bar.set_postfix_str("visits")
         visits = simulate_visits(rng, geo, staff, as_of, spec.days)

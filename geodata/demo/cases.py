@@ -376,10 +376,18 @@ def _descriptions(
 
 
 def simulate_cases(
-    rng: np.random.Generator, geo: TownGeo, staff: Staff, start: dt.datetime, end: dt.datetime
+    rng: np.random.Generator,
+    geo: TownGeo,
+    staff: Staff,
+    start: dt.datetime,
+    end: dt.datetime,
+    cut: dt.datetime | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Cases reported from `start` to `end`, about one per eight households a year, worked
-    through the case machine up to `end`: (cases, case_work, case_events)."""
+    through the case machine: (cases, case_work, case_events) as they stand at `cut`
+    (default `end`; those reported later are drawn, then left out, so that what comes before
+    `cut` does not depend on it)."""
+    cut = end if cut is None else cut
     days = (end - start).days
     n = int(rng.poisson(CASES_PER_HOUSEHOLD_YEAR * geo.buildings["households"].sum() * days / 365))
     draw = _case_times(rng, n, start, days)
@@ -398,7 +406,7 @@ def simulate_cases(
         _people(rng, draw, geo, staff),
         history.Limits(_LIMITS[draw.category], _UNITS[draw.category]),
         (draw.building, draw.category, draw.x, draw.y),
-        int(end.timestamp()),
+        int(cut.timestamp()),
         WorkClock(),
     )
     frame = pd.DataFrame(
@@ -420,6 +428,7 @@ def simulate_cases(
     frame["reporter_phone"] = np.where(reporting, phone, None)
     events = worked.events
     events["at"] = _local_times(events["at"].to_numpy(np.int64))
+    frame = frame[when.reported < int(cut.timestamp())].reset_index(drop=True)
     return frame, worked.work, events
 
 

@@ -308,12 +308,14 @@ def _work_path(rng, key, rows, ids, when, people, limits, plan, end, clock, out:
     kept = (np.stack(moments, axis=1) < end).sum(axis=1)
     by = _actors(rows, people, plan)
     dues = _dues(steps, moments, rows, limits, plan, clock)
+    # drawn for every step, reached or not: what happened before a cut does not depend on it
+    notes = [_notes(rng, step.action, len(rows)) for step in steps]
     for i, step in enumerate(steps):
         done = kept > i
         if not done.any():
             break
         at, sel = moments[i][done], rows[done]
-        out.events.append(_event_rows(rng, step, i, steps, sel, ids, at, by, done))
+        out.events.append(_event_rows(step, i, steps, sel, ids, at, by, done, notes[i][done]))
         _stamp(out, steps, i, sel, at)
         out.status[sel] = step.to.value
         out.assignee[sel] = _assignee(step.state, by, done, out.assignee[sel])
@@ -381,11 +383,16 @@ def _stamp(out: _Out, steps: tuple[_Step, ...], i: int, sel: np.ndarray, at: np.
         column[sel] = np.where(column[sel] == _NAT, at, column[sel])
 
 
-def _event_rows(rng, step: _Step, i: int, steps, sel, ids, at, by, done) -> pd.DataFrame:
+def _notes(rng: np.random.Generator, action: Action, n: int) -> np.ndarray:
+    """A note for each of `n` events of `action` (empty where the action needs none)."""
+    notes = NOTES.get(action, ("",))
+    return np.array(notes, dtype=object)[rng.integers(0, len(notes), n)]
+
+
+def _event_rows(step: _Step, i: int, steps, sel, ids, at, by, done, notes) -> pd.DataFrame:
     """The events of step `i` for the cases `sel` (`done` of the path's; their row, to sort
     by)."""
     before = CaseStatus.REPORTED if i == 0 else steps[i - 1].to
-    notes = NOTES.get(step.action, ("",))
     org, person = (None if key is None else by[key][done] for key in step.to_whom)
     return pd.DataFrame(
         {
@@ -397,7 +404,7 @@ def _event_rows(rng, step: _Step, i: int, steps, sel, ids, at, by, done) -> pd.D
             "action": step.action.value,
             "from_status": before.value,
             "to_status": step.to.value,
-            "note": np.array(notes, dtype=object)[rng.integers(0, len(notes), len(sel))],
+            "note": notes,
             "assignee_org": org,
             "assignee_person": person,
         }
