@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import flask
 from flask import Response, request
 
-from dashboard import context
+from dashboard import context, mobile
 from dashboard.i18n import t
 from dashboard.readers import cases as reader
 from dashboard.signin import from_session_form, language, render
@@ -136,7 +136,10 @@ def _act() -> Response:
 
 def _too_large(error: Exception) -> Response | Exception:
     """An action's form past its limit (a photo over photos.MAX_BYTES): said on the queue, in
-    the reader's language; any other too-large request keeps the plain answer."""
+    the reader's language (on the phone page's forms, as the phone page says it); any other
+    too-large request keeps the plain answer."""
+    if request.path in mobile.UPLOAD_PATHS:
+        return mobile.too_large(language())
     if request.path != ACT_PATH:
         return error
     why = t("cases.problem.too_large", language(), mb=photos.MAX_BYTES // 1_000_000)

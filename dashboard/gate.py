@@ -42,6 +42,8 @@ PAGE_PARTS = {
     "/cases/new": "/cases",
     "/cases/photo": "/cases",
     "/m/visit": "/m",
+    "/m/case": "/m",
+    "/m/act": "/m",
 }
 # Pages whose queries name no area: the trail's filters, and pages whose readers cut what
 # they read (and each case or area a form names) to the principal's scope themselves.

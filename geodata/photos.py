@@ -18,7 +18,13 @@ CONTENT_TYPE = "image/jpeg"  # what is kept and served
 
 
 class PhotoError(ValueError):
-    """A file that is not a photo gridboard keeps; the message says why, plainly."""
+    """A file that is not a photo gridboard keeps; the message says why, plainly, and `kind`
+    names the reason for a translated text: empty, too_big, too_many_pixels, not_photo,
+    unreadable."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,10 @@ def clean_photo(raw: bytes) -> Photo:
     """`raw` checked and made safe: PhotoError when it is empty, too big, or not a JPEG or PNG
     image (whatever its name says)."""
     if not raw:
-        raise PhotoError("the photo file is empty")
+        raise PhotoError("the photo file is empty", "empty")
     if len(raw) > MAX_BYTES:
-        raise PhotoError(f"the photo is {len(raw) / 1e6:.1f} MB; at most {MAX_BYTES // 1e6:.0f} MB")
+        mb = f"the photo is {len(raw) / 1e6:.1f} MB; at most {MAX_BYTES // 1e6:.0f} MB"
+        raise PhotoError(mb, "too_big")
     image = _open(raw)
     lon, lat = _location(image)
     image = ImageOps.exif_transpose(image)
@@ -58,12 +65,14 @@ def _open(raw: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw), formats=FORMATS)
             if image.width * image.height > MAX_PIXELS:
-                raise PhotoError("the photo has too many pixels")
+                raise PhotoError("the photo has too many pixels", "too_many_pixels")
             image.load()
+    except PhotoError:
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError("the file is not a JPEG or PNG photo") from None
+        raise PhotoError("the file is not a JPEG or PNG photo", "not_photo") from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise PhotoError(f"the photo cannot be read ({str(exc)[:80]})") from None
+        raise PhotoError(f"the photo cannot be read ({str(exc)[:80]})", "unreadable") from None
     return image
 
 

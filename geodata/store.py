@@ -26,6 +26,15 @@ class StoreError(Exception):
     """A store that cannot be opened, read or written; the message names file and problem."""
 
 
+@dataclass(frozen=True)
+class ReportPhoto:
+    """A photo that comes with a new case's report (geodata.photos.clean_photo made it)."""
+
+    case_id: str
+    taken_by: str  # the login that reported
+    photo: Photo
+
+
 class StaleCase(StoreError):
     """An action on a case someone else changed since it was read: who, when — reload."""
 
@@ -286,14 +295,18 @@ class Store(AccountStore):
 
     @abc.abstractmethod
     def add_cases(
-        self, cases: pd.DataFrame | CaseCheck, categories: Sequence[Category] = ()
+        self,
+        cases: pd.DataFrame | CaseCheck,
+        categories: Sequence[Category] = (),
+        photos: Sequence[ReportPhoto] = (),
     ) -> int:
         """Add cases (CityData's case columns); each is assigned to its street, community,
         compound and grid cell by location, once, here. A case breaking a rule of
         geodata.rules fails the write (a point outside every grid cell is kept, without
         areas). Given a rules.CaseCheck whose areas_revision is this store's revision, its
-        areas are taken as located. `categories` are added to the catalogue with the cases.
-        All or nothing. Returns the count."""
+        areas are taken as located. `categories` are added to the catalogue with the cases,
+        `photos` (each of a case among them) with their reports (version 0). All or nothing.
+        Returns the count."""
 
     @abc.abstractmethod
     def add_visits(self, visits: pd.DataFrame) -> int:

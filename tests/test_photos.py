@@ -12,7 +12,7 @@ from PIL import ExifTags, Image
 
 from geodata.casework import Action, ActionRefused, Request
 from geodata.photos import LONG_SIDE, MAX_BYTES, PhotoError, clean_photo
-from geodata.store import StaleCase
+from geodata.store import ReportPhoto, StaleCase, StoreError
 from tests import storekit
 from tests import tiny_city as tc
 from tests.test_case_work import DESK, NEW, T0, WORKER
@@ -66,6 +66,21 @@ def test_a_transparent_png_becomes_a_jpeg_on_white() -> None:
 def test_what_is_not_a_photo_is_refused_plainly(raw: bytes, said: str) -> None:
     with pytest.raises(PhotoError, match=said):
         clean_photo(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b"", "empty"),
+        (b"%PDF-1.7\n" + b"x" * 5000, "not_photo"),
+        (jpeg((64, 64))[:300], "unreadable"),
+        (b"\xff\xd8" + b"0" * (MAX_BYTES + 1), "too_big"),
+    ],
+)
+def test_a_refusal_names_its_kind_for_a_translated_text(raw: bytes, kind: str) -> None:
+    with pytest.raises(PhotoError) as refused:
+        clean_photo(raw)
+    assert refused.value.kind == kind
 
 
 def test_a_decompression_bomb_is_refused() -> None:
@@ -126,3 +141,19 @@ def test_a_version_3_store_gains_the_photo_table_when_opened_writable(store, sto
     upgraded.act("N1", Request(Action.RESOLVE, note="好"), WORKER, version, T0, "-",
                  clean_photo(jpeg((200, 100))))  # fmt: skip
     assert len(upgraded.case_photos("N1")) == 1
+
+
+def test_a_reported_case_keeps_its_photo_in_the_same_write(store) -> None:
+    photo = clean_photo(jpeg())
+    new = {**NEW, "id": "N2", "source": "grid_worker"}
+    before = store.counts()
+    with pytest.raises((StoreError, ValueError)):  # a photo of a case not among them: nothing
+        store.add_cases(pd.DataFrame([new]), photos=[ReportPhoto("N9", "worker", photo)])
+    assert store.counts() == before
+    with pytest.raises(StoreError):  # a case id already taken: its photo is not kept either
+        store.add_cases(pd.DataFrame([NEW]), photos=[ReportPhoto("N1", "worker", photo)])
+    assert store.counts() == before
+    assert store.add_cases(pd.DataFrame([new]), photos=[ReportPhoto("N2", "worker", photo)]) == 1
+    (kept,) = store.case_photos("N2")
+    assert (kept["version"], kept["taken_by"], kept["lon"] is not None) == (0, "worker", True)
+    assert store.case_photo(kept["id"])[1] == photo.content

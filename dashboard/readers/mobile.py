@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard.routesheet import map_data
 from geodata.model import LOCAL_TZ
 from geodata.store import QueueFilter, StoreError
 from layers.access import Principal
-from layers.itinerary import StopKind, clock
+from layers.itinerary import Itinerary, StopKind, clock
 from layers.routeview import DEFAULT_BUDGET
 
 from . import cases as case_reader
@@ -48,6 +49,8 @@ class Stop:
     lat: float
     building_id: str | None
     case_id: str | None
+    walk_m: int = 0  # walking metres from the previous stop (or the service hall)
+    walk_min: int = 0
     visited: bool = False  # a visit logged today by this worker (buildings)
     next: bool = False
 
@@ -58,19 +61,21 @@ class Round:
 
     day: dt.date
     stops: list[Stop] = field(default_factory=list)
+    map_data: Mapping[str, Any] = field(default_factory=dict)  # routesheet.map_data's values
     problem: str | None = None
     problem_args: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a posted visit came to: stored, already stored, or refused (a mobile.problem.*
-    key and values); with the check-in distance in metres (None: no location given)."""
+    """What a record sent from the phone (a visit, a report, a case action) came to: stored,
+    already stored, a conflict (the case changed meanwhile) or refused (a mobile.problem.*
+    key and values); a visit's check-in distance in metres (None: no location given)."""
 
-    status: str  # "stored", "already", "refused"
+    status: str  # "stored", "already", "conflict", "refused"
     problem: str = ""
     problem_args: Mapping[str, Any] = field(default_factory=dict)
-    visit_id: str = ""
+    visit_id: str = ""  # the record's id: a visit's, a reported or acted-on case's
     distance_m: float | None = None
 
 
@@ -85,22 +90,22 @@ def worker_of(who: Principal) -> str | None:
 
 
 # --- today's round ------------------------------------------------------------------------------
-def todays_round(src: Source, worker_id: str, day: dt.date) -> Round:
+def todays_round(src: Source, worker_id: str, day: dt.date, lang: str = "zh") -> Round:
     """The worker's planned round for `day` (the routes page's default budget and departure),
     each building stop marked when the worker logged a visit there that day, and the stop
     after the last one visited marked next. The plan is kept for the day (a visit logged
     does not reorder the round)."""
     try:
         cells = route_reader.worker(src.store, worker_id).grid_codes
-        parts = [worker_id, day.isoformat(), ",".join(cells)]
-        planned = src.memo("mobile-round", parts, lambda: _planned_stops(src, worker_id, day))
+        parts = [worker_id, day.isoformat(), ",".join(cells), lang]
+        planned = src.memo("mobile-round", parts, lambda: _planned(src, worker_id, day, lang))
     except route_reader.RouteProblem as problem:
         return Round(day, problem=problem.key, problem_args=problem.args_map)
     done = visited_on(src, worker_id, day)
-    stops = [Stop(**row, visited=row["building_id"] in done) for row in planned]
+    stops = [Stop(**row, visited=row["building_id"] in done) for row in planned["stops"]]
     last = max((s.number for s in stops if s.visited), default=0)
     nxt = next((s.number for s in stops if s.number > last), None)
-    return Round(day, [_marked(s, nxt) for s in stops])
+    return Round(day, [_marked(s, nxt) for s in stops], planned["map"])
 
 
 def _marked(stop: Stop, nxt: int | None) -> Stop:
@@ -109,8 +114,13 @@ def _marked(stop: Stop, nxt: int | None) -> Stop:
     return Stop(**{**stop.__dict__, "next": True})
 
 
-def _planned_stops(src: Source, worker_id: str, day: dt.date) -> list[dict[str, Any]]:
+def _planned(src: Source, worker_id: str, day: dt.date, lang: str) -> dict[str, Any]:
+    """The round's stops as rows and what its small map draws."""
     route = route_reader.itinerary(src.store, worker_id, day, float(DEFAULT_BUDGET))
+    return {"stops": _stop_rows(route), "map": map_data(route, lang)}
+
+
+def _stop_rows(route: Itinerary) -> list[dict[str, Any]]:
     rows = []
     for stop in route.stops:
         s = stop.stop
@@ -128,6 +138,8 @@ def _planned_stops(src: Source, worker_id: str, day: dt.date) -> list[dict[str, 
                 "lat": s.place.lat,
                 "building_id": s.building_id,
                 "case_id": s.case_id,
+                "walk_m": round(stop.walk_m_before),
+                "walk_min": max(1, round(stop.walk_min_before)),
             }
         )
     return rows
@@ -182,10 +194,10 @@ def record_visit(src: Source, who: Principal, form: Mapping[str, str], day: dt.d
     of the worker's own cells, whole plausible counts, a location not in another place."""
     worker_id = worker_of(who)
     if worker_id is None:
-        return _refused("not_worker")
-    visit_id = _visit_id(form.get("visit_id"))
+        return refused("not_worker")
+    visit_id = phone_id(form.get("visit_id"))
     if visit_id is None:
-        return _refused("bad_id")
+        return refused("bad_id")
     if visit_id in _stored_ids(src, worker_id):
         return Outcome("already", visit_id=visit_id)
     checked = _checked(src, worker_id, form)
@@ -197,15 +209,17 @@ def record_visit(src: Source, who: Principal, form: Mapping[str, str], day: dt.d
     except StoreError:
         if visit_id in _stored_ids(src, worker_id):  # the same visit, sent twice at once
             return Outcome("already", visit_id=visit_id)
-        return _refused("not_written")
+        return refused("not_written")
     return Outcome("stored", visit_id=visit_id, distance_m=checked["distance"])
 
 
-def _refused(problem: str, **args: Any) -> Outcome:
+def refused(problem: str, **args: Any) -> Outcome:
+    """A refusal: a mobile.problem.* key and its values."""
     return Outcome("refused", problem, args)
 
 
-def _visit_id(raw: object) -> str | None:
+def phone_id(raw: object) -> str | None:
+    """A record's id made on the phone (a UUID), as text; None when it is not one."""
     try:
         return str(uuid.UUID(str(raw or "").strip()[:40]))
     except ValueError:
@@ -222,24 +236,24 @@ def _checked(src: Source, worker_id: str, form: Mapping[str, str]) -> dict[str, 
     known = _BUILDING.fullmatch(building_id)
     building = own_building(src, worker_id, building_id) if known else None
     if building is None:
-        return _refused("not_yours")
+        return refused("not_yours")
     households = int(building["households"])
     reached = _count(form.get("households_reached"))
     met = _count(form.get("residents_met") or "0")
     if reached is None or met is None:
-        return _refused("bad_count")
+        return refused("bad_count")
     if reached > households:
-        return _refused("too_many_households", households=households)
+        return refused("too_many_households", households=households)
     if met > RESIDENTS_PER_HOUSEHOLD * max(households, 1):
-        return _refused("too_many_residents")
+        return refused("too_many_residents")
     where = location(form)
     if where == "bad":
-        return _refused("bad_location")
+        return refused("bad_location")
     distance = None
     if isinstance(where, tuple):
         distance = distance_m(where[0], where[1], building["lon"], building["lat"])
         if distance > FAR_AWAY_M:
-            return _refused("far_away", km=round(distance / 1000))
+            return refused("far_away", km=round(distance / 1000))
     follow_up = int(form.get("follow_up") in ("1", "on", "yes"))
     row = {"building_id": building_id, "households_reached": reached,
            "needs_found": follow_up, "cases_raised": 0}  # fmt: skip

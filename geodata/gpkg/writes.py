@@ -12,11 +12,12 @@ from .. import records, rollups, rules
 from ..city import CityData
 from ..locate import compound_grid_links
 from ..model import LOCAL_TZ, Category, Level
-from ..store import StoreError
+from ..store import ReportPhoto, StoreError
 from . import areas as area_writes
 from . import derived
 from . import rollups as rollup_store
 from . import staff as staff_checks
+from .casephotos import add_photo
 from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row
 from .connection import Connection
@@ -92,7 +93,10 @@ class Writes(Connection):
         return found
 
     def add_cases(
-        self, cases: pd.DataFrame | rules.CaseCheck, categories: Sequence[Category] = ()
+        self,
+        cases: pd.DataFrame | rules.CaseCheck,
+        categories: Sequence[Category] = (),
+        photos: Sequence[ReportPhoto] = (),
     ) -> int:
         checked = cases if isinstance(cases, rules.CaseCheck) else None
         rows = checked.rows if checked is not None else cases
@@ -112,6 +116,7 @@ class Writes(Connection):
                 for name in _CASE_INDEXES if bulk else ():  # rebuilt below: faster than row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 insert(con, "cases", prepared)
+                _add_report_photos(con, prepared, photos)
                 rollup_store.add(con, rollups.case_events(prepared))
                 advance_as_of(con, _local_days(prepared["reported_at"]))
                 if bulk:
@@ -190,3 +195,14 @@ def _local_days(utc_texts: pd.Series) -> list[str]:
     """The latest local day of the store's UTC time texts (a list of one, or none)."""
     latest = pd.to_datetime(utc_texts, utc=True, format="ISO8601").max()
     return [] if pd.isna(latest) else [latest.tz_convert(LOCAL_TZ).date().isoformat()]
+
+
+def _add_report_photos(con: Connection, cases: pd.DataFrame, photos: Sequence[ReportPhoto]) -> None:
+    """Keep each photo with its case's report (version 0), at the time the case was reported."""
+    reported = dict(zip(cases["id"], cases["reported_at"], strict=True)) if photos else {}
+    for item in photos:
+        if item.case_id not in reported:
+            raise ValueError(f"a photo for case {item.case_id!r}, which is not among the new cases")
+        at = pd.Timestamp(reported[item.case_id])
+        at = at.tz_localize("UTC") if at.tzinfo is None else at
+        add_photo(con, item.case_id, 0, item.taken_by, at.to_pydatetime(), item.photo)
