@@ -16,6 +16,7 @@ from . import (
     mask_bench,
     page_bench,
     pg_bench,
+    phone_bench,
     route_bench,
     store_metrics,
 )
@@ -26,6 +27,7 @@ SUITES = (
     map_bench,
     access_bench,
     page_bench,
+    phone_bench,
     route_bench,
     mask_bench,
     import_bench,
