@@ -51,6 +51,7 @@ PANEL_HEADER: Final = "panel-header"
 PANEL_STAFF: Final = "panel-staff"
 PANEL_CASES: Final = "panel-cases"  # dash-ag-grid of the latest 20 cases
 PANEL_VISITS: Final = "panel-visits"
+PANEL_VISIT_LOG: Final = "panel-visit-log"
 CASE_TABLE: Final = "case-table"  # dash-ag-grid of the selected area's or street's cases
 CASE_TABLE_TITLE: Final = "case-table-title"
 CASE_CSV_BUTTON: Final = "case-csv-button"

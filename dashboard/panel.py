@@ -192,7 +192,7 @@ def panel_children(store: Store, view: Mapping[str, Any] | None) -> list[Compone
         panel_header(found.area, lang),
         staff_section(found.staff, lang),
         cases_section(found.cases, lang, queue_links(who, str(state.area), found.cases, lang)),
-        visits_section(found.visits, _period(found.window, lang), lang),
+        visits_section(found.visits, _period(found.window, lang), lang, found.visit_log),
     ]
 
 
@@ -378,8 +378,14 @@ def _recent_grid(rows: Sequence[Mapping[str, Any]], lang: str) -> Component:
     )
 
 
-def visits_section(summary: Mapping[str, Any], period: Mapping[str, str], lang: str) -> Component:
-    """Last visit, and visits and households reached in the view's window."""
+def visits_section(
+    summary: Mapping[str, Any],
+    period: Mapping[str, str],
+    lang: str,
+    log: Sequence[Mapping[str, Any]] = (),
+) -> Component:
+    """Last visit, visits and households reached in the view's window, and the latest visits
+    (the visit log: check-ins far from the building flagged for the supervisor)."""
     last = summary["last_visit"]
     last_text = (
         format_date(dt.date.fromisoformat(last), lang) if last else t("panel.never_visited", lang)
@@ -394,10 +400,43 @@ def visits_section(summary: Mapping[str, Any], period: Mapping[str, str], lang: 
             dmc.Title(t("panel.visits", lang), order=3),
             dmc.Text(t("panel.period", lang, **period), size="sm", c="dimmed"),
             _facts(facts),
+            *([_visit_log(log, lang)] if log else []),
         ],
         id=ids.PANEL_VISITS,
         className="gb-panel-section",
     )
+
+
+def _visit_log(log: Sequence[Mapping[str, Any]], lang: str) -> Component:
+    title = dmc.Text(t("panel.visit_log", lang), fw=600, size="sm")
+    items = [_visit_item(row, lang) for row in log]
+    return html.Div([title, html.Ul(items, className="gb-visit-log")], id=ids.PANEL_VISIT_LOG)
+
+
+def _visit_item(row: Mapping[str, Any], lang: str) -> Component:
+    day = format_date(dt.date.fromisoformat(row["date"]), lang)
+    n = format_number(row["households_reached"], lang)
+    line = t(
+        "panel.visit_log.line", lang, date=day, worker=row["worker"], building=row["building"], n=n
+    )
+    parts: list[Component] = [html.Span(line)]
+    if row["follow_up"]:
+        parts.append(dmc.Badge(t("panel.visit_log.follow_up", lang), color="orange", size="sm"))
+    if row["far"]:
+        parts.append(_far_badge(row, lang))
+    if row["notes"]:
+        parts.append(html.Div(row["notes"], className="gb-visit-notes"))
+    flag = {"data-visit": row["id"], "data-far": "1" if row["far"] else "0"}
+    return html.Li(parts, **flag)
+
+
+def _far_badge(row: Mapping[str, Any], lang: str) -> Component:
+    text = (
+        t("panel.visit_log.unlocated", lang)
+        if row["distance_m"] is None
+        else t("panel.visit_log.far", lang, m=format_number(row["distance_m"], lang))
+    )
+    return dmc.Badge(text, color="red", size="sm", className="gb-visit-far")
 
 
 def grid_text(lang: str) -> dict[str, str]:

@@ -321,6 +321,37 @@ def visit_summary(metrics: pd.DataFrame, code: str) -> dict[str, Any]:
     }
 
 
+def visit_log_rows(
+    visits: pd.DataFrame,
+    workers: Mapping[str, str],
+    buildings: Mapping[str, str],
+    personal: bool,
+    limit: int = 10,
+) -> list[dict[str, Any]]:
+    """The area's latest visits (`visits` newest first, as store.visits gives them): date,
+    worker's and building's names, households reached, needs follow-up, whether the check-in
+    was flagged (far from the building or without a location; None when not known) and its
+    distance, and the notes (masked unless `personal`: residents speak in them)."""
+    rows = []
+    for visit in visits.head(limit).to_dict("records"):
+        far, metres, notes = visit.get("far"), visit.get("checkin_m"), visit.get("notes")
+        day = visit["date"]
+        rows.append(
+            {
+                "id": str(visit["id"]),
+                "date": day.isoformat() if isinstance(day, dt.date) else str(day),
+                "worker": workers.get(str(visit["worker_id"]), str(visit["worker_id"])),
+                "building": buildings.get(str(visit["building_id"]), _text(visit["building_id"])),
+                "households_reached": int(visit["households_reached"]),
+                "follow_up": bool(visit["needs_found"]),
+                "far": None if far is None or pd.isna(far) else bool(far),
+                "distance_m": None if metres is None or pd.isna(metres) else round(metres),
+                "notes": _text(notes) if personal else mask_case_text(_text(notes)),
+            }
+        )
+    return rows
+
+
 # --- CSV -----------------------------------------------------------------------------------------
 def csv_bytes(
     rows: Iterable[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str]

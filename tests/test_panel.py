@@ -220,6 +220,20 @@ def test_panel_visits_match_the_store(demo_app, demo: Store, garden: str) -> Non
     assert format_number(int(frame["households_reached"].sum()), "zh") in visits
 
 
+def test_the_panel_lists_the_latest_visits_by_name(demo_app, demo: Store, garden: str) -> None:
+    tree = dpanel.fill_panel(view(demo, garden, window="90d"))
+    log = find(tree, ids.PANEL_VISIT_LOG)
+    window = window_of("90d", data_as_of(demo.meta()))
+    latest = demo.visits(garden, window).head(10)
+    assert len(latest) >= 2  # the demo garden is visited
+    shown = [li for li in log.children[1].children]
+    assert [li.to_plotly_json()["props"]["data-visit"] for li in shown] == list(latest["id"])
+    names = demo.actor_names(list(latest["worker_id"]))
+    first = latest.iloc[0]
+    assert names[first["worker_id"]] in text(shown[0])
+    assert format_number(int(first["households_reached"]), "zh") in text(shown[0])
+
+
 def test_panel_in_english(demo_app, demo: Store, garden: str) -> None:
     words = text(dpanel.fill_panel(view(demo, garden, lang="en")))
     assert t("panel.staff", "en") in words and t("panel.visits", "en") in words

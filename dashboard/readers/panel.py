@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from geodata.codes import street_of
@@ -18,6 +18,7 @@ from layers.access import Principal, Reach
 from layers.view import CITY, DEFAULTS, ViewState, data_as_of, window_of
 
 PANEL_CASE_LIMIT = 20
+PANEL_VISIT_LIMIT = 10  # latest visits in the panel's visit log
 CSV_ROW_LIMIT = 5000  # newest cases in the case table's CSV
 AREA_LEVELS = (Level.COMPOUND, Level.GRID)
 PANEL_LEVELS = (Level.COMPOUND.value, Level.GRID.value)  # what a click on the map selects
@@ -32,6 +33,7 @@ class AreaPanel:
     cases: list[dict[str, Any]]  # latest first, layers.panel rows
     visits: Mapping[str, Any]  # layers.panel.visit_summary
     window: Window
+    visit_log: list[dict[str, Any]] = field(default_factory=list)  # layers.panel.visit_log_rows
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,19 @@ def area_panel(store: Store, state: ViewState, who: Principal) -> AreaPanel | No
         cases=rows_of.recent_case_rows(cases, at, who.shows_personal(area)),
         visits=rows_of.visit_summary(metrics, state.area),
         window=window,
+        visit_log=_visit_log(store, str(state.area), window, who.shows_personal(area)),
     )
+
+
+def _visit_log(store: Store, code: str, window: Window, personal: bool) -> list[dict[str, Any]]:
+    """The area's latest visits in the window, by name: who, where, what they found."""
+    visits = store.visits(code, window).head(PANEL_VISIT_LIMIT)
+    if visits.empty:
+        return []
+    workers = store.actor_names(sorted(set(visits["worker_id"].astype(str))))
+    found = store.buildings(code)
+    names = {str(i): str(n) for i, n in zip(found["id"], found["name"], strict=True) if n}
+    return rows_of.visit_log_rows(visits, workers, names, personal, PANEL_VISIT_LIMIT)
 
 
 def _accounts(store: Store) -> dict[str, str]:
