@@ -96,6 +96,7 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
         visit_id=reader.new_visit_id(),
         report_id=reader.new_visit_id(),
         worker_name=who.name,
+        login=who.login,
         near_m=int(reader.NEAR_M),
         map_data=found.map_data,
         photo_mb=photos.MAX_BYTES // 1_000_000,
@@ -105,7 +106,7 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
 def _empty(problem: str) -> dict[str, Any]:
     return {"round": None, "round_problem": "", "checkin": {}, "cases": [], "problem": problem,
             "done": "", "done_distance": None, "visit_id": "", "report_id": "", "worker_name": "",
-            "categories": {}, "near_m": int(reader.NEAR_M), "map_data": {},
+            "login": "", "categories": {}, "near_m": int(reader.NEAR_M), "map_data": {},
             "photo_mb": photos.MAX_BYTES // 1_000_000}  # fmt: skip
 
 

@@ -165,6 +165,15 @@
     });
   }
 
+  function mine() {
+    // The records this signed-in account made: a phone shared by two workers sends each
+    // one's records only under their own sign-in.
+    var login = root.getAttribute("data-login");
+    return all(OUTBOX).then(function (records) {
+      return records.filter(function (r) { return r.login === login; });
+    });
+  }
+
   function all(name) {
     return withStore(name, "readonly", function (store) { return store.getAll(); });
   }
@@ -223,6 +232,7 @@
         url: form.getAttribute("action"),
         fields: fields,
         photo: photo,
+        login: root.getAttribute("data-login"),
         at: Date.now(),
       };
     });
@@ -270,8 +280,13 @@
 
   // --- sending ----------------------------------------------------------------------------
   function bodyOf(record) {
+    // The form's token from this page: a record made before a new sign-in goes with the
+    // session sending it (records of another account are never sent: see mine()).
+    var token = document.querySelector("input[name=csrf_token]");
     var body = new FormData();
-    record.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    record.fields.forEach(function (pair) {
+      body.append(pair[0], pair[0] === "csrf_token" && token ? token.value : pair[1]);
+    });
     if (record.photo) {
       body.append("photo", record.photo.blob, record.photo.name);
     }
@@ -306,7 +321,7 @@
     sending = true;
     var stored = 0;
     var stopped = null;
-    return all(OUTBOX).then(function (records) {
+    return mine().then(function (records) {
       records.sort(function (a, b) { return a.at - b.at; });
       return records.reduce(function (chain, record) {
         return chain.then(function () {
@@ -366,7 +381,7 @@
 
   function showQueue(stopped) {
     var badge = document.getElementById("m-queue");
-    return all(OUTBOX).then(function (records) {
+    return mine().then(function (records) {
       badge.hidden = records.length === 0;
       badge.setAttribute("data-count", String(records.length));
       document.getElementById("m-queue-count").textContent = String(records.length);
@@ -510,7 +525,7 @@
       }
     }, RETRY_MS);
     registerWorker();
-    window.gridboardPhone = { outbox: function () { return all(OUTBOX); }, sendOne: sendOne, send: send };
+    window.gridboardPhone = { outbox: mine, sendOne: sendOne, send: send };
     return showQueue().then(send);
   }
 
