@@ -36,8 +36,8 @@ STATUS_CODES = {"stored": 200, "already": 200, "conflict": 409, "refused": 400}
 
 
 def install(server: flask.Flask) -> None:
-    """Add /m, /m/visit and the page's script and stylesheet to `server` (the gate lets in
-    the roles of PAGE_ROLES["/m"])."""
+    """Add /m, the addresses its records are sent to, and the page's script, stylesheet,
+    service worker and Leaflet to `server` (the gate lets in the roles of PAGE_ROLES["/m"])."""
     server.add_url_rule(PATH, "mobile", _page)
     server.add_url_rule(VISIT_PATH, "mobile_visit", _visit, methods=["POST"])
     server.add_url_rule(REPORT_PATH, "mobile_report", _report, methods=["POST"])
