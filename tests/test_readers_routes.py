@@ -278,6 +278,30 @@ def test_texts_and_files(street, busy):
     assert gpx_text(route, "en").count("<wpt ") == len(route.stops)
 
 
+def test_a_long_round_is_filled_with_due_buildings_first(street_store):
+    """The street demo's grid worker with the most due work: their 180 minutes are filled
+    (tagged households due are called on), due buildings before any not due."""
+    at = dt.datetime.combine(DAY, dt.time(14), LOCAL_TZ)
+
+    def due_minutes(worker: rd.Worker) -> float:
+        found = rd.candidate_stops(street_store, worker.grid_codes, at)
+        return sum(s.service_min for s in found if s.kind is StopKind.DUE_VISIT)
+
+    busy = max((w for w in rd.workers(street_store) if w.grid_codes), key=due_minutes)
+    assert due_minutes(busy) > 180
+    route = rd.itinerary(street_store, busy.id, DAY, 180.0)
+    assert 150 <= route.total_min <= 180
+    kinds = [s.stop.kind for s in route.stops]
+    assert StopKind.DUE_VISIT in kinds
+    # a building not due fills only time no due building left out could use
+    fill = [s for s in route.stops if s.stop.kind is StopKind.NOT_DUE]
+    freed = 180.0 - route.total_min + sum(s.stop.service_min + s.walk_min_before for s in fill)
+    assert all(s.service_min > freed for s in route.dropped if s.kind is StopKind.DUE_VISIT)
+    care = [s.stop for s in route.stops if s.stop.kind is StopKind.DUE_VISIT]
+    assert any(s.service_min > rd.stops.building_service_min(s.reason_args["households"])
+               for s in care)  # fmt: skip
+
+
 def test_every_demo_worker_fills_a_day_with_due_buildings_before_any_not_due(street_store):
     at = dt.datetime.combine(DAY, dt.time(14), LOCAL_TZ)
     for worker in [w for w in rd.workers(street_store) if w.grid_codes][::40]:
