@@ -163,3 +163,22 @@ def test_a_version_4_store_gains_households_when_opened_writable(store, store_fa
     found = upgraded.households(building_ids=[B1], visited_until=DAY).set_index("id")
     assert found.loc["H1", "last_visit"] == DAY - dt.timedelta(days=1)
     assert upgraded.visits().set_index("id").loc["W2", "residents_met"] == 2
+
+
+def test_visitrules_commands_show_and_set_or_say_what_is_wrong(store, store_factory, capsys):
+    from tests.test_catalogue import _run
+
+    store.close()
+    data = str(store_factory.location)
+    code, out, _ = _run(capsys, "visitrules", "show", "--data", data)
+    assert code == 0 and "ordinary                120 days  (default)" in out
+    assert _run(capsys, "visitrules", "set", "living_alone", "14", "--data", data)[0] == 0
+    before = store_factory.digest()
+    for tag, days, said in (("vip", "3", "unknown household tag 'vip'"),
+                            ("hardship", "0", "hardship: days between visits must be a whole"),
+                            ("hardship", "2.5", "whole number from 1 to 3,650")):  # fmt: skip
+        code, _, err = _run(capsys, "visitrules", "set", tag, days, "--data", data)
+        assert code == 1 and said in err and len(err.strip().splitlines()) == 1
+    assert store_factory.digest() == before
+    code, out, _ = _run(capsys, "visitrules", "show", "--data", data)
+    assert "living_alone             14 days\n" in out
