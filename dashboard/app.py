@@ -27,6 +27,7 @@ from . import (
     kpipage,
     mobile,
     open311api,
+    rulespage,
     signin,
 )
 from .cache import AppCache
@@ -158,6 +159,7 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     auditpage.install(server)
     casepage.install(server)
     catalogpage.install(server)
+    rulespage.install(server)
     kpipage.install(server)
     mobile.install(server)
     open311api.install(server, limiter)

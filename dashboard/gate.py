@@ -47,7 +47,7 @@ PAGE_PARTS = {
 }
 # Pages whose queries name no area: the trail's filters, and pages whose readers cut what
 # they read (and each case or area a form names) to the principal's scope themselves.
-AREALESS_QUERIES = frozenset({"/audit", "/cases", "/admin/categories", "/kpi"})
+AREALESS_QUERIES = frozenset({"/audit", "/cases", "/admin/categories", "/admin/visitrules", "/kpi"})
 # Pages a user who must change a one-time password may still open.
 PASSWORD_PATHS = frozenset({"/password"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,6 +14,7 @@ from dashboard.i18n_cases import CASES_UI
 from dashboard.i18n_mobile import MOBILE_UI
 from dashboard.i18n_routes import ROUTE_UI
 from dashboard.i18n_sheet import SHEET_UI
+from dashboard.i18n_visitrules import VISITRULES_UI
 from dashboard.i18n_wall import WALL_UI
 from geodata.model import CATEGORIES, LOCAL_TZ, CaseSource, CaseStatus, Level, OrgKind, Role
 from layers.view import LANGUAGES
@@ -315,6 +316,7 @@ def _entries() -> dict[str, tuple[str, str]]:
     entries.update(ACCESS_UI)
     entries.update(CASES_UI)
     entries.update(MOBILE_UI)
+    entries.update(VISITRULES_UI)
     for prefix, table in (
         ("level", _LEVELS),
         ("org", _ORG_KINDS),

@@ -5,8 +5,8 @@ from __future__ import annotations
 ROUTE_UI: dict[str, tuple[str, str]] = {
     "route.title": ("巡访路线", "Visit routes"),
     "route.reason.due_visit": (
-        "{days} 天未走访，{households} 户",
-        "Not visited for {days} days, {households} households",
+        "{days} 天未走访，{households} 户，其中 {due} 户到期",
+        "Not visited for {days} days, {households} households, {due} of them due",
     ),
     "route.reason.never_visited": (
         "从未走访，{households} 户",

@@ -84,7 +84,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "needs_found",
         "cases_raised",
     ),
+    # Tagged households one by one (tags: comma-separated geodata.households.TAGS); a
+    # building's other households stay its count. Which of them each visit reached.
+    "households": ("id", "building_id", "unit", "tags"),
+    "visit_households": ("visit_id", "household_id"),
 }
+# Visit columns a city (or a caller of Store.add_visits) may give or leave out: residents met,
+# notes, the check-in's distance in metres from the building (NULL: the phone gave no
+# location) and far (1: flagged — no location, or more than FAR_CHECKIN_M away).
+OPTIONAL_VISIT_COLUMNS = ("residents_met", "notes", "checkin_m", "far")
+FAR_CHECKIN_M = 100.0
 GEOMETRY_TABLES = ("streets", "communities", "compounds", "grid_cells", "buildings", "roads")
 
 
@@ -111,6 +120,8 @@ class CityData:
     visits: pd.DataFrame = field(default_factory=lambda: empty("visits"))
     case_work: pd.DataFrame = field(default_factory=lambda: empty("case_work"))
     case_events: pd.DataFrame = field(default_factory=lambda: empty("case_events"))
+    households: pd.DataFrame = field(default_factory=lambda: empty("households"))
+    visit_households: pd.DataFrame = field(default_factory=lambda: empty("visit_households"))
 
     def check_columns(self) -> None:
         """Raise ValueError naming the table and the missing columns, if any."""

@@ -14,7 +14,7 @@ import shapely
 
 from . import geopackage as gp
 from . import rules, sqlrows
-from .city import COLUMNS, CityData
+from .city import COLUMNS, FAR_CHECKIN_M, CityData
 from .codes import is_valid
 from .locate import Locator
 from .model import (
@@ -256,8 +256,72 @@ def prepare_visits(visits: pd.DataFrame, con: Any) -> pd.DataFrame:
     refuse("visits", findings, visits)
     for col in rules.VISIT_COUNTS:
         out[col] = out[col].fillna(0).astype(np.int64)
-    out = pd.concat([out[list(COLUMNS["visits"])], areas], axis=1)
+    out = pd.concat([out[list(COLUMNS["visits"])], areas, _visit_extras(visits)], axis=1)
     return out.reset_index(drop=True)
+
+
+MAX_NOTE_CHARS = 2000
+MAX_CHECKIN_M = 1_000_000.0
+
+
+def _visit_extras(visits: pd.DataFrame) -> pd.DataFrame:
+    """The optional visit columns given (OPTIONAL_VISIT_COLUMNS), checked; far, when not
+    given, follows from a given check-in distance."""
+    out = pd.DataFrame(index=visits.index)
+    if "residents_met" in visits:
+        met = _numbers(visits, "residents_met", 0, MAX_HOUSEHOLDS, whole=True)
+        out["residents_met"] = met.astype(object).where(met.notna(), None)
+    if "checkin_m" in visits:
+        out["checkin_m"] = _numbers(visits, "checkin_m", 0, MAX_CHECKIN_M, whole=False)
+    if "far" in visits:
+        far = _numbers(visits, "far", 0, 1, whole=True)
+        out["far"] = far.astype(object).where(far.notna(), None)
+    elif "checkin_m" in out:
+        far = (out["checkin_m"] > FAR_CHECKIN_M).astype(np.int64).astype(object)
+        out["far"] = far.where(out["checkin_m"].notna(), None)
+    if "notes" in visits:
+        notes = visits["notes"].astype(object).where(visits["notes"].notna(), None)
+        long = notes.map(lambda n: n is not None and len(str(n)) > MAX_NOTE_CHARS)
+        raise_rows("visits", "notes", long, notes, f"is longer than {MAX_NOTE_CHARS} characters")
+        out["notes"] = notes.map(lambda n: None if n is None else str(n))
+    return out
+
+
+def _numbers(
+    frame: pd.DataFrame, column: str, low: float, high: float, *, whole: bool
+) -> pd.Series:
+    """A column of numbers from `low` to `high` (whole ones if `whole`), NaN where not given."""
+    given = frame[column]
+    number = pd.to_numeric(given, errors="coerce")
+    bad = given.notna() & (number.isna() | ~number.between(low, high))
+    if whole:
+        bad |= number.notna() & (number % 1 != 0)
+    kind = "a whole number" if whole else "a number"
+    raise_rows("visits", column, bad, given, f"is not {kind} from {low:g} to {high:,g}")
+    return number.astype(float)
+
+
+def visit_links(visits: pd.DataFrame) -> pd.DataFrame:
+    """The tagged households each visit reached, from its optional household_ids (a list, or
+    ids separated by commas): row (from 1), visit_id, household_id."""
+    columns = ["row", "visit_id", "household_id"]
+    if "household_ids" not in visits or visits.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    lists = [_id_list(v) for v in visits["household_ids"]]
+    rows = np.repeat(np.arange(1, len(visits) + 1), [len(x) for x in lists])
+    ids = visits["id"].astype(str).to_numpy(dtype=object)[rows - 1]
+    return pd.DataFrame(
+        {"row": rows, "visit_id": ids, "household_id": [h for x in lists for h in x]},
+        columns=columns,
+    )
+
+
+def _id_list(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, str):
+        value = value.replace("，", ",").split(",")
+    return [str(v).strip() for v in value if str(v).strip()]
 
 
 # --- the city ---------------------------------------------------------------------------

@@ -310,8 +310,40 @@ class Store(AccountStore):
 
     @abc.abstractmethod
     def add_visits(self, visits: pd.DataFrame) -> int:
-        """Add visits (CityData's visit columns); areas derived from the building. All or
-        nothing. Returns the count."""
+        """Add visits (CityData's visit columns); areas derived from the building. Optional
+        columns: city.OPTIONAL_VISIT_COLUMNS (residents_met, notes, checkin_m, far — far, when
+        left out, is 1 where a given checkin_m is over 100 m) and household_ids, the tagged
+        households the visit reached (a list, or ids separated by commas; each must live in the
+        visit's building), linked in the same transaction. All or nothing. Returns the count."""
+
+    # --- households and visit rules (schema version 5) ------------------------------------
+    @abc.abstractmethod
+    def households(
+        self,
+        grid_codes: Sequence[str] = (),
+        *,
+        building_ids: Sequence[str] = (),
+        visited_until: dt.date | None = None,
+    ) -> pd.DataFrame:
+        """The tagged households of the cells and of the buildings given, by building and id:
+        id, building_id, unit, tags (a list of geodata.households.TAGS), grid_code; with
+        `visited_until`, also last_visit: the local date of the latest visit on or before it
+        that reached each (None if none). Sensitive personal data."""
+
+    @abc.abstractmethod
+    def write_households(self, households: pd.DataFrame, *, replace: bool = False) -> int:
+        """Add (or, by id, replace) tagged households: id, building_id, unit, tags (codes,
+        comma-separated or a list). `replace`: remove the ones not given. An unknown building
+        or tag, a repeated id or no tag fails the write naming row and field; all or nothing."""
+
+    @abc.abstractmethod
+    def visit_rules(self) -> dict[str, int]:
+        """Days between visits per tag and for ordinary households (defaults where unset)."""
+
+    @abc.abstractmethod
+    def set_visit_rules(self, rules: Mapping[str, int]) -> dict[str, int]:
+        """Set the days of the tags given (checked by geodata.households.check_rules; a bad
+        one fails naming the tag, nothing changed); every rule as it now stands."""
 
     @abc.abstractmethod
     def write_areas(self, level: Level, areas: gpd.GeoDataFrame) -> int:

@@ -20,6 +20,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "/wall": frozenset({"city", "street", "display"}),
     "/audit": frozenset({"admin"}),
     "/admin/categories": frozenset({"admin"}),
+    "/admin/visitrules": frozenset({"admin"}),
     "/cases": frozenset({"city", "street", "community", "property", "grid_worker"}),
     "/kpi": frozenset({"city", "street"}),
     "/m": frozenset({"grid_worker"}),

@@ -13,6 +13,7 @@ import psycopg
 
 from geodata import transfer
 from geodata.backends import open_store
+from geodata.city import OPTIONAL_VISIT_COLUMNS
 from geodata.model import CATEGORY_FIELDS
 from geodata.pg.sql import translate
 from geodata.store import Store
@@ -97,9 +98,22 @@ def file_dump(path: Path) -> bytes:
         con.close()
 
 
+def downgrade_to_v4(factory: StoreFactory) -> None:
+    """Turn a store back into a schema-version-4 one, as gridboard before tagged households,
+    visit rules and the visits' check-in columns."""
+    for table in ("households", "visit_households", "visit_rules"):
+        factory.raw(f"DROP TABLE {table}")
+        if factory.kind == "gpkg":
+            factory.raw("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+    for column in OPTIONAL_VISIT_COLUMNS:
+        factory.raw(f"ALTER TABLE visits DROP COLUMN {column}")
+    factory.raw("UPDATE gridboard_meta SET value = '4' WHERE key = 'schema_version'")
+
+
 def downgrade_to_v3(factory: StoreFactory) -> None:
     """Turn a store back into a schema-version-3 one, as gridboard before case photos and
     dispatch assignees in events."""
+    downgrade_to_v4(factory)
     factory.raw("DROP TABLE case_photos")
     for column in ("assignee_org", "assignee_person"):
         factory.raw(f"ALTER TABLE case_events DROP COLUMN {column}")

@@ -529,7 +529,7 @@ def test_a_version_1_store_is_upgraded_in_place_when_opened_writable(store, stor
     assert again.user("wang") is not None and again.audit_head()[0] == 1
 
 
-@pytest.mark.parametrize("version", ["5", "0"])
+@pytest.mark.parametrize("version", ["6", "0"])
 @pytest.mark.parametrize("readonly", [False, True])
 def test_a_store_of_an_unknown_version_is_refused(store, store_factory, version, readonly):
     store.close()

@@ -541,6 +541,15 @@ def test_assignees_and_reporters(city: CityData) -> None:
 # --- visits --------------------------------------------------------------------------------
 
 
+def rounds(city: CityData) -> pd.DataFrame:
+    """The building rounds: visits but those made only to call on tagged households (those
+    reach just the households they link; a round reaches 10 or more)."""
+    linked = city.visit_households.groupby("visit_id").size()
+    visits = city.visits
+    care = visits["households_reached"].to_numpy() == linked.reindex(visits["id"]).to_numpy()
+    return visits[~care]
+
+
 def test_visits_on_wednesdays_and_thursdays(city: CityData) -> None:
     visits = city.visits
     assert visits["id"].is_unique and visits["id"].str.fullmatch(r"V\d{9}").all()
@@ -548,10 +557,12 @@ def test_visits_on_wednesdays_and_thursdays(city: CityData) -> None:
     assert {d.weekday() for d in visits["date"]} == {2, 3}
     assert min(visits["date"]) > AS_OF - dt.timedelta(days=365)
     assert max(visits["date"]) <= AS_OF
-    days = {d for d in visits["date"]}
-    per_worker_day = len(visits) / (len(city.grid_cells) * len(days))
-    assert 0.75 < per_worker_day <= 1.0  # about one building a day, with some days missed
-    assert not visits.duplicated(["worker_id", "date"]).any()
+    assert not visits.duplicated(["building_id", "date"]).any()  # one visit per building a day
+    walked = rounds(city)
+    days = {d for d in walked["date"]}
+    per_worker_day = len(walked) / (len(city.grid_cells) * len(days))
+    assert 0.75 < per_worker_day <= 1.0  # about one building round a day, some days missed
+    assert not walked.duplicated(["worker_id", "date"]).any()
 
 
 def test_visits_stay_in_the_workers_cell(city: CityData, metric) -> None:
@@ -574,8 +585,41 @@ def test_visits_go_round_the_cell(city: CityData, metric) -> None:
     joined = gpd.sjoin(metric["buildings"], metric["grid_cells"][["code", "geometry"]])
     buildings_in = joined.groupby("code").size()
     cell_of = roles_of(city, Role.GRID_WORKER).set_index("person_id")["area_code"]
-    for worker, visits in city.visits.sort_values("date").groupby("worker_id"):
+    for worker, visits in rounds(city).sort_values("date").groupby("worker_id"):
         seen = list(visits["building_id"])
         size = buildings_in[cell_of[worker]]
         assert len(set(seen[:size])) == min(size, len(seen))
         assert seen[size:] == seen[: len(seen) - size]
+
+
+# --- tagged households ---------------------------------------------------------------------
+RATES = {"hardship": 0.02, "empty_nest": 0.06, "living_alone": 0.03, "disability": 0.025,
+         "community_correction": 0.001}  # fmt: skip
+
+
+def test_tagged_households_come_at_believable_rates(city: CityData) -> None:
+    homes = city.households
+    total = city.buildings["households"].sum()
+    tags = homes["tags"].str.split(",").explode().value_counts()
+    for tag, rate in RATES.items():
+        assert abs(tags.get(tag, 0) / total - rate) <= max(0.15 * rate, 0.0008), tag
+    assert homes["id"].is_unique and homes["id"].str.fullmatch(r"H\d{8}").all()
+    assert set(homes["building_id"]) <= set(city.buildings["id"])
+    assert not homes.duplicated(["building_id", "unit"]).any()  # one door each
+    assert homes["unit"].str.fullmatch(r"\d+-\d+0[12]").all()
+    assert (homes["tags"] == "living_alone,disability").any()  # two tags on some
+    per = homes.groupby("building_id").size()
+    assert (per <= city.buildings.set_index("id")["households"].reindex(per.index)).all()
+
+
+def test_tagged_households_are_visited_about_monthly(city: CityData) -> None:
+    links = city.visit_households
+    visits = city.visits.set_index("id")
+    assert set(links["visit_id"]) <= set(visits.index)
+    assert set(links["household_id"]) == set(city.households["id"])  # each reached
+    home = city.households.set_index("id")["building_id"]
+    assert (visits.loc[links["visit_id"], "building_id"].to_numpy()
+            == home.loc[links["household_id"]].to_numpy()).all()  # fmt: skip
+    dated = links.assign(day=pd.to_datetime(visits.loc[links["visit_id"], "date"]).to_numpy())
+    gaps = dated.sort_values("day").groupby("household_id")["day"].diff().dt.days.dropna()
+    assert 25 <= gaps.median() <= 40 and gaps.max() <= 52

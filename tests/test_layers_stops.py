@@ -1,4 +1,5 @@
-"""Candidate stops: which buildings are due, how cases rank, reasons and service times."""
+"""Candidate stops: which buildings are due by the visit rules, how cases rank, reasons and
+service times."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from geodata.model import LOCAL_TZ
 from layers import stops
 from layers.itinerary import StopKind
+from layers.visitrules import DEFAULT_RULES
 
 DAY = dt.date(2026, 11, 25)
 AT = dt.datetime(2026, 11, 25, 14, 0, tzinfo=LOCAL_TZ)
@@ -40,33 +42,65 @@ def days_ago(n: int) -> dt.date:
 
 
 def due_buildings(
-    frame: pd.DataFrame, last: dict | pd.Series, day: dt.date, compounds=None
+    frame: pd.DataFrame, last: dict | pd.Series, day: dt.date, compounds=None, homes=None
 ) -> list:
-    found = stops.building_stops(frame, last, day, compounds)
+    found = stops.building_stops(frame, last, day, compounds, homes)
     return [s for s in found if s.kind is StopKind.DUE_VISIT]
 
 
-def test_only_buildings_unvisited_for_the_threshold_are_due():
-    frame = buildings(("b13", 50), ("b14", 50), ("b40", 50), ("never", 50))
-    last = {"b13": days_ago(stops.DUE_AFTER_DAYS - 1), "b14": days_ago(14), "b40": days_ago(40)}
-    due = due_buildings(frame, last, DAY, COMPOUNDS)
-    assert [s.id for s in due] == ["B:never", "B:b40", "B:b14"]  # never visited is most due
-    never, b40, b14 = due
+ORDINARY_DAYS = DEFAULT_RULES["ordinary"]  # 120
+
+
+def tagged(*rows: tuple[str, list[str], int | None]) -> pd.DataFrame:
+    """Tagged households: building, tags, days since the latest visit that reached them."""
+    return pd.DataFrame(
+        [
+            {"building_id": b, "tags": tags, "last_visit": None if d is None else days_ago(d)}
+            for b, tags, d in rows
+        ]
+    )
+
+
+def test_a_building_is_due_when_any_of_its_households_is():
+    frame = buildings(("b119", 50), ("b120", 50), ("b400", 50), ("never", 50), ("care", 50),
+                      ("cared", 50))  # fmt: skip
+    last = {"b119": days_ago(119), "b120": days_ago(120), "b400": days_ago(400),
+            "care": days_ago(5), "cared": days_ago(3)}  # fmt: skip
+    # care: its ordinary households were visited 5 days ago, but a hardship household was
+    # last reached 31 days ago (rule: 30); cared: its empty-nest household 3 days ago
+    homes = tagged(("care", ["hardship"], 31), ("care", ["empty_nest"], 5),
+                   ("cared", ["empty_nest", "disability"], 3))  # fmt: skip
+    due = due_buildings(frame, last, DAY, COMPOUNDS, homes)
+    assert [s.id for s in due] == ["B:never", "B:b400", "B:care", "B:b120"]  # most overdue first
+    never, b400, care, b120 = due
     assert never.reason == "route.reason.never_visited"
     assert never.reason_args == {"households": 50}
-    assert b40.reason == "route.reason.due_visit"
-    assert b40.reason_args == {"days": 40, "households": 50}
-    assert b14.place.name == "运河花园2号楼" and b14.place.address == "运河路1号"
-    assert b14.kind is StopKind.DUE_VISIT and b14.building_id == "b14" and b14.grid_code == "G1"
+    assert b400.reason == "route.reason.due_visit"
+    assert b400.reason_args == {"days": 400, "households": 50, "due": 50}
+    assert care.reason_args == {"days": 5, "households": 50, "due": 1}
+    assert b120.place.name == "运河花园2号楼" and b120.place.address == "运河路1号"
+    assert b120.kind is StopKind.DUE_VISIT and b120.building_id == "b120" and b120.grid_code == "G1"
+
+
+def test_a_stricter_rule_makes_a_building_due_sooner():
+    frame = buildings(("b", 50))
+    homes = tagged(("b", ["living_alone"], 20))
+    last = {"b": days_ago(20)}
+    assert due_buildings(frame, last, DAY, None, homes) == []
+    rules = {**DEFAULT_RULES, "living_alone": 14}
+    (due,) = stops.building_stops(frame, last, DAY, None, homes, rules)
+    assert due.kind is StopKind.DUE_VISIT and due.reason_args["due"] == 1
+    # a tagged household never reached counts as never visited, even in a visited building
+    (never,) = due_buildings(frame, last, DAY, None, tagged(("b", ["hardship"], None)))
+    assert never.priority == stops.building_priority(None, 50)
 
 
 def test_households_weigh_in():
     frame = buildings(("small", 20), ("large", 120))
-    last = {"small": days_ago(30), "large": days_ago(30)}
+    last = {"small": days_ago(130), "large": days_ago(130)}
     assert [s.id for s in due_buildings(frame, last, DAY)] == ["B:large", "B:small"]
     # a long-forgotten small building still beats a large one just due
-    frame = buildings(("small", 20), ("large", 120))
-    last = {"small": days_ago(200), "large": days_ago(15)}
+    last = {"small": days_ago(300), "large": days_ago(121)}
     assert [s.id for s in due_buildings(frame, last, DAY)] == ["B:small", "B:large"]
 
 
@@ -81,26 +115,27 @@ def test_visits_after_the_day_do_not_count():
 
 
 def test_buildings_not_due_are_there_to_fill_the_day():
-    frame = buildings(("b1", 50), ("b13", 20), ("b13big", 200), ("b40", 50))
-    last = {"b1": days_ago(1), "b13": days_ago(13), "b13big": days_ago(13), "b40": days_ago(40)}
+    frame = buildings(("b1", 50), ("b100", 20), ("b100big", 200), ("b200", 50))
+    last = {"b1": days_ago(1), "b100": days_ago(100), "b100big": days_ago(100),
+            "b200": days_ago(200)}  # fmt: skip
     found = stops.building_stops(frame, last, DAY, COMPOUNDS)
-    assert [s.id for s in found] == ["B:b40", "B:b13big", "B:b13", "B:b1"]
-    b40, big, b13, b1 = found
-    assert b40.kind is StopKind.DUE_VISIT
-    assert {s.kind for s in (big, b13, b1)} == {StopKind.NOT_DUE}
+    assert [s.id for s in found] == ["B:b200", "B:b100big", "B:b100", "B:b1"]  # soonest due first
+    b200, big, b100, b1 = found
+    assert b200.kind is StopKind.DUE_VISIT
+    assert {s.kind for s in (big, b100, b1)} == {StopKind.NOT_DUE}
     assert b1.reason == "route.reason.not_due" and b1.reason_args == {"days": 1, "households": 50}
     assert b1.service_min == stops.building_service_min(50) and b1.place.name == "运河花园1号楼"
-    assert due_buildings(frame, last, DAY, COMPOUNDS) == [b40]
+    assert due_buildings(frame, last, DAY, COMPOUNDS) == [b200]
 
 
 def test_a_building_not_due_ranks_below_every_due_building_and_every_case():
     highest_fill = max(
         stops.fill_priority(days, households)
-        for days in range(stops.DUE_AFTER_DAYS)
+        for days in range(1, 3651, 7)
         for households in (1, 50, 200, 10_000)
     )
-    lowest_due = stops.building_priority(stops.DUE_AFTER_DAYS, 1)
-    assert 0 <= stops.fill_priority(0, 1) < highest_fill < lowest_due
+    lowest_due = stops.building_priority(0, 1)
+    assert 0 < stops.fill_priority(3650, 1) < highest_fill < lowest_due
     assert lowest_due < stops.case_priority(None) < stops.case_priority(0)
 
 
@@ -147,7 +182,7 @@ def test_overdue_follow_ups_first_the_longest_overdue_first():
 
 def test_candidates_mix_buildings_and_cases_by_priority():
     frame = buildings(("old", 50), ("recent", 50))
-    last = {"old": days_ago(20), "recent": days_ago(2)}
+    last = {"old": days_ago(ORDINARY_DAYS + 10), "recent": days_ago(2)}
     found = stops.candidates(
         frame, last, cases(("C1", "noise", AT - dt.timedelta(days=1))), AT, COMPOUNDS
     )
@@ -170,7 +205,10 @@ def test_the_day_of_a_utc_moment_is_the_china_day() -> None:
             "lat": [35.0],
         }
     )
-    last = {"B1": dt.date(2026, 11, 18)}  # 14 days before 2 December: due that day only
+    last = {"B1": dt.date(2026, 8, 4)}  # 120 days before 2 December: due that day only
     empty = pd.DataFrame(columns=["id"])
     at_utc = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)
-    assert [s.id for s in stops.candidates(buildings, last, empty, at_utc)] == ["B:B1"]
+    (found,) = stops.candidates(buildings, last, empty, at_utc)
+    assert found.id == "B:B1" and found.kind is StopKind.DUE_VISIT
+    a_day_before = at_utc - dt.timedelta(hours=12)  # 1 December in China
+    assert stops.candidates(buildings, last, empty, a_day_before)[0].kind is StopKind.NOT_DUE

@@ -36,7 +36,19 @@ def source(tmp_path: Path) -> Path:
         store.audit(T0, "wang", "cli", "login", "wang", "ok")
         store.audit(T0, "wang", "10.0.0.1", "panel", tc.XINTIANDI, "ok")
         _worked_with_a_photo(store)
+        _households_visited(store)
     return path
+
+
+def _households_visited(store) -> None:
+    """Two tagged households, a visit that reached one of them, a rule of the city's own."""
+    import pandas as pd
+
+    from tests.test_households import B1, tagged, visit
+
+    store.write_households(tagged())
+    store.add_visits(pd.DataFrame([visit("W1", B1, 2, household_ids=["H2"], checkin_m=30.0)]))
+    store.set_visit_rules({"living_alone": 14})
 
 
 def _worked_with_a_photo(store) -> None:
@@ -58,6 +70,10 @@ def _worked_with_a_photo(store) -> None:
         store.act("N1", request, actor, version, T0)
     photo = clean_photo(jpeg((400, 300)))
     store.act("N1", Request(Action.RESOLVE, note="好"), WORKER, 3, T0, "-", photo)
+
+
+def tc_buildings() -> list[str]:
+    return list(tc.build().buildings["id"])
 
 
 @pytest.fixture
@@ -88,6 +104,12 @@ def test_a_round_trip_through_postgis_keeps_the_digest_and_every_answer(
             assert store.audit_head() == a.audit_head()
             assert store.user("wang") == a.user("wang")
             assert store.areas(Level.COMPOUND).geometry.equals(a.areas(Level.COMPOUND).geometry)
+            assert (
+                store.visit_rules() == a.visit_rules() and store.visit_rules()["living_alone"] == 14
+            )
+            kept = store.households(building_ids=tc_buildings(), visited_until=tc.AS_OF)
+            assert kept.equals(a.households(building_ids=tc_buildings(), visited_until=tc.AS_OF))
+            assert kept.set_index("id").loc["H2", "last_visit"] is not None
             (photo,) = store.case_photos("N1")
             assert photo == a.case_photos("N1")[0]
             assert store.case_photo(photo["id"]) == a.case_photo(photo["id"])

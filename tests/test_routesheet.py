@@ -55,6 +55,7 @@ CANDIDATES = (
         reason="route.reason.due_visit",
         days=41,
         households=36,
+        due=36,
     ),
     _candidate(
         "C:2026112500317",
@@ -94,6 +95,7 @@ DROPPED = _candidate(
     reason="route.reason.due_visit",
     days=12,
     households=18,
+    due=2,
     priority=0.2,
 )
 

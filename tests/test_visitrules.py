@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.visitrules import DEFAULT_RULES, ORDINARY, TAGS, buildings_due, check_rules, interval
+from layers.visitrules import (
+    DEFAULT_RULES,
+    ORDINARY,
+    TAGS,
+    building_households,
+    buildings_due,
+    check_rules,
+    interval,
+)
 
 TODAY = dt.date(2026, 11, 30)
 
@@ -66,3 +74,56 @@ def test_bad_rules_are_named(given_rules, said) -> None:
     with pytest.raises(ValueError, match=said):
         check_rules(given_rules)
     assert check_rules({"hardship": 14})["hardship"] == 14
+
+
+buildings = st.lists(
+    st.tuples(
+        st.integers(0, 60),  # households, tagged ones among them
+        st.one_of(st.none(), st.integers(0, 400)),  # days since its latest visit
+        st.lists(  # its tagged households: tags, days since a visit reached them
+            st.tuples(
+                st.lists(st.sampled_from(TAGS), min_size=1, max_size=2),
+                st.one_of(st.none(), st.integers(0, 400)),
+            ),
+            max_size=4,
+        ),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def _ago(days: int | None) -> dt.date | None:
+    return None if days is None else TODAY - dt.timedelta(days=days)
+
+
+def _naive_building_due(size, last, homes, rule) -> bool:
+    """Ordinary households (if any, or none recorded at all) by the building's latest visit;
+    each tagged household by the latest visit that reached it, under its strictest tag."""
+    due = False
+    if size > len(homes) or not homes:
+        due = last is None or last >= rule[ORDINARY]
+    for tags, seen in homes:
+        due = due or seen is None or seen >= min(rule[t] for t in tags)
+    return due
+
+
+@settings(max_examples=300, deadline=None)
+@given(buildings, rules)
+def test_a_building_is_due_exactly_when_one_of_its_households_is_including_the_ordinary(
+    given_buildings, rule
+) -> None:
+    ids = [f"B{i}" for i in range(len(given_buildings))]
+    frame = pd.DataFrame({"id": ids, "households": [max(n, len(h)) for n, _, h in given_buildings]})
+    last = {b: _ago(d) for b, (_, d, _) in zip(ids, given_buildings, strict=True) if d is not None}
+    homes = pd.DataFrame(
+        [(b, tags, _ago(seen)) for b, (_, _, h) in zip(ids, given_buildings, strict=True)
+         for tags, seen in h],
+        columns=["building_id", "tags", "last_visit"],
+    )  # fmt: skip
+    found = buildings_due(building_households(frame, last, homes), rule, TODAY)
+    expected = {
+        b: _naive_building_due(max(n, len(h)), d, h, rule)
+        for b, (n, d, h) in zip(ids, given_buildings, strict=True)
+    }
+    assert found["due"].to_dict() == expected

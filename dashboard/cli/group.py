@@ -17,6 +17,7 @@ from dashboard.cli.route import route
 from dashboard.cli.serve import serve
 from dashboard.cli.users import audit_group, display_group, user_group
 from dashboard.cli.validate import validate_command
+from dashboard.cli.visitrules import visitrules_group
 from geodata.store import StoreError
 
 
@@ -40,6 +41,7 @@ for command in (
     audit_group,
     categories_group,
     worktime_group,
+    visitrules_group,
     apikey_group,
     report,
 ):

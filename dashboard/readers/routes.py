@@ -78,7 +78,8 @@ def _workers_of(rows: pd.DataFrame) -> list[Worker]:
 def candidate_stops(
     store: Store, grid_codes: Sequence[str], at: dt.datetime
 ) -> list[CandidateStop]:
-    """The cells' buildings (due first) and open cases at the local moment `at`, best first.
+    """The cells' buildings (due by the store's visit rules first) and open cases at the local
+    moment `at`, best first.
 
     Only visits before `at`'s day count: a visit made that day is what the route was for.
     """
@@ -90,9 +91,11 @@ def candidate_stops(
         ignore_index=True,
     )
     day = at.astimezone(LOCAL_TZ).date()
-    last = store.last_visits(codes, day - dt.timedelta(days=1))
+    before = day - dt.timedelta(days=1)
+    last = store.last_visits(codes, before)
+    tagged = store.households(codes, visited_until=before)
     cases = store.open_cases(codes, at)
-    return stops.candidates(buildings, last, cases, at, compounds)
+    return stops.candidates(buildings, last, cases, at, compounds, tagged, store.visit_rules())
 
 
 def service_hall(store: Store, community_code: str) -> Place:

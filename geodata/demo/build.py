@@ -14,6 +14,7 @@ from ..city import COLUMNS, CityData
 from ..model import LOCAL_TZ
 from ._shapes import TO_LONLAT
 from .cases import simulate_cases
+from .households import care_visits, tag_households
 from .names import community_name_pool
 from .plan import SCALES, SPECS, plan
 from .staff import Staff, appoint_staff
@@ -63,6 +64,12 @@ def build_demo(
         bar.update()
         bar.set_postfix_str("visits")
         visits = simulate_visits(rng, geo, staff, as_of, spec.days)
+        households = tag_households(rng, geo.buildings)
+        workers = pd.Series(
+            staff.workers_of(pd.Index(geo.buildings["cell_code"])), index=geo.buildings["id"]
+        )
+        care, links = care_visits(rng, households, visits, workers, as_of)
+        visits = pd.concat([visits, care], ignore_index=True)
         bar.update()
     meta = {
         "name": spec.name,
@@ -73,6 +80,7 @@ def build_demo(
     }
     city = _city_data(meta, geo, staff, cases, visits)
     city.case_work, city.case_events = work, events
+    city.households, city.visit_households = households, links
     return city
 
 

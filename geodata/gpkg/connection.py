@@ -20,6 +20,7 @@ from ..store import StoreError
 from . import rollups as rollup_store
 from .casephotos import PHOTOS_SINCE, V4_TABLES, v4_statements
 from .categories import CATALOGUE_SINCE, V3_TABLES, v3_statements
+from .households import HOUSEHOLDS_SINCE, V5_TABLES, v5_statements
 from .meta import META_UPSERT, SCHEMA_VERSION_SQL
 from .schema import (
     ACCOUNTS_SINCE,
@@ -177,6 +178,7 @@ class Connection:
         steps = (
             (CATALOGUE_SINCE, v3_statements, V3_TABLES),
             (PHOTOS_SINCE, v4_statements, V4_TABLES),
+            (HOUSEHOLDS_SINCE, v5_statements, V5_TABLES),
         )
         for since, statements, tables in steps:
             if version < since:

@@ -16,6 +16,7 @@ from ..store import CASE_SORT_COLUMNS, CaseFilter, Window
 from .casephotos import PHOTOS_SINCE, V4_TABLES
 from .categories import CATALOGUE_SINCE, V3_TABLES
 from .connection import Connection
+from .households import HOUSEHOLDS_SINCE, V5_TABLES
 from .schema import (
     AREA_COLUMN,
     AREA_TABLES,
@@ -43,6 +44,8 @@ class Reads(Connection):
         con = self._connect()
         tables = DATA_TABLES
         version = int(self.schema_version)  # an old store opened read-only lacks some
+        if version < HOUSEHOLDS_SINCE:
+            tables = tuple(t for t in tables if t not in V5_TABLES)
         if version < PHOTOS_SINCE:
             tables = tuple(t for t in tables if t not in V4_TABLES)
         if version < CATALOGUE_SINCE:

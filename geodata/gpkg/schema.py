@@ -17,13 +17,14 @@ from . import rollups as rollup_store
 from .casephotos import v4_statements
 from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row, v3_tables
+from .households import v5_statements
 from .meta import META_UPSERT
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Versions this gridboard opens: an older store (1: no accounts; 2: categories without
-# units, no working days) is upgraded in place when opened writable, and read as it is when
-# opened read-only.
-OLD_SCHEMA_VERSIONS = ("1", "2", "3")
+# units, no working days; 3: no case photos; 4: no households) is upgraded in place when
+# opened writable, and read as it is when opened read-only.
+OLD_SCHEMA_VERSIONS = ("1", "2", "3", "4")
 ACCOUNTS_SINCE = 2  # the schema version that brought accounts and the audit trail
 
 
@@ -125,6 +126,9 @@ LAYERS: dict[str, str | None] = {
     "case_events": None,
     "case_photos": None,
     "visits": None,
+    "households": None,
+    "visit_households": None,
+    "visit_rules": None,
     "gridboard_meta": None,
 }
 # Accounts, sessions, wall displays and the audit trail (schema version 2). Attribute tables
@@ -163,7 +167,7 @@ def category_rows() -> list[tuple]:
 INSERT_ROWS = 200_000  # rows turned into Python values at once by insert()
 LOCATOR_LEVELS = (Level.GRID, Level.COMPOUND, Level.COMMUNITY, Level.STREET)
 # A city's settings, not its data: write_city leaves them alone.
-SETTING_TABLES = ("categories", "work_days")
+SETTING_TABLES = ("categories", "work_days", "visit_rules")
 DATA_TABLES = tuple(t for t in LAYERS if t not in ("gridboard_meta", *SETTING_TABLES))
 
 
@@ -171,7 +175,7 @@ def init_schema(con: sqlite3.Connection) -> None:
     """Make `con`'s database an empty gridboard GeoPackage (idempotent)."""
     gp.init(con)
     con.executescript(_SCHEMA)
-    for statement in (*v3_tables("TEXT"), *v4_statements("TEXT")):
+    for statement in (*v3_tables("TEXT"), *v4_statements("TEXT"), *v5_statements("TEXT")):
         con.execute(statement)
     create_indexes(con)
     for table, gtype in LAYERS.items():

@@ -21,6 +21,7 @@ from .casephotos import add_photo
 from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row
 from .connection import Connection
+from .householdstore import city_households, link_households
 from .meta import advance_as_of
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
 
@@ -73,6 +74,7 @@ class Writes(Connection):
                 if len(city.visits):
                     visits = records.prepare_visits(city.visits, con)
                     insert(con, "visits", visits)
+                city_households(con, city, visits)
                 rollup_store.rebuild(con, cases, visits)
                 create_indexes(con)
                 con.execute("ANALYZE")
@@ -141,6 +143,7 @@ class Writes(Connection):
                 prepared = records.prepare_visits(visits, con)
                 records.check_new_ids(con, "visits", prepared["id"])
                 insert(con, "visits", prepared)
+                link_households(con, prepared, records.visit_links(visits))
                 rollup_store.add(con, rollups.visit_events(prepared))
                 advance_as_of(con, [prepared["date"].max()])
         except self._errors as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..gpkg.casephotos import v4_statements
 from ..gpkg.categories import v3_statements
+from ..gpkg.households import v5_statements
 from ..gpkg.schema import AREA_COLUMNS, AREA_TABLES, CASE_TIME_COLUMNS
 
 # Text compares byte by byte, as SQLite does: codes, ids and ISO times sort the same on both
@@ -102,6 +103,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("2", _V2),
     ("3", v3_statements(T, "DOUBLE PRECISION")),  # the category catalogue, working days
     ("4", v4_statements(T, "DOUBLE PRECISION", "BYTEA")),  # case photos
+    ("5", v5_statements(T, "DOUBLE PRECISION")),  # households, visit rules, check-ins
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 VERSIONS = tuple(version for version, _ in MIGRATIONS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..gpkg.accounts import Accounts
 from ..gpkg.apikeys import ApiKeys
 from ..gpkg.catalogue import CatalogueStore
+from ..gpkg.householdstore import HouseholdStore
 from ..gpkg.metrics import Metrics
 from ..gpkg.work import CaseWork
 from ..gpkg.writes import Writes
@@ -13,7 +14,15 @@ from .connection import PgConnection
 
 
 class PostGISStore(
-    PgConnection, Accounts, ApiKeys, CatalogueStore, CaseWork, Metrics, Writes, Store
+    PgConnection,
+    Accounts,
+    ApiKeys,
+    CatalogueStore,
+    HouseholdStore,
+    CaseWork,
+    Metrics,
+    Writes,
+    Store,
 ):
     """A Store in a PostGIS database (several app processes may share it); the reads, writes
     and rollups are the GeoPackage store's SQL, run through PgConnection."""
