@@ -30,9 +30,10 @@ MOBILE_UI: dict[str, tuple[str, str]] = {
     "mobile.visit.residents": ("见到居民人数", "Residents met"),
     "mobile.visit.notes": ("备注", "Notes"),
     "mobile.visit.notes_hint": (
-        "备注暂只在本机显示，不会保存",
-        "Notes are not stored yet",
+        "居民所说，仅本人和有权查看居民信息的人员可见",
+        "What residents said: seen only by you and those allowed to see residents' data",
     ),
+    "mobile.visit.tagged": ("重点户（勾选本次走访到的）", "Tagged households (tick those reached)"),
     "mobile.report": ("上报诉求", "Report a case"),
     "mobile.report.category": ("类别", "Category"),
     "mobile.report.description": ("居民诉求或发现的问题", "What residents said or what you saw"),
@@ -116,6 +117,14 @@ MOBILE_UI: dict[str, tuple[str, str]] = {
         "The location is about {km} km from the building: nothing stored",
     ),
     "mobile.problem.not_written": ("走访未能保存，请重试", "The visit was not stored: try again"),
+    "mobile.problem.notes_too_long": (
+        "备注超过 {chars} 字，未保存",
+        "The notes are over {chars} characters: nothing stored",
+    ),
+    "mobile.problem.bad_household": (
+        "勾选的重点户不在该楼栋，未保存",
+        "A ticked household is not in this building: nothing stored",
+    ),
     "mobile.problem.bad_category": ("请选择诉求类别，未保存", "Choose a category: nothing stored"),
     "mobile.problem.bad_description": (
         "请填写诉求内容（不超过 {chars} 字），未保存",

@@ -19,6 +19,7 @@ from dashboard.readers import phonecases
 from dashboard.routesheet import LEAFLET_DIR
 from dashboard.signin import TEMPLATES, from_session_form, language, render
 from geodata import photos
+from geodata.households import TAGS
 
 PATH = "/m"
 VISIT_PATH = "/m/visit"
@@ -79,6 +80,10 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
         return render("mobile.html", 403, **_empty(t("mobile.problem.not_worker", lang)))
     day = reader.today()
     found = reader.todays_round(src, worker_id, day, lang)
+    tagged = reader.tagged_households(src, worker_id)
+    if tagged:  # residents' sensitive data on the phone: every look is in the trail
+        shown = sum(len(v) for v in tagged.values())
+        context.audit("households_view", f"worker={worker_id} households={shown}", "shown")
     checkin = _checkin(found, args, lang)
     problem = problem or checkin.pop("problem", "")
     done = args.get("done", "") if args.get("done", "") in DONE else ""
@@ -97,6 +102,8 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
         report_id=reader.new_visit_id(),
         worker_name=who.name,
         login=who.login,
+        tagged=tagged,
+        tag_names={tag: t(f"visitrules.tag.{tag}", lang) for tag in TAGS},
         near_m=int(reader.NEAR_M),
         map_data=found.map_data,
         photo_mb=photos.MAX_BYTES // 1_000_000,
@@ -106,7 +113,8 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
 def _empty(problem: str) -> dict[str, Any]:
     return {"round": None, "round_problem": "", "checkin": {}, "cases": [], "problem": problem,
             "done": "", "done_distance": None, "visit_id": "", "report_id": "", "worker_name": "",
-            "login": "", "categories": {}, "near_m": int(reader.NEAR_M), "map_data": {},
+            "login": "", "categories": {}, "tagged": {}, "tag_names": {},
+            "near_m": int(reader.NEAR_M), "map_data": {},
             "photo_mb": photos.MAX_BYTES // 1_000_000}  # fmt: skip
 
 
@@ -262,13 +270,12 @@ def _json(body: Mapping[str, Any], status: int) -> Response:
 
 
 def _target(outcome: reader.Outcome, form: Mapping[str, str]) -> str:
-    """The audit entry's target: the visit and what it said (residents met and the check-in
-    distance live here until the visits table has columns for them; notes are not kept)."""
+    """The audit entry's target: the visit, its building, why it was refused, and the
+    check-in distance and flag (the notes stay in the store, not in the trail)."""
     parts = {
         "visit": outcome.visit_id or "-",
         "building": str(form.get("building") or "-")[:80],
         "problem": outcome.problem or None,
-        "residents_met": reader.residents_met(form) if outcome.status == "stored" else None,
         "distance_m": None if outcome.distance_m is None else round(outcome.distance_m),
         "far": int(reader.far(outcome.distance_m)) if outcome.status == "stored" else None,
     }

@@ -119,14 +119,16 @@ def test_a_visit_is_stored_once_however_often_it_is_sent(store: Store, town: Tow
     stored = store.visits(worker_id=town.worker).set_index("id").loc[form["visit_id"]]
     assert stored["building_id"] == building
     assert (stored["households_reached"], stored["needs_found"]) == (3, 1)
+    assert (stored["residents_met"], stored["notes"], stored["far"]) == (4, "楼道灯坏了", 0)
+    assert stored["checkin_m"] < 1
     done = client.get(first.location).get_data(as_text=True)
     assert t("mobile.done.stored_at", "zh", m=0) in done
     assert re.search(r'gb-m-visited" data-stop="B:' + re.escape(building), done)
     entries = store.audit_entries(actor="grid_worker")
     mine = [e for e in entries if e.action == "visit_record"]
     assert [e.outcome for e in mine] == ["stored", "already"]
-    assert f"visit={form['visit_id']}" in mine[0].target and "residents_met=4" in mine[0].target
-    assert "楼道灯" not in " ".join(e.target for e in entries)  # notes are not kept
+    assert f"visit={form['visit_id']}" in mine[0].target and "far=0" in mine[0].target
+    assert "楼道灯" not in " ".join(e.target for e in entries)  # the notes stay in the store
 
 
 @pytest.mark.parametrize(
@@ -139,6 +141,8 @@ def test_a_visit_is_stored_once_however_often_it_is_sent(store: Store, town: Tow
         ({"lon": "2.352200", "lat": "48.856600"}, "far_away"),  # Paris
         ({"lon": "east", "lat": "35"}, "bad_location"),
         ({"visit_id": "not-a-uuid"}, "bad_id"),
+        ({"notes": "长" * 2001}, "notes_too_long"),
+        ({"household": "H-NOT-HERE"}, "bad_household"),
     ],
 )
 def test_a_bad_visit_is_refused_with_nothing_stored(
@@ -152,7 +156,7 @@ def test_a_bad_visit_is_refused_with_nothing_stored(
     answer = client.post("/m/visit", data=_form(page, building, at) | change)
     assert answer.status_code == 400
     km = round(reader.distance_m(2.3522, 48.8566, at["lon"], at["lat"]) / 1000)
-    expected = t(f"mobile.problem.{problem}", "zh", households=at["households"], km=km)
+    expected = t(f"mobile.problem.{problem}", "zh", households=at["households"], km=km, chars=2000)
     assert expected in answer.get_data(as_text=True)
     assert _visits(store, town) == before
     assert not [e for e in store.audit_entries() if e.outcome == "stored"]
@@ -185,3 +189,24 @@ def test_a_forged_form_and_a_non_worker_are_refused(store: Store, town: Town) ->
     assert desk.get("/m").status_code == 403
     assert desk.post("/m/visit", data=form).status_code == 403
     assert store.counts()["visits"] == before
+
+
+def test_tagged_households_reached_are_linked_to_the_visit(store: Store, town: Town) -> None:
+    client = _client(store)
+    page = client.get("/m").get_data(as_text=True)
+    cells = list(store.grid_workers(town.worker)["grid_code"].dropna())
+    tagged = store.households(cells)
+    assert len(tagged) and str(tagged["id"].iloc[0]) in page  # the worker's own, to tick
+    looks = [e for e in store.audit_entries(actor="grid_worker") if e.action == "households_view"]
+    assert looks and f"households={len(tagged)}" in looks[-1].target
+    building = str(tagged["building_id"].iloc[0])
+    ticked = list(tagged.loc[tagged["building_id"] == building, "id"].astype(str))[:2]
+    form = _form(page, building, _building(store, town, building)) | {"household": ticked}
+    form["households_reached"] = str(len(ticked))
+    assert client.post("/m/visit", data=form).status_code == 303
+    today = reader.today()
+    seen = store.households(building_ids=[building], visited_until=today).set_index("id")
+    assert all(seen.loc[h, "last_visit"] == today for h in ticked)
+    in_building = store.households(building_ids=[building], visited_until=today)
+    others = in_building.set_index("id").drop(ticked)
+    assert not (others["last_visit"] == today).any()  # only those ticked were reached

@@ -437,3 +437,26 @@ def test_a_script_in_a_description_stays_plain_text(tiny: Store) -> None:
             assert node._type not in {"Markdown"}
             assert not getattr(node, "dangerously_allow_html", False)
     assert SCRIPT in base64.b64decode(download["content"]).decode("utf-8-sig")
+
+
+def test_a_far_check_in_is_flagged_and_notes_masked_unless_personal(tiny: Store) -> None:
+    far = {"id": "VF", "worker_id": "P1", "date": tc.AS_OF, "building_id": f"{tc.GARDEN}-01",
+           "households_reached": 2, "needs_found": 0, "cases_raised": 0, "checkin_m": 250.4,
+           "far": 1, "notes": "张伟家 13812345678 水管漏水"}  # fmt: skip
+    tiny.add_visits(pd.DataFrame([far]))
+    app = create_app(Settings.from_env({}), tiny)
+    state = ViewState(street=tc.STREET, area=tc.GARDEN).as_dict()
+    with signed_in(app):
+        masked = find(dpanel.fill_panel(state), ids.PANEL_VISIT_LOG)
+    [item] = [
+        li
+        for li in masked.children[1].children
+        if li.to_plotly_json()["props"]["data-visit"] == "VF"
+    ]
+    assert item.to_plotly_json()["props"]["data-far"] == "1"
+    assert t("panel.visit_log.far", "zh", m="250") in text(item)
+    assert "13812345678" not in text(item) and "水管漏水" in text(item)
+    personal = Principal("boss", "user", ("city",), Reach(city=True), personal=Reach(city=True))
+    with signed_in(app, personal):
+        shown = find(dpanel.fill_panel(state), ids.PANEL_VISIT_LOG)
+    assert "13812345678" in text(shown)

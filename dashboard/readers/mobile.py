@@ -29,6 +29,7 @@ FAR_AWAY_M = 50_000.0  # a location this far from the building is refused: anoth
 EARTH_RADIUS_M = 6_371_008.8
 MAX_COUNT_DIGITS = 6
 RESIDENTS_PER_HOUSEHOLD = 10  # residents met: at most this many per household of the building
+NOTES_CHARS = 2000
 _COUNT = re.compile(r"\d{1,6}")
 _BUILDING = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
 _COORD = re.compile(r"-?\d{1,3}(\.\d{1,12})?")
@@ -237,15 +238,9 @@ def _checked(src: Source, worker_id: str, form: Mapping[str, str]) -> dict[str, 
     building = own_building(src, worker_id, building_id) if known else None
     if building is None:
         return refused("not_yours")
-    households = int(building["households"])
-    reached = _count(form.get("households_reached"))
-    met = _count(form.get("residents_met") or "0")
-    if reached is None or met is None:
-        return refused("bad_count")
-    if reached > households:
-        return refused("too_many_households", households=households)
-    if met > RESIDENTS_PER_HOUSEHOLD * max(households, 1):
-        return refused("too_many_residents")
+    counts = _counts(form, int(building["households"]))
+    if isinstance(counts, Outcome):
+        return counts
     where = location(form)
     if where == "bad":
         return refused("bad_location")
@@ -254,10 +249,41 @@ def _checked(src: Source, worker_id: str, form: Mapping[str, str]) -> dict[str, 
         distance = distance_m(where[0], where[1], building["lon"], building["lat"])
         if distance > FAR_AWAY_M:
             return refused("far_away", km=round(distance / 1000))
+    notes = str(form.get("notes") or "").strip()
+    if len(notes) > NOTES_CHARS:
+        return refused("notes_too_long", chars=NOTES_CHARS)
+    reached = _tagged_reached(src, building_id, form)
+    if reached is None:
+        return refused("bad_household")
     follow_up = int(form.get("follow_up") in ("1", "on", "yes"))
-    row = {"building_id": building_id, "households_reached": reached,
-           "needs_found": follow_up, "cases_raised": 0}  # fmt: skip
+    row = {"building_id": building_id, **counts, "needs_found": follow_up, "cases_raised": 0,
+           "notes": notes or None, "checkin_m": distance, "far": int(far(distance)),
+           "household_ids": reached}  # fmt: skip
     return {"row": row, "distance": distance}
+
+
+def _counts(form: Mapping[str, str], households: int) -> dict[str, int] | Outcome:
+    """Households reached and residents met: whole, at least 0, plausible for the building."""
+    reached = _count(form.get("households_reached"))
+    met = _count(form.get("residents_met") or "0")
+    if reached is None or met is None:
+        return refused("bad_count")
+    if reached > households:
+        return refused("too_many_households", households=households)
+    if met > RESIDENTS_PER_HOUSEHOLD * max(households, 1):
+        return refused("too_many_residents")
+    return {"households_reached": reached, "residents_met": met}
+
+
+def _tagged_reached(src: Source, building_id: str, form: Mapping[str, str]) -> list[str] | None:
+    """The building's tagged households the form says were reached; None when it names one
+    the building does not have."""
+    named = form.getlist("household") if hasattr(form, "getlist") else []
+    named = sorted({str(h).strip()[:64] for h in named if str(h).strip()})
+    if not named:
+        return []
+    known = set(src.store.households(building_ids=[building_id])["id"].astype(str))
+    return named if set(named) <= known else None
 
 
 def _count(raw: object) -> int | None:
@@ -278,9 +304,18 @@ def own_building(src: Source, worker_id: str, building_id: str) -> dict[str, Any
     return None
 
 
-def residents_met(form: Mapping[str, str]) -> int:
-    """The residents-met count of an accepted visit form (0 when left empty)."""
-    return _count(form.get("residents_met") or "0") or 0
+def tagged_households(src: Source, worker_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The tagged households of the worker's own cells by building: id, unit (door) and tags,
+    for the visit form to tick those reached (sensitive: the worker's own cells only)."""
+    cells = sorted(set(src.store.grid_workers(worker_id)["grid_code"].dropna().astype(str)))
+    found = src.store.households(cells) if cells else None
+    if found is None or found.empty:
+        return {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in found.to_dict("records"):
+        item = {"id": str(row["id"]), "unit": str(row["unit"] or ""), "tags": list(row["tags"])}
+        out.setdefault(str(row["building_id"]), []).append(item)
+    return out
 
 
 # --- my cases -----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@
       navigator.geolocation.getCurrentPosition(give, function () { give(null); }, {
         enableHighAccuracy: true,
         timeout: LOCATE_MS,
-        maximumAge: 60000,
+        maximumAge: 0, // where the worker is now, not where they were a minute ago
       });
     });
   }
@@ -106,6 +106,7 @@
     );
     visit.elements.households_reached.max = households;
     visit.elements.building.value = stop.getAttribute("data-building");
+    showTagged(visit, stop.getAttribute("data-building"));
     visit.elements.stop.value = stop.getAttribute("data-stop");
     visit.elements.lon.value = coords ? coords.longitude.toFixed(6) : "";
     visit.elements.lat.value = coords ? coords.latitude.toFixed(6) : "";
@@ -113,6 +114,16 @@
     giveIds(visit);
     card.hidden = false;
     card.scrollIntoView({ block: "start" });
+  }
+
+  function showTagged(visit, building) {
+    // only the chosen building's tagged households are shown and sent
+    var sets = visit.querySelectorAll("fieldset.gb-m-tagged");
+    for (var i = 0; i < sets.length; i += 1) {
+      var mine = sets[i].getAttribute("data-building") === building;
+      sets[i].hidden = !mine;
+      sets[i].disabled = !mine;
+    }
   }
 
   function showDistance(card, stop, coords) {

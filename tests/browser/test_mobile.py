@@ -85,6 +85,7 @@ def _check_in_and_log(
     assert UUID.fullmatch(visit_id)  # made on the phone
     page.fill("#m-households", "2")
     page.fill("#m-residents", "3")
+    page.fill("#m-notes", "三楼住户反映楼道灯坏了")
     page.locator("#m-follow-up").check()
     page.locator("#m-visit-submit").tap()
     return visit_id
@@ -160,6 +161,7 @@ def test_a_worker_logs_a_visit_and_reports_a_case_seen_on_the_supervisors_map(
     )
     row = store.visits(worker_id=town.worker).set_index("id").loc[visit_id]
     assert (row["building_id"], row["households_reached"], row["needs_found"]) == (building, 2, 1)
+    assert (row["residents_met"], row["notes"], row["far"]) == (3, "三楼住户反映楼道灯坏了", 0)
 
     report_id = _report(page, _photo(tmp_path), "门口消防通道被电动车堵住")
     expect(sent).to_contain_text(t("mobile.done.reported", "zh"))
@@ -207,7 +209,7 @@ def test_without_signal_records_wait_on_the_phone_and_arrive_once(
     _queue_count(page, 1)
     second = _check_in_and_log(page, context, store, town, 1)
     _queue_count(page, 2)
-    _, building = _stop(page, 2)
+    _, building = _stop(page, 0)
     context.set_geolocation(_where(store, town, building))
     report_id = _report(page, None, "楼顶水箱漏水")
     _queue_count(page, 3)
