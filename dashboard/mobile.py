@@ -5,7 +5,7 @@ to the page's send queue, as JSON), its script, stylesheet and service worker.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -166,15 +166,13 @@ def _visit() -> Response:
 def _report() -> Response:
     """A case reported from the doorstep, with an optional photo."""
     lang, who = language(), context.principal()
-    request.max_content_length = photos.MAX_BYTES + FORM_BYTES
-    if not from_session_form():
+    outcome = _with_photo(
+        lambda photo: phonecases.report_case(
+            context.source(), who, request.form, photo, dt.datetime.now(dt.UTC)
+        )
+    )
+    if outcome is None:
         return _expired(lang)
-    photo = _photo()
-    if isinstance(photo, reader.Outcome):
-        outcome = photo
-    else:
-        at = dt.datetime.now(dt.UTC)
-        outcome = phonecases.report_case(context.source(), who, request.form, photo, at)
     target = f"case={outcome.visit_id or '-'} photo={int(bool(request.files.get('photo')))}"
     context.audit("case_report", target, outcome.status)
     return _answer(outcome, "report", lang)
@@ -183,19 +181,27 @@ def _report() -> Response:
 def _act() -> Response:
     """A worker's action on their own case (a resolve may bring a photo)."""
     lang, who = language(), context.principal()
-    request.max_content_length = photos.MAX_BYTES + FORM_BYTES
-    if not from_session_form():
+    outcome = _with_photo(
+        lambda photo: phonecases.act(
+            context.source(), who, request.form, photo, context.client_address()
+        )
+    )
+    if outcome is None:
         return _expired(lang)
-    photo = _photo()
-    if isinstance(photo, reader.Outcome):
-        outcome = photo
-    else:
-        src, address = context.source(), context.client_address()
-        outcome = phonecases.act(src, who, request.form, photo, address)
     if outcome.status != "stored":  # a stored action is audited by the store with its event
         target = f"case={str(request.form.get('case') or '-')[:64]}"
         context.audit("case_act_phone", target, outcome.status)
     return _answer(outcome, "act", lang)
+
+
+def _with_photo(take: Callable[[photos.Photo | None], reader.Outcome]) -> reader.Outcome | None:
+    """What `take` makes of the form and its photo (made safe), or the photo's refusal; None
+    when the form lacks the session's token."""
+    request.max_content_length = photos.MAX_BYTES + FORM_BYTES
+    if not from_session_form():
+        return None
+    photo = _photo()
+    return photo if isinstance(photo, reader.Outcome) else take(photo)
 
 
 def _photo() -> photos.Photo | reader.Outcome | None:

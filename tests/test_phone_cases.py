@@ -173,20 +173,21 @@ def test_a_resolve_with_a_photo_is_taken_once_and_a_resend_is_told_already(
     assert store.case_state(case_id).version == state.version
 
 
+def change_meanwhile(store: Store, case_id: str, version: int, worker_id: str) -> None:
+    """The worker asks for more time from another phone and the street grants it: the case
+    moves on two versions past `version`."""
+    worker = Actor("grid_worker", frozenset({"grid_worker"}), worker_id, frozenset())
+    street = Actor("street", frozenset({"street"}), None, frozenset())
+    now = dt.datetime.now(dt.UTC)
+    asked = Request(Action.ASK_EXTENSION, note="另一台手机", hours=8)
+    store.act(case_id, asked, worker, version, now)
+    store.act(case_id, Request(Action.GRANT_EXTENSION, note="同意"), street, version + 1, now)
+
+
 def test_a_case_changed_meanwhile_is_a_conflict_naming_who(store: Store, town: Town) -> None:
     client = _client(store)
     case_id, version, page = _my_case(client, "resolve")
-    other = Actor("street", frozenset({"street"}), None, frozenset())
-    worker = Actor("grid_worker", frozenset({"grid_worker"}), town.worker, frozenset())
-    now = dt.datetime.now(dt.UTC)
-    store.act(
-        case_id,
-        Request(Action.ASK_EXTENSION, note="另一台手机", hours=8),
-        worker,
-        int(version),
-        now,
-    )
-    store.act(case_id, Request(Action.GRANT_EXTENSION, note="同意"), other, int(version) + 1, now)
+    change_meanwhile(store, case_id, int(version), town.worker)
     answer = client.post("/m/act", data=_act(page, case_id, version, "resolve"), headers=QUEUE)
     assert answer.status_code == 409 and answer.json["status"] == "conflict"
     assert "street" in answer.json["message"] or "街道" in answer.json["message"]

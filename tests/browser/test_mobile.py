@@ -5,7 +5,6 @@ the page opening offline, everything arriving once, a conflict shown."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import shutil
@@ -20,12 +19,12 @@ from dashboard import ids
 from dashboard.i18n import t
 from dashboard.readers.phonecases import case_id_of
 from geodata.backends import open_store
-from geodata.casework import Action, Actor, Request
 from geodata.store import Store
 from tests.accounts_city import PASSWORD, Town
 from tests.browser.conftest import EXPECT_TIMEOUT_MS, OUTPUT
 from tests.browser.pageutil import served, wait_for_map
 from tests.browser.test_cases import AREA_TEXT
+from tests.test_phone_cases import change_meanwhile
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -225,17 +224,7 @@ def test_without_signal_records_wait_on_the_phone_and_arrive_once(
     expect(page.locator("html[data-m-ready='1'] #m-stops li").first).to_be_visible()
     _queue_count(page, 4)
     # meanwhile, someone else changes the case the worker resolved offline
-    worker = Actor("grid_worker", frozenset({"grid_worker"}), town.worker, frozenset())
-    street = Actor("street", frozenset({"street"}), None, frozenset())
-    now = dt.datetime.now(dt.UTC)
-    store.act(
-        case_id,
-        Request(Action.ASK_EXTENSION, note="另一台手机", hours=8),
-        worker,
-        int(version),
-        now,
-    )
-    store.act(case_id, Request(Action.GRANT_EXTENSION, note="同意"), street, int(version) + 1, now)
+    change_meanwhile(store, case_id, int(version), town.worker)
 
     records = page.evaluate("window.gridboardPhone.outbox()")  # no photo: plain values
     assert sorted(r["kind"] for r in records) == ["act", "report", "visit", "visit"]
