@@ -35,6 +35,14 @@ MOBILE_UI: dict[str, tuple[str, str]] = {
     ),
     "mobile.visit.tagged": ("重点户（勾选本次走访到的）", "Tagged households (tick those reached)"),
     "mobile.report": ("上报诉求", "Report a case"),
+    "mobile.report.where": (
+        "位置：手机定位；也可点地图选点，或选择楼栋",
+        "Place: the phone's location, or tap the map, or choose a building",
+    ),
+    "mobile.report.place": (
+        "已在地图上选点（{lon}, {lat}）",
+        "Place tapped on the map ({lon}, {lat})",
+    ),
     "mobile.report.category": ("类别", "Category"),
     "mobile.report.description": ("居民诉求或发现的问题", "What residents said or what you saw"),
     "mobile.report.building": (

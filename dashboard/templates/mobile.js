@@ -17,6 +17,7 @@
   var sending = false;
   var dirty = false; // a form is being filled in: do not reload under the worker's thumb
   var flashed = []; // notices shown once, on this page view
+  var picked = null; // the marker of a place tapped on the map for a report
 
   // --- ids -------------------------------------------------------------------------------
   function newId() {
@@ -274,6 +275,11 @@
       if (record.kind === "report") {
         form.elements.lon.value = "";
         form.elements.lat.value = "";
+        document.getElementById("m-report-place").hidden = true;
+        if (picked) {
+          picked.remove();
+          picked = null;
+        }
       }
       giveIds(form);
       dirty = false;
@@ -479,6 +485,23 @@
       marker.addTo(map);
       marker.getElement().textContent = String(stop.number);
     });
+    map.on("click", function (event) { pickPlace(map, event.latlng); });
+  }
+
+  function pickPlace(map, at) {
+    // A tap on the map places the next case report there (the server checks it lies in one
+    // of the worker's own cells).
+    var form = document.getElementById("m-report-form");
+    form.elements.lon.value = at.lng.toFixed(6);
+    form.elements.lat.value = at.lat.toFixed(6);
+    if (picked) {
+      picked.setLatLng(at);
+    } else {
+      picked = window.L.circleMarker(at, { radius: 9, color: "#e8590c", weight: 3, fillOpacity: 0.3 }).addTo(map);
+    }
+    var said = document.getElementById("m-report-place");
+    said.textContent = fill(said.getAttribute("data-text"), { lon: at.lng.toFixed(5), lat: at.lat.toFixed(5) });
+    said.hidden = false;
   }
 
   // --- start -------------------------------------------------------------------------------

@@ -259,3 +259,27 @@ def test_without_signal_records_wait_on_the_phone_and_arrive_once(
     page.locator("#m-notices li[data-tone='conflict'] button").tap()
     expect(page.locator("#m-notices li[data-tone='conflict']")).to_have_count(0)
     context.close()
+
+
+def test_a_tap_on_the_map_places_a_report_checked_against_the_workers_cells(
+    browser: Browser, town_served: tuple[Store, str], town: Town
+) -> None:
+    store, url = town_served
+    context, page = _phone(browser, url)
+    box = page.locator("#m-map").bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.7)
+    expect(page.locator("#m-report-place")).to_be_visible()
+    form = page.locator("#m-report-form")
+    lon = float(form.locator("input[name=lon]").input_value())
+    lat = float(form.locator("input[name=lat]").input_value())
+    report_id = _report(page, None, "路灯不亮")
+    found = store.locate(lon, lat) or {}
+    if found.get("grid_code") in set(store.grid_workers(town.worker)["grid_code"]):
+        expect(page.locator("#m-notices li[data-tone='sent']")).to_be_visible()
+        case = store.case_record(case_id_of(report_id)).iloc[0]
+        assert (round(case["lon"], 6), round(case["lat"], 6)) == (lon, lat)
+    else:
+        refused = page.locator("#m-notices li[data-tone='refused']")
+        expect(refused).to_contain_text(t("mobile.problem.outside_cells", "zh"))
+        assert store.case_record(case_id_of(report_id)).empty
+    context.close()
