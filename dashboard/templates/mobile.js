@@ -251,7 +251,9 @@
   }
 
   function needsLocation(form) {
-    return form.getAttribute("data-kind") === "report" && !form.elements.lon.value;
+    // a report placed neither on the map nor at a chosen building goes where the phone is
+    var report = form.getAttribute("data-kind") === "report";
+    return report && !form.elements.lon.value && !form.elements.building.value;
   }
 
   function keep(form, event) {
