@@ -4,26 +4,17 @@ nothing changed, and nobody else let in."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.sessions import COOKIE, start
-from dashboard.settings import Settings
 from geodata.model import LimitUnit
 from geodata.store import Store
+from tests.webutil import session_client
 
 
 @pytest.fixture
 def store(town_copy: Store) -> Store:
     return town_copy
-
-
-def _client(store: Store, login: str) -> Any:
-    client = create_app(Settings.from_env({}), store).server.test_client()
-    client.set_cookie(COOKIE, start(store, "user", login))
-    return client
 
 
 def _form(page: str) -> dict[str, str]:
@@ -36,7 +27,7 @@ def _form(page: str) -> dict[str, str]:
 
 
 def test_an_administrator_edits_one_category(store: Store) -> None:
-    client = _client(store, "admin")
+    client = session_client(store, "admin")
     page = client.get("/admin/categories?edit=noise").get_data(as_text=True)
     assert 'data-code="noise"' in page and "噪音扰民" in page
     form = _form(page)
@@ -56,7 +47,7 @@ def test_an_administrator_edits_one_category(store: Store) -> None:
 
 
 def test_bad_values_are_named_and_nothing_changes(store: Store) -> None:
-    client = _client(store, "admin")
+    client = session_client(store, "admin")
     form = _form(client.get("/admin/categories?edit=noise").get_data(as_text=True))
     before = store.categories()
     answer = client.post("/admin/categories", data=form | {"time_limit": "0"})
@@ -69,7 +60,7 @@ def test_bad_values_are_named_and_nothing_changes(store: Store) -> None:
 
 @pytest.mark.parametrize("login", ["street", "city", "community"])
 def test_nobody_else_opens_or_posts_to_it(store: Store, login: str) -> None:
-    client = _client(store, login)
+    client = session_client(store, login)
     assert client.get("/admin/categories").status_code == 403
     before = store.categories()
     assert client.post("/admin/categories", data={"code": "noise"}).status_code == 403

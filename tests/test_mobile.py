@@ -11,13 +11,11 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from dashboard.app import create_app
 from dashboard.i18n import t
 from dashboard.readers import mobile as reader
-from dashboard.sessions import COOKIE, start
-from dashboard.settings import Settings
 from geodata.store import QueueFilter, Store
 from tests.accounts_city import Town
+from tests.webutil import form_token, session_client
 
 
 @pytest.fixture
@@ -26,13 +24,7 @@ def store(town_copy: Store) -> Store:
 
 
 def _client(store: Store, login: str = "grid_worker") -> Any:
-    client = create_app(Settings.from_env({}), store).server.test_client()
-    client.set_cookie(COOKIE, start(store, "user", login))
-    return client
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    return session_client(store, login)
 
 
 def _first_building(page: str) -> str:
@@ -56,7 +48,7 @@ def _visits(store: Store, town: Town) -> int:
 
 def _form(page: str, building: str, where: dict[str, Any], **changes: Any) -> dict[str, Any]:
     form = {
-        "csrf_token": _token(page),
+        "csrf_token": form_token(page),
         "visit_id": str(uuid.uuid4()),
         "building": building,
         "stop": f"B:{building}",

@@ -21,7 +21,8 @@ from geodata.casework import Action, Actor, Request
 from geodata.photos import MAX_BYTES
 from geodata.store import Store
 from tests.accounts_city import Town
-from tests.test_mobile import _building, _client, _first_building, _token
+from tests.test_mobile import _building, _client, _first_building
+from tests.webutil import form_token
 
 QUEUE = {QUEUE_HEADER: "1"}
 
@@ -39,7 +40,7 @@ def _jpeg(size: tuple[int, int] = (2400, 1800)) -> bytes:
 
 def _report(page: str, where: dict[str, Any], **changes: Any) -> dict[str, Any]:
     form = {
-        "csrf_token": _token(page),
+        "csrf_token": form_token(page),
         "report_id": str(uuid.uuid4()),
         "category": "sanitation",
         "description": "三单元楼道堆放杂物<script>alert(1)</script>",
@@ -151,7 +152,7 @@ def _my_case(client: Any, action: str) -> tuple[str, str, str]:
 
 
 def _act(page: str, case_id: str, version: str, action: str, **more: str) -> dict[str, Any]:
-    return {"csrf_token": _token(page), "case": case_id, "version": version, "action": action,
+    return {"csrf_token": form_token(page), "case": case_id, "version": version, "action": action,
             "note": "已清理，居民满意"} | more  # fmt: skip
 
 

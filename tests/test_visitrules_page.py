@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.sessions import COOKIE, start
-from dashboard.settings import Settings
 from geodata.households import DEFAULT_RULES
 from geodata.store import Store
+from tests.webutil import form_token, session_client
 
 PATH = "/admin/visitrules"
 
@@ -22,18 +19,8 @@ def store(town_copy: Store) -> Store:
     return town_copy
 
 
-def _client(store: Store, login: str) -> Any:
-    client = create_app(Settings.from_env({}), store).server.test_client()
-    client.set_cookie(COOKIE, start(store, "user", login))
-    return client
-
-
-def _token(page: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-
-
 def test_an_administrator_reads_the_rules_in_either_language(store: Store) -> None:
-    client = _client(store, "admin")
+    client = session_client(store, "admin")
     page = client.get(PATH).get_data(as_text=True)
     assert "走访周期" in page and "独居老人" in page and "社区矫正对象" in page
     assert re.search(r'data-tag="ordinary">.*?value="120"', page, re.S)
@@ -43,8 +30,8 @@ def test_an_administrator_reads_the_rules_in_either_language(store: Store) -> No
 
 
 def test_an_administrator_changes_one_rule_and_it_is_audited(store: Store) -> None:
-    client = _client(store, "admin")
-    token = _token(client.get(PATH).get_data(as_text=True))
+    client = session_client(store, "admin")
+    token = form_token(client.get(PATH).get_data(as_text=True))
     saved = client.post(PATH, data={"csrf_token": token, "tag": "living_alone", "days": "14"})
     assert saved.status_code == 303 and "saved=living_alone" in saved.location
     assert store.visit_rules() == {**DEFAULT_RULES, "living_alone": 14}
@@ -64,8 +51,8 @@ def test_an_administrator_changes_one_rule_and_it_is_audited(store: Store) -> No
     ],
 )
 def test_bad_days_or_an_unknown_tag_are_named_and_nothing_changes(store, form, said) -> None:
-    client = _client(store, "admin")
-    token = _token(client.get(PATH).get_data(as_text=True))
+    client = session_client(store, "admin")
+    token = form_token(client.get(PATH).get_data(as_text=True))
     before = store.visit_rules()
     answer = client.post(PATH, data={"csrf_token": token, **form})
     assert answer.status_code == 400 and said in answer.get_data(as_text=True)
@@ -77,7 +64,7 @@ def test_bad_days_or_an_unknown_tag_are_named_and_nothing_changes(store, form, s
 
 @pytest.mark.parametrize("login", ["street", "city", "community"])
 def test_nobody_else_opens_or_posts_to_it(store: Store, login: str) -> None:
-    client = _client(store, login)
+    client = session_client(store, login)
     assert client.get(PATH).status_code == 403
     answer = client.post(PATH, data={"tag": "hardship", "days": "7"})
     assert answer.status_code == 403 and store.visit_rules() == dict(DEFAULT_RULES)

@@ -14,7 +14,7 @@ import flask
 
 import dashboard.panel
 from dashboard.app import create_app
-from dashboard.sessions import COOKIE
+from dashboard.sessions import COOKIE, start
 from dashboard.settings import Settings
 from geodata.store import Store
 from layers.access import Principal, Reach
@@ -35,6 +35,13 @@ def signed_in(app: Any, principal: Principal = CITY_VIEWER) -> Iterator[None]:
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def session_client(store: Store, login: str) -> Any:
+    """A test client of a new app on `store`, signed in as the account `login`."""
+    client = create_app(Settings.from_env({}), store).server.test_client()
+    client.set_cookie(COOKIE, start(store, "user", login))
+    return client
 
 
 def form_token(html: str) -> str:
