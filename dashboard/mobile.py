@@ -98,8 +98,8 @@ def _page(problem: str = "", status: int = 200, args: Mapping[str, Any] | None =
         problem=problem,
         done=done,
         done_distance=_metres(args.get("dist")),
-        visit_id=reader.new_visit_id(),
-        report_id=reader.new_visit_id(),
+        visit_id=reader.new_record_id(),
+        report_id=reader.new_record_id(),
         worker_name=who.name,
         login=who.login,
         tagged=tagged,
@@ -173,7 +173,7 @@ def _report() -> Response:
     )
     if outcome is None:
         return _expired(lang)
-    target = f"case={outcome.visit_id or '-'} photo={int(bool(request.files.get('photo')))}"
+    target = f"case={outcome.record_id or '-'} photo={int(bool(request.files.get('photo')))}"
     context.audit("case_report", target, outcome.status)
     return _answer(outcome, "report", lang)
 
@@ -244,7 +244,7 @@ def _answer(
     if outcome.problem == "not_worker":
         status = 403
     if request.headers.get(QUEUE_HEADER):
-        return _json({"status": outcome.status, "id": outcome.visit_id, "message": text}, status)
+        return _json({"status": outcome.status, "id": outcome.record_id, "message": text}, status)
     if outcome.status in ("refused", "conflict"):
         return _page(text, status, request.form if kind == "visit" else {})
     done = _DONE_KEYS[kind][outcome.status]
@@ -279,7 +279,7 @@ def _target(outcome: reader.Outcome, form: Mapping[str, str]) -> str:
     """The audit entry's target: the visit, its building, why it was refused, and the
     check-in distance and flag (the notes stay in the store, not in the trail)."""
     parts = {
-        "visit": outcome.visit_id or "-",
+        "visit": outcome.record_id or "-",
         "building": str(form.get("building") or "-")[:80],
         "problem": outcome.problem or None,
         "distance_m": None if outcome.distance_m is None else round(outcome.distance_m),

@@ -76,7 +76,7 @@ class Outcome:
     status: str  # "stored", "already", "conflict", "refused"
     problem: str = ""
     problem_args: Mapping[str, Any] = field(default_factory=dict)
-    visit_id: str = ""  # the record's id: a visit's, a reported or acted-on case's
+    record_id: str = ""  # the record's id: a visit's, a reported or acted-on case's
     distance_m: float | None = None
 
 
@@ -185,8 +185,8 @@ def far(distance: float | None) -> bool:
 
 
 # --- a visit ------------------------------------------------------------------------------------
-def new_visit_id() -> str:
-    """An id for a visit form (the page's script replaces it with one made on the phone)."""
+def new_record_id() -> str:
+    """An id for a record's form (the page's script replaces it with one made on the phone)."""
     return str(uuid.uuid4())
 
 
@@ -200,7 +200,7 @@ def record_visit(src: Source, who: Principal, form: Mapping[str, str], day: dt.d
     if visit_id is None:
         return refused("bad_id")
     if visit_id in _stored_ids(src, worker_id):
-        return Outcome("already", visit_id=visit_id)
+        return Outcome("already", record_id=visit_id)
     checked = _checked(src, worker_id, form)
     if isinstance(checked, Outcome):
         return checked
@@ -209,9 +209,9 @@ def record_visit(src: Source, who: Principal, form: Mapping[str, str], day: dt.d
         src.store.add_visits(pd.DataFrame([row]))
     except StoreError:
         if visit_id in _stored_ids(src, worker_id):  # the same visit, sent twice at once
-            return Outcome("already", visit_id=visit_id)
+            return Outcome("already", record_id=visit_id)
         return refused("not_written")
-    return Outcome("stored", visit_id=visit_id, distance_m=checked["distance"])
+    return Outcome("stored", record_id=visit_id, distance_m=checked["distance"])
 
 
 def refused(problem: str, **args: Any) -> Outcome:

@@ -54,7 +54,7 @@ def report_case(
         return reader.refused("bad_id")
     case_id = case_id_of(report_id)
     if src.store.existing_ids("cases", [case_id]):
-        return Outcome("already", visit_id=case_id)
+        return Outcome("already", record_id=case_id)
     checked = _report_fields(src, worker_id, form)
     if isinstance(checked, Outcome):
         return checked
@@ -65,9 +65,9 @@ def report_case(
         src.store.add_cases(pd.DataFrame([row]), photos=photos)
     except StoreError:
         if src.store.existing_ids("cases", [case_id]):  # the same report, sent twice at once
-            return Outcome("already", visit_id=case_id)
+            return Outcome("already", record_id=case_id)
         return reader.refused("not_written")
-    return Outcome("stored", visit_id=case_id)
+    return Outcome("stored", record_id=case_id)
 
 
 def _report_fields(src: Source, worker_id: str, form: Mapping[str, str]) -> dict | Outcome:
@@ -116,11 +116,11 @@ def act(
         return reader.refused("bad_action")
     problem = case_reader.act(src, who, form, address, photo)
     if problem is None:
-        return Outcome("stored", visit_id=case_id)
+        return Outcome("stored", record_id=case_id)
     if problem in ("no_case", "bad_form", "bad_assignee", "not_written"):
         return reader.refused(f"case_{problem}")
     if _already_taken(src, who, case_id, form):
-        return Outcome("already", visit_id=case_id)
+        return Outcome("already", record_id=case_id)
     if _stale(src, case_id, form):
         return Outcome("conflict", "conflict", {"why": problem}, case_id)
     return reader.refused("case_refused", why=problem)

@@ -39,10 +39,7 @@ class HouseholdStore(Connection):
         building_ids: Sequence[str] = (),
         visited_until: dt.date | None = None,
     ) -> pd.DataFrame:
-        """The tagged households of the cells and of the buildings given, by building and id:
-        id, building_id, unit, tags (a list of codes), grid_code; with `visited_until`, also
-        last_visit: the local date of the latest visit on or before it that reached each
-        (None if none). Sensitive personal data: callers show it only where a role needs it."""
+        """Store.households: one query, the latest visit per household as a subquery."""
         if int(self.schema_version) < HOUSEHOLDS_SINCE:
             return _empty_households(visited_until is not None)
         cells, buildings = list(dict.fromkeys(grid_codes)), list(dict.fromkeys(building_ids))
