@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 from hypothesis import given
@@ -46,8 +47,14 @@ def scene(**extra: object) -> mapfig.Scene:
     )
 
 
+def built(*args: object, **kwargs: object) -> go.Figure:
+    """mapfig.figure's plain dict, through plotly's validators (they raise on a property plotly
+    does not know or a value of the wrong kind)."""
+    return go.Figure(mapfig.figure(*args, **kwargs))
+
+
 def test_figure_has_a_trace_per_coloured_level_and_outline_layers() -> None:
-    fig = mapfig.figure(scene(), "open_cases", TEXTS, selected="c2")
+    fig = built(scene(), "open_cases", TEXTS, selected="c2")
     assert [trace.type for trace in fig.data] == ["choroplethmap", "choroplethmap"]
     grid, compound = fig.data
     assert list(grid.locations) == ["g1", "g2", "g3"] and grid.featureidkey == "id"
@@ -62,14 +69,14 @@ def test_figure_has_a_trace_per_coloured_level_and_outline_layers() -> None:
 
 
 def test_default_basemap_needs_no_network() -> None:
-    fig = mapfig.figure(scene(), "open_cases", TEXTS)
+    fig = built(scene(), "open_cases", TEXTS)
     assert fig.layout.map.style == mapfig.WHITE_BG
     assert "http" not in pio.to_json(fig)
 
 
 def test_tiles_go_under_the_traces() -> None:
     tiles = mapfig.Basemap(("https://tiles.example/{z}/{x}/{y}.png",), "© example")
-    fig = mapfig.figure(scene(basemap=tiles), "open_cases", TEXTS)
+    fig = built(scene(basemap=tiles), "open_cases", TEXTS)
     raster = fig.layout.map.layers[0]
     assert raster.sourcetype == "raster" and raster.below == "traces"
 
@@ -87,7 +94,7 @@ def test_camera_fits_the_bounds() -> None:
 
 
 def test_paint_carries_numbers_and_classes_but_no_geometry() -> None:
-    fig = mapfig.figure(scene(), "open_cases", TEXTS)
+    fig = built(scene(), "open_cases", TEXTS)
     rates = mapfig.Values("grid", GRID.codes, GRID.names, np.array([12.54, 0.0, np.nan]))
     paint = mapfig.paint(rates, "visits_per_100")
     assert set(paint) == {"level", "numbers", "tops", "lowers", "colours"}
@@ -137,7 +144,7 @@ def test_reselect_marks_one_area() -> None:
 
 def test_names_from_data_cannot_become_markup_in_the_hover() -> None:
     hostile = mapfig.Values("compound", ["c1"], ['<a href="x">运河</a> & <b>'], np.array([1.0]))
-    fig = mapfig.figure(
+    fig = built(
         mapfig.Scene(coloured=[hostile], shapes={"compound": fc("c1")}), "open_cases", TEXTS
     )
     (shown,) = fig.data[0].customdata

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import dash
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from dash import Patch
 from dash._utils import to_json
@@ -44,8 +45,12 @@ def render(app: dash.Dash, page: ModuleType, **query: Any) -> Component:
 
 
 def draw(app: dash.Dash, page: ModuleType, view: ViewState, drawn: dict | None = None) -> tuple:
+    """draw_map's outputs; a full figure (a plain dict) checked by plotly's validators."""
     with signed_in(app):
-        return page.draw_map(view.as_dict(), drawn)
+        figure, *rest = page.draw_map(view.as_dict(), drawn)
+    if isinstance(figure, dict):
+        figure = go.Figure(figure)  # raises on a property plotly does not know
+    return (figure, *rest)
 
 
 def test_map_is_the_home_page_and_overview_moved(app: dash.Dash) -> None:

@@ -9,6 +9,7 @@ from types import ModuleType
 
 import dash
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import context, ids
@@ -326,6 +327,17 @@ def test_layout_kpis_match_the_raw_cases(app: dash.Dash, page: ModuleType, stree
     assert len(tiles) == len(wall.TILE_SPECS) == 9
     text = " ".join(strings(tiles[0]))
     assert t("wall.kpi.open_cases", "en") in text and f"{expected['open_cases']:,}" in text
+
+
+def test_the_wall_map_is_dark_opaque_and_outlines_its_units(app: dash.Dash, page: ModuleType):
+    with signed_in(app):
+        layout = page.layout(lang="en")
+    figure = go.Figure(layout[ids.WALL_MAP].figure)  # plotly's validators check the dict
+    assert figure.layout.map.style == wall.DARK_STYLE
+    assert figure.layout.paper_bgcolor == "#0b1220"
+    assert [trace.marker.opacity for trace in figure.data] == [1.0] * len(figure.data)
+    units = [layer.name for layer in figure.layout.map.layers if layer.name.isdigit()]
+    assert units and units == sorted(units)  # one outline per unit, for the rotation
 
 
 def test_layout_feed_is_masked_and_bad_parameters_fall_back(app: dash.Dash, page: ModuleType):

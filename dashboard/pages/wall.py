@@ -345,9 +345,11 @@ def wall_figure(src: Source, place: str, lang: str, at: dt.datetime) -> tuple[An
     level, units = unit_frame(src, place)
     drawn = scene(src, place, coloured, level)
     figure = mapfig.figure(drawn, "open_cases", map_texts("open_cases", lang))
-    layers = list(figure.layout.map.layers) + wall.unit_layers(drawn.shapes[level])
-    figure.update_layout(map={"layers": layers, "style": wall.DARK_STYLE}, paper_bgcolor="#0b1220")
-    figure.update_traces(marker_opacity=1.0)  # see-through colours turn muddy on a dark ground
+    figure["layout"]["map"]["layers"] += wall.unit_layers(drawn.shapes[level])
+    figure["layout"]["map"]["style"] = wall.DARK_STYLE
+    figure["layout"]["paper_bgcolor"] = "#0b1220"
+    for trace in figure["data"]:  # see-through colours turn muddy on a dark ground
+        trace.setdefault("marker", {})["opacity"] = 1.0
     place_name = t("map.city", lang) if place == CITY else map_reader.street_name(src, place)
     stops = wall.rotation_stops(units, (place_name, drawn.bounds))
     offset = len(drawn.basemap.tiles)
