@@ -122,7 +122,7 @@ def _act() -> Response:
         try:
             photo = photos.clean_photo(upload.read(photos.MAX_BYTES + 1))
         except photos.PhotoError as exc:
-            return _page(t("cases.problem.photo", lang, why=str(exc)), 400, request.form)
+            return _page(_photo_refused(exc.kind, lang), 400, request.form)
     problem = reader.act(
         context.source(), context.principal(), request.form, context.client_address(), photo
     )
@@ -142,8 +142,13 @@ def _too_large(error: Exception) -> Response | Exception:
         return mobile.too_large(language())
     if request.path != ACT_PATH:
         return error
-    why = t("cases.problem.too_large", language(), mb=photos.MAX_BYTES // 1_000_000)
-    return _page(t("cases.problem.photo", language(), why=why), 413, {})
+    return _page(_photo_refused("too_big", language()), 413, {})
+
+
+def _photo_refused(kind: str, lang: str) -> str:
+    """Why a photo was refused (photos.PhotoError.kind), in the reader's language."""
+    why = t(f"cases.photo.{kind}", lang, mb=photos.MAX_BYTES // 1_000_000)
+    return t("cases.problem.photo", lang, why=why)
 
 
 def _photo() -> Response:

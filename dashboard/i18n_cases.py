@@ -55,7 +55,12 @@ CASES_UI: dict[str, tuple[str, str]] = {
         "{n} photo(s), shown only to those who may see residents' data here",
     ),
     "cases.problem.photo": ("照片未保存，操作未执行：{why}", "Nothing was done: {why}"),
-    "cases.problem.too_large": ("照片超过 {mb} MB", "the photo is over {mb} MB"),
+    # Why a photo was refused, by PhotoError.kind
+    "cases.photo.empty": ("照片文件为空", "the photo file is empty"),
+    "cases.photo.too_big": ("照片超过 {mb} MB", "the photo is over {mb} MB"),
+    "cases.photo.too_many_pixels": ("照片像素过多", "the photo has too many pixels"),
+    "cases.photo.not_photo": ("文件不是 JPEG 或 PNG 照片", "the file is not a JPEG or PNG photo"),
+    "cases.photo.unreadable": ("照片无法读取", "the photo cannot be read"),
     "cases.problem.no_photo": ("没有这张照片，或无权查看", "No such photo, or not yours to see"),
     "cases.no_events": ("尚无办理记录（导入的诉求）", "No actions yet (an imported case)"),
     "cases.actions": ("可办理操作", "What you may do"),

@@ -17,6 +17,10 @@ FORMATS = ("JPEG", "PNG")
 CONTENT_TYPE = "image/jpeg"  # what is kept and served
 
 
+# Why a photo is refused: PhotoError.kind, each said in both languages by the pages.
+KINDS = ("empty", "too_big", "too_many_pixels", "not_photo", "unreadable")
+
+
 class PhotoError(ValueError):
     """A file that is not a photo gridboard keeps; the message says why, plainly, and `kind`
     names the reason for a translated text: empty, too_big, too_many_pixels, not_photo,

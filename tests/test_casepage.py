@@ -302,13 +302,14 @@ def test_a_resolve_brings_a_photo_that_only_those_who_may_see_residents_see(
     form = {"csrf_token": token, "case": "PH1", "action": "resolve", "version": "2"}
     pdf = (io.BytesIO(b"%PDF-1.7\n" + b"x" * 2000), "photo.jpg")  # renamed
     answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": pdf})
-    assert answer.status_code == 400 and "not a JPEG or PNG" in answer.text
+    assert answer.status_code == 400 and t("cases.photo.not_photo", "zh") in answer.text
+    assert "not a JPEG" not in answer.text  # the reason is said in the reader's language
     assert store.case_state("PH1").status.value == "in_progress"
     assert store.case_photos("PH1") == []
     too_big = (io.BytesIO(b"\xff\xd8" + b"0" * 9_000_000), "big.jpg")
     answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": too_big})
     assert answer.status_code == 413 and store.case_photos("PH1") == []
-    assert t("cases.problem.too_large", "zh", mb=8) in answer.text
+    assert t("cases.photo.too_big", "zh", mb=8) in answer.text
     photo = (io.BytesIO(_noisy_jpeg()), "现场.jpg")  # over 2 MB: above the forms' 1 MB limit
     answer = worker.post("/cases/act", data=form | {"note": "已处理", "photo": photo})
     assert answer.status_code == 303

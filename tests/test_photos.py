@@ -11,7 +11,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from geodata.casework import Action, ActionRefused, Request
-from geodata.photos import LONG_SIDE, MAX_BYTES, PhotoError, clean_photo
+from geodata.photos import KINDS, LONG_SIDE, MAX_BYTES, PhotoError, clean_photo
 from geodata.store import ReportPhoto, StaleCase, StoreError
 from tests import storekit
 from tests import tiny_city as tc
@@ -81,6 +81,15 @@ def test_a_refusal_names_its_kind_for_a_translated_text(raw: bytes, kind: str) -
     with pytest.raises(PhotoError) as refused:
         clean_photo(raw)
     assert refused.value.kind == kind
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_refusal_is_said_in_both_languages_at_the_desk_and_on_the_phone(kind: str) -> None:
+    from dashboard.i18n import contains_cjk, t
+
+    for key in (f"cases.photo.{kind}", f"mobile.problem.photo.{kind}"):
+        assert contains_cjk(t(key, "zh", mb=8)), key
+        assert not contains_cjk(t(key, "en", mb=8)), key
 
 
 def test_a_decompression_bomb_is_refused() -> None:
