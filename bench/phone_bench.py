@@ -7,7 +7,6 @@ import gzip
 import re
 import secrets
 import statistics
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from geodata.accounts import Grant, User
 from geodata.backends import open_store
 from geodata.model import Level
 from geodata.store import Store
-from tests.browser.pageutil import served
+from tests.browser.pageutil import in_thread, served
 
 from .common import Result
 
@@ -138,15 +137,8 @@ def _static_page(html: str) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, name="phone-bench-static")
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/m"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with in_thread(ThreadingHTTPServer(("127.0.0.1", 0), Handler), "phone-bench-static") as port:
+        yield f"http://127.0.0.1:{port}/m"
 
 
 def _new_page(context: Any, conditions: dict[str, Any], cache: bool) -> tuple[Any, list]:

@@ -116,13 +116,10 @@ def _act() -> Response:
     request.max_content_length = photos.MAX_BYTES + FORM_BYTES  # a resolve may carry a photo
     if not from_session_form():
         return _page(t("login.expired", lang), 400, request.form)
-    upload = request.files.get("photo")
-    photo = None
-    if upload is not None and upload.filename:
-        try:
-            photo = photos.clean_photo(upload.read(photos.MAX_BYTES + 1))
-        except photos.PhotoError as exc:
-            return _page(_photo_refused(exc.kind, lang), 400, request.form)
+    try:
+        photo = mobile.form_photo()
+    except photos.PhotoError as exc:
+        return _page(_photo_refused(exc.kind, lang), 400, request.form)
     problem = reader.act(
         context.source(), context.principal(), request.form, context.client_address(), photo
     )

@@ -206,13 +206,19 @@ def _with_photo(take: Callable[[photos.Photo | None], reader.Outcome]) -> reader
 
 def _photo() -> photos.Photo | reader.Outcome | None:
     """The form's photo made safe, None without one, or its refusal."""
+    try:
+        return form_photo()
+    except photos.PhotoError as exc:
+        return reader.refused(f"photo.{exc.kind}", mb=photos.MAX_BYTES // 1_000_000)
+
+
+def form_photo() -> photos.Photo | None:
+    """The request form's photo made safe (photos.clean_photo), None without one; PhotoError
+    when it is not a photo gridboard keeps (the desk's forms take photos this way too)."""
     upload = request.files.get("photo")
     if upload is None or not upload.filename:
         return None
-    try:
-        return photos.clean_photo(upload.read(photos.MAX_BYTES + 1))
-    except photos.PhotoError as exc:
-        return reader.refused(f"photo.{exc.kind}", mb=photos.MAX_BYTES // 1_000_000)
+    return photos.clean_photo(upload.read(photos.MAX_BYTES + 1))
 
 
 def too_large(lang: str) -> Response:

@@ -291,10 +291,14 @@ def _count(raw: object) -> int | None:
     return int(text) if _COUNT.fullmatch(text) else None
 
 
+def own_cells(src: Source, worker_id: str) -> list[str]:
+    """The codes of the grid cells the worker is responsible for, sorted."""
+    return sorted(set(src.store.grid_workers(worker_id)["grid_code"].dropna().astype(str)))
+
+
 def own_building(src: Source, worker_id: str, building_id: str) -> dict[str, Any] | None:
     """A building of one of the worker's own cells (id, households, lon, lat), or None."""
-    cells = src.store.grid_workers(worker_id)["grid_code"].dropna().astype(str)
-    for cell in cells:
+    for cell in own_cells(src, worker_id):
         found = src.store.buildings(cell)
         found = found[found["id"].astype(str) == building_id]
         if len(found):
@@ -307,7 +311,7 @@ def own_building(src: Source, worker_id: str, building_id: str) -> dict[str, Any
 def tagged_households(src: Source, worker_id: str) -> dict[str, list[dict[str, Any]]]:
     """The tagged households of the worker's own cells by building: id, unit (door) and tags,
     for the visit form to tick those reached (sensitive: the worker's own cells only)."""
-    cells = sorted(set(src.store.grid_workers(worker_id)["grid_code"].dropna().astype(str)))
+    cells = own_cells(src, worker_id)
     found = src.store.households(cells) if cells else None
     if found is None or found.empty:
         return {}

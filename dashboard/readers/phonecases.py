@@ -96,8 +96,7 @@ def _report_point(src: Source, worker_id: str, form: Mapping[str, str]) -> tuple
             return reader.refused("no_location")
         return building["lon"], building["lat"]
     found = src.store.locate(where[0], where[1])
-    cells = set(src.store.grid_workers(worker_id)["grid_code"].dropna().astype(str))
-    if not found or found.get("grid_code") not in cells:
+    if not found or found.get("grid_code") not in reader.own_cells(src, worker_id):
         return reader.refused("outside_cells")
     return where
 

@@ -459,6 +459,13 @@
   }
 
   // --- the round's small map: the walking line, the hall and numbered stops; no tiles --------
+  // Leaflet writes a string tooltip as HTML: words go in as a text node, never as markup.
+  function plainText(text) {
+    var span = document.createElement("span");
+    span.textContent = String(text || "");
+    return span;
+  }
+
   function drawMap() {
     var box = document.getElementById("m-map");
     var source = document.getElementById("m-map-data");
@@ -473,7 +480,7 @@
     }
     if (data.hall) {
       window.L.circleMarker(data.hall.at, { radius: 7, color: "#2b8a3e", fillOpacity: 0.9 })
-        .bindTooltip(String(data.hall.badge || "")).addTo(map);
+        .bindTooltip(plainText(data.hall.badge)).addTo(map);
     }
     var next = document.querySelector("#m-stops li.gb-m-next");
     var nextNumber = next ? next.querySelector(".gb-m-num").textContent : "";

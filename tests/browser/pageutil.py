@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from playwright.sync_api import Page, Request, Route, expect
@@ -78,10 +79,18 @@ def served(store: Store, quiet: bool = False) -> Iterator[str]:
     app = serving_app(store)  # owns every callback, whichever app of the run came first
     handler = QuietHandler if quiet else WSGIRequestHandler
     server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=handler)
-    thread = threading.Thread(target=server.serve_forever, name="gridboard-test-server")
+    with in_thread(server, "gridboard-test-server") as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def in_thread(server: Any, name: str) -> Iterator[int]:
+    """`server` (a socketserver bound to 127.0.0.1) serving from a thread of its own; its port.
+    Shut down and closed on the way out."""
+    thread = threading.Thread(target=server.serve_forever, name=name)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.server_port
     finally:
         server.shutdown()
         thread.join(timeout=10)
