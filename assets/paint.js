@@ -10,6 +10,7 @@
   var FIRST_CLASS = 2;
   var NO_VALUE = -1;
   var ARRAYS = { i1: Int8Array, i2: Int16Array, i4: Int32Array };
+  var prefetched = {}; // geometry addresses this page has already asked for
 
   function decode(spec) {
     var text = atob(spec.bdata);
@@ -34,12 +35,18 @@
     return Math.min(FIRST_CLASS + rank, count - 1);
   }
 
-  // 12,345.6 in both languages, as dashboard/i18n.py format_number.
-  function formatted(number, places) {
-    return (number / Math.pow(10, places)).toLocaleString("en-US", {
+  // 12,345.6 in both languages, as dashboard/i18n.py format_number. One formatter per
+  // number of places: toLocaleString with options builds a new one on every call, which
+  // took a quarter of a second for the whole city's ten thousand cells.
+  function formatter(places) {
+    var format = new Intl.NumberFormat("en-US", {
       minimumFractionDigits: places,
       maximumFractionDigits: places,
-    });
+    }).format;
+    var scale = Math.pow(10, places);
+    return function (number) {
+      return format(number / scale);
+    };
   }
 
   // Each class index i owns the band around i / (n - 1), as layers/classify.py colourscale.
@@ -74,7 +81,7 @@
   }
 
   // Highest class first, then zero and no data, each only if some area is in it.
-  function legendBlock(level, z, places, texts) {
+  function legendBlock(level, z, formatted, texts) {
     var counts = level.colours.map(function () {
       return 0;
     });
@@ -83,8 +90,8 @@
     });
     var rows = [];
     for (var rank = level.tops.length - 1; rank >= 0; rank--) {
-      var low = formatted(level.lowers[rank], places);
-      var high = formatted(level.tops[rank], places);
+      var low = formatted(level.lowers[rank]);
+      var high = formatted(level.tops[rank]);
       var label = low === high ? low : low + " – " + high;
       var index = FIRST_CLASS + rank;
       rows.push(legendRow("range", level.colours[index], label, counts[index], texts));
@@ -117,23 +124,20 @@
     });
   }
 
-  // The shapes a figure names by address, asked for at once: plotly asks only once its own
-  // script has loaded, and then finds them in its cache (window.PlotlyGeoAssets).
+  // The shapes a figure names by address, downloaded at once into the browser's HTTP cache
+  // (the geometry route sends them cacheable): plotly asks only once its own script has
+  // loaded, and then reads them from that cache. Only downloaded, not parsed: plotly parses
+  // them itself, and a second parse of the whole city's cells cost the page's main thread.
   function prefetch(figure) {
-    var assets = (window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} });
     ((figure && figure.data) || []).forEach(function (trace) {
       var url = trace.geojson;
-      if (typeof url !== "string" || assets[url]) {
+      if (typeof url !== "string" || prefetched[url]) {
         return;
       }
+      prefetched[url] = true;
       fetch(url, { credentials: "same-origin" })
         .then(function (response) {
-          return response.ok ? response.json() : null;
-        })
-        .then(function (shapes) {
-          if (shapes && !assets[url]) {
-            assets[url] = shapes;
-          }
+          return response.arrayBuffer();
         })
         .catch(function () {}); // plotly then fetches them itself, and says what went wrong
     });
@@ -149,14 +153,18 @@
     }
     // message.painted: the figure came coloured with it (a new map), only the legend is new.
     var patch = new clientside.Patch();
+    var formatted = formatter(message.places);
     var blocks = message.levels.map(function (level, trace) {
       var numbers = Array.from(decode(level.numbers));
       var count = level.colours.length;
       var z = numbers.map(function (number) {
         return classOf(number, level.tops, count);
       });
+      if (message.painted) {
+        return legendBlock(level, z, formatted, texts);
+      }
       var text = numbers.map(function (number) {
-        return number === NO_VALUE ? texts.no_data : formatted(number, message.places);
+        return number === NO_VALUE ? texts.no_data : formatted(number);
       });
       patch.assign(["data", trace, "z"], z);
       patch.assign(["data", trace, "text"], text);
@@ -164,7 +172,7 @@
       patch.assign(["data", trace, "zmin"], 0);
       patch.assign(["data", trace, "zmax"], Math.max(count - 1, 1));
       patch.assign(["data", trace, "hovertemplate"], message.hover);
-      return legendBlock(level, z, message.places, texts);
+      return legendBlock(level, z, formatted, texts);
     });
     var notes = [texts.method].concat(message.open_note ? [texts.open_note] : []);
     var legend = [
