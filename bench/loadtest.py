@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import HttpUser, between, constant, events, task
 
 from bench.dashclient import DashPage
@@ -25,6 +26,7 @@ from layers.view import METRICS, PRESET_WINDOWS
 
 PLAN: dict[str, Any] = json.loads(os.environ.get("GRIDBOARD_LOAD", "{}"))
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+SIGN_IN_TRIES = 3
 _hosts = itertools.count()  # which server a new user is sent to: round robin, as a balancer
 
 
@@ -53,14 +55,25 @@ class Visitor(HttpUser):
         self.page = DashPage(self.dependencies, self._callback)
 
     def enter(self) -> None:
-        """Sign in through the form, as a person does."""
-        form = self.client.get(f"{self.base}/login", name="/login")
-        found = CSRF.search(form.text)
-        password = PLAN["accounts"][self.login]
+        """Sign in through the form, as a person does. When the form or its answer never came
+        (a killed worker), again a second later, as a person presses again (a few times at
+        most), rather than going on to pages that would only answer 401."""
+        for _ in range(SIGN_IN_TRIES):
+            if self._sign_in():
+                return
+            gevent.sleep(1)
+
+    def _sign_in(self) -> bool:
+        with self.client.get(f"{self.base}/login", name="/login", catch_response=True) as form:
+            found = CSRF.search(form.text or "") if form.status_code == 200 else None
+            if form.status_code == 200 and not found:
+                form.failure("the sign-in form has no token")
+        if not found:
+            return False  # locust counted the failure; nothing to send
         data = {
             "username": self.login,
-            "password": password,
-            "csrf_token": found[1] if found else "",
+            "password": PLAN["accounts"][self.login],
+            "csrf_token": found[1],
         }
         with self.client.post(
             f"{self.base}/login",
@@ -71,6 +84,8 @@ class Visitor(HttpUser):
         ) as answer:
             if answer.status_code != 303:
                 answer.failure(f"sign-in answered {answer.status_code}")
+                return False
+        return True
 
     def open(self, pathname: str, search: str) -> None:
         """A navigation: the page's HTML, then the router and the callbacks of its load."""

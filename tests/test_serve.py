@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -125,6 +126,21 @@ def test_healthz_names_no_data_and_needs_no_sign_in(served: tuple[str, subproces
     answer = Browserless(base).get("/healthz")
     assert answer.status == 200
     assert set(json.loads(answer.text)) == {"ok", "store", "revision", "cache"}
+
+
+def test_every_answer_closes_its_connection(served: tuple[str, subprocess.Popen]) -> None:
+    """No kept-alive connection that gunicorn could close under a request already sent."""
+    base, _ = served
+    connection = http.client.HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=30)
+    try:
+        for path in ("/healthz", "/login"):
+            connection.request("GET", path)  # HTTP/1.1: kept alive unless the server says no
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 200
+            assert answer.getheader("Connection") == "close"
+    finally:
+        connection.close()
 
 
 def test_serve_refuses_a_bad_worker_count(town: Town) -> None:
