@@ -93,7 +93,7 @@ def _gridboard(*argv: str) -> str:
 
 # --- runs ---------------------------------------------------------------------------------------
 def _run_single(store: Path, plan: dict, args: argparse.Namespace) -> str:
-    with _server(store, workers=1, env={}) as (url, _):
+    with _server(store, "a", workers=1, env={}) as (url, _):
         rows = _locust({**plan, "hosts": [url]}, args, faults=[])
     head = "## (a) one process: `gridboard serve --workers 1`, GeoPackage, its own cache"
     return head + "\n\n" + _table(rows, [(0.0, "steady")])
@@ -106,8 +106,8 @@ def _run_pair(store: Path, plan: dict, args: argparse.Namespace) -> str:
         contextlib.ExitStack() as stack,
     ):
         env = {"GRIDBOARD_REDIS_URL": redis_url}
-        first, first_server = stack.enter_context(_server(data, workers=2, env=env))
-        second, _ = stack.enter_context(_server(data, workers=2, env=env))
+        first, first_server = stack.enter_context(_server(data, "b1", workers=2, env=env))
+        second, _ = stack.enter_context(_server(data, "b2", workers=2, env=env))
         fifth = args.seconds / 5
         took: list[float] = []  # how long PostgreSQL was away
         faults = [
@@ -216,13 +216,15 @@ def _worst(failed: list[list]) -> str:
 # --- the parts: servers and a Redis of the run's own -------------------------------------------
 @contextlib.contextmanager
 def _server(
-    store: Path | str, workers: int, env: dict[str, str]
+    store: Path | str, name: str, workers: int, env: dict[str, str]
 ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`gridboard serve` on a free port; gunicorn's and the app's log in
+    bench/out/loadtest-server-NAME.log (the last run's)."""
     port = free_port()
     command = [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(store)]
     command += ["--port", str(port), "--workers", str(workers), "--threads", "8"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GRIDBOARD_")}
-    log = (OUT / f"loadtest-server-{port}.log").open("w")  # gunicorn's and the app's log
+    log = (OUT / f"loadtest-server-{name}.log").open("w")
     server = subprocess.Popen(
         command, env={**clean, **SERVER_ENV, **env}, cwd=ROOT, stdout=log, stderr=log
     )

@@ -118,5 +118,8 @@ def attempt(store: Store, login: str, password: str) -> Attempt:
         if failed == MAX_FAILED:
             return Attempt(None, "locked", f"{failed} wrong passwords")
         return Attempt(None, "login_failed", "wrong password")
-    store.login_succeeded(user.login)
+    if user.failed_logins or user.locked_until is not None:
+        # Only when there is a count to clear: in a morning's rush of sign-ins, each write
+        # waits for the others and holds back every reader of the store.
+        store.login_succeeded(user.login)
     return Attempt(user, "login", "ok")

@@ -312,6 +312,8 @@ def test_after_a_lock_ends_one_wrong_password_does_not_lock_again(
         login(client, "street", "wrong wrong wrong")
     assert store.user("street").failed_logins == MAX_FAILED - 1
     assert login(client, "street", PASSWORD).status_code == 303
+    user = store.user("street")
+    assert user.failed_logins == 0 and user.locked_until is None  # the good one cleared them
 
 
 def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one(store: Store) -> None:
