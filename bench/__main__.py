@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
+import traceback
 
 from geodata.model import LOCAL_TZ
 
@@ -52,8 +54,19 @@ def main() -> None:
 
     with open_store(city, readonly=True) as store:
         as_of = dt.date.fromisoformat(store.meta()["as_of"])
+    failed = []
     for suite in SUITES:
-        results += suite.run(city, as_of)
+        # Each suite's rows as soon as it ends, and the others still run when one fails: a
+        # late failure (the region build, say) must not throw away half an hour of results.
+        try:
+            rows = suite.run(city, as_of)
+        except Exception:
+            failed.append(suite.__name__)
+            traceback.print_exc()
+            continue
+        results += rows
+        for r in rows:
+            print(_row(r), flush=True)
     print("| benchmark | value | naive baseline | ratio | budget |")
     print("|---|---|---|---|---|")
     for r in results:
@@ -62,6 +75,8 @@ def main() -> None:
     (OUT / "results.json").write_text(
         json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2)
     )
+    if failed:
+        sys.exit(f"benchmarks that failed (see above): {', '.join(failed)}")
 
 
 if __name__ == "__main__":
