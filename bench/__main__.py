@@ -19,6 +19,7 @@ from . import (
     page_bench,
     pg_bench,
     phone_bench,
+    region_bench,
     route_bench,
     store_metrics,
 )
@@ -36,6 +37,7 @@ SUITES = (
     areas_bench,
     casework_bench,
     pg_bench,
+    region_bench,
 )
 
 
