@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -541,6 +543,42 @@ def test_a_store_of_an_unknown_version_is_refused(store, store_factory, version,
     ):
         store_factory(readonly=readonly)
     assert store_factory.raw(VERSION_SQL) == [(version,)]
+
+
+@contextlib.contextmanager
+def writer_holding_sessions(factory: storekit.StoreFactory) -> Iterator[threading.Event]:
+    """Another connection holding the write lock on the sessions (the whole file, for a
+    GeoPackage) until the block ends, or for at most 30 s; the event is set once it let go."""
+    let_go, done = threading.Event(), threading.Event()
+    if factory.kind == "gpkg":
+        con = sqlite3.connect(factory.location, check_same_thread=False)
+        con.execute("BEGIN IMMEDIATE")
+    else:
+        con = psycopg.connect(str(factory.location))
+        con.execute("LOCK TABLE sessions IN EXCLUSIVE MODE")  # readers pass, writers wait
+
+    def hold() -> None:
+        done.wait(30)
+        con.rollback()
+        let_go.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        yield let_go
+    finally:
+        done.set()
+        holder.join()
+        con.close()
+
+
+def test_a_sweep_that_finds_nothing_idle_does_not_wait_for_other_writers(store, store_factory):
+    store.add_user(_user())
+    store.add_session(Session("k-new", "user", "wang", "c2", T0, T0))
+    with writer_holding_sessions(store_factory) as let_go:
+        assert store.end_idle_sessions(T0 - dt.timedelta(hours=8)) == 0
+        assert not let_go.is_set()  # answered while the other writer still held its lock
+    assert store.session("k-new") is not None
 
 
 def test_idle_sessions_are_swept(store):
