@@ -285,9 +285,16 @@ class Store(AccountStore):
         compound_code, community_code."""
 
     # --- writing -------------------------------------------------------------------------
-    @abc.abstractmethod
     def write_city(self, city: CityData) -> None:
         """Replace everything with `city`, in one transaction."""
+        self.write_parts([city])
+
+    @abc.abstractmethod
+    def write_parts(self, parts: Iterable[CityData]) -> None:
+        """Replace everything with one city given in parts, in one transaction: parts whose
+        areas and ids do not overlap (a region's towns, say), taken one at a time from
+        `parts`, so that a generator need hold only one in memory. The first part's meta
+        becomes the store's."""
 
     @abc.abstractmethod
     def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -26,6 +27,7 @@ from geodata import transfer
 from geodata.accounts import Grant, User
 from geodata.atomic import replacing
 from geodata.backends import open_store, shown
+from geodata.city import CityData
 from geodata.model import LOCAL_TZ, Level, OrgKind, Role
 from geodata.store import Store, StoreError
 
@@ -84,11 +86,8 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
     try:
         with file_beside(out) as tmp:
             started = time.perf_counter()
-            city = _build(scale, seed, as_of)
-            elapsed = time.perf_counter() - started
-            click.echo(f"generated {scale} demo in {elapsed:.1f} s", err=True)
             with open_store(tmp, create=True) as store:
-                store.write_city(city)
+                store.write_parts(_parts(scale, seed, as_of))
                 counts = store.counts()
                 accounts = add_demo_accounts(store)
             try:
@@ -106,13 +105,14 @@ def demo(scale: str, seed: int, as_of: dt.date, out: Path | str) -> None:
     click.echo(f"wrote {len(accounts)} demo accounts (one per role) to {accounts_file}")
 
 
-def _build(scale: str, seed: int, as_of: dt.date):
-    """The demo city; a history whose last day is today ends now, not at midnight."""
-    from geodata.demo import build_demo
+def _parts(scale: str, seed: int, as_of: dt.date) -> Iterator[CityData]:
+    """The demo city, in parts built as they are written (see demo_parts); a history whose
+    last day is today ends now, not at midnight."""
+    from geodata.demo import demo_parts
 
     moment = dt.datetime.now(LOCAL_TZ)
     until = moment if as_of >= moment.date() else None
-    return build_demo(scale, seed=seed, as_of=as_of, progress=sys.stderr.isatty(), until=until)
+    return demo_parts(scale, seed, as_of, sys.stderr.isatty(), until=until)
 
 
 def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None:
@@ -127,10 +127,7 @@ def _demo_into_database(scale: str, seed: int, as_of: dt.date, url: str) -> None
             if not transfer.is_empty(store.sql_connection()):
                 raise CliError(f"{shown(url)} holds data: a demo goes only into an empty store")
             started = time.perf_counter()
-            city = _build(scale, seed, as_of)
-            click.echo(f"generated {scale} demo in {time.perf_counter() - started:.1f} s", err=True)
-            store.write_city(city)
-            del city
+            store.write_parts(_parts(scale, seed, as_of))
             counts = store.counts()
             accounts = add_demo_accounts(store)
     except StoreError as exc:

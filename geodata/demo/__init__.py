@@ -1,6 +1,6 @@
-"""Deterministic demo cities: 梁山县水泊街道 (street scale) and 济宁市 (city scale)."""
+"""Deterministic demo data: 梁山县水泊街道 (street), 济宁市 (city) and five cities (region)."""
 
-from .build import build_demo
+from .build import build_demo, demo_parts
 from .plan import SCALES
 
-__all__ = ["SCALES", "build_demo"]
+__all__ = ["SCALES", "build_demo", "demo_parts"]

@@ -382,11 +382,12 @@ def simulate_cases(
     start: dt.datetime,
     end: dt.datetime,
     cut: dt.datetime | None = None,
+    first_id: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Cases reported from `start` to `end`, about one per eight households a year, worked
     through the case machine: (cases, case_work, case_events) as they stand at `cut`
     (default `end`; those reported later are drawn, then left out, so that what comes before
-    `cut` does not depend on it)."""
+    `cut` does not depend on it). Case ids are numbered from `first_id`."""
     cut = end if cut is None else cut
     days = (end - start).days
     n = int(rng.poisson(CASES_PER_HOUSEHOLD_YEAR * geo.buildings["households"].sum() * days / 365))
@@ -398,7 +399,7 @@ def simulate_cases(
     caller = addressed_surnames(rng, n)
     phone = mobiles(rng, n)
     lon, lat = TO_LONLAT.transform(draw.x, draw.y)
-    case_ids = ids("C", 1, n, 9)
+    case_ids = ids("C", first_id, n, 9)
     worked = history.work_cases(
         rng,
         case_ids,

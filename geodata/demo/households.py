@@ -28,9 +28,12 @@ VISIT_WEEKDAYS = (2, 3)  # 幸福来敲门: Wednesday and Thursday
 _DAY_SPAN = 1 << 20  # building code × this + day number: one key per building and day
 
 
-def tag_households(rng: np.random.Generator, buildings: pd.DataFrame) -> pd.DataFrame:
-    """Tagged households of `buildings` (id, households, floors): id, building_id, unit (the
-    door, "stairwell-floor+door" as 2-301), tags; each building's doors spread out."""
+def tag_households(
+    rng: np.random.Generator, buildings: pd.DataFrame, first_id: int = 1
+) -> pd.DataFrame:
+    """Tagged households of `buildings` (id, households, floors): id (numbered from
+    `first_id`), building_id, unit (the door, "stairwell-floor+door" as 2-301), tags; each
+    building's doors spread out."""
     sizes = buildings["households"].to_numpy(dtype=np.int64)
     shares = [p for _, p in COMBINATIONS]
     drawn = rng.multinomial(sizes, [*shares, 1 - sum(shares)])[:, :-1]
@@ -49,7 +52,7 @@ def tag_households(rng: np.random.Generator, buildings: pd.DataFrame) -> pd.Data
     names = np.array([c for c, _ in COMBINATIONS], dtype=object)
     return pd.DataFrame(
         {
-            "id": ids("H", 1, len(building), 8),
+            "id": ids("H", first_id, len(building), 8),
             "building_id": buildings["id"].to_numpy(dtype=object)[building],
             "unit": unit,
             "tags": names[combination.astype(np.int64)],
@@ -71,11 +74,12 @@ def care_visits(
     rounds: pd.DataFrame,
     worker_of_building: pd.Series,
     last: dt.date,
+    first_id: int = 1,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Visits reaching each tagged household every CARE_GAP_DAYS over the last
     CARE_HISTORY_DAYS, on a visit day; households of one building on one day share a visit,
-    the building round's when there is one that day. Returns the new visits (after `rounds`'
-    ids) and the links (visit_id, household_id)."""
+    the building round's when there is one that day. Returns the new visits (numbered after
+    `rounds`' ids, which start at `first_id`) and the links (visit_id, household_id)."""
     n = len(households)
     low, high = CARE_GAP_DAYS
     steps = CARE_HISTORY_DAYS // low + 1
@@ -90,7 +94,7 @@ def care_visits(
     building, buildings = pd.factorize(households["building_id"].to_numpy(dtype=object))
     buildings = pd.Index(buildings)
     return _as_visits(rng, households["id"].to_numpy(dtype=object)[who], building[who], days,
-                      (buildings, rounds, worker_of_building))  # fmt: skip
+                      (buildings, rounds, worker_of_building), first_id + len(rounds))  # fmt: skip
 
 
 def _next_visit_day(days: np.ndarray) -> np.ndarray:
@@ -106,9 +110,11 @@ def _as_visits(
     building: np.ndarray,
     days: np.ndarray,
     known: tuple[pd.Index, pd.DataFrame, pd.Series],
+    next_id: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One visit per (building, day) of the households reached there (`building`: codes into
-    known[0]), the building round's of that day (known[1]) where there was one."""
+    known[0]), the building round's of that day (known[1]) where there was one; new visits
+    numbered from `next_id`."""
     buildings, rounds, worker_of_building = known
     day = days.astype("datetime64[D]").astype(np.int64)
     key = building * _DAY_SPAN + day
@@ -119,7 +125,7 @@ def _as_visits(
     round_key = round_key[(round_key.index >= 0) & ~round_key.index.duplicated()]
     visit = round_key.reindex(key[firsts]).to_numpy(dtype=object)
     new = pd.isna(visit)
-    visit[new] = ids("V", len(rounds) + 1, int(new.sum()), 9)
+    visit[new] = ids("V", next_id, int(new.sum()), 9)
     links = pd.DataFrame({"visit_id": visit[group_of], "household_id": household})
     made = firsts[new]
     needs = np.minimum(5, rng.poisson(0.3, len(made)))

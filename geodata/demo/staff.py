@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..city import COLUMNS
 from ..model import Level, OrgKind, Role
-from ._arrays import ids
+from ._arrays import Numbering, ids
 from .names import landlines, mobiles, person_names, unique_names
 from .town import TownGeo
 
@@ -34,10 +34,11 @@ class Staff:
 class _Roster:
     """Collects organisations, people and their roles; names and phones are drawn at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: Numbering) -> None:
         self.orgs: list[tuple] = []
         self.roles: list[tuple] = []
         self.count = 0
+        self.first = first
 
     def org(self, org: str, kind: OrgKind, name: str, area: str | None, phone: bool = True) -> str:
         self.orgs.append((org, kind.value, name, area, phone))
@@ -45,7 +46,7 @@ class _Roster:
 
     def people(self, n: int = 1) -> list[str]:
         self.count += n
-        return list(ids("P", self.count - n + 1, n, 6))
+        return list(ids("P", self.first.person + self.count - n, n, 6))
 
     def give(self, person: str, org: str, role: Role, level: Level, area: str) -> None:
         self.roles.append((person, org, role.value, level.value, area))
@@ -60,7 +61,7 @@ class _Roster:
             phones[dup] = mobiles(rng, int(dup.sum()))
         persons = pd.DataFrame(
             {
-                "id": ids("P", 1, self.count, 6),
+                "id": ids("P", self.first.person, self.count, 6),
                 "name": person_names(rng, self.count),
                 "phone": phones,
             }
@@ -68,9 +69,10 @@ class _Roster:
         return orgs, persons, pd.DataFrame(self.roles, columns=list(COLUMNS["roles"]))
 
 
-def appoint_staff(rng: np.random.Generator, geo: TownGeo) -> Staff:
-    """Committees, a grid worker per cell, property companies and their cross-appointments."""
-    roster = _Roster()
+def appoint_staff(rng: np.random.Generator, geo: TownGeo, first: Numbering | None = None) -> Staff:
+    """Committees, a grid worker per cell, property companies and their cross-appointments;
+    people and companies numbered from `first` (default: from 1)."""
+    roster = _Roster(first or Numbering())
     members = _committees(rng, roster, geo.communities)
     workers = dict(zip(geo.cells["code"], roster.people(len(geo.cells)), strict=True))
     for cell, community in zip(geo.cells["code"], geo.cells["community_code"], strict=True):
@@ -119,7 +121,7 @@ def _companies(rng: np.random.Generator, roster: _Roster, compounds: pd.DataFram
     chars = "鸿顺泰安恒信瑞丰宏达佳和嘉诚华邦鑫盛润泽万家金鼎福德美景康圣源儒昌隆兴旺"
     names = iter(unique_names(rng, len(managed), (), list(chars), list(chars)))
     company_of: dict[str, str] = {}
-    n = 0
+    n = roster.first.company - 1
     for _, group in managed.groupby(managed["street_code"].str[:6], sort=True):
         todo = list(group["code"].to_numpy()[rng.permutation(len(group))])
         while todo:

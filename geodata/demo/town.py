@@ -303,11 +303,11 @@ def _shifted(geo: TownGeo, shift: np.ndarray) -> TownGeo:
     return out
 
 
-def concat_towns(parts: list[TownGeo]) -> TownGeo:
-    """The towns' tables end to end, with road ids numbered across them."""
+def concat_towns(parts: list[TownGeo], first_road: int = 1) -> TownGeo:
+    """The towns' tables end to end, with road ids numbered across them from `first_road`."""
     tables = {
         name: pd.concat([p.tables()[name] for p in parts], ignore_index=True)
         for name in parts[0].tables()
     }
-    tables["roads"]["id"] = ids("R", 1, len(tables["roads"]), 6)
+    tables["roads"]["id"] = ids("R", first_road, len(tables["roads"]), 6)
     return TownGeo(**tables)

@@ -15,10 +15,16 @@ ATTENDANCE = 0.85  # share of visit days a grid worker goes out
 
 
 def simulate_visits(
-    rng: np.random.Generator, geo: TownGeo, staff: Staff, last: dt.date, days: int
+    rng: np.random.Generator,
+    geo: TownGeo,
+    staff: Staff,
+    last: dt.date,
+    days: int,
+    first_id: int = 1,
 ) -> pd.DataFrame:
     """幸福来敲门: every Wednesday and Thursday each grid worker visits one building of their cell,
-    going round the cell's buildings so the longest-unvisited comes next."""
+    going round the cell's buildings so the longest-unvisited comes next. Visit ids are
+    numbered from `first_id`."""
     dates = pd.date_range(last - dt.timedelta(days=days - 1), last, freq="D")
     dates = dates[dates.day_of_week.isin([2, 3])].to_numpy().astype("datetime64[D]")
     cells = pd.Index(geo.cells["code"])
@@ -36,7 +42,7 @@ def simulate_visits(
     needs = np.minimum(5, rng.poisson(1.1, len(day)))
     return pd.DataFrame(
         {
-            "id": ids("V", 1, len(day), 9),
+            "id": ids("V", first_id, len(day), 9),
             "worker_id": staff.workers_of(cells)[cell],
             "date": dates[day].astype(object),
             "building_id": geo.buildings["id"].to_numpy(dtype=object)[building],

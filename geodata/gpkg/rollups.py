@@ -56,18 +56,27 @@ def rebuild(
 ) -> None:
     """The rollups made again from every case and visit: those given (all the store holds,
     as written), else those read from the store."""
-    con.execute("DELETE FROM rollups")
-    con.execute("DELETE FROM rollup_codes")
+    clear(con)
     if cases is None:
         cases = sqlrows.frame(con, f"SELECT {_CASE_COLUMNS}, {_AREAS} FROM cases")
     if visits is None:
         visits = sqlrows.frame(con, f"SELECT date, households_reached, {_AREAS} FROM visits")
-    # In parts, so that memory stays bounded for a region: the sums of the parts are the
-    # sums of the whole.
+    add_rows(con, cases, visits)
+    con.execute(META_UPSERT, (READY, "1"))
+
+
+def clear(con: sqlite3.Connection) -> None:
+    """No rollups at all (as for a store with no cases and no visits)."""
+    con.execute("DELETE FROM rollups")
+    con.execute("DELETE FROM rollup_codes")
+
+
+def add_rows(con: sqlite3.Connection, cases: pd.DataFrame, visits: pd.DataFrame) -> None:
+    """Add new cases and visits (rows as written) to the rollups."""
+    # In parts, so that memory stays bounded: the sums of the parts are the sums of the whole.
     for rows, events in ((cases, ru.case_events), (visits, ru.visit_events)):
         for start in range(0, len(rows), REBUILD_ROWS):
             add(con, events(rows.iloc[start : start + REBUILD_ROWS]))
-    con.execute(META_UPSERT, (READY, "1"))
 
 
 def move(con: sqlite3.Connection, table: str, key: str, updates: pd.DataFrame) -> None:

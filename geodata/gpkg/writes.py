@@ -22,7 +22,7 @@ from .categories import UPSERT as CATEGORY_UPSERT
 from .categories import category_row
 from .connection import Connection
 from .householdstore import city_households, link_households
-from .meta import advance_as_of
+from .meta import META_UPSERT, advance_as_of
 from .schema import AREA_TABLES, DATA_TABLES, INDEXES, create_indexes, insert
 
 ID_TABLES = ("cases", "visits", "persons", "organisations")
@@ -36,50 +36,63 @@ _CASE_INDEXES = [n for n, target in INDEXES.items() if target.startswith("cases 
 class Writes(Connection):
     """Store writes; each is one transaction (all or nothing) that changes the revision."""
 
-    def write_city(self, city: CityData) -> None:
-        try:
-            city.check_columns()
-        except ValueError as exc:
-            raise StoreError(f"{self.path}: {exc}") from exc
-        prepared, locator = records.prepare_city(city)
+    def write_parts(self, parts: Iterable[CityData]) -> None:
         codes = [c.code for c in self.categories()]
-        cases = pd.DataFrame()
-        if len(city.cases):
-            cases = records.prepare_cases(city.cases, locator, codes)
-        worked = records.prepare_case_work(city.case_work, city.case_events, cases)
         try:
             with self._transaction() as con:
                 for name in INDEXES:  # rebuilding beats updating indexes row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 for table in DATA_TABLES:
                     con.execute(f"DELETE FROM {table}")
-                # Account tables are not DATA_TABLES: users, sessions and the audit trail
-                # outlive the data, and so does the audit trail's recorded head.
-                kept = ("schema_version", "revision", "audit_head")
-                con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
-                facts = {k: str(v) for k, v in city.meta.items() if k not in kept}
-                # New data, new identity: caches keyed on the revision never mix two datasets.
-                facts["data_id"] = uuid.uuid4().hex
-                con.executemany(
-                    "INSERT INTO gridboard_meta VALUES (?, ?)",
-                    list(facts.items()),
-                )
-                for table, frame in prepared.items():
-                    insert(con, table, frame)
-                insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
-                insert(con, "cases", cases)  # insert writes nothing for an empty frame
-                for table, frame in zip(("case_work", "case_events"), worked, strict=True):
-                    insert(con, table, frame)
-                visits = pd.DataFrame()
-                if len(city.visits):
-                    visits = records.prepare_visits(city.visits, con)
-                    insert(con, "visits", visits)
-                city_households(con, city, visits)
-                rollup_store.rebuild(con, cases, visits)
+                rollup_store.clear(con)
+                written = 0
+                for city in parts:
+                    self._write_part(con, city, codes, first=not written)
+                    written += 1
+                    del city  # the next part is built while the loop holds this one
+                if not written:
+                    raise StoreError(f"{self.path}: no city to write")
+                con.execute(META_UPSERT, (rollup_store.READY, "1"))
                 create_indexes(con)
                 con.execute("ANALYZE")
         except self._errors as exc:
             raise StoreError(f"{self.path}: city not written ({exc})") from exc
+
+    def _write_part(
+        self, con: Connection, city: CityData, codes: list[str], *, first: bool
+    ) -> None:
+        """One part of the city written (`codes`: the categories' codes); its meta only when
+        it is the first, replacing the store's facts."""
+        try:
+            city.check_columns()
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        prepared, locator = records.prepare_city(city)
+        cases = pd.DataFrame()
+        if len(city.cases):
+            cases = records.prepare_cases(city.cases, locator, codes)
+        worked = records.prepare_case_work(city.case_work, city.case_events, cases)
+        if first:
+            # Account tables are not DATA_TABLES: users, sessions and the audit trail
+            # outlive the data, and so does the audit trail's recorded head.
+            kept = ("schema_version", "revision", "audit_head")
+            con.execute(f"DELETE FROM gridboard_meta WHERE key NOT IN {kept}")
+            facts = {k: str(v) for k, v in city.meta.items() if k not in kept}
+            # New data, new identity: caches keyed on the revision never mix two datasets.
+            facts["data_id"] = uuid.uuid4().hex
+            con.executemany("INSERT INTO gridboard_meta VALUES (?, ?)", list(facts.items()))
+        for table, frame in prepared.items():
+            insert(con, table, frame)
+        insert(con, "compound_grid", compound_grid_links(city.compounds, city.grid_cells))
+        insert(con, "cases", cases)  # insert writes nothing for an empty frame
+        for table, frame in zip(("case_work", "case_events"), worked, strict=True):
+            insert(con, table, frame)
+        visits = pd.DataFrame()
+        if len(city.visits):
+            visits = records.prepare_visits(city.visits, con)
+            insert(con, "visits", visits)
+        city_households(con, city, visits)
+        rollup_store.add_rows(con, cases, visits)
 
     def existing_ids(self, table: str, ids: Iterable[str]) -> set[str]:
         if table not in ID_TABLES:
