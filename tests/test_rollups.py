@@ -218,3 +218,19 @@ def test_rollups_built_in_parts_are_the_rollups_of_the_whole(kind, request, monk
         for level in LEVELS:
             for days in ("7d", "90d", "2025-06-01..2026-11-28"):
                 assert_agree(store, level, window_of(days, tc.AS_OF), None)
+
+
+def test_metrics_within_an_area_read_only_the_parts_that_hold_it(store_factory, monkeypatch):
+    """Areas are indexed in the order of their codes, so a community's cells share parts;
+    its metrics read those parts only (here, two cells a part: a community's cells)."""
+    monkeypatch.setattr(rollups, "PART_AREAS", 2)
+    window = window_of("2025-06-01..2026-11-28", tc.AS_OF)
+    store = store_factory(create=True)
+    store.write_city(tc.build())
+    codes = rollup_store.codes(store.sql_connection(), Level.GRID)
+    assert codes == sorted(codes) and set(codes) <= set(tc.CELLS)
+    assert [c[:12] for c in codes] == [tc.YUNHE, tc.YUNHE, tc.JINXIU]  # parts 0, 0, 1
+    store_factory.raw("UPDATE rollups SET data = ? WHERE level = 'grid' AND part = 1", (b"r-",))
+    assert_agree(store, Level.GRID, window, None, tc.YUNHE)  # part 0 only
+    with pytest.raises(ValueError):
+        store.metrics(Level.GRID, window, parent=tc.JINXIU)  # reads the broken part

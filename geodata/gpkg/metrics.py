@@ -50,7 +50,10 @@ class Metrics(Reads):
         if rolled and days is not None and rollup_store.ready(self._connect()):
             # aligned on the areas asked for: the joins below then find nothing to match
             cases, visits = (
-                f.reindex(base.index) for f in self._rolled_counts(level, days, category)
+                f.reindex(base.index)
+                for f in self._rolled_counts(
+                    level, days, category, None if parent is None else base.index
+                )
             )
         else:
             cases = self._case_counts(level, window, category, parent)
@@ -58,20 +61,23 @@ class Metrics(Reads):
         return records.combine_metrics(base, cases, visits, window)[list(METRIC_COLUMNS)]
 
     def _rolled_counts(
-        self, level: Level, days: tuple[int, int], category: str | None
+        self, level: Level, days: tuple[int, int], category: str | None, within: pd.Index | None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Case and visit counts of the midnight-to-midnight window `days` from the rollups:
         the backlog and the last visit from the sums before its end, the rest from the sums
-        over its days."""
+        over its days. `within`: the areas asked for, when not all of the level (only the
+        parts of the blocks holding them are read)."""
         con = self._connect()
         start, end = days
         index = pd.Index(rollup_store.codes(con, level), name="code")
-        upto = rollup_store.sums_before(con, level, rollups.TOTAL, end, index)
-        inside = rollup_store.sums_between(con, level, rollups.TOTAL, start, end, index)
+        parts = None if within is None else rollup_store.parts_of(index, within)
+        total = rollup_store.Sums(level, rollups.TOTAL, index, parts)
+        upto = rollup_store.sums_before(con, total, end)
+        inside = rollup_store.sums_between(con, total, start, end)
         if category:
-            last = rollup_store.sums_before(con, level, category, end, index)
-            chosen = rollup_store.sums_between(con, level, category, start, end, index)
-            reported = chosen["reported"]
+            chosen = rollup_store.Sums(level, category, index, parts)
+            last = rollup_store.sums_before(con, chosen, end)
+            reported = rollup_store.sums_between(con, chosen, start, end)["reported"]
         else:
             last, reported = upto, inside["reported"]
         cases = pd.DataFrame(

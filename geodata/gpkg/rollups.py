@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -71,8 +72,29 @@ def clear(con: sqlite3.Connection) -> None:
     con.execute("DELETE FROM rollup_codes")
 
 
+def _codes_in(frames: Iterable[pd.DataFrame], column: str) -> list[str]:
+    """The codes in `column` of the frames, in order."""
+    found = [f[column].dropna().unique() for f in frames if column in f]
+    return sorted({str(code) for codes in found for code in codes})
+
+
+def add_codes(con: sqlite3.Connection, codes: dict[Level, Iterable[str]]) -> None:
+    """Give areas not indexed yet their indexes in the blocks, in the order given, ahead of
+    their events: codes in order keep a street's or a community's areas in few parts, which
+    is all that metrics within it read."""
+    index = _codes(con)
+    before = {level: len(known) for level, known in index.items()}
+    for level, given in codes.items():
+        known = index.setdefault(level.value, {})
+        for code in given:
+            known.setdefault(str(code), len(known))
+    _save_codes(con, index, before)
+
+
 def add_rows(con: sqlite3.Connection, cases: pd.DataFrame, visits: pd.DataFrame) -> None:
-    """Add new cases and visits (rows as written) to the rollups."""
+    """Add new cases and visits (rows as written) to the rollups; their new areas indexed
+    in the order of their codes."""
+    add_codes(con, {level: _codes_in((cases, visits), c) for level, c in ru.LEVEL_COLUMN.items()})
     # In parts, so that memory stays bounded: the sums of the parts are the sums of the whole.
     for rows, events in ((cases, ru.case_events), (visits, ru.visit_events)):
         for start in range(0, len(rows), REBUILD_ROWS):
@@ -238,35 +260,45 @@ def codes(con: sqlite3.Connection, level: Level) -> list[str]:
     return json.loads(row[0]) if row else []
 
 
-def sums_before(
-    con: sqlite3.Connection, level: Level, category: str, day: int, index: pd.Index
-) -> pd.DataFrame:
-    """FIELDS summed over every day before `day`, per area code of `level` (`index`: codes())."""
+@dataclass(frozen=True)
+class Sums:
+    """What to sum: the level and category, and the areas, as `index` (codes(), in the
+    order of the area indexes) and `parts` (the parts to read: None for all)."""
+
+    level: Level
+    category: str
+    index: pd.Index
+    parts: Sequence[int] | None = None
+
+
+def parts_of(index: pd.Index, codes: pd.Index) -> list[int]:
+    """The parts of the blocks that hold the areas `codes` (`index`: codes())."""
+    at = index.get_indexer(codes)
+    return sorted(set((at[at >= 0] // ru.PART_AREAS).tolist()))
+
+
+def sums_before(con: sqlite3.Connection, sums: Sums, day: int) -> pd.DataFrame:
+    """FIELDS summed over every day before `day`, per area code of sums.index."""
     ranges = ru.before(day)
     clauses = " OR ".join("(span = ? AND start >= ? AND start < ?)" for _ in ranges)
     params = [v for r in ranges for v in r]
-    return _summed_blocks(con, level, category, clauses, params, index)
+    return _summed_blocks(con, sums, clauses, params)
 
 
-def sums_between(
-    con: sqlite3.Connection, level: Level, category: str, start: int, end: int, index: pd.Index
-) -> pd.DataFrame:
+def sums_between(con: sqlite3.Connection, sums: Sums, start: int, end: int) -> pd.DataFrame:
     """FIELDS summed over the days from `start` up to `end` (last_visit: within them)."""
     blocks = ru.between(start, end)
     clauses = " OR ".join("(span = ? AND start = ?)" for _ in blocks) or "FALSE"
     params = [v for b in blocks for v in b]
-    return _summed_blocks(con, level, category, clauses, params, index)
+    return _summed_blocks(con, sums, clauses, params)
 
 
-def _summed_blocks(
-    con: sqlite3.Connection,
-    level: Level,
-    category: str,
-    clauses: str,
-    params: list,
-    index: pd.Index,
-) -> pd.DataFrame:
+def _summed_blocks(con: sqlite3.Connection, sums: Sums, clauses: str, params: list) -> pd.DataFrame:
     sql = f"SELECT data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
+    params = [sums.level.value, sums.category, *params]
+    if sums.parts is not None:
+        sql += f" AND part IN ({','.join('?' * len(sums.parts)) or 'NULL'})"
+        params += list(sums.parts)
     sql += " ORDER BY start"  # spans of blocks summed never overlap: in the order of days
-    blocks = [ru.decode(data) for (data,) in con.execute(sql, [level.value, category, *params])]
-    return pd.DataFrame(ru.totals(blocks, len(index)), index=index, columns=ru.FIELDS)
+    blocks = [ru.decode(data) for (data,) in con.execute(sql, params)]
+    return pd.DataFrame(ru.totals(blocks, len(sums.index)), index=sums.index, columns=ru.FIELDS)
