@@ -379,22 +379,69 @@ def between(start: int, end: int) -> list[tuple[str, int]]:
 
 _FAR_PAST = -(10**9)
 
+# A plan of blocks to sum: (span, first start, end start, sign) — every block of the span
+# starting in [first, end), added (1) or taken away (-1).
+Plan = list[tuple[str, int, int, int]]
 
-def totals(blocks: Sequence[np.ndarray], size: int) -> np.ndarray:
-    """Blocks of days that do not overlap, in the order of their days, summed into one dense
-    array (size × FIELDS) by area index; last_visit the latest."""
-    out = np.zeros((size, len(FIELDS)), dtype=np.int64)
-    rows = [b for b in blocks if len(b)]
-    if not rows:
-        return out
-    stacked = np.concatenate(rows)
-    idx = stacked[:, 0]
-    for column in range(ADDITIVE):
-        out[:, column] = np.bincount(idx, weights=stacked[:, 1 + column], minlength=size)
-    for block in rows:  # a later block's visit is later than any of an earlier one
-        seen = block[:, LAST + 1] > 0
-        out[block[seen, 0], LAST] = block[seen, LAST + 1]
+
+def before_plan(day: int) -> Plan:
+    """The blocks before(day) reads; or, where the days of `day`'s month before it are more
+    than the rest of the month's, its month block less those other days. The second sums
+    additive fields alike; its last_visit is right only when those days had no visit."""
+    plan = [(span, first, end, 1) for span, first, end in before(day)]
+    month, following = month_of(day), next_month(month_of(day))
+    if day - month > 1 + following - day:
+        plan[-2:] = [(MONTH, plan[-2][1], following, 1), (DAY, day, following, -1)]
+    return plan
+
+
+def between_plan(start: int, end: int) -> Plan:
+    """Blocks whose signed sum is the sum of the additive fields over the days from `start`
+    up to `end` (not last_visit): between's, but where the days of a month read are more
+    than the rest of it, its month block less those other days."""
+    blocks = between(start, end)
+    days: dict[int, list[int]] = {}
+    plan: Plan = []
+    for span, first in blocks:
+        if span == DAY:
+            days.setdefault(month_of(first), []).append(first)
+        else:
+            plan.append((span, first, first + 1, 1))
+    for month, read in days.items():
+        following = next_month(month)
+        if len(read) > 1 + (following - month - len(read)):
+            plan.append((MONTH, month, month + 1, 1))
+            others = sorted(set(range(month, following)) - set(read))
+            plan += [(DAY, d, d + 1, -1) for d in others]
+        else:
+            plan += [(DAY, d, d + 1, 1) for d in read]
+    return plan
+
+
+def signs(plan: Plan, span: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The sign of each block read (its span and start) in `plan`."""
+    out = np.zeros(len(start), dtype=np.int64)
+    for kind, first, end, sign in plan:
+        out[(span == kind) & (start >= first) & (start < end)] = sign
     return out
+
+
+def totals(
+    blocks: Sequence[np.ndarray], size: int, sign: Sequence[int] | None = None
+) -> np.ndarray:
+    """Blocks in the order of their days, added or (sign -1) taken away, summed into one
+    dense array (size × FIELDS) by area index; last_visit the latest of the blocks added."""
+    sums = np.zeros((size, ADDITIVE), dtype=np.int64)
+    last = np.zeros(size, dtype=np.int64)
+    for block, g in zip(blocks, [1] * len(blocks) if sign is None else sign, strict=True):
+        idx = block[:, 0]  # each area once in a block: plain fancy-index adds are right
+        if g < 0:
+            sums[idx] -= block[:, 1 : ADDITIVE + 1]
+            continue
+        sums[idx] += block[:, 1 : ADDITIVE + 1]
+        seen = block[:, LAST + 1] > 0  # a later block's visit is later than an earlier one's
+        last[idx[seen]] = block[seen, LAST + 1]
+    return np.column_stack([sums, last])
 
 
 def local_midnight_day(moment: pd.Timestamp) -> int | None:

@@ -45,7 +45,9 @@ def test_rollups_agree_with_the_rows_on_the_demo(street_store: Store, level: Lev
     as_of = data_as_of(street_store.meta())
     street = str(street_store.areas(Level.STREET)["code"].iloc[0])
     community = str(street_store.areas(Level.COMMUNITY)["code"].iloc[0])
-    for choice in ("7d", "30d", "90d", "2025-12-30..2026-03-02"):
+    # past windows whose ends fall late in a month: months less their other days
+    for choice in ("7d", "30d", "90d", "2025-12-30..2026-03-02", "2026-03-01..2026-03-25",
+                   "2026-10-03..2026-11-20"):  # fmt: skip
         window = window_of(choice, as_of)
         for category in (None, "noise", "emergency"):
             assert_agree(street_store, level, window, category)
@@ -207,6 +209,46 @@ def test_before_reads_at_most_a_year_three_quarters_two_months_and_a_month(day: 
     (_, _, year), (_, q_first, quarter), (_, m_first, month), (_, d_first, end) = spans
     assert (q_first, m_first, d_first, end) == (year, quarter, month, day)
     assert (quarter - year) // 89 <= 3 and (month - quarter) // 28 <= 2 and day - month <= 30
+
+
+def _signed_days(plan: rollups.Plan, far: int) -> dict[int, int]:
+    """How many times each day counts in a plan's signed sum (from `far` on)."""
+    counted: dict[int, int] = {}
+    for span, first, end, sign in plan:
+        starts = [
+            d for d in range(max(first, far), end) if _days_of(span, d) and _is_start(span, d)
+        ]
+        for start in starts:
+            for day in _days_of(span, start):
+                counted[day] = counted.get(day, 0) + sign
+    return {day: n for day, n in counted.items() if n}
+
+
+def _is_start(span: str, day: int) -> bool:
+    firsts = {
+        rollups.DAY: lambda d: d,
+        rollups.MONTH: rollups.month_of,
+        rollups.QUARTER: rollups.quarter_of,
+        rollups.YEAR: rollups.year_of,
+    }
+    return firsts[span](day) == day
+
+
+@given(st.integers(19_000, 21_000), st.integers(0, 900))
+def test_a_between_plan_counts_each_day_once_and_reads_no_more(start: int, length: int) -> None:
+    plan = rollups.between_plan(start, start + length)
+    assert _signed_days(plan, start - 400) == dict.fromkeys(range(start, start + length), 1)
+    assert len(plan) <= len(rollups.between(start, start + length))
+    assert sum(1 for span, *_ in plan if span == rollups.DAY) <= 2 * 16
+
+
+@given(st.integers(19_000, 21_000))
+def test_a_before_plan_counts_each_day_before_once(day: int) -> None:
+    far = rollups.year_of(day) - 400
+    plan = [(s, max(f, far), e, g) for s, f, e, g in rollups.before_plan(day)]
+    counted = _signed_days(plan, far)
+    assert counted == dict.fromkeys(range(min(counted), day), 1)
+    assert sum(e - f for s, f, e, _ in plan if s == rollups.DAY) <= 16
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)

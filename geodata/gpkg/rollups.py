@@ -279,26 +279,38 @@ def parts_of(index: pd.Index, codes: pd.Index) -> list[int]:
 
 def sums_before(con: sqlite3.Connection, sums: Sums, day: int) -> pd.DataFrame:
     """FIELDS summed over every day before `day`, per area code of sums.index."""
-    ranges = ru.before(day)
-    clauses = " OR ".join("(span = ? AND start >= ? AND start < ?)" for _ in ranges)
-    params = [v for r in ranges for v in r]
-    return _summed_blocks(con, sums, clauses, params)
+    blocks, sign = _read_plan(con, sums, ru.before_plan(day))
+    if any(g < 0 and block[:, 1 + ru.VISITS].any() for block, g in zip(blocks, sign, strict=True)):
+        # a visit on a day taken away: the month's last_visit may be after `day`
+        plan = [(span, first, end, 1) for span, first, end in ru.before(day)]
+        blocks, sign = _read_plan(con, sums, plan)
+    return _frame(sums, blocks, sign)
 
 
 def sums_between(con: sqlite3.Connection, sums: Sums, start: int, end: int) -> pd.DataFrame:
-    """FIELDS summed over the days from `start` up to `end` (last_visit: within them)."""
-    blocks = ru.between(start, end)
-    clauses = " OR ".join("(span = ? AND start = ?)" for _ in blocks) or "FALSE"
-    params = [v for b in blocks for v in b]
-    return _summed_blocks(con, sums, clauses, params)
+    """The additive FIELDS summed over the days from `start` up to `end` (last_visit: 0)."""
+    frame = _frame(sums, *_read_plan(con, sums, ru.between_plan(start, end)))
+    frame["last_visit"] = 0
+    return frame
 
 
-def _summed_blocks(con: sqlite3.Connection, sums: Sums, clauses: str, params: list) -> pd.DataFrame:
-    sql = f"SELECT data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
-    params = [sums.level.value, sums.category, *params]
+def _read_plan(
+    con: sqlite3.Connection, sums: Sums, plan: ru.Plan
+) -> tuple[list[np.ndarray], list[int]]:
+    """The blocks of `plan` (in the order of their days) and the sign of each."""
+    clauses = " OR ".join("(span = ? AND start >= ? AND start < ?)" for _ in plan) or "FALSE"
+    sql = f"SELECT span, start, data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
+    params = [sums.level.value, sums.category, *(v for p in plan for v in p[:3])]
     if sums.parts is not None:
         sql += f" AND part IN ({','.join('?' * len(sums.parts)) or 'NULL'})"
         params += list(sums.parts)
-    sql += " ORDER BY start"  # spans of blocks summed never overlap: in the order of days
-    blocks = [ru.decode(data) for (data,) in con.execute(sql, params)]
-    return pd.DataFrame(ru.totals(blocks, len(sums.index)), index=sums.index, columns=ru.FIELDS)
+    sql += " ORDER BY start"  # last_visit: from the latest block with a visit
+    rows = con.execute(sql, params).fetchall()
+    span = np.array([r[0] for r in rows], dtype=object)
+    start = np.array([r[1] for r in rows], dtype=np.int64)
+    return [ru.decode(r[2]) for r in rows], ru.signs(plan, span, start).tolist()
+
+
+def _frame(sums: Sums, blocks: list[np.ndarray], sign: list[int]) -> pd.DataFrame:
+    totals = ru.totals(blocks, len(sums.index), sign)
+    return pd.DataFrame(totals, index=sums.index, columns=ru.FIELDS)
