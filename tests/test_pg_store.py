@@ -10,6 +10,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from geodata import transfer
 from geodata.backends import open_store
 from geodata.model import LOCAL_TZ, Level
 from geodata.store import StoreError, Window
@@ -110,3 +111,23 @@ def test_area_shapes_have_gist_indexes(url: str) -> None:
         "buildings",
         "roads",
     }
+
+
+@pytest.mark.parametrize("write", ["city", "migrate"])
+def test_a_whole_store_write_is_vacuumed(pg_url: str, write: str, tmp_path) -> None:
+    """A table written in bulk has no visibility map until VACUUM: without it, every
+    index-only scan (the list of areas of each metric) reads the table as well."""
+    with storekit.pg_schema(pg_url) as address, open_store(address, create=True) as store:
+        if write == "city":
+            store.write_city(tc.build())
+        else:
+            with open_store(tmp_path / "source.gpkg", create=True) as source:
+                source.write_city(tc.build())
+                transfer.copy_store(source, store)
+        with psycopg.connect(address) as con:
+            visible = con.execute(
+                "SELECT relname, relallvisible FROM pg_class WHERE relname IN"
+                " ('grid_cells', 'cases', 'rollups')"
+                " AND relnamespace = current_schema()::regnamespace"
+            ).fetchall()
+        assert len(visible) == 3 and all(pages > 0 for _, pages in visible), visible

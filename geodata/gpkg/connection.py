@@ -193,6 +193,10 @@ class Connection:
         store (geodata.transfer)."""
         with self._transaction() as con:
             yield con
+        self._settle()
+
+    def _settle(self) -> None:
+        """After a write of the whole store, once committed: nothing for a file."""
 
     def sql_connection(self) -> sqlite3.Connection:
         """This thread's connection, for tools that handle the whole store (geodata.transfer)."""

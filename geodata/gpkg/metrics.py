@@ -48,51 +48,57 @@ class Metrics(Reads):
         base = pd.DataFrame(rows, columns=["code", "households"]).set_index("code")
         days = rolled_days(window)
         if rolled and days is not None and rollup_store.ready(self._connect()):
-            # aligned on the areas asked for: the joins below then find nothing to match
-            cases, visits = (
-                f.reindex(base.index)
-                for f in self._rolled_counts(
-                    level, days, category, None if parent is None else base.index
-                )
-            )
+            cases, visits = self._rolled_counts(level, days, category, base.index, parent)
         else:
             cases = self._case_counts(level, window, category, parent)
             visits = self._visit_counts(level, window, parent)
         return records.combine_metrics(base, cases, visits, window)[list(METRIC_COLUMNS)]
 
     def _rolled_counts(
-        self, level: Level, days: tuple[int, int], category: str | None, within: pd.Index | None
+        self,
+        level: Level,
+        days: tuple[int, int],
+        category: str | None,
+        areas: pd.Index,
+        parent: str | None,
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Case and visit counts of the midnight-to-midnight window `days` from the rollups:
-        the backlog and the last visit from the sums before its end, the rest from the sums
-        over its days. `within`: the areas asked for, when not all of the level (only the
-        parts of the blocks holding them are read)."""
+        """Case and visit counts of the midnight-to-midnight window `days` from the rollups,
+        for `areas` (in `parent`: only the parts of the blocks holding them are read): the
+        backlog and the last visit from the sums before its end, the rest from the sums over
+        its days."""
         con = self._connect()
         start, end = days
-        index = pd.Index(rollup_store.codes(con, level), name="code")
-        parts = None if within is None else rollup_store.parts_of(index, within)
-        total = rollup_store.Sums(level, rollups.TOTAL, index, parts)
-        upto = rollup_store.sums_before(con, total, end)
-        inside = rollup_store.sums_between(con, total, start, end)
+        index = pd.Index(rollup_store.codes(con, level))
+        at = index.get_indexer(areas)  # -1: an area with nothing in the rollups
+
+        def aligned(sums: np.ndarray) -> dict[str, np.ndarray]:
+            rows = np.vstack([sums, np.zeros((1, len(rollups.FIELDS)), dtype=sums.dtype)])[at]
+            return dict(zip(rollups.FIELDS, rows.T, strict=True))
+
+        parts = None if parent is None else rollup_store.parts_of(at)
+        total = rollup_store.Sums(level, rollups.TOTAL, len(index), parts)
+        upto = aligned(rollup_store.sums_before(con, total, end))
+        inside = aligned(rollup_store.sums_between(con, total, start, end))
+        last, reported = upto, inside["reported"]
         if category:
-            chosen = rollup_store.Sums(level, category, index, parts)
-            last = rollup_store.sums_before(con, chosen, end)
-            reported = rollup_store.sums_between(con, chosen, start, end)["reported"]
-        else:
-            last, reported = upto, inside["reported"]
+            chosen = rollup_store.Sums(level, category, len(index), parts)
+            last = aligned(rollup_store.sums_before(con, chosen, end))
+            reported = aligned(rollup_store.sums_between(con, chosen, start, end))["reported"]
         cases = pd.DataFrame(
             {
                 "cases": reported,
                 "open_cases": last["reported"] - last["open_out"],
                 "overdue_cases": last["overdue_in"] - last["overdue_out"],
-            }
+            },
+            index=areas,
         )
         visits = pd.DataFrame(
             {
                 "visits": inside["visits"],
                 "households_reached": inside["households_reached"],
-                "last_visit": rollups.last_visit_dates(upto["last_visit"]),
-            }
+                "last_visit": rollups.last_visit_dates(pd.Series(upto["last_visit"], index=areas)),
+            },
+            index=areas,
         )
         return cases, visits
 

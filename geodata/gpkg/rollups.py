@@ -262,36 +262,37 @@ def codes(con: sqlite3.Connection, level: Level) -> list[str]:
 
 @dataclass(frozen=True)
 class Sums:
-    """What to sum: the level and category, and the areas, as `index` (codes(), in the
-    order of the area indexes) and `parts` (the parts to read: None for all)."""
+    """What to sum: the level and category, how many areas the level's codes() list, and
+    the parts of the blocks to read (None: all)."""
 
     level: Level
     category: str
-    index: pd.Index
+    size: int
     parts: Sequence[int] | None = None
 
 
-def parts_of(index: pd.Index, codes: pd.Index) -> list[int]:
-    """The parts of the blocks that hold the areas `codes` (`index`: codes())."""
-    at = index.get_indexer(codes)
+def parts_of(at: np.ndarray) -> list[int]:
+    """The parts of the blocks that hold the areas at the indexes `at` (-1: none)."""
     return sorted(set((at[at >= 0] // ru.PART_AREAS).tolist()))
 
 
-def sums_before(con: sqlite3.Connection, sums: Sums, day: int) -> pd.DataFrame:
-    """FIELDS summed over every day before `day`, per area code of sums.index."""
+def sums_before(con: sqlite3.Connection, sums: Sums, day: int) -> np.ndarray:
+    """FIELDS summed over every day before `day`, by area index (sums.size × FIELDS)."""
     blocks, sign = _read_plan(con, sums, ru.before_plan(day))
     if any(g < 0 and block[:, 1 + ru.VISITS].any() for block, g in zip(blocks, sign, strict=True)):
         # a visit on a day taken away: the month's last_visit may be after `day`
         plan = [(span, first, end, 1) for span, first, end in ru.before(day)]
         blocks, sign = _read_plan(con, sums, plan)
-    return _frame(sums, blocks, sign)
+    return ru.totals(blocks, sums.size, sign)
 
 
-def sums_between(con: sqlite3.Connection, sums: Sums, start: int, end: int) -> pd.DataFrame:
-    """The additive FIELDS summed over the days from `start` up to `end` (last_visit: 0)."""
-    frame = _frame(sums, *_read_plan(con, sums, ru.between_plan(start, end)))
-    frame["last_visit"] = 0
-    return frame
+def sums_between(con: sqlite3.Connection, sums: Sums, start: int, end: int) -> np.ndarray:
+    """The additive FIELDS summed over the days from `start` up to `end`, by area index
+    (last_visit: 0)."""
+    blocks, sign = _read_plan(con, sums, ru.between_plan(start, end))
+    out = ru.totals(blocks, sums.size, sign)
+    out[:, ru.LAST] = 0  # a month block less days: its last_visit may lie outside
+    return out
 
 
 def _read_plan(
@@ -309,8 +310,3 @@ def _read_plan(
     span = np.array([r[0] for r in rows], dtype=object)
     start = np.array([r[1] for r in rows], dtype=np.int64)
     return [ru.decode(r[2]) for r in rows], ru.signs(plan, span, start).tolist()
-
-
-def _frame(sums: Sums, blocks: list[np.ndarray], sign: list[int]) -> pd.DataFrame:
-    totals = ru.totals(blocks, len(sums.index), sign)
-    return pd.DataFrame(totals, index=sums.index, columns=ru.FIELDS)

@@ -39,7 +39,7 @@ class Writes(Connection):
     def write_parts(self, parts: Iterable[CityData]) -> None:
         codes = [c.code for c in self.categories()]
         try:
-            with self._transaction() as con:
+            with self.whole_store_write() as con:
                 for name in INDEXES:  # rebuilding beats updating indexes row by row
                     con.execute(f"DROP INDEX IF EXISTS {name}")
                 for table in DATA_TABLES:

@@ -20,7 +20,7 @@ from .. import geopackage as gp
 from ..gpkg import rollups as rollup_store
 from ..gpkg.connection import Connection
 from ..gpkg.meta import META_UPSERT, SCHEMA_VERSION_SQL
-from ..gpkg.schema import CATEGORY_UPSERT, category_rows, create_indexes
+from ..gpkg.schema import CATEGORY_UPSERT, DATA_TABLES, category_rows, create_indexes
 from ..store import StoreError
 from .schema import SCHEMA_VERSION, VERSIONS, steps_after
 from .sql import translate
@@ -261,6 +261,17 @@ class PgConnection(Connection):
             ) from exc
         if found is not None:
             log.warning("%s: store upgraded from schema version %s", self.path, found)
+
+    def _settle(self) -> None:
+        """After a write of the whole store, once committed: VACUUM, without which a table
+        written in bulk has no visibility map and its index-only scans read the table too
+        (the grid cells' list of a region: 55 ms, 9 ms after), and ANALYZE. The write stands
+        when this fails; autovacuum comes later."""
+        tables = ", ".join((*DATA_TABLES, *rollup_store.TABLES))
+        try:
+            self._connect().execute(f"VACUUM (ANALYZE) {tables}")
+        except psycopg.Error as exc:
+            log.warning("%s: VACUUM after a whole write failed (%s)", self.path, _first_line(exc))
 
     def _begin(self, con: PgCon) -> None:  # type: ignore[override]
         """Start a write transaction after every other's (WRITE_LOCK), as SQLite's writers
