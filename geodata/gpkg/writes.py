@@ -49,7 +49,7 @@ class Writes(Connection):
                 for city in parts:
                     self._write_part(con, city, codes, first=not written)
                     written += 1
-                    del city  # the next part is built while the loop holds this one
+                    del city  # else the loop holds this part while the next is built
                 if not written:
                     raise StoreError(f"{self.path}: no city to write")
                 con.execute(META_UPSERT, (rollup_store.READY, "1"))
