@@ -13,6 +13,10 @@ ACCESS_UI: dict[str, tuple[str, str]] = {
         "Wrong user name or password, or the account is locked for a while.",
     ),
     "login.expired": ("登录表单已过期，请重试。", "The sign-in form expired; please try again."),
+    "login.busy": (
+        "系统暂时无法登录，请稍后重试。",
+        "Signing in is not possible just now; please try again in a moment.",
+    ),
     "login.too_many": (
         "尝试次数过多，请一分钟后再试。",
         "Too many attempts from this address; try again in a minute.",

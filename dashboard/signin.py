@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 from functools import cache
@@ -31,10 +32,13 @@ from dashboard.sessions import (
     start,
     stored_session,
 )
+from geodata.store import StoreError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 LOGIN_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # what token_urlsafe(24) makes
 FIELD_CHARS = 1024  # longer user names and passwords are refused before any work
+
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -126,6 +130,16 @@ def _login() -> Response:
     if not login or len(login) > FIELD_CHARS or not password or len(password) > FIELD_CHARS:
         context.audit("login_failed", login[:LOGIN_CHARS] or "-", "empty or oversized field", "-")
         return _login_form(t("login.failed", language()), 400)
+    try:
+        return _signed_in(login, password)
+    except StoreError as exc:  # the store cannot be written now (a database restarting)
+        log.warning("sign-in of %r not answered: %s", login[:LOGIN_CHARS], exc)
+        return _login_form(t("login.busy", language()), 503)
+
+
+def _signed_in(login: str, password: str) -> Response:
+    """The answer to a well-formed sign-in: its audit entry written, a session started when
+    the password is right; StoreError when the store cannot take the writes."""
     tried = attempt(context.store(), login, password)
     actor = tried.user.login if tried.user else "-"
     context.audit(tried.action, f"login={login[:LOGIN_CHARS]}", tried.outcome, actor=actor)

@@ -360,3 +360,19 @@ def test_a_favicon_asked_before_sign_in_leaves_the_form_on_screen_valid(client: 
     )
     assert signed.status_code == 303 and signed.location == "/cases"
     assert client.get("/cases").status_code == 200
+
+
+def test_a_store_that_cannot_be_written_now_answers_try_again_not_an_error(
+    store: Store, tmp_path: Path
+) -> None:
+    """As while PostgreSQL restarts: the sign-in's writes fail, and the person is asked to
+    try again (503), with no session and no error page."""
+    before = len(store.audit_entries())
+    with open_store(tmp_path / "town.gpkg", readonly=True) as unwritable:
+        client = app_client(unwritable)
+        response = login(client, "street", PASSWORD)
+        assert response.status_code == 503
+        assert "系统暂时无法登录，请稍后重试。" in response.text
+        assert session_secret(client) is None
+    assert len(store.audit_entries()) == before
+    assert login(app_client(store), "street", PASSWORD).status_code == 303
