@@ -11,8 +11,9 @@ such sums: rollups answer exactly what the raw group-bys answer for them.
 Blocks hold one span of days (a day, a month or a year) of one level and category: for each
 area with anything in it, its index in the level's code list and the FIELDS. Days are the
 truth; months are sums of their days, quarters of their months and years of their quarters,
-kept with them; a sum over any days reads at most a year, three quarters, two months and a
-month's days per end.
+kept with them; a sum over any days reads at most a year, three quarters, two months and
+half a month's days per end (a month mostly covered is read as its block less its other
+days: before_plan, between_plan).
 """
 
 from __future__ import annotations
