@@ -427,14 +427,12 @@ def signs(plan: Plan, span: np.ndarray, start: np.ndarray) -> np.ndarray:
     return out
 
 
-def totals(
-    blocks: Sequence[np.ndarray], size: int, sign: Sequence[int] | None = None
-) -> np.ndarray:
+def totals(blocks: Sequence[np.ndarray], size: int, sign: Sequence[int]) -> np.ndarray:
     """Blocks in the order of their days, added or (sign -1) taken away, summed into one
     dense array (size × FIELDS) by area index; last_visit the latest of the blocks added."""
     sums = np.zeros((size, ADDITIVE), dtype=np.int64)
     last = np.zeros(size, dtype=np.int64)
-    for block, g in zip(blocks, [1] * len(blocks) if sign is None else sign, strict=True):
+    for block, g in zip(blocks, sign, strict=True):
         idx = block[:, 0]  # each area once in a block: plain fancy-index adds are right
         if g < 0:
             sums[idx] -= block[:, 1 : ADDITIVE + 1]

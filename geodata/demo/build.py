@@ -88,12 +88,12 @@ def town_parts(
     and meta of `scale`. Ids run on from part to part; the same arguments give the same
     parts."""
     groups = town_groups(towns, most)
-    when = _History(as_of, SPECS[scale].days, until)
+    when, meta = _History(as_of, SPECS[scale].days, until), _meta(scale, seed, as_of)
     first = Numbering()
     for k, group in enumerate(groups):
         rng = np.random.default_rng([seed, k])
         label = f"demo part {k + 1}/{len(groups)}"
-        part = _build(_meta(scale, seed, as_of), group, rng, when, first, progress, label)
+        part = _build(dict(meta), group, rng, when, first, progress, label)
         first = numbering_after(first, part)
         yield part
         del part  # before the next part is built
