@@ -44,8 +44,10 @@ def _region(admin: str, as_of: dt.date) -> tuple[str, Result | None]:
     url = pgserver.with_database(admin, REGION_DB)
     if pgserver.has_database(admin, REGION_DB):
         with open_store(url, readonly=True) as store:
-            if store.meta().get("scale") == "region":
-                return url, None
+            scale = store.meta().get("scale")
+        if scale == "region":
+            open_store(url).close()  # writable once: rollups of an earlier kind upgraded
+            return url, None
         with psycopg.connect(admin, autocommit=True) as con:
             con.execute(f'DROP DATABASE "{REGION_DB}" WITH (FORCE)')
     pgserver.create_database(admin, REGION_DB)

@@ -28,7 +28,7 @@ from .store import Store, StoreError
 
 # Meta keys that belong to the store, not to the data it holds. data_id too: caches key on
 # data_id and revision, and a copy that goes its own way must never share a key with its source.
-OWN_META = ("schema_version", "revision", rollup_store.READY, "data_id")
+OWN_META = ("schema_version", "revision", rollup_store.READY, rollup_store.THROUGH, "data_id")
 # What a store holds, in the order it is copied (parents before what points at them).
 TABLES = ("gridboard_meta", *SETTING_TABLES, *DATA_TABLES, *ACCOUNT_TABLES, "api_keys")
 # The digest leaves out what is derived (rollups) or passing (sessions).
@@ -157,6 +157,7 @@ def copy_into(source: Any, target: Any) -> tuple[dict[str, int], str]:
     if rollup_store.exists(source) and rollup_store.ready(source):
         for table in rollup_store.TABLES:
             _insert_as_target(target, table, table_frame(source, table))
+        rollup_store.copy_through(source, target)
     else:
         rollup_store.rebuild(target)
     create_indexes(target)

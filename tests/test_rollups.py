@@ -184,71 +184,115 @@ def test_the_raw_and_rolled_backlog_match_by_hand(kind, request) -> None:
         assert np.isclose(street["visits"], 3)
 
 
+@pytest.mark.parametrize("kind", STORE_KINDS)
+def test_a_later_visit_moved_out_and_an_earlier_one_in_take_the_last_visit_back(
+    kind, request
+) -> None:
+    """运河社区's two cells swap halves: the north cell loses 1号楼 (V1, a day before the
+    as-of day) and gains 4号楼 (a visit on the 10th) in one write. Its visits that month
+    sum to no change, but its last visit is now V2's, eight days back."""
+    with storekit.fresh_store(kind, request) as store:
+        store.write_city(tc.build())
+        early = tc.AS_OF.replace(day=10)
+        row = ("RV1", "P1", early, f"{tc.GARDEN}-04", 10, 0, 0)
+        store.add_visits(pd.DataFrame([row], columns=list(COLUMNS["visits"])))
+        north, south = tc.YUNHE + "001", tc.YUNHE + "002"
+        swapped = gpd.GeoDataFrame(
+            {"code": [north, south], "name": ["东半", "西半"]},
+            geometry=[
+                box(tc.X0 + 200, tc.Y0, tc.X0 + 400, tc.Y0 + 400),
+                box(tc.X0, tc.Y0, tc.X0 + 200, tc.Y0 + 400),
+            ],
+            crs=tc.CRS,
+        )
+        store.write_areas(Level.GRID, swapped)
+        for days in ("7d", "30d"):
+            window = window_of(days, tc.AS_OF)
+            assert_agree(store, Level.GRID, window)
+            cells = store.metrics(Level.GRID, window)
+            assert cells.loc[north, "days_since_visit"] == 8  # V2, not V1 (moved out)
+
+
 # --- the blocks a sum reads ---------------------------------------------------------------------
-def _days_of(span: str, start: int) -> set[int]:
-    ends = {
-        rollups.DAY: lambda d: d + 1,
-        rollups.MONTH: rollups.next_month,
-        rollups.QUARTER: rollups.next_quarter,
-        rollups.YEAR: rollups.next_year,
-    }
-    return set(range(start, ends[span](start)))
-
-
-@given(st.integers(19_000, 21_000), st.integers(0, 900))
-def test_between_covers_each_day_once(start: int, length: int) -> None:
-    blocks = rollups.between(start, start + length)
-    covered = [day for span, first in blocks for day in _days_of(span, first)]
-    assert sorted(covered) == list(range(start, start + length))
-    assert len(blocks) <= 2 * (31 + 2 + 3) + 1  # days, months and quarters at each end, years
-
-
-@given(st.integers(19_000, 21_000))
-def test_before_reads_at_most_a_year_three_quarters_two_months_and_a_month(day: int) -> None:
-    spans = rollups.before(day)
-    (_, _, year), (_, q_first, quarter), (_, m_first, month), (_, d_first, end) = spans
-    assert (q_first, m_first, d_first, end) == (year, quarter, month, day)
-    assert (quarter - year) // 89 <= 3 and (month - quarter) // 28 <= 2 and day - month <= 30
+def _days_of(span: str, start: int, far: int) -> range:
+    """The days a block sums: a day, a month, or every day before a month (from `far`)."""
+    if span == rollups.DAY:
+        return range(start, start + 1)
+    if span == rollups.MONTH:
+        return range(start, rollups.next_month(start))
+    return range(far, start)
 
 
 def _signed_days(plan: rollups.Plan, far: int) -> dict[int, int]:
     """How many times each day counts in a plan's signed sum (from `far` on)."""
     counted: dict[int, int] = {}
     for span, first, end, sign in plan:
-        starts = [
-            d for d in range(max(first, far), end) if _days_of(span, d) and _is_start(span, d)
-        ]
-        for start in starts:
-            for day in _days_of(span, start):
+        step = rollups.DAY if span == rollups.DAY else rollups.MONTH
+        starts = range(first, end) if step == rollups.DAY else rollups.months(first, end - 1)
+        for start in (d for d in starts if first <= d < end):
+            for day in _days_of(span, start, far):
                 counted[day] = counted.get(day, 0) + sign
     return {day: n for day, n in counted.items() if n}
 
 
-def _is_start(span: str, day: int) -> bool:
-    firsts = {
-        rollups.DAY: lambda d: d,
-        rollups.MONTH: rollups.month_of,
-        rollups.QUARTER: rollups.quarter_of,
-        rollups.YEAR: rollups.year_of,
-    }
-    return firsts[span](day) == day
+@given(st.integers(19_000, 21_000), st.integers(-500, 500), st.booleans())
+def test_a_before_plan_counts_each_day_before_once(day: int, ahead: int, subtract: bool) -> None:
+    """Every day before `day` counts once, up to the last month of cumulative blocks (no day
+    from it on holds an event); no more than half a month's days are read."""
+    through = rollups.month_of(day + ahead)
+    far = min(day, through) - 800
+    plan = rollups.before_plan(day, through, subtract)
+    assert _signed_days(plan, far) == dict.fromkeys(range(far, min(day, through)), 1)
+    assert sum(1 for span, *_ in plan if span == rollups.CUM) == 1
+    assert sum(e - f for s, f, e, _ in plan if s == rollups.DAY) <= (16 if subtract else 30)
 
 
-@given(st.integers(19_000, 21_000), st.integers(0, 900))
-def test_a_between_plan_counts_each_day_once_and_reads_no_more(start: int, length: int) -> None:
-    plan = rollups.between_plan(start, start + length)
-    assert _signed_days(plan, start - 400) == dict.fromkeys(range(start, start + length), 1)
-    assert len(plan) <= len(rollups.between(start, start + length))
-    assert sum(1 for span, *_ in plan if span == rollups.DAY) <= 2 * 16
+def test_with_no_rollups_a_plan_reads_nothing() -> None:
+    assert rollups.before_plan(20_000, None) == []
 
 
-@given(st.integers(19_000, 21_000))
-def test_a_before_plan_counts_each_day_before_once(day: int) -> None:
-    far = rollups.year_of(day) - 400
-    plan = [(s, max(f, far), e, g) for s, f, e, g in rollups.before_plan(day)]
-    counted = _signed_days(plan, far)
-    assert counted == dict.fromkeys(range(min(counted), day), 1)
-    assert sum(e - f for s, f, e, _ in plan if s == rollups.DAY) <= 16
+@given(
+    st.dictionaries(st.integers(0, 40), st.integers(-3, 9), min_size=1, max_size=8),
+    st.integers(0, 12),
+)
+def test_cumulative_deltas_sum_every_month_before(counts: dict[int, int], beyond: int) -> None:
+    """Month deltas (here of one area, `reported` only) make each cumulative block the sum
+    of the months before it, from the month after the first delta's up to `through`."""
+    first = rollups.month_of(20_000)
+    month = [rollups.months(first, first + 31 * 60)[n] for n in range(60)]
+    deltas = {month[n]: np.array([[7, c, 0, 0, 0, 0, 0, 0, 0, 0]]) for n, c in counts.items()}
+    through = month[max(counts) + 1 + beyond]
+    made = rollups.cumulative_deltas(deltas, through)
+    assert [m for m, _ in made] == rollups.months(month[min(counts) + 1], through)
+    for start, rows in made:
+        expected = sum(c for n, c in counts.items() if month[n] < start)
+        assert (rows[:, 1].sum() if len(rows) else 0) == expected
+
+
+def test_rollups_of_the_earlier_kind_are_upgraded_when_opened_writable(store_factory) -> None:
+    """A store whose rollups have quarter and year blocks and no cumulative ones (kind "1")
+    counts from the rows when opened read-only, and gets cumulative blocks, the same metrics
+    and no quarters or years when first opened writable."""
+    store = store_factory(create=True)
+    store.write_city(tc.build())
+    store.close()
+    store_factory.raw("DELETE FROM rollups WHERE span = 'c'")
+    store_factory.raw("UPDATE gridboard_meta SET value = '1' WHERE key = ?", (rollup_store.READY,))
+    store_factory.raw("DELETE FROM gridboard_meta WHERE key = ?", (rollup_store.THROUGH,))
+    store_factory.raw("INSERT INTO rollups VALUES ('grid', '', 'y', 0, 0, ?)", (b"r-",))
+    windows = [window_of(w, tc.AS_OF) for w in ("7d", "90d", "2025-06-01..2026-11-28")]
+    old = store_factory(readonly=True)
+    for level in LEVELS:
+        for window in windows:
+            assert_agree(old, level, window)  # from the rows: no cumulative blocks to read
+    old.close()
+    upgraded = store_factory()
+    assert rollup_store.ready(upgraded.sql_connection())
+    spans = {r[0] for r in store_factory.raw("SELECT DISTINCT span FROM rollups")}
+    assert spans == {rollups.DAY, rollups.MONTH, rollups.CUM}
+    for level in LEVELS:
+        for window in windows:
+            assert_agree(upgraded, level, window)
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)

@@ -135,18 +135,22 @@ class Connection:
             self._build_rollups()
 
     def _build_rollups(self) -> None:
-        """Rollups for a store written before they existed (metrics count raw rows until
-        then): built once, when the store is first opened writable."""
+        """Rollups for a store written before they existed, or before their present kind
+        (metrics count raw rows until then): built or upgraded once, when the store is first
+        opened writable."""
         con = self._connect()
         if rollup_store.exists(con) and rollup_store.ready(con):
             return
-        log.warning("%s: building the metrics' rollups (once; minutes for a city)", self.path)
+        log.warning(
+            "%s: bringing the metrics' rollups up to date (once; seconds to upgrade a city's,"
+            " minutes to build them)",
+            self.path,
+        )
         try:
             with self._transaction(data=False) as con:
                 rollup_store.init(con)
                 create_indexes(con)  # those added with the rollups too
-                if not rollup_store.ready(con):
-                    rollup_store.rebuild(con)
+                rollup_store.bring_up_to_date(con)
         except (sqlite3.Error, StoreError) as exc:
             self.close()
             raise StoreError(f"{self.path}: cannot build the rollups ({exc})") from exc

@@ -68,22 +68,21 @@ class Metrics(Reads):
         its days."""
         con = self._connect()
         start, end = days
-        index = pd.Index(rollup_store.codes(con, level))
-        at = index.get_indexer(areas)  # -1: an area with nothing in the rollups
+        listed = rollup_store.codes(con, level)
+        at = _positions(listed, areas)  # -1: an area with nothing in the rollups
 
         def aligned(sums: np.ndarray) -> dict[str, np.ndarray]:
             rows = np.vstack([sums, np.zeros((1, len(rollups.FIELDS)), dtype=sums.dtype)])[at]
             return dict(zip(rollups.FIELDS, rows.T, strict=True))
 
         parts = None if parent is None else rollup_store.parts_of(at)
-        total = rollup_store.Sums(level, rollups.TOTAL, len(index), parts)
-        upto = aligned(rollup_store.sums_before(con, total, end))
-        inside = aligned(rollup_store.sums_between(con, total, start, end))
+        total = rollup_store.Sums(level, rollups.TOTAL, len(listed), parts)
+        upto, inside = (aligned(s) for s in rollup_store.sums_window(con, total, start, end))
         last, reported = upto, inside["reported"]
         if category:
-            chosen = rollup_store.Sums(level, category, len(index), parts)
-            last = aligned(rollup_store.sums_before(con, chosen, end))
-            reported = aligned(rollup_store.sums_between(con, chosen, start, end))["reported"]
+            chosen = rollup_store.Sums(level, category, len(listed), parts)
+            last, within = (aligned(s) for s in rollup_store.sums_window(con, chosen, start, end))
+            reported = within["reported"]
         cases = pd.DataFrame(
             {
                 "cases": reported,
@@ -377,3 +376,11 @@ def _median(values: pd.Series) -> float:
 def _counted(condition: str, name: str) -> str:
     """The rows for which `condition` holds, counted as `name` (portable SQL)."""
     return f"COUNT(*) FILTER (WHERE {condition}) AS {name}"
+
+
+def _positions(listed: list[str], areas: pd.Index) -> np.ndarray:
+    """Where each of `areas` is in the rollups' code list (-1: not in it). Both are in code
+    order for a store written whole: then they are mostly the same list."""
+    if len(listed) == len(areas) and listed == areas.tolist():
+        return np.arange(len(listed))
+    return pd.Index(listed).get_indexer(areas)

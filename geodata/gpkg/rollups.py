@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +26,9 @@ SCHEMA = (
     # Per level, the codes in the order of the blocks' area indexes (JSON list, only grows).
     "CREATE TABLE IF NOT EXISTS rollup_codes (level TEXT PRIMARY KEY, codes TEXT NOT NULL)",
 )
-READY = "rollups"  # gridboard_meta key: "1" once the rollups hold every case and visit
+READY = "rollups"  # gridboard_meta key: READY_NOW once the rollups hold every case and visit
+READY_NOW = "2"  # with cumulative blocks; "1": with year and quarter blocks instead (upgrade)
+THROUGH = "rollups_through"  # gridboard_meta key: the last month with cumulative blocks
 _CASE_COLUMNS = "category, reported_at, closed_at, rejected_at, due_at"
 _AREAS = "street_code, community_code, compound_code, grid_code"
 REBUILD_ROWS = 2_000_000  # cases (or visits) turned into rollup events at once
@@ -48,8 +50,38 @@ def exists(con: sqlite3.Connection) -> bool:
 
 def ready(con: sqlite3.Connection) -> bool:
     """Whether the rollups hold every case and visit (else metrics count raw rows)."""
-    row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (READY,)).fetchone()
-    return row is not None and row[0] == "1"
+    return _meta(con, READY) == READY_NOW
+
+
+def bring_up_to_date(con: sqlite3.Connection) -> None:
+    """Rollups of the present kind, inside the caller's transaction: those of an earlier
+    kind upgraded (cumulative blocks made from their months), none at all built."""
+    if ready(con):
+        return
+    if _meta(con, READY) == "1":
+        upgrade(con)
+    else:
+        rebuild(con)
+
+
+def through(con: sqlite3.Connection) -> int | None:
+    """The first day of the last month with cumulative blocks (None: no rollups yet)."""
+    value = _meta(con, THROUGH)
+    return None if value is None else int(value)
+
+
+def copy_through(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """With the rollup tables copied from `source`: their bound too."""
+    value = _meta(source, THROUGH)
+    if value is None:
+        target.execute("DELETE FROM gridboard_meta WHERE key = ?", (THROUGH,))
+    else:
+        target.execute(META_UPSERT, (THROUGH, value))
+
+
+def _meta(con: sqlite3.Connection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
 
 
 def rebuild(
@@ -63,13 +95,49 @@ def rebuild(
     if visits is None:
         visits = sqlrows.frame(con, f"SELECT date, households_reached, {_AREAS} FROM visits")
     add_rows(con, cases, visits)
-    con.execute(META_UPSERT, (READY, "1"))
+    con.execute(META_UPSERT, (READY, READY_NOW))
 
 
 def clear(con: sqlite3.Connection) -> None:
     """No rollups at all (as for a store with no cases and no visits)."""
     con.execute("DELETE FROM rollups")
     con.execute("DELETE FROM rollup_codes")
+    con.execute("DELETE FROM gridboard_meta WHERE key = ?", (THROUGH,))
+
+
+def upgrade(con: sqlite3.Connection) -> None:
+    """Rollups of kind "1" (day, month, quarter and year blocks) made the present kind: the
+    quarters and years dropped, each month's cumulative block summed from the months."""
+    con.execute("DELETE FROM rollups WHERE span IN ('q', 'y')")
+    last = con.execute("SELECT max(start) FROM rollups WHERE span = ?", (ru.MONTH,)).fetchone()[0]
+    if last is not None:
+        end = ru.next_month(last)
+        sql = (
+            "SELECT level, category, part, start, data FROM rollups WHERE span = ?"
+            " ORDER BY level, category, part, start"
+        )
+        group: tuple | None = None
+        deltas: dict[int, np.ndarray] = {}
+        for level, category, part, start, data in con.execute(sql, (ru.MONTH,)).fetchall():
+            if (level, category, part) != group:
+                _write_cumulative(con, group, deltas, end)
+                group, deltas = (level, category, part), {}
+            deltas[start] = ru.decode(data)
+        _write_cumulative(con, group, deltas, end)
+        con.execute(META_UPSERT, (THROUGH, str(end)))
+    con.execute(META_UPSERT, (READY, READY_NOW))
+
+
+def _write_cumulative(
+    con: sqlite3.Connection, group: tuple | None, months: dict[int, np.ndarray], end: int
+) -> None:
+    """The cumulative blocks of one level, category and part, from all its month blocks."""
+    if group is None:
+        return
+    level, category, part = group
+    made = ru.cumulative_deltas(months, end)
+    keys = [ru.Key(level, category, ru.CUM, month, part) for month, _ in made]
+    _write_all(con, keys, [rows for _, rows in made])
 
 
 def _codes_in(frames: Iterable[pd.DataFrame], column: str) -> list[str]:
@@ -128,8 +196,8 @@ def _rows(con: sqlite3.Connection, table: str, columns: str, key: str, values) -
 
 # --- upkeep ---------------------------------------------------------------------------------
 def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
-    """Add events (geodata.rollups.case_events/visit_events, any sign) to the day blocks, and
-    to the month, quarter and year blocks holding those days."""
+    """Add events (geodata.rollups.case_events/visit_events, any sign) to the day blocks, to
+    the month blocks holding those days and to the cumulative blocks of the months after."""
     if events.empty:
         return
     codes = _codes(con)
@@ -138,49 +206,106 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     _save_codes(con, codes, before)
     keys = list(days)
     deltas = list(days.values())
+    months: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
+    for key, delta in zip(keys, deltas, strict=True):
+        month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start), key.part)
+        months[month].append(delta)
+    if not months:
+        return
+    old = through(con)
+    end = max(ru.next_month(key.start) for key in months)
+    end = end if old is None else max(old, end)
+    if old is not None and end > old:
+        _extend(con, old, end)  # from the months as they were: before any is written
     for at in range(0, len(keys), _BATCH):
         batch = keys[at : at + _BATCH]
         olds = _read_days(con, batch)
         _write_all(
             con, batch, ru.merged_days(olds, deltas[at : at + _BATCH], [k.start for k in batch])
         )
-    months: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
-    for key, delta in zip(keys, deltas, strict=True):
-        month = ru.Key(key.level, key.category, ru.MONTH, ru.month_of(key.start), key.part)
-        months[month].append(delta)
-    quarters = _roll_up(con, months, ru.DAY, ru.next_month, ru.QUARTER, ru.quarter_of)
-    years = _roll_up(con, quarters, ru.MONTH, ru.next_quarter, ru.YEAR, ru.year_of)
-    _roll_up(con, years, ru.QUARTER, ru.next_year, None, None)
+    _add_cumulative(con, _write_months(con, months), end)
+    con.execute(META_UPSERT, (THROUGH, str(end)))
 
 
-def _roll_up(
-    con: sqlite3.Connection,
-    spans: dict[ru.Key, list[np.ndarray]],
-    below: str,
-    end_of: Callable[[int], int],
-    upper: str | None,
-    start_of: Callable[[int], int] | None,
-) -> dict[ru.Key, list[np.ndarray]]:
-    """Write each block of `spans` with its deltas added (made of blocks of span `below`);
-    return the deltas of the blocks of span `upper` holding them."""
-    out: dict[ru.Key, list[np.ndarray]] = defaultdict(list)
-    blocks = []
-    for key, deltas in spans.items():
-        delta = ru.combined(deltas)
-        blocks.append(_summed(con, key, delta, below, end_of(key.start)))
-        if upper is not None and start_of is not None:
-            up = ru.Key(key.level, key.category, upper, start_of(key.start), key.part)
-            out[up].append(delta)
-    _write_all(con, list(spans), blocks)  # read by the next span up: written before it
+def _write_months(
+    con: sqlite3.Connection, months: dict[ru.Key, list[np.ndarray]]
+) -> dict[ru.Key, tuple[np.ndarray, bool]]:
+    """Write each month block with its deltas (of its days) added; returns each month's
+    delta, combined, and whether it takes a visit away."""
+    out = {key: (ru.combined(deltas), _taken(deltas)) for key, deltas in months.items()}
+    blocks = [
+        _summed(con, key, delta, ru.DAY, ru.next_month(key.start), taken)
+        for key, (delta, taken) in out.items()
+    ]
+    _write_all(con, list(out), blocks)
     return out
 
 
+def _taken(deltas: Iterable[np.ndarray]) -> bool:
+    """Whether any of the deltas takes a visit away (their sum may hide it: one visit out
+    of an area late in a month, another in early)."""
+    return any((delta[:, 1 + ru.VISITS] < 0).any() for delta in deltas)
+
+
+def _extend(con: sqlite3.Connection, old: int, end: int) -> None:
+    """Cumulative blocks for the months after `old` up to `end`: each the one before plus
+    that month's block, for every level, category and part."""
+    sql = "SELECT level, category, part, data FROM rollups WHERE span = ? AND start = ?"
+    for month in ru.months(old, ru.month_of(end - 1)):
+        found: dict[tuple[str, str, int], list[np.ndarray]] = defaultdict(list)
+        for span in (ru.CUM, ru.MONTH):
+            for level, category, part, data in con.execute(sql, (span, month)).fetchall():
+                found[(level, category, part)].append(ru.decode(data))
+        following = ru.next_month(month)
+        keys = [ru.Key(lv, cat, ru.CUM, following, part) for lv, cat, part in found]
+        _write_all(con, keys, [ru.combined(blocks) for blocks in found.values()])
+
+
+def _add_cumulative(
+    con: sqlite3.Connection, months: dict[ru.Key, tuple[np.ndarray, bool]], end: int
+) -> None:
+    """Add each month's delta to the cumulative blocks of the months after it, up to the one
+    starting `end`. Where visits were taken away, last_visit may go back: those blocks are
+    summed again from the month blocks (written first)."""
+    groups: dict[tuple[str, str, int], dict[int, np.ndarray]] = defaultdict(dict)
+    taking: set[tuple[str, str, int]] = set()
+    for key, (delta, taken) in months.items():
+        groups[(key.level, key.category, key.part)][key.start] = delta
+        if taken:
+            taking.add((key.level, key.category, key.part))
+    for (level, category, part), deltas in groups.items():
+        made = ru.cumulative_deltas(deltas, end)
+        first = made[0][0]
+        olds = _blocks(con, level, category, ru.CUM, part, first, end)
+        if (level, category, part) in taking:
+            stored = _blocks(con, level, category, ru.MONTH, part, ru.FAR_PAST, end)
+            again = dict(ru.cumulative_deltas(stored, end))
+            made = [(month, again.get(month, ru.combined([]))) for month, _ in made]
+            olds = {}
+        keys = [ru.Key(level, category, ru.CUM, month, part) for month, _ in made]
+        blocks = [ru.added(olds.get(month), rows) for month, rows in made]
+        _write_all(con, keys, blocks)
+
+
+def _blocks(
+    con: sqlite3.Connection, level: str, category: str, span: str, part: int, first: int, last: int
+) -> dict[int, np.ndarray]:
+    """The stored blocks of one level, category, span and part starting from `first` to
+    `last`, both in, by start."""
+    sql = (
+        "SELECT start, data FROM rollups WHERE level = ? AND category = ? AND span = ?"
+        " AND part = ? AND start BETWEEN ? AND ?"
+    )
+    rows = con.execute(sql, (level, category, span, part, first, last)).fetchall()
+    return {start: ru.decode(data) for start, data in rows}
+
+
 def _summed(
-    con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, below: str, end: int
+    con: sqlite3.Connection, key: ru.Key, delta: np.ndarray, below: str, end: int, taken: bool
 ) -> np.ndarray:
-    """A month or year block with `delta` added. Its last_visit is the latest of its parts:
-    only when visits were taken away is it read again from the parts."""
-    if (delta[:, 1 + ru.VISITS] >= 0).all():
+    """A month block with `delta` added. Its last_visit is the latest of its parts: only
+    when visits were `taken` away is it read again from the parts."""
+    if not taken:
         return ru.added(_read(con, key), delta)
     parts = [
         ru.decode(data)
@@ -276,23 +401,26 @@ def parts_of(at: np.ndarray) -> list[int]:
     return sorted(set((at[at >= 0] // ru.PART_AREAS).tolist()))
 
 
-def sums_before(con: sqlite3.Connection, sums: Sums, day: int) -> np.ndarray:
+def sums_window(
+    con: sqlite3.Connection, sums: Sums, start: int, end: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """FIELDS summed over every day before `end`, and the additive FIELDS over the days
+    from `start` up to `end` (last_visit: 0): that sum less the one before `start`."""
+    bound = through(con)
+    upto = _sums_before(con, sums, end, bound)
+    blocks, sign = _read_plan(con, sums, ru.before_plan(start, bound))
+    inside = upto - ru.totals(blocks, sums.size, sign)
+    inside[:, ru.LAST] = 0
+    return upto, inside
+
+
+def _sums_before(con: sqlite3.Connection, sums: Sums, day: int, bound: int | None) -> np.ndarray:
     """FIELDS summed over every day before `day`, by area index (sums.size × FIELDS)."""
-    blocks, sign = _read_plan(con, sums, ru.before_plan(day))
+    blocks, sign = _read_plan(con, sums, ru.before_plan(day, bound))
     if any(g < 0 and block[:, 1 + ru.VISITS].any() for block, g in zip(blocks, sign, strict=True)):
         # a visit on a day taken away: the month's last_visit may be after `day`
-        plan = [(span, first, end, 1) for span, first, end in ru.before(day)]
-        blocks, sign = _read_plan(con, sums, plan)
+        blocks, sign = _read_plan(con, sums, ru.before_plan(day, bound, subtract=False))
     return ru.totals(blocks, sums.size, sign)
-
-
-def sums_between(con: sqlite3.Connection, sums: Sums, start: int, end: int) -> np.ndarray:
-    """The additive FIELDS summed over the days from `start` up to `end`, by area index
-    (last_visit: 0)."""
-    blocks, sign = _read_plan(con, sums, ru.between_plan(start, end))
-    out = ru.totals(blocks, sums.size, sign)
-    out[:, ru.LAST] = 0  # a month block less days: its last_visit may lie outside
-    return out
 
 
 def _read_plan(

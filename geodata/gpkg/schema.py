@@ -183,7 +183,7 @@ def init_schema(con: sqlite3.Connection) -> None:
     con.executemany(CATEGORY_UPSERT, category_rows())
     init_account_tables(con)
     rollup_store.init(con)
-    con.execute(META_UPSERT, (rollup_store.READY, "1"))
+    con.execute(META_UPSERT, (rollup_store.READY, rollup_store.READY_NOW))
 
 
 def init_account_tables(con: sqlite3.Connection) -> None:

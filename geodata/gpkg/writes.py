@@ -52,7 +52,7 @@ class Writes(Connection):
                     del city  # else the loop holds this part while the next is built
                 if not written:
                     raise StoreError(f"{self.path}: no city to write")
-                con.execute(META_UPSERT, (rollup_store.READY, "1"))
+                con.execute(META_UPSERT, (rollup_store.READY, rollup_store.READY_NOW))
                 create_indexes(con)
                 con.execute("ANALYZE")
         except self._errors as exc:

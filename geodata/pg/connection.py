@@ -231,6 +231,19 @@ class PgConnection(Connection):
                 f"{self.path}: store schema version {found}, this gridboard reads {SCHEMA_VERSION}"
             )
         self.schema_version = found
+        if not self.readonly and not rollup_store.ready(con):
+            self._upgrade_rollups()
+
+    def _upgrade_rollups(self) -> None:
+        """Rollups of an earlier kind made the present kind, once, when the store is first
+        opened writable (metrics count raw rows until then)."""
+        log.warning("%s: bringing the metrics' rollups up to date (once)", self.path)
+        try:
+            with self._transaction(data=False) as con:
+                rollup_store.bring_up_to_date(con)
+        except (psycopg.Error, StoreError) as exc:
+            self.close()
+            raise StoreError(f"{self.path}: cannot build the rollups ({_first_line(exc)})") from exc
 
     def _version(self, con: PgCon) -> str:
         row = con.execute(SCHEMA_VERSION_SQL).fetchone()
@@ -251,8 +264,7 @@ class PgConnection(Connection):
                     con.execute(META_UPSERT, ("data_id", uuid.uuid4().hex))
                     con.executemany(CATEGORY_UPSERT, category_rows())
                 create_indexes(con)
-                if not rollup_store.ready(con):
-                    rollup_store.rebuild(con)
+                rollup_store.bring_up_to_date(con)
         except psycopg.Error as exc:
             self.close()
             raise StoreError(
