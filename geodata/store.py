@@ -26,6 +26,11 @@ class StoreError(Exception):
     """A store that cannot be opened, read or written; the message names file and problem."""
 
 
+class ConnectionLost(StoreError):
+    """A write whose connection to the database was lost before its COMMIT (the server
+    restarted): the server rolled it back, nothing of it was written."""
+
+
 @dataclass(frozen=True)
 class ReportPhoto:
     """A photo that comes with a new case's report (geodata.photos.clean_photo made it)."""

@@ -328,6 +328,51 @@ def test_audit_entries_are_chained_and_read_back_oldest_first(store):
     assert first_broken(store.audit_entries(), store.audit_head()) is None
 
 
+@pytest.mark.parametrize("store_factory", ["pg"], indirect=True)
+def test_an_account_write_whose_connection_is_lost_before_commit_is_made_again(store, monkeypatch):
+    """The database ends the connection in the middle of an audit entry and of a session
+    (as a restart does): each is written once, on a new connection, and the chain holds."""
+    from geodata.gpkg import accounts as account_store
+
+    store.add_user(_user())
+    lost: list[str] = []
+
+    def dropping(write):
+        def once(con, *args):
+            if len(lost) < 2 and write.__name__ not in lost:
+                lost.append(write.__name__)
+                con.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+            return write(con, *args)
+
+        return once
+
+    monkeypatch.setattr(account_store, "append_audit", dropping(account_store.append_audit))
+    entry = store.audit(T0, "wang", "10.0.0.2", "personal_data", "case_table: C1", "ok")
+    monkeypatch.setattr(account_store, "_update_user", dropping(account_store._update_user))
+    store.login_succeeded("wang")
+    assert lost == ["append_audit", "_update_user"]  # each connection really was ended
+    assert store.audit_entries() == [entry] and entry.seq == 1
+    assert first_broken(store.audit_entries(), store.audit_head()) is None
+    assert store.user("wang").failed_logins == 0
+
+
+@pytest.mark.parametrize("store_factory", ["gpkg"], indirect=True)
+def test_a_file_store_has_no_connection_to_lose(store, monkeypatch):
+    """On a GeoPackage an account write that fails is not made again: it fails once."""
+    from geodata.gpkg import accounts as account_store
+
+    calls = []
+
+    def failing(con, *args):
+        calls.append(1)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(account_store, "append_audit", failing)
+    with pytest.raises(StoreError, match="audit entry not written"):
+        store.audit(T0, "wang", "10.0.0.2", "wall", STREET, "ok")
+    assert calls == [1]
+
+
 def test_audit_entries_by_time_actor_and_newest_few(store):
     entries = _fill(store, 6)
     assert store.audit_entries(since=T0 + dt.timedelta(minutes=3)) == entries[3:]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from ..accounts import (
     GENESIS,
@@ -21,9 +23,12 @@ from ..accounts import (
     User,
     entry_hash,
 )
-from ..store import StoreError
+from ..store import ConnectionLost, StoreError
 from .connection import Connection
 from .schema import ACCOUNTS_SINCE
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _USER_COLUMNS = (
     "login, name, password_hash, person_id, disabled, must_change, failed_logins,"
@@ -123,21 +128,26 @@ class Accounts(Connection):
             return con.execute(sql, (login,)).fetchone()[0]
 
     def login_succeeded(self, login: str) -> None:
-        with self._account_write("login") as con:
-            _update_user(con, login, "failed_logins = 0, locked_until = NULL", ())
+        self._account_write_again(
+            "login",
+            lambda con: _update_user(con, login, "failed_logins = 0, locked_until = NULL", ()),
+        )
 
     # --- sessions ----------------------------------------------------------------------
     def add_session(self, session: Session) -> None:
         _check_kind(session.kind)
         created = _utc_text(session.created_at, "created_at")
         seen = _utc_text(session.seen_at, "seen_at")
-        with self._account_write("session") as con:
+
+        def write(con: sqlite3.Connection) -> None:
             if con.execute("SELECT 1 FROM sessions WHERE key = ?", (session.key,)).fetchone():
                 raise AccountError(f"a session with key {session.key!r} exists already")
             con.execute(
                 f"INSERT INTO sessions ({_SESSION_COLUMNS}) VALUES (?,?,?,?,?,?)",
                 (session.key, session.kind, session.login, session.csrf, created, seen),
             )
+
+        self._account_write_again("session", write)
 
     def session(self, key: str) -> Session | None:
         rows = self._rows(f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE key = ?", (key,))
@@ -148,8 +158,8 @@ class Accounts(Connection):
 
     def touch_session(self, key: str, at: dt.datetime) -> None:
         seen = _utc_text(at, "at")
-        with self._account_write("session") as con:
-            con.execute("UPDATE sessions SET seen_at = ? WHERE key = ?", (seen, key))
+        sql = "UPDATE sessions SET seen_at = ? WHERE key = ?"
+        self._account_write_again("session", lambda con: con.execute(sql, (seen, key)))
 
     def end_session(self, key: str) -> None:
         with self._account_write("session") as con:
@@ -221,8 +231,9 @@ class Accounts(Connection):
         for name, value in zip(_AUDIT_FIELDS, fields_, strict=True):
             if not isinstance(value, str):
                 raise ValueError(f"audit entry: {name} must be text, not {type(value).__name__}")
-        with self._account_write("audit entry") as con:
-            return append_audit(con, self.path, at, fields_)
+        return self._account_write_again(
+            "audit entry", lambda con: append_audit(con, self.path, at, fields_)
+        )
 
     def audit_entries(
         self, since: dt.datetime | None = None, actor: str | None = None, limit: int | None = None
@@ -256,6 +267,18 @@ class Accounts(Connection):
         if int(self.schema_version) < ACCOUNTS_SINCE:
             return []  # an old store opened read-only: no account tables, nobody in them
         return self._connect().execute(sql, list(params)).fetchall()
+
+    def _account_write_again(self, what: str, write: Callable[[sqlite3.Connection], T]) -> T:
+        """`write` in an account write; made once more on a new connection when the first
+        lost its connection before committing (the database restarted): the writes people
+        make by looking (audit entries, sessions) then outlast a restart unnoticed."""
+        try:
+            with self._account_write(what) as con:
+                return write(con)
+        except ConnectionLost:
+            log.warning("%s: %s lost with its connection; writing it again", self.path, what)
+        with self._account_write(what) as con:
+            return write(con)
 
     @contextmanager
     def _account_write(self, what: str) -> Iterator[sqlite3.Connection]:

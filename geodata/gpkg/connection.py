@@ -16,7 +16,7 @@ import pandas as pd
 
 from .. import geopackage as gp
 from ..locate import Locator
-from ..store import StoreError
+from ..store import ConnectionLost, StoreError
 from . import rollups as rollup_store
 from .casephotos import PHOTOS_SINCE, V4_TABLES, v4_statements
 from .categories import CATALOGUE_SINCE, V3_TABLES, v3_statements
@@ -227,6 +227,7 @@ class Connection:
             raise StoreError(f"{self.path}: opened read-only")
         con = self._connect()
         self._begin(con)
+        committing = False
         try:
             yield con
             if data:
@@ -235,14 +236,26 @@ class Connection:
                     " ON CONFLICT (key)"
                     " DO UPDATE SET value = CAST(CAST(gridboard_meta.value AS INTEGER) + 1 AS TEXT)"
                 )
+            committing = True
             con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
+            if not committing and isinstance(exc, self._errors) and self._lost(con):
+                raise ConnectionLost(
+                    f"{self.path}: the connection to the database was lost before the write was"
+                    f" committed; nothing was written ({exc})"
+                ) from exc
             if con.in_transaction:  # SQLite has rolled back itself after SQLITE_FULL and others
                 con.execute("ROLLBACK")
             raise
         finally:
             if data:
                 self._locator = None
+
+    @staticmethod
+    def _lost(con: sqlite3.Connection) -> bool:
+        """Whether the connection is gone (a file's never is)."""
+        del con
+        return False
 
     def _begin(self, con: sqlite3.Connection) -> None:
         """Start a write transaction, one writer at a time."""

@@ -21,7 +21,7 @@ from ..gpkg import rollups as rollup_store
 from ..gpkg.connection import Connection
 from ..gpkg.meta import META_UPSERT, SCHEMA_VERSION_SQL
 from ..gpkg.schema import CATEGORY_UPSERT, DATA_TABLES, category_rows, create_indexes
-from ..store import StoreError
+from ..store import ConnectionLost, StoreError
 from .schema import SCHEMA_VERSION, VERSIONS, steps_after
 from .sql import translate
 
@@ -285,6 +285,10 @@ class PgConnection(Connection):
         except psycopg.Error as exc:
             log.warning("%s: VACUUM after a whole write failed (%s)", self.path, _first_line(exc))
 
+    @staticmethod
+    def _lost(con: PgCon) -> bool:  # type: ignore[override]
+        return not con.usable
+
     def _begin(self, con: PgCon) -> None:  # type: ignore[override]
         """Start a write transaction after every other's (WRITE_LOCK), as SQLite's writers
         take turns."""
@@ -292,6 +296,11 @@ class PgConnection(Connection):
             con.execute("BEGIN")
             con.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
         except psycopg.Error as exc:
+            if not con.usable:
+                raise ConnectionLost(
+                    f"{self.path}: the connection to the database was lost before the write"
+                    f" began; nothing was written ({_first_line(exc)})"
+                ) from exc
             raise StoreError(f"{self.path}: cannot write now ({_first_line(exc)})") from exc
 
     def _frame(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
