@@ -16,6 +16,7 @@ from typing import Any
 from dashboard.passwords import hash_password
 from dashboard.sessions import start
 from geodata.accounts import Grant, User
+from geodata.backends import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = ROOT / "data" / "demo-city.gpkg"
@@ -56,8 +57,10 @@ def median_time(fn: Callable[[], object], repeat: int = 5) -> float:
 
 
 def ensure_city(as_of: dt.date) -> tuple[Path, Result | None]:
-    """The city-scale demo store; built (and its build timed) when missing."""
+    """The city-scale demo store; built (and its build timed) when missing, else opened
+    writable once (rollups of an earlier kind upgraded: read-only, they are not read)."""
     if CITY.exists():
+        open_store(CITY).close()
         return CITY, None
     CITY.parent.mkdir(parents=True, exist_ok=True)
     script = Path(sys.executable).with_name("gridboard")
