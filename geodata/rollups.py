@@ -388,8 +388,8 @@ def signs(plan: Plan, span: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 def totals(blocks: Sequence[np.ndarray], size: int, sign: Sequence[int]) -> np.ndarray:
-    """Blocks in the order of their days, added or (sign -1) taken away, summed into one
-    dense array (size × FIELDS) by area index; last_visit the latest of the blocks added."""
+    """Blocks added or (sign -1) taken away, summed into one dense array (size × FIELDS) by
+    area index; last_visit the latest of the blocks added."""
     sums = np.zeros((size, ADDITIVE), dtype=np.int64)
     last = np.zeros(size, dtype=np.int64)
     for block, g in zip(blocks, sign, strict=True):
@@ -398,8 +398,7 @@ def totals(blocks: Sequence[np.ndarray], size: int, sign: Sequence[int]) -> np.n
             sums[at] -= block[:, 1 : ADDITIVE + 1]
             continue
         sums[at] += block[:, 1 : ADDITIVE + 1]
-        seen = block[:, LAST + 1]  # a later block's visit is later than an earlier one's
-        last[at] = np.where(seen > 0, seen, last[at])
+        last[at] = np.maximum(last[at], block[:, LAST + 1])
     return np.column_stack([sums, last])
 
 

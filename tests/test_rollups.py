@@ -247,6 +247,16 @@ def test_a_before_plan_counts_each_day_before_once(day: int, ahead: int, subtrac
     assert sum(e - f for s, f, e, _ in plan if s == rollups.DAY) <= (16 if subtract else 30)
 
 
+def test_the_last_visit_of_a_sum_is_the_latest_whatever_the_order_of_its_blocks() -> None:
+    """A cumulative block and the first day of its month start on the same day: the order
+    the database gives them in must not matter."""
+    cumulative = np.array([[0, 1, 0, 0, 0, 0, 0, 3, 40, 20_000]])
+    day = np.array([[0, 0, 0, 0, 0, 0, 0, 1, 10, 20_031]])
+    for blocks in ([cumulative, day], [day, cumulative]):
+        summed = rollups.totals(blocks, 1, [1, 1])
+        assert summed.tolist() == [[1, 0, 0, 0, 0, 0, 4, 50, 20_031]]
+
+
 def test_with_no_rollups_a_plan_reads_nothing() -> None:
     assert rollups.before_plan(20_000, None) == []
 

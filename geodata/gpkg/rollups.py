@@ -426,14 +426,13 @@ def _sums_before(con: sqlite3.Connection, sums: Sums, day: int, bound: int | Non
 def _read_plan(
     con: sqlite3.Connection, sums: Sums, plan: ru.Plan
 ) -> tuple[list[np.ndarray], list[int]]:
-    """The blocks of `plan` (in the order of their days) and the sign of each."""
+    """The blocks of `plan` and the sign of each."""
     clauses = " OR ".join("(span = ? AND start >= ? AND start < ?)" for _ in plan) or "FALSE"
     sql = f"SELECT span, start, data FROM rollups WHERE level = ? AND category = ? AND ({clauses})"
     params = [sums.level.value, sums.category, *(v for p in plan for v in p[:3])]
     if sums.parts is not None:
         sql += f" AND part IN ({','.join('?' * len(sums.parts)) or 'NULL'})"
         params += list(sums.parts)
-    sql += " ORDER BY start"  # last_visit: from the latest block with a visit
     rows = con.execute(sql, params).fetchall()
     span = np.array([r[0] for r in rows], dtype=object)
     start = np.array([r[1] for r in rows], dtype=np.int64)
