@@ -11,10 +11,11 @@ such sums: rollups answer exactly what the raw group-bys answer for them.
 Blocks hold the sums of one level and category over some days: for each area with anything
 in it, its index in the level's code list and the FIELDS. Days are the truth; a month block
 is the sum of its days, and a cumulative block the sum of every day before its month, kept
-for each month up to the one after the last day with an event. A sum over every day before
-a midnight reads one cumulative block and at most half a month's days (before_plan); a
-window is the difference of two such sums: two cumulative blocks and a month's days at
-most, however long the window.
+for each month up to the one after the data's as-of day. A sum over every day before a
+midnight reads one cumulative block and at most half a month's days (before_plan; for a
+midnight past the last cumulative block, the months since too); a window is the
+difference of two such sums: two cumulative blocks and a month's days at most, however
+long the window.
 """
 
 from __future__ import annotations
@@ -346,21 +347,24 @@ Plan = list[tuple[str, int, int, int]]
 
 
 def before_plan(day: int, through: int | None, subtract: bool = True) -> Plan:
-    """The blocks whose signed sum is the sum over every day before `day`, where the
-    cumulative blocks run up to the month starting `through` (None: no rollups at all): the
-    cumulative block of `day`'s month and that month's days before `day`; or, where those
-    days are more than the rest of the month's (and `subtract`), the next month's cumulative
-    block less the days from `day` on. The second sums additive fields alike; its last_visit
-    is right only when the days taken away had no visit."""
+    """The blocks whose signed sum is the sum over every day before `day`, where cumulative
+    blocks are kept up to the month starting `through` (None: no rollups at all): the
+    cumulative block of `day`'s month (or of `through`, and the months from it on) and that
+    month's days before `day`; or, where those days are more than the rest of the month's
+    (and `subtract`), the same up to the next month, less the days from `day` on. The second
+    sums additive fields alike; its last_visit is right only when the days taken away had no
+    visit."""
     if through is None:
         return []
     month = month_of(day)
-    if month >= through:  # no event on any day from `through` on
-        return [(CUM, through, through + 1, 1)]
     following = next_month(month)
     if subtract and day - month > 1 + following - day:
-        return [(CUM, following, following + 1, 1), (DAY, day, following, -1)]
-    return [(CUM, month, month + 1, 1), (DAY, month, day, 1)]
+        upto, days = following, (DAY, day, following, -1)
+    else:
+        upto, days = month, (DAY, month, day, 1)
+    base = min(upto, through)
+    plan = [(CUM, base, base + 1, 1), (MONTH, base, upto, 1), days]
+    return [(span, first, end, sign) for span, first, end, sign in plan if first < end]
 
 
 def cumulative_deltas(deltas: dict[int, np.ndarray], through: int) -> list[tuple[int, np.ndarray]]:

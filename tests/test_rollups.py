@@ -237,14 +237,16 @@ def _signed_days(plan: rollups.Plan, far: int) -> dict[int, int]:
 
 @given(st.integers(19_000, 21_000), st.integers(-500, 500), st.booleans())
 def test_a_before_plan_counts_each_day_before_once(day: int, ahead: int, subtract: bool) -> None:
-    """Every day before `day` counts once, up to the last month of cumulative blocks (no day
-    from it on holds an event); no more than half a month's days are read."""
+    """Every day before `day` counts once, whether the last cumulative block is after it or
+    before (then the months since are read too); at most half a month's days are read."""
     through = rollups.month_of(day + ahead)
     far = min(day, through) - 800
     plan = rollups.before_plan(day, through, subtract)
-    assert _signed_days(plan, far) == dict.fromkeys(range(far, min(day, through)), 1)
-    assert sum(1 for span, *_ in plan if span == rollups.CUM) == 1
+    assert _signed_days(plan, far) == dict.fromkeys(range(far, day), 1)
+    assert [span for span, *_ in plan].count(rollups.CUM) == 1
     assert sum(e - f for s, f, e, _ in plan if s == rollups.DAY) <= (16 if subtract else 30)
+    months = [m for s, f, e, _ in plan if s == rollups.MONTH for m in rollups.months(f, e - 1)]
+    assert len(months) <= max(0, (day - through) // 28 + 1)
 
 
 def test_the_last_visit_of_a_sum_is_the_latest_whatever_the_order_of_its_blocks() -> None:

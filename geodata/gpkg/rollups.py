@@ -3,6 +3,7 @@ transaction, and the sums metrics read from them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections import defaultdict
@@ -15,7 +16,7 @@ import pandas as pd
 from .. import geopackage as gp
 from .. import rollups as ru
 from .. import sqlrows
-from ..model import Level
+from ..model import LOCAL_TZ, Level
 from .meta import META_UPSERT
 
 TABLES = ("rollups", "rollup_codes")
@@ -79,6 +80,18 @@ def copy_through(source: sqlite3.Connection, target: sqlite3.Connection) -> None
         target.execute(META_UPSERT, (THROUGH, value))
 
 
+def _bound(con: sqlite3.Connection) -> int:
+    """The first day of the month after the data's as-of day (today's, for a store without
+    one): the last month the cumulative blocks are kept up to. Later days (due dates ahead,
+    say) are summed from the month and day blocks: a write about today then adds to one or
+    two cumulative blocks, not to every month up to the furthest due date."""
+    try:
+        day = dt.date.fromisoformat((_meta(con, "as_of") or "")[:10])
+    except ValueError:
+        day = dt.datetime.now(LOCAL_TZ).date()
+    return ru.next_month(int(np.datetime64(day, "D").astype(np.int64)))
+
+
 def _meta(con: sqlite3.Connection, key: str) -> str | None:
     row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
@@ -109,9 +122,8 @@ def upgrade(con: sqlite3.Connection) -> None:
     """Rollups of kind "1" (day, month, quarter and year blocks) made the present kind: the
     quarters and years dropped, each month's cumulative block summed from the months."""
     con.execute("DELETE FROM rollups WHERE span IN ('q', 'y')")
-    last = con.execute("SELECT max(start) FROM rollups WHERE span = ?", (ru.MONTH,)).fetchone()[0]
-    if last is not None:
-        end = ru.next_month(last)
+    end = _bound(con)
+    if con.execute("SELECT 1 FROM rollups WHERE span = ? LIMIT 1", (ru.MONTH,)).fetchone():
         sql = (
             "SELECT level, category, part, start, data FROM rollups WHERE span = ?"
             " ORDER BY level, category, part, start"
@@ -213,8 +225,7 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
     if not months:
         return
     old = through(con)
-    end = max(ru.next_month(key.start) for key in months)
-    end = end if old is None else max(old, end)
+    end = _bound(con) if old is None else max(old, _bound(con))
     if old is not None and end > old:
         _extend(con, old, end)  # from the months as they were: before any is written
     for at in range(0, len(keys), _BATCH):
@@ -275,6 +286,8 @@ def _add_cumulative(
             taking.add((key.level, key.category, key.part))
     for (level, category, part), deltas in groups.items():
         made = ru.cumulative_deltas(deltas, end)
+        if not made:  # every delta in or after the month of `end`
+            continue
         first = made[0][0]
         olds = _blocks(con, level, category, ru.CUM, part, first, end)
         if (level, category, part) in taking:
