@@ -140,6 +140,9 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
     server = Flask("dashboard")
     server.config["COMPRESS_CACHE_BACKEND"] = CompressedCode
     server.config["COMPRESS_CACHE_KEY"] = compressed_code_key
+    # Files sent as streams (our /assets/) get an ETag naming the compression; without this
+    # a browser asking again with it got the whole file, not 304, on every visit.
+    server.config["COMPRESS_STREAMING_ENDPOINT_CONDITIONAL"] = ["static", "_dash_assets.static"]
     server.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes  # bigger bodies get 413
     if settings.proxy_hops:  # the client's address and scheme as the trusted proxies saw them
         hops = settings.proxy_hops

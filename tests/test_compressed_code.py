@@ -53,3 +53,17 @@ def test_the_late_scripts_are_preloaded_from_addresses_that_serve_them(app: dash
         assert f'<link rel="preload" as="script" href="{address}">' in page
         served = client.get(address)
         assert served.status_code == 200 and served.mimetype.endswith("javascript")
+
+
+@pytest.mark.parametrize("encoding", ["zstd", "br", "gzip"])
+def test_our_assets_are_revalidated_whatever_the_compression(app: dash.Dash, encoding) -> None:
+    """A browser asks again for /assets/ files (no-cache) with the ETag it was given, which
+    names the compression (Chromium takes zstd): it gets 304, not the whole file again."""
+    client: Any = signed_clients(app, ["city"], PASSWORD)["city"]
+    asked = {"Accept-Encoding": encoding}
+    first = client.get("/assets/gridboard.css?m=1", headers=asked)
+    assert first.status_code == 200 and first.headers["ETag"]
+    again = client.get(
+        "/assets/gridboard.css?m=1", headers={**asked, "If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 304 and not again.data
