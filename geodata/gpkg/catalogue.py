@@ -17,7 +17,7 @@ from .categories import (
     category_row,
 )
 from .connection import Connection
-from .meta import META_UPSERT
+from .meta import META_UPSERT, meta_value
 
 
 class CatalogueStore(Connection):
@@ -64,10 +64,8 @@ class CatalogueStore(Connection):
         if int(self.schema_version) < CATALOGUE_SINCE:
             return WorkClock()
         con = self._connect()
-        row = con.execute(
-            "SELECT value FROM gridboard_meta WHERE key = ?", (WORK_HOURS_KEY,)
-        ).fetchone()
-        hours = WorkHours.parse(row[0] if row else DEFAULT_HOURS)
+        value = meta_value(con, WORK_HOURS_KEY)
+        hours = WorkHours.parse(DEFAULT_HOURS if value is None else value)
         days = con.execute("SELECT day, working FROM work_days")
         return WorkClock(hours, {dt.date.fromisoformat(d): bool(w) for d, w in days})
 

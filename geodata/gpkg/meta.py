@@ -16,6 +16,12 @@ META_UPSERT = (
 )
 
 
+def meta_value(con: Any, key: str) -> str | None:
+    """The value the store keeps under `key` (None: none)."""
+    row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
 def advance_as_of(con: Any, days: Iterable[object]) -> None:
     """Move the data's as-of day (where the map's windows end) to the latest of `days` (ISO
     dates or dates) when that is later, never past today in China: a store people work in keeps

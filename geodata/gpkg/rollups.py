@@ -9,6 +9,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from .. import geopackage as gp
 from .. import rollups as ru
 from .. import sqlrows
 from ..model import LOCAL_TZ, Level
-from .meta import META_UPSERT
+from .meta import META_UPSERT, meta_value
 
 TABLES = ("rollups", "rollup_codes")
 SCHEMA = (
@@ -28,7 +29,8 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS rollup_codes (level TEXT PRIMARY KEY, codes TEXT NOT NULL)",
 )
 READY = "rollups"  # gridboard_meta key: READY_NOW once the rollups hold every case and visit
-READY_NOW = "2"  # with cumulative blocks; "1": with year and quarter blocks instead (upgrade)
+READY_NOW = "2"  # with cumulative blocks
+READY_BEFORE = "1"  # with year and quarter blocks instead: upgraded when opened writable
 THROUGH = "rollups_through"  # gridboard_meta key: the last month with cumulative blocks
 _CASE_COLUMNS = "category, reported_at, closed_at, rejected_at, due_at"
 _AREAS = "street_code, community_code, compound_code, grid_code"
@@ -51,7 +53,7 @@ def exists(con: sqlite3.Connection) -> bool:
 
 def ready(con: sqlite3.Connection) -> bool:
     """Whether the rollups hold every case and visit (else metrics count raw rows)."""
-    return _meta(con, READY) == READY_NOW
+    return meta_value(con, READY) == READY_NOW
 
 
 def bring_up_to_date(con: sqlite3.Connection) -> None:
@@ -59,7 +61,7 @@ def bring_up_to_date(con: sqlite3.Connection) -> None:
     kind upgraded (cumulative blocks made from their months), none at all built."""
     if ready(con):
         return
-    if _meta(con, READY) == "1":
+    if meta_value(con, READY) == READY_BEFORE:
         upgrade(con)
     else:
         rebuild(con)
@@ -67,13 +69,13 @@ def bring_up_to_date(con: sqlite3.Connection) -> None:
 
 def through(con: sqlite3.Connection) -> int | None:
     """The first day of the last month with cumulative blocks (None: no rollups yet)."""
-    value = _meta(con, THROUGH)
+    value = meta_value(con, THROUGH)
     return None if value is None else int(value)
 
 
 def copy_through(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
     """With the rollup tables copied from `source`: their bound too."""
-    value = _meta(source, THROUGH)
+    value = meta_value(source, THROUGH)
     if value is None:
         target.execute("DELETE FROM gridboard_meta WHERE key = ?", (THROUGH,))
     else:
@@ -86,15 +88,10 @@ def _bound(con: sqlite3.Connection) -> int:
     say) are summed from the month and day blocks: a write about today then adds to one or
     two cumulative blocks, not to every month up to the furthest due date."""
     try:
-        day = dt.date.fromisoformat((_meta(con, "as_of") or "")[:10])
+        day = dt.date.fromisoformat((meta_value(con, "as_of") or "")[:10])
     except ValueError:
         day = dt.datetime.now(LOCAL_TZ).date()
     return ru.next_month(int(np.datetime64(day, "D").astype(np.int64)))
-
-
-def _meta(con: sqlite3.Connection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM gridboard_meta WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
 
 
 def rebuild(
@@ -123,29 +120,23 @@ def upgrade(con: sqlite3.Connection) -> None:
     quarters and years dropped, each month's cumulative block summed from the months."""
     con.execute("DELETE FROM rollups WHERE span IN ('q', 'y')")
     end = _bound(con)
-    if con.execute("SELECT 1 FROM rollups WHERE span = ? LIMIT 1", (ru.MONTH,)).fetchone():
-        sql = (
-            "SELECT level, category, part, start, data FROM rollups WHERE span = ?"
-            " ORDER BY level, category, part, start"
-        )
-        group: tuple | None = None
-        deltas: dict[int, np.ndarray] = {}
-        for level, category, part, start, data in con.execute(sql, (ru.MONTH,)).fetchall():
-            if (level, category, part) != group:
-                _write_cumulative(con, group, deltas, end)
-                group, deltas = (level, category, part), {}
-            deltas[start] = ru.decode(data)
-        _write_cumulative(con, group, deltas, end)
+    sql = (
+        "SELECT level, category, part, start, data FROM rollups WHERE span = ?"
+        " ORDER BY level, category, part, start"
+    )
+    rows = con.execute(sql, (ru.MONTH,)).fetchall()
+    for group, found in groupby(rows, key=lambda row: tuple(row[:3])):
+        months = {start: ru.decode(data) for *_, start, data in found}
+        _write_cumulative(con, group, months, end)
+    if rows:
         con.execute(META_UPSERT, (THROUGH, str(end)))
     con.execute(META_UPSERT, (READY, READY_NOW))
 
 
 def _write_cumulative(
-    con: sqlite3.Connection, group: tuple | None, months: dict[int, np.ndarray], end: int
+    con: sqlite3.Connection, group: tuple, months: dict[int, np.ndarray], end: int
 ) -> None:
     """The cumulative blocks of one level, category and part, from all its month blocks."""
-    if group is None:
-        return
     level, category, part = group
     made = ru.cumulative_deltas(months, end)
     keys = [ru.Key(level, category, ru.CUM, month, part) for month, _ in made]
@@ -224,8 +215,8 @@ def add(con: sqlite3.Connection, events: pd.DataFrame) -> None:
         months[month].append(delta)
     if not months:
         return
-    old = through(con)
-    end = _bound(con) if old is None else max(old, _bound(con))
+    old, bound = through(con), _bound(con)
+    end = bound if old is None else max(old, bound)
     if old is not None and end > old:
         _extend(con, old, end)  # from the months as they were: before any is written
     for at in range(0, len(keys), _BATCH):
