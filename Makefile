@@ -9,6 +9,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8050
 
 NODE_STAMP := node_modules/.installed
+PLOTLY_MAP := node_modules/.gridboard/plotly-map.min.js
 REDIS_PING := $(BIN)/python -c "import redis; redis.Redis(socket_connect_timeout=1).ping()" 2>/dev/null
 
 .PHONY: run test bench loadtest lint format demo chromium redis postgis node_modules screenshot clean
@@ -72,30 +73,39 @@ $(BIN)/python:
 
 # Every target that runs our code goes through a venv stamp, so the venv stamps carry the
 # npm step as an order-only prerequisite: installed when missing or out of date, and a
-# changed lock file reinstalls Leaflet without reinstalling the venv.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python $(NODE_STAMP)
+# changed lock file reinstalls Leaflet and plotly.js without reinstalling the venv.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python $(PLOTLY_MAP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python $(NODE_STAMP)
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python $(PLOTLY_MAP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-# The offline route sheet inlines Leaflet from npm's `leaflet` (pinned in package-lock.json);
-# it is installed here, not copied into the repository.
-node_modules: $(NODE_STAMP)
+# The offline route sheet inlines Leaflet from npm's `leaflet`, and the map's plotly.js is
+# built from npm's `plotly.js` (both pinned in package-lock.json): installed and built here,
+# not copied into the repository.
+node_modules: $(NODE_STAMP) $(PLOTLY_MAP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@if ! command -v npm >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
 	  else \
-	    echo "the route sheet needs Leaflet from npm: run 'sudo apt-get install npm'"; exit 1; \
+	    echo "the route sheet and the map need code from npm: run 'sudo apt-get install npm'"; exit 1; \
 	  fi; \
 	fi
 	npm ci --no-audit --no-fund --loglevel=error
 	@test -f node_modules/leaflet/dist/leaflet.js && test -f node_modules/leaflet/dist/leaflet.css
 	@touch $@
+
+# The map's plotly.js: its core and the traces the map draws (dashboard/bundle/plotly-map.js),
+# with MapLibre's styles beside it (plotly-map.min.css); dashboard/plotlymap.py serves both.
+$(PLOTLY_MAP): dashboard/bundle/plotly-map.js $(NODE_STAMP)
+	node_modules/.bin/esbuild $< --bundle --minify --format=iife --global-name=Plotly \
+	  --target=es2016 --define:global=window --define:define.amd=false \
+	  --log-level=warning --outfile=$@
+	@test -s $@ && test -s $(@:.js=.css)
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download cannot work here.
 chromium:

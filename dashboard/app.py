@@ -27,6 +27,7 @@ from . import (
     kpipage,
     mobile,
     open311api,
+    plotlymap,
     rulespage,
     signin,
 )
@@ -84,18 +85,27 @@ def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
 
 
 # Scripts Dash loads only once the page's layout holds a graph (after the router's answer):
-# fetched with the page's own scripts instead, they are ready when the graph asks.
-LATE_SCRIPTS = ("dash/dcc/async-graph.js", "plotly/package_data/plotly.min.js")
+# fetched with the page's own scripts instead, they are ready when the graph asks. The full
+# plotly.js is one of them only when the map's own bundle was not built (dashboard/plotlymap.py).
+GRAPH_SCRIPT = "dash/dcc/async-graph.js"
+FULL_PLOTLY = "plotly/package_data/plotly.min.js"
 COMPONENT_SUITES = "/_dash-component-suites/"
 
 
-def with_preloads(index: str, prefix: str) -> str:
-    """Dash's page template with the late scripts preloaded in its head."""
-    links = "".join(
+def with_preloads(index: str, prefix: str, bundle: plotlymap.PlotlyMap | None) -> str:
+    """Dash's page template with the late scripts preloaded in its head and, when built, the
+    map's plotly.js run before Dash's renderer (dcc.Graph then uses it, not the full one)."""
+    late = (GRAPH_SCRIPT,) if bundle else (GRAPH_SCRIPT, FULL_PLOTLY)
+    head = "".join(
         f'<link rel="preload" as="script" href="{prefix}{COMPONENT_SUITES[1:]}{path}">'
-        for path in LATE_SCRIPTS
+        for path in late
     )
-    return index.replace("{%css%}", "{%css%}" + links, 1)
+    script = ""
+    if bundle:
+        style, script = bundle.index_tags(prefix)
+        head += style
+    index = index.replace("{%css%}", "{%css%}" + head, 1)
+    return index.replace("{%renderer%}", script + "{%renderer%}", 1)
 
 
 def tile_hosts(settings: Settings) -> list[str]:
@@ -129,10 +139,10 @@ class CompressedCode:
 
 
 def compressed_code_key(request: Request) -> str:
-    """The cache key of a library's file: its path, never its query (anyone may ask for code,
-    and a key per query would let them fill the memory); "" for anything else (our assets
-    too, which may change on disk while the process runs)."""
-    return request.path if request.path.startswith(COMPONENT_SUITES) else ""
+    """The cache key of a library's file or of the map's plotly.js: its path, never its query
+    (anyone may ask for code, and a key per query would let them fill the memory); "" for
+    anything else (our assets too, which may change on disk while the process runs)."""
+    return request.path if request.path.startswith((COMPONENT_SUITES, plotlymap.PATH)) else ""
 
 
 def create_app(settings: Settings, store: Store) -> dash.Dash:
@@ -187,7 +197,10 @@ def create_app(settings: Settings, store: Store) -> dash.Dash:
         suppress_callback_exceptions=True,
         meta_tags=link_preview_tags(settings),
     )
-    app.index_string = with_preloads(app.index_string, app.config.requests_pathname_prefix)
+    bundle = plotlymap.load()
+    if bundle:
+        plotlymap.install(server, bundle)
+    app.index_string = with_preloads(app.index_string, app.config.requests_pathname_prefix, bundle)
     hosts = tile_hosts(settings)
     # Hashed on each answer: Dash adds inline scripts of its own (its clientside callbacks)
     # when it sets itself up on the first request, after this function has returned.

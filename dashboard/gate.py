@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 import flask
 from flask import Response, g, request
 
-from dashboard import context, ids, signin
+from dashboard import context, ids, plotlymap, signin
 from dashboard.i18n import resolve_language, t
 from dashboard.readers import access as access_reader
 from dashboard.readers.map import GEOMETRY_PATH
@@ -28,7 +28,7 @@ CALLBACK_PATH = "/_dash-update-component"
 PUBLIC_PATHS = frozenset({"/login", "/login/style.css", "/logout", "/healthz"})
 # Code and styles, ours and the libraries': no data in them, and a page that signs out while
 # a lazy chunk (AG Grid's) is on its way must still get script, not a 401 it cannot run.
-STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
+STATIC_PREFIXES = ("/_dash-component-suites/", plotlymap.PATH, "/assets/", "/_favicon.ico")
 # Dash's own requests (layout, dependencies, callbacks): any signed-in principal.
 INTERNAL_PREFIXES = ("/_dash-", "/_reload-hash")
 OPEN311_PREFIX = "/open311/"

@@ -10,7 +10,7 @@ import dash
 import pytest
 from flask_compress import Compress
 
-from dashboard.app import LATE_SCRIPTS
+from dashboard.app import GRAPH_SCRIPT
 from geodata.store import Store
 from tests.accounts_city import PASSWORD
 from tests.webutil import serving_app, signed_clients
@@ -45,14 +45,13 @@ def test_plotly_is_compressed_once_and_pages_never_kept(app: dash.Dash) -> None:
     assert revalidated.status_code == 304
 
 
-def test_the_late_scripts_are_preloaded_from_addresses_that_serve_them(app: dash.Dash) -> None:
+def test_the_graph_script_is_preloaded_from_an_address_that_serves_it(app: dash.Dash) -> None:
     client = signed_clients(app, ["city"], PASSWORD)["city"]
     page = client.get("/").text
-    for path in LATE_SCRIPTS:
-        address = f"/_dash-component-suites/{path}"
-        assert f'<link rel="preload" as="script" href="{address}">' in page
-        served = client.get(address)
-        assert served.status_code == 200 and served.mimetype.endswith("javascript")
+    address = f"/_dash-component-suites/{GRAPH_SCRIPT}"
+    assert f'<link rel="preload" as="script" href="{address}">' in page
+    served = client.get(address)
+    assert served.status_code == 200 and served.mimetype.endswith("javascript")
 
 
 @pytest.mark.parametrize("encoding", ["zstd", "br", "gzip"])

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect
+from plotly.offline import get_plotlyjs_version
 
-from dashboard import ids
+from dashboard import ids, plotlymap
 from dashboard.i18n import LANGUAGE_NAMES, t
 from dashboard.mappaint import painted_view
 from geodata.model import Level
@@ -67,6 +68,21 @@ def test_map_page_loads_without_errors(
     page.screenshot(path=output_dir / "map-zh.png")
     assert watch.problems == []
     assert watch.outside == []
+
+
+def test_the_map_runs_on_its_own_plotly_bundle(page: Page, app_url: str, watch: Watch) -> None:
+    """The page loads the map's plotly.js (dashboard/plotlymap.py), never Dash's full one, and
+    MapLibre's styles that come with it apply."""
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urlparse(request.url).path))
+    open_map(page, f"{app_url}/?street={STREET}")
+    assert not [path for path in asked if path.endswith("/plotly.min.js")]
+    ours = [path for path in asked if path.startswith(plotlymap.PATH)]
+    assert len(ours) == 2 and {path.rsplit(".", 1)[1] for path in ours} == {"js", "css"}
+    assert page.evaluate("() => Plotly.version") == get_plotlyjs_version()
+    canvas = page.locator(f"#{ids.MAP} canvas.maplibregl-canvas")
+    expect(canvas).to_have_css("position", "absolute")  # from MapLibre's styles
+    assert watch.problems == [] and watch.outside == []
 
 
 def test_switching_the_metric_recolours_and_relabels(

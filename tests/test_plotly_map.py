@@ -1,0 +1,98 @@
+"""The map's plotly.js bundle: pinned to the plotly package's version, served long-cached, and
+the pages fall back to Dash's full plotly.js only when it was not built."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import dash
+import pytest
+from plotly.offline import get_plotlyjs_version
+
+from dashboard import plotlymap
+from dashboard.app import COMPONENT_SUITES, FULL_PLOTLY, GRAPH_SCRIPT, with_preloads
+from geodata.store import Store
+from tests.accounts_city import PASSWORD
+from tests.webutil import serving_app, signed_clients
+
+ROOT = Path(__file__).resolve().parents[1]
+RENDERER = "{%renderer%}"
+
+
+@pytest.fixture(scope="module")
+def app(town_store: Store) -> dash.Dash:
+    return serving_app(town_store)
+
+
+@pytest.fixture(scope="module")
+def bundle() -> plotlymap.PlotlyMap:
+    built = plotlymap.load()
+    assert built is not None, "make node_modules builds the map's plotly.js"
+    return built
+
+
+def test_the_bundle_is_built_from_the_plotly_js_the_plotly_package_speaks() -> None:
+    """The figures are made by the Python package: its plotly.js version, no other."""
+    wanted = get_plotlyjs_version()
+    pinned = json.loads((ROOT / "package.json").read_text())["dependencies"]["plotly.js"]
+    installed = json.loads((ROOT / "node_modules/plotly.js/package.json").read_text())["version"]
+    assert pinned == installed == wanted
+
+
+def test_pages_run_the_bundle_before_the_renderer_and_not_the_full_plotly(
+    app: dash.Dash, bundle: plotlymap.PlotlyMap
+) -> None:
+    page = signed_clients(app, ["city"], PASSWORD)["city"].get("/").text
+    script = f'<script src="{bundle.address(plotlymap.SCRIPT)}"></script>'
+    assert script in page and page.index(script) < page.index("new DashRenderer")
+    assert f'<link rel="stylesheet" href="{bundle.address(plotlymap.STYLE)}">' in page
+    assert f"{COMPONENT_SUITES}{GRAPH_SCRIPT}" in page
+    assert FULL_PLOTLY not in page
+
+
+def test_the_bundle_is_served_to_anyone_compressed_and_kept_for_a_year(
+    app: dash.Dash, bundle: plotlymap.PlotlyMap
+) -> None:
+    client: Any = app.server.test_client()  # not signed in: code holds no data
+    gz = {"Accept-Encoding": "gzip"}
+    script = client.get(bundle.address(plotlymap.SCRIPT), headers=gz)
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert gzip.decompress(script.data) == bundle.script
+    assert script.headers["Cache-Control"] == plotlymap.KEEP
+    style = client.get(bundle.address(plotlymap.STYLE))
+    assert style.mimetype == "text/css" and style.data == bundle.style
+    again = client.get(
+        bundle.address(plotlymap.STYLE), headers={"If-None-Match": style.headers["ETag"]}
+    )
+    assert again.status_code == 304 and not again.data
+
+
+OTHER_NAMES = ["plotly-map.0123456789abcdef0123.min.js", "plotly-map.min.js", "x"]
+
+
+@pytest.mark.parametrize("name", OTHER_NAMES)
+def test_another_builds_address_is_not_found(app: dash.Dash, name: str) -> None:
+    answer = app.server.test_client().get(plotlymap.PATH + name)
+    assert answer.status_code == 404 and answer.mimetype == "text/plain"
+
+
+def test_a_bundle_not_built_falls_back_to_the_full_plotly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger=plotlymap.__name__):
+        assert plotlymap.load(tmp_path) is None
+    assert "make node_modules" in caplog.text
+    index = with_preloads("<head>{%css%}</head><body>{%scripts%}" + RENDERER, "/", None)
+    assert f'href="{COMPONENT_SUITES}{FULL_PLOTLY}"' in index
+    assert plotlymap.PATH not in index and index.endswith(RENDERER)
+
+
+def test_the_digest_follows_the_content(tmp_path: Path, bundle: plotlymap.PlotlyMap) -> None:
+    (tmp_path / plotlymap.SCRIPT).write_bytes(bundle.script + b"\n")
+    (tmp_path / plotlymap.STYLE).write_bytes(bundle.style)
+    changed = plotlymap.load(tmp_path)
+    assert changed is not None and changed.digest != bundle.digest
