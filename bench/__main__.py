@@ -45,7 +45,9 @@ def _row(r: Result) -> str:
     ratio = f"{r.ratio:,.1f}×" if r.ratio else ""
     baseline = f"{r.baseline:,.1f}" if r.baseline is not None else ""
     budget = "" if r.budget is None else ("ok" if r.within_budget else "OVER") + f" ≤ {r.budget:g}"
-    return f"| {r.name} | {r.value:,.1f} {r.unit} | {baseline} | {ratio} | {budget} |"
+    places = 2 if r.unit == "×" else 1  # a ratio's budget has two places (0.7): so does it
+    value = f"{r.value:,.{places}f} {r.unit}"
+    return f"| {r.name} | {value} | {baseline} | {ratio} | {budget} | {r.note} |"
 
 
 def main() -> None:
@@ -69,8 +71,8 @@ def main() -> None:
         results += rows
         for r in rows:
             print(_row(r), flush=True)
-    print("| benchmark | value | naive baseline | ratio | budget |")
-    print("|---|---|---|---|---|")
+    print("| benchmark | value | naive baseline | ratio | budget | note |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         print(_row(r))
     OUT.mkdir(parents=True, exist_ok=True)
