@@ -85,27 +85,24 @@ def link_preview_tags(settings: Settings) -> list[dict[str, str]]:
 
 
 # Scripts Dash loads only once the page's layout holds a graph (after the router's answer):
-# fetched with the page's own scripts instead, they are ready when the graph asks. The full
-# plotly.js is one of them only when the map's own bundle was not built (dashboard/plotlymap.py).
+# fetched with the page's own scripts instead, they are ready when the graph asks. The graph
+# runs the map's own plotly.js (dashboard/plotlymap.py), or Dash's full one when that was not
+# built.
 GRAPH_SCRIPT = "dash/dcc/async-graph.js"
 FULL_PLOTLY = "plotly/package_data/plotly.min.js"
 COMPONENT_SUITES = "/_dash-component-suites/"
 
 
 def with_preloads(index: str, prefix: str, bundle: plotlymap.PlotlyMap | None) -> str:
-    """Dash's page template with the late scripts preloaded in its head and, when built, the
-    map's plotly.js run before Dash's renderer (dcc.Graph then uses it, not the full one)."""
+    """Dash's page template with the late scripts preloaded in its head."""
     late = (GRAPH_SCRIPT,) if bundle else (GRAPH_SCRIPT, FULL_PLOTLY)
-    head = "".join(
+    links = "".join(
         f'<link rel="preload" as="script" href="{prefix}{COMPONENT_SUITES[1:]}{path}">'
         for path in late
     )
-    script = ""
     if bundle:
-        style, script = bundle.index_tags(prefix)
-        head += style
-    index = index.replace("{%css%}", "{%css%}" + head, 1)
-    return index.replace("{%renderer%}", script + "{%renderer%}", 1)
+        links += bundle.head_tags(prefix)
+    return index.replace("{%css%}", "{%css%}" + links, 1)
 
 
 def tile_hosts(settings: Settings) -> list[str]:

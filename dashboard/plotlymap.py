@@ -1,4 +1,5 @@
-"""The map's own plotly.js (only the traces gridboard draws), served under a content address."""
+"""The map's own plotly.js (only the traces gridboard draws), served under a content address;
+assets/plotlymap.js has dcc.Graph load it instead of Dash's full plotly.js."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ SCRIPT, STYLE = "plotly-map.min.js", "plotly-map.min.css"
 PATH = "/_gridboard-code/"
 # An address carries its content's digest: the browser keeps it without asking again.
 KEEP = "public, max-age=31536000, immutable"
+# The head's preload link of the script: assets/plotlymap.js reads the address from it.
+LINK_ID = "gb-plotly-map"
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,14 @@ class PlotlyMap:
         stem, _, suffix = name.partition(".")
         return f"{PATH}{stem}.{self.digest}.{suffix}"
 
-    def index_tags(self, prefix: str) -> tuple[str, str]:
-        """(the stylesheet link for the head, the script tag to run before Dash's renderer)."""
+    def head_tags(self, prefix: str) -> str:
+        """The head's links: the script preloaded (a graph runs it when it first appears: a
+        page without one never pays for it) and the styles."""
         css, js = self.address(STYLE)[1:], self.address(SCRIPT)[1:]
-        link = f'<link rel="stylesheet" href="{prefix}{css}">'
-        return link, f'<script src="{prefix}{js}"></script>'
+        return (
+            f'<link rel="preload" as="script" id="{LINK_ID}" href="{prefix}{js}">'
+            f'<link rel="stylesheet" href="{prefix}{css}">'
+        )
 
 
 def load(directory: Path = BUILT) -> PlotlyMap | None:

@@ -20,7 +20,6 @@ from tests.accounts_city import PASSWORD
 from tests.webutil import serving_app, signed_clients
 
 ROOT = Path(__file__).resolve().parents[1]
-RENDERER = "{%renderer%}"
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +42,17 @@ def test_the_bundle_is_built_from_the_plotly_js_the_plotly_package_speaks() -> N
     assert pinned == installed == wanted
 
 
-def test_pages_run_the_bundle_before_the_renderer_and_not_the_full_plotly(
+def test_pages_preload_the_bundle_and_point_the_graph_at_it(
     app: dash.Dash, bundle: plotlymap.PlotlyMap
 ) -> None:
     page = signed_clients(app, ["city"], PASSWORD)["city"].get("/").text
-    script = f'<script src="{bundle.address(plotlymap.SCRIPT)}"></script>'
-    assert script in page and page.index(script) < page.index("new DashRenderer")
+    script = bundle.address(plotlymap.SCRIPT)
+    assert f'<link rel="preload" as="script" id="{plotlymap.LINK_ID}" href="{script}">' in page
     assert f'<link rel="stylesheet" href="{bundle.address(plotlymap.STYLE)}">' in page
     assert f"{COMPONENT_SUITES}{GRAPH_SCRIPT}" in page
     assert FULL_PLOTLY not in page
+    # The script that points dcc.Graph at the bundle runs before Dash's renderer starts.
+    assert page.index("/assets/plotlymap.js") < page.index("new DashRenderer")
 
 
 def test_the_bundle_is_served_to_anyone_compressed_and_kept_for_a_year(
@@ -86,9 +87,9 @@ def test_a_bundle_not_built_falls_back_to_the_full_plotly(
     with caplog.at_level(logging.WARNING, logger=plotlymap.__name__):
         assert plotlymap.load(tmp_path) is None
     assert "make node_modules" in caplog.text
-    index = with_preloads("<head>{%css%}</head><body>{%scripts%}" + RENDERER, "/", None)
+    index = with_preloads("<head>{%css%}</head>", "/", None)
     assert f'href="{COMPONENT_SUITES}{FULL_PLOTLY}"' in index
-    assert plotlymap.PATH not in index and index.endswith(RENDERER)
+    assert plotlymap.PATH not in index and plotlymap.LINK_ID not in index
 
 
 def test_the_digest_follows_the_content(tmp_path: Path, bundle: plotlymap.PlotlyMap) -> None:

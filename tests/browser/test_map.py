@@ -85,6 +85,13 @@ def test_the_map_runs_on_its_own_plotly_bundle(page: Page, app_url: str, watch: 
     assert watch.problems == [] and watch.outside == []
 
 
+def test_a_page_without_a_graph_never_runs_plotly(page: Page, app_url: str, watch: Watch) -> None:
+    page.goto(f"{app_url}/overview")
+    expect(page.locator(".ag-row").first).to_be_visible()  # the streets' table is drawn
+    assert page.evaluate("() => typeof window.Plotly") == "undefined"
+    assert watch.problems == [] and watch.outside == []
+
+
 def test_switching_the_metric_recolours_and_relabels(
     page: Page, app_url: str, watch: Watch, output_dir: Path
 ) -> None:
