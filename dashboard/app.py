@@ -136,10 +136,12 @@ class CompressedCode:
 
 
 def compressed_code_key(request: Request) -> str:
-    """The cache key of a library's file or of the map's plotly.js: its path, never its query
-    (anyone may ask for code, and a key per query would let them fill the memory); "" for
+    """The cache key of a library's file: its path, never its query (anyone may ask for code,
+    and a key per query would let them fill the memory), or the map's plotly.js's key; "" for
     anything else (our assets too, which may change on disk while the process runs)."""
-    return request.path if request.path.startswith((COMPONENT_SUITES, plotlymap.PATH)) else ""
+    if request.path.startswith(plotlymap.PATH):
+        return plotlymap.compression_key(request.path)
+    return request.path if request.path.startswith(COMPONENT_SUITES) else ""
 
 
 def create_app(settings: Settings, store: Store) -> dash.Dash:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,8 @@ SCRIPT, STYLE = "plotly-map.min.js", "plotly-map.min.css"
 PATH = "/_gridboard-code/"
 # An address carries its content's digest: the browser keeps it without asking again.
 KEEP = "public, max-age=31536000, immutable"
+CHECK = "public, no-cache"
+ADDRESS = re.compile(r"plotly-map\.([0-9a-f]{20})\.min\.(js|css)")
 # The head's preload link of the script: assets/plotlymap.js reads the address from it.
 LINK_ID = "gb-plotly-map"
 
@@ -60,18 +63,30 @@ def load(directory: Path = BUILT) -> PlotlyMap | None:
     return PlotlyMap(script, style, digest)
 
 
+def compression_key(path: str) -> str:
+    """The compressed-code cache's key for a request to `path` under PATH: one per file kind,
+    whatever digest the address names (any serves this build; a key per address would let
+    anyone fill the memory), "" when it names no bundle file."""
+    found = ADDRESS.fullmatch(path[len(PATH) :]) if path.startswith(PATH) else None
+    return f"{PATH}plotly-map.min.{found.group(2)}" if found else ""
+
+
 def install(server: flask.Flask, bundle: PlotlyMap) -> None:
     """Serve `bundle` from `server` at its content addresses (anyone may fetch code)."""
 
     def serve(name: str) -> Response:
-        served = {bundle.address(SCRIPT)[len(PATH) :]: (bundle.script, "text/javascript")}
-        served[bundle.address(STYLE)[len(PATH) :]] = (bundle.style, "text/css")
-        if name not in served:  # another build's address: the page that asked is stale
+        found = ADDRESS.fullmatch(name)
+        if not found:
             return Response("no such file", status=404, mimetype="text/plain")
-        body, mimetype = served[name]
+        digest, suffix = found.groups()
+        body, mimetype = (
+            (bundle.script, "text/javascript") if suffix == "js" else (bundle.style, "text/css")
+        )
         response = Response(body, mimetype=mimetype)
         response.set_etag(bundle.digest)
-        response.headers["Cache-Control"] = KEEP
+        # An earlier build's address (a page opened before an upgrade, its first graph still
+        # to come) gets this build, kept only until the next look: never under its name.
+        response.headers["Cache-Control"] = KEEP if digest == bundle.digest else CHECK
         return response.make_conditional(request)
 
     server.add_url_rule(f"{PATH}<name>", "plotly_map", serve)

@@ -17,12 +17,13 @@ from dashboard import plotlymap
 from dashboard.app import COMPONENT_SUITES, FULL_PLOTLY, GRAPH_SCRIPT, with_preloads
 from geodata.store import Store
 from tests.accounts_city import PASSWORD
+from tests.test_compressed_code import kept
 from tests.webutil import serving_app, signed_clients
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def app(town_store: Store) -> dash.Dash:
     return serving_app(town_store)
 
@@ -72,13 +73,32 @@ def test_the_bundle_is_served_to_anyone_compressed_and_kept_for_a_year(
     assert again.status_code == 304 and not again.data
 
 
-OTHER_NAMES = ["plotly-map.0123456789abcdef0123.min.js", "plotly-map.min.js", "x"]
+OTHER_NAMES = ["plotly-map.min.js", "plotly-map.0123.min.js", "plotly-map.map", "x", "app.py"]
 
 
 @pytest.mark.parametrize("name", OTHER_NAMES)
-def test_another_builds_address_is_not_found(app: dash.Dash, name: str) -> None:
+def test_a_name_that_is_no_builds_address_is_not_found(app: dash.Dash, name: str) -> None:
     answer = app.server.test_client().get(plotlymap.PATH + name)
     assert answer.status_code == 404 and answer.mimetype == "text/plain"
+
+
+@pytest.mark.parametrize("suffix", ["js", "css"])
+def test_an_earlier_builds_address_gets_this_build_checked_each_time(
+    app: dash.Dash, bundle: plotlymap.PlotlyMap, suffix: str
+) -> None:
+    """A page opened before an upgrade still draws its first graph after it; the compressed
+    copy is kept once per file, not once per address anyone makes up."""
+    client = app.server.test_client()
+    for digest in ("0" * 20, "1" * 20, bundle.digest):
+        address = f"{plotlymap.PATH}plotly-map.{digest}.min.{suffix}"
+        answer = client.get(address, headers={"Accept-Encoding": "gzip"})
+        assert answer.status_code == 200
+        assert gzip.decompress(answer.data) == (bundle.script if suffix == "js" else bundle.style)
+        fresh = digest == bundle.digest
+        assert answer.headers["Cache-Control"] == (plotlymap.KEEP if fresh else plotlymap.CHECK)
+    assert [key for key in kept(app) if plotlymap.PATH in key] == [
+        f"gzip;{plotlymap.PATH}plotly-map.min.{suffix}"
+    ]
 
 
 def test_a_bundle_not_built_falls_back_to_the_full_plotly(
