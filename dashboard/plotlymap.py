@@ -83,7 +83,7 @@ def install(server: flask.Flask, bundle: PlotlyMap) -> None:
             (bundle.script, "text/javascript") if suffix == "js" else (bundle.style, "text/css")
         )
         response = Response(body, mimetype=mimetype)
-        response.set_etag(bundle.digest)
+        response.set_etag(f"{bundle.digest}.{suffix}")
         # An earlier build's address (a page opened before an upgrade, its first graph still
         # to come) gets this build, kept only until the next look: never under its name.
         response.headers["Cache-Control"] = KEEP if digest == bundle.digest else CHECK
