@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,10 +31,11 @@ from . import (
     signin,
 )
 from .cache import AppCache
+from .npm import PROJECT_ROOT
 from .settings import Settings
 
 TITLE = "网格治理一张图"
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = PROJECT_ROOT / "assets"
 # Same stack as assets/gridboard.css: Mantine components take their font from the theme.
 FONT_STACK = '"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif'
 
@@ -94,7 +94,8 @@ COMPONENT_SUITES = "/_dash-component-suites/"
 
 
 def with_preloads(index: str, prefix: str, bundle: plotlymap.PlotlyMap | None) -> str:
-    """Dash's page template with the late scripts preloaded in its head."""
+    """Dash's page template with the late scripts preloaded in its head (and, when built, the
+    map's plotly.js with its styles)."""
     late = (GRAPH_SCRIPT,) if bundle else (GRAPH_SCRIPT, FULL_PLOTLY)
     links = "".join(
         f'<link rel="preload" as="script" href="{prefix}{COMPONENT_SUITES[1:]}{path}">'

@@ -12,11 +12,12 @@ from pathlib import Path
 import flask
 from flask import Response, request
 
+from dashboard.npm import INSTALL_COMMAND, NODE_MODULES
+
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Built by `make` from dashboard/bundle/plotly-map.js (esbuild writes the styles beside it).
-BUILT = PROJECT_ROOT / "node_modules" / ".gridboard"
+BUILT = NODE_MODULES / ".gridboard"
 SCRIPT, STYLE = "plotly-map.min.js", "plotly-map.min.css"
 PATH = "/_gridboard-code/"
 # An address carries its content's digest: the browser keeps it without asking again.
@@ -57,7 +58,7 @@ def load(directory: Path = BUILT) -> PlotlyMap | None:
         script = (directory / SCRIPT).read_bytes()
         style = (directory / STYLE).read_bytes()
     except OSError as error:
-        log.warning("the map's plotly.js is not built (%s): run 'make node_modules'", error)
+        log.warning("the map's plotly.js is not built (%s): run '%s'", error, INSTALL_COMMAND)
         return None
     digest = hashlib.sha256(script + b"\0" + style).hexdigest()[:20]
     return PlotlyMap(script, style, digest)

@@ -14,13 +14,12 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from dashboard.i18n import category_name, format_date, format_number, t
+from dashboard.npm import INSTALL_COMMAND, NODE_MODULES, PROJECT_ROOT
 from dashboard.routetext import distance_text, minutes_text
 from layers.itinerary import CandidateStop, Itinerary, Network, Place, clock
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-LEAFLET_DIR = PROJECT_ROOT / "node_modules" / "leaflet" / "dist"
+LEAFLET_DIR = NODE_MODULES / "leaflet" / "dist"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-INSTALL_COMMAND = "make node_modules"
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 _SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)

@@ -8,11 +8,11 @@ from typing import Any
 
 import dash
 import pytest
-from flask_compress import Compress
 
 from dashboard.app import GRAPH_SCRIPT
 from geodata.store import Store
 from tests.accounts_city import PASSWORD
+from tests.webutil import compressed_kept as kept
 from tests.webutil import serving_app, signed_clients
 
 PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
@@ -21,13 +21,6 @@ PLOTLY = "/_dash-component-suites/plotly/package_data/plotly.min.js"
 @pytest.fixture(scope="module")
 def app(town_store: Store) -> dash.Dash:
     return serving_app(town_store)
-
-
-def kept(app: dash.Dash) -> dict[str, bytes]:
-    """What flask-compress's cache holds in `app`."""
-    hooks = app.server.after_request_funcs[None]
-    compress = next(f.__self__ for f in hooks if isinstance(getattr(f, "__self__", None), Compress))
-    return compress.cache._kept
 
 
 def test_plotly_is_compressed_once_and_pages_never_kept(app: dash.Dash) -> None:

@@ -17,7 +17,7 @@ from dashboard import plotlymap
 from dashboard.app import COMPONENT_SUITES, FULL_PLOTLY, GRAPH_SCRIPT, with_preloads
 from geodata.store import Store
 from tests.accounts_city import PASSWORD
-from tests.test_compressed_code import kept
+from tests.webutil import compressed_kept as kept
 from tests.webutil import serving_app, signed_clients
 
 ROOT = Path(__file__).resolve().parents[1]

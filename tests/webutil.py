@@ -11,6 +11,7 @@ from typing import Any
 
 import dash
 import flask
+from flask_compress import Compress
 
 import dashboard.panel
 from dashboard.app import create_app
@@ -32,6 +33,13 @@ def signed_in(app: Any, principal: Principal = CITY_VIEWER) -> Iterator[None]:
     with app.server.app_context():
         flask.g.principal = principal
         yield
+
+
+def compressed_kept(app: dash.Dash) -> dict[str, bytes]:
+    """What flask-compress's cache holds in `app`."""
+    hooks = app.server.after_request_funcs[None]
+    compress = next(f.__self__ for f in hooks if isinstance(getattr(f, "__self__", None), Compress))
+    return compress.cache._kept
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
